@@ -1,0 +1,74 @@
+package dev.regatta.dataplane.s3;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The bucket, as the rest of the data plane needs it. Keys are full object keys (any prefix already applied
+ * by {@link KeyCodec}); metadata maps are user metadata without the {@code x-amz-meta-} prefix.
+ * Every method throws {@link ObjectStoreException} on failure, saying whether a retry may help.
+ */
+public interface ObjectStore {
+
+    /** One object as a listing shows it. */
+    record ObjectSummary(String key, long size, String etag, long lastModifiedMillis) {
+    }
+
+    /** One object with its user metadata. */
+    record ObjectHead(String key, long size, String etag, long lastModifiedMillis, Map<String, String> metadata) {
+    }
+
+    /** Everything directly under a prefix: the objects, and the sub-prefixes (each ending in the delimiter). */
+    record Listing(List<ObjectSummary> objects, List<String> commonPrefixes) {
+    }
+
+    /** Lists all pages of {@code prefix} with delimiter '/'. */
+    Listing list(String prefix) throws ObjectStoreException;
+
+    /** Whether any object lives at or under the prefix (one request, at most one key). */
+    boolean anyUnder(String prefix) throws ObjectStoreException;
+
+    Optional<ObjectHead> head(String key) throws ObjectStoreException;
+
+    /**
+     * Reads {@code length} bytes at {@code offset} (fewer at the end of the object).
+     *
+     * @param expectedEtag when not null, fails with {@link ObjectStoreException#preconditionFailed()} if the
+     *                     object changed
+     */
+    ByteBuffer read(String key, long offset, int length, String expectedEtag) throws ObjectStoreException;
+
+    /** Uploads {@code length} bytes of a local file from {@code offset} as the whole object; returns its ETag. */
+    String put(String key, Path file, long offset, long length, Map<String, String> metadata)
+            throws ObjectStoreException;
+
+    /** Copies an object (metadata replaced by {@code metadata}); returns the new ETag. */
+    String copy(String sourceKey, String sourceEtag, String destinationKey, Map<String, String> metadata)
+            throws ObjectStoreException;
+
+    MultipartUpload startMultipart(String key, Map<String, String> metadata) throws ObjectStoreException;
+
+    /** Deletes one object; deleting a missing key succeeds. */
+    void delete(String key) throws ObjectStoreException;
+
+    /** Deletes up to 1000 keys in one request; returns the keys that failed. */
+    List<String> deleteAll(Collection<String> keys) throws ObjectStoreException;
+
+    /** An upload in parts. Part numbers start at 1; every part but the last is at least 5 MiB. */
+    interface MultipartUpload {
+        void uploadPart(int partNumber, Path file, long offset, long length) throws ObjectStoreException;
+
+        /** Copies bytes [start, endExclusive) of an existing object as a part, failing if its ETag changed. */
+        void copyPart(int partNumber, String sourceKey, String sourceEtag, long start, long endExclusive)
+                throws ObjectStoreException;
+
+        /** Returns the ETag of the completed object. */
+        String complete() throws ObjectStoreException;
+
+        void abort();
+    }
+}
