@@ -1,0 +1,28 @@
+package dev.regatta.dataplane.nfs;
+
+import dev.regatta.dataplane.fs.Caller;
+import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.fs.FsException;
+import org.dcache.oncrpc4j.rpc.RpcCall;
+
+/**
+ * Decides, per call, who the file system sees and whether the client may change anything: the seam for
+ * per-client rules such as root squash or read-only clients. Throwing refuses the call with the mapped status
+ * (MNT answers MNT3ERR_ACCES).
+ */
+@FunctionalInterface
+public interface ConnectionPolicy {
+
+    /** The outcome: the caller to pass to the file system, and whether mutating calls get NFS3ERR_ROFS. */
+    record Grant(Caller caller, boolean readOnly) {
+    }
+
+    /**
+     * @param call the RPC call (transport, remote address, raw credential)
+     * @param export the export the call's file handle (or MNT path) names
+     * @param credential the caller from the RPC credential (AUTH_SYS, or ANONYMOUS for AUTH_NONE)
+     */
+    Grant admit(RpcCall call, ExportTable.Export export, Caller credential) throws FsException;
+
+    ConnectionPolicy ALLOW_ALL = (call, export, credential) -> new Grant(credential, false);
+}
