@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * An S3 endpoint inside this JVM: S3Proxy serving a bucket from a local directory (the embedded default) or
@@ -26,6 +27,7 @@ public final class LocalS3Endpoint implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalS3Endpoint.class);
     private static final long START_TIMEOUT_MILLIS = 30_000;
+    private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
     private final BlobStore blobStore;
     private final String description;
@@ -95,9 +97,17 @@ public final class LocalS3Endpoint implements AutoCloseable {
         return proxy != null;
     }
 
-    /** Creates the bucket unless it exists. Works while stopped too (it talks to the store directly). */
+    /**
+     * Creates the bucket unless it exists. Works while stopped too (it talks to the store directly).
+     *
+     * @throws IllegalArgumentException for a name S3 would reject (S3Proxy's store accepts e.g. "b", but its S3
+     *                                  front end then answers NoSuchBucket for it)
+     */
     public synchronized void createBucket(String name) {
         checkOpen();
+        if (name == null || !BUCKET_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException("invalid S3 bucket name: " + name);
+        }
         if (!blobStore.containerExists(name)) {
             blobStore.createContainer(name);
         }

@@ -488,7 +488,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private ObjectStoreException failure(String type, String what, Exception e) {
         ObjectStoreException.Kind kind = classify(e);
-        errorCounter(type, kind).increment();
+        // A read at or past the end (416) is an answer, not an error: read() turns it into an empty buffer.
+        if (!(type.equals("get") && isRangeNotSatisfiable(e))) {
+            errorCounter(type, kind).increment();
+        }
         StringBuilder msg = new StringBuilder("S3 ").append(type).append(" of ").append(where(what)).append(" failed");
         if (e instanceof AwsServiceException se) {
             msg.append(": HTTP ").append(se.statusCode());
@@ -560,7 +563,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     private static boolean isInvalidRange(ObjectStoreException e) {
-        return e.getCause() instanceof AwsServiceException se && (se.statusCode() == 416
+        return isRangeNotSatisfiable(e.getCause());
+    }
+
+    private static boolean isRangeNotSatisfiable(Throwable e) {
+        return e instanceof AwsServiceException se && (se.statusCode() == 416
                 || (se.awsErrorDetails() != null && "InvalidRange".equals(se.awsErrorDetails().errorCode())));
     }
 

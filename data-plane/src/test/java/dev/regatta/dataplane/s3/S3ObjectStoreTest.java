@@ -84,6 +84,12 @@ class S3ObjectStoreTest {
     }
 
     @Test
+    void invalidBucketNamesAreRefused() {
+        assertThatThrownBy(() -> endpoint.createBucket("b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> endpoint.createBucket("Upper")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void portIsResolved() {
         assertThat(endpoint.port()).isPositive();
         assertThat(endpoint.endpoint().toString()).isEqualTo("http://127.0.0.1:" + endpoint.port());
@@ -293,6 +299,7 @@ class S3ObjectStoreTest {
             s.head("metrics/x");
             s.head("metrics/none");
             s.read("metrics/x", 0, 100, etag);
+            s.read("metrics/x", 300, 100, etag); // past the end: 416, not an error
             assertThatThrownBy(() -> s.read("metrics/x", 0, 100, "ffffffffffffffffffffffffffffffff"))
                     .isInstanceOf(ObjectStoreException.class);
             s.list("metrics/");
@@ -302,7 +309,8 @@ class S3ObjectStoreTest {
 
             assertThat(count(own, "s3_requests_total", "type", "put")).isEqualTo(1);
             assertThat(count(own, "s3_requests_total", "type", "head")).isEqualTo(2);
-            assertThat(count(own, "s3_requests_total", "type", "get")).isEqualTo(2);
+            assertThat(count(own, "s3_requests_total", "type", "get")).isEqualTo(3);
+            assertThat(own.find("s3_errors_total").tag("type", "get").tag("kind", "permanent").counter()).isNull();
             assertThat(count(own, "s3_requests_total", "type", "list")).isEqualTo(1);
             assertThat(count(own, "s3_requests_total", "type", "copy")).isEqualTo(1);
             assertThat(count(own, "s3_requests_total", "type", "delete_batch")).isEqualTo(1);
