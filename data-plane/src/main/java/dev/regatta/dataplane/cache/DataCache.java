@@ -1,0 +1,180 @@
+package dev.regatta.dataplane.cache;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * File bytes on local disk: one sparse file per inode. Which ranges of it are valid is the metadata store's
+ * business (the inode's residency map); this class only moves bytes and remembers, for eviction, how much each
+ * inode holds and when it was last used.
+ */
+public final class DataCache implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DataCache.class);
+    private static final int OPEN_FILES = 256;
+
+    private final Path dir;
+    private final Map<Long, FileChannel> open = new LinkedHashMap<>(OPEN_FILES, 0.75f, true);
+    private final Map<Long, Usage> usage = new ConcurrentHashMap<>();
+    private final ReentrantReadWriteLock[] locks = new ReentrantReadWriteLock[64];
+
+    /** Bytes an inode holds in the cache and when it was last read or written (System.nanoTime()). */
+    public record Usage(long bytes, long lastUsedNanos) {
+    }
+
+    public DataCache(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the cache directory " + dir, e);
+        }
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new ReentrantReadWriteLock();
+        }
+    }
+
+    /**
+     * The lock over one inode's bytes: readers share it, writers, fillers and eviction hold it alone. Taken before
+     * the metadata lock, never after.
+     */
+    public ReentrantReadWriteLock lockFor(long id) {
+        return locks[Long.hashCode(id) & (locks.length - 1)];
+    }
+
+    public Path file(long id) {
+        return dir.resolve(Long.toHexString(id & 0xff)).resolve(Long.toString(id));
+    }
+
+    public void write(long id, long offset, ByteBuffer data) throws IOException {
+        FileChannel ch = channel(id);
+        ByteBuffer src = data.duplicate();
+        long pos = offset;
+        while (src.hasRemaining()) {
+            pos += ch.write(src, pos);
+        }
+    }
+
+    /** Reads into {@code dst} from {@code offset}; bytes past the end of the local file read as zeros. */
+    public void read(long id, long offset, ByteBuffer dst) throws IOException {
+        FileChannel ch = channel(id);
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, pos);
+            if (n < 0) {
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0);
+                }
+                return;
+            }
+            pos += n;
+        }
+    }
+
+    public void force(long id) throws IOException {
+        channel(id).force(false);
+    }
+
+    public void truncate(long id, long size) throws IOException {
+        FileChannel ch = channel(id);
+        if (ch.size() > size) {
+            ch.truncate(size);
+        }
+    }
+
+    public void delete(long id) {
+        synchronized (open) {
+            FileChannel ch = open.remove(id);
+            closeQuietly(ch);
+        }
+        usage.remove(id);
+        try {
+            Files.deleteIfExists(file(id));
+        } catch (IOException e) {
+            log.warn("cannot delete cache file {}: {}", file(id), e.toString());
+        }
+    }
+
+    public void recordUsage(long id, long residentBytes) {
+        if (residentBytes <= 0) {
+            usage.remove(id);
+        } else {
+            usage.put(id, new Usage(residentBytes, System.nanoTime()));
+        }
+    }
+
+    public void touch(long id) {
+        usage.computeIfPresent(id, (k, u) -> new Usage(u.bytes(), System.nanoTime()));
+    }
+
+    public Map<Long, Usage> usage() {
+        return Map.copyOf(usage);
+    }
+
+    public long residentBytes() {
+        long total = 0;
+        for (Usage u : usage.values()) {
+            total += u.bytes();
+        }
+        return total;
+    }
+
+    /** Free space on the cache's disk, for refusing writes before the disk is full. */
+    public long usableSpace() {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private FileChannel channel(long id) throws IOException {
+        synchronized (open) {
+            FileChannel ch = open.get(id);
+            if (ch != null && ch.isOpen()) {
+                return ch;
+            }
+            Path f = file(id);
+            Files.createDirectories(f.getParent());
+            ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            open.put(id, ch);
+            if (open.size() > OPEN_FILES) {
+                var eldest = open.entrySet().iterator().next();
+                // Closing a channel another thread is using would fail its I/O; only close idle-looking ones.
+                open.remove(eldest.getKey());
+                closeQuietly(eldest.getValue());
+            }
+            return ch;
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // nothing to flush: writers force before they acknowledge
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (open) {
+            open.values().forEach(DataCache::closeQuietly);
+            open.clear();
+        }
+    }
+}

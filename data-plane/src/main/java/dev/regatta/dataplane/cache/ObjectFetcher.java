@@ -1,0 +1,94 @@
+package dev.regatta.dataplane.cache;
+
+import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.meta.RangeSet;
+import dev.regatta.dataplane.s3.ObjectStore;
+import dev.regatta.dataplane.s3.ObjectStoreException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Fills gaps of a file's cache from its object in the bucket (ranged GETs pinned to the ETag the file was last
+ * synced with). Bytes written locally meanwhile are never overwritten: only what is still missing is filled.
+ */
+public final class ObjectFetcher {
+
+    private static final int CHUNK = 8 << 20;
+
+    private final MetadataStore store;
+    private final ReentrantLock lock;
+    private final DataCache cache;
+    private final ObjectStore objects;
+
+    public ObjectFetcher(MetadataStore store, ReentrantLock lock, DataCache cache, ObjectStore objects) {
+        this.store = store;
+        this.lock = lock;
+        this.cache = cache;
+        this.objects = objects;
+    }
+
+    /**
+     * Makes [from, to) of the file present in the cache. Bytes beyond the synced object are holes and stay so.
+     *
+     * @param expectedEtag the ETag to pin reads to, or null to take the object as it is now
+     * @return false if the object turned out shorter than recorded
+     */
+    public boolean fill(Inode snapshot, long from, long to, String expectedEtag) throws ObjectStoreException {
+        String key = snapshot.syncedKeys.isEmpty() ? null : snapshot.syncedKeys.get(0);
+        if (key == null) {
+            return true;
+        }
+        for (RangeSet.Range gap : snapshot.present.gaps(from, Math.min(to, snapshot.baseLength))) {
+            long pos = gap.start();
+            while (pos < gap.end()) {
+                int len = (int) Math.min(gap.end() - pos, CHUNK);
+                ByteBuffer bytes = objects.read(key, pos, len, expectedEtag);
+                if (!bytes.hasRemaining()) {
+                    return false;
+                }
+                store(snapshot, pos, bytes);
+                pos += bytes.remaining();
+            }
+        }
+        return true;
+    }
+
+    private void store(Inode snapshot, long pos, ByteBuffer bytes) {
+        long fetchedEnd = pos + bytes.remaining();
+        ReentrantReadWriteLock data = cache.lockFor(snapshot.id);
+        data.writeLock().lock();
+        try {
+            lock.lock();
+            try {
+                Inode current = store.inode(snapshot.id);
+                if (current == null || !Objects.equals(current.baseEtag, snapshot.baseEtag)) {
+                    return;
+                }
+                List<RangeSet.Range> stillMissing = current.present.gaps(pos, Math.min(fetchedEnd, current.baseLength));
+                for (RangeSet.Range r : stillMissing) {
+                    ByteBuffer slice = bytes.duplicate();
+                    slice.limit((int) (r.end() - pos)).position((int) (r.start() - pos));
+                    cache.write(current.id, r.start(), slice);
+                    current.present.add(r.start(), r.end());
+                }
+                if (!stillMissing.isEmpty()) {
+                    store.batch().putInodeQuietly(current).commit(false);
+                    cache.recordUsage(current.id, current.present.totalLength());
+                }
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write cache file of inode " + snapshot.id, e);
+        } finally {
+            data.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.regatta.dataplane.fs;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Detects sequential reads per file and sizes the window to fetch ahead of them: it doubles while reads stay
+ * sequential, up to a limit, and collapses on a random read.
+ */
+final class ReadAhead {
+
+    private static final long MIN_WINDOW = 1L << 20;
+    private static final long MAX_WINDOW = 32L << 20;
+
+    private record Stream(long lastEnd, long window, long claimedUpTo) {
+    }
+
+    private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
+
+    /** Records a read of [offset, end) and returns how far the cache should be filled ahead of it. */
+    long next(long fileId, long offset, long end, long size) {
+        Stream s = streams.get(fileId);
+        boolean sequential = s != null && offset >= s.lastEnd() - (64 << 10) && offset <= s.lastEnd() + (64 << 10);
+        long window = sequential ? Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, s.window() * 2)) : 0;
+        long claimed = s == null || !sequential ? 0 : s.claimedUpTo();
+        streams.put(fileId, new Stream(end, window, claimed));
+        if (streams.size() > 10_000) {
+            streams.clear(); // forgetting patterns only costs read-ahead, never correctness
+        }
+        return Math.min(size, end + window);
+    }
+
+    /** Claims the prefetch up to {@code to}; false when an earlier prefetch already covers it. */
+    boolean claim(long fileId, long to) {
+        boolean[] claimed = {false};
+        streams.computeIfPresent(fileId, (id, s) -> {
+            if (to > s.claimedUpTo()) {
+                claimed[0] = true;
+                return new Stream(s.lastEnd(), s.window(), to);
+            }
+            return s;
+        });
+        return claimed[0];
+    }
+}

@@ -1,0 +1,347 @@
+package dev.regatta.dataplane.meta;
+
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inodes, directory entries and the sync queue in one RocksDB database. Every change goes through a
+ * {@link Batch}, written atomically; a batch committed with {@code sync} is on disk when commit returns.
+ *
+ * <p>Not thread-safe by itself: the file system serializes metadata access (reads included) under its lock.
+ */
+public final class MetadataStore implements AutoCloseable {
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    /** When an inode first and last changed without being synced since (epoch millis). */
+    public record DirtyMark(long firstMillis, long lastMillis) {
+    }
+
+    /** A directory entry with its stable cookie. */
+    public record Entry(String name, long childId, long cookie) {
+    }
+
+    private static final byte[] NEXT_ID = "next-id".getBytes(StandardCharsets.UTF_8);
+    private static final int INODE_CACHE_SIZE = 100_000;
+
+    private final RocksDB db;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+    private final ColumnFamilyHandle settings;
+    private final ColumnFamilyHandle inodes;
+    private final ColumnFamilyHandle entries;
+    private final ColumnFamilyHandle cookies;
+    private final ColumnFamilyHandle dirty;
+    private final ColumnFamilyHandle deletes;
+    private final WriteOptions syncWrite = new WriteOptions().setSync(true);
+    private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
+    private final Map<Long, Inode> inodeCache = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Inode> eldest) {
+            return size() > INODE_CACHE_SIZE;
+        }
+    };
+    private long nextId;
+
+    private MetadataStore(Path dir) throws RocksDBException {
+        this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+        this.cfOptions = new ColumnFamilyOptions();
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        for (String name : List.of("default", "inodes", "entries", "cookies", "dirty", "deletes")) {
+            descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
+        }
+        this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+        this.settings = handles.get(0);
+        this.inodes = handles.get(1);
+        this.entries = handles.get(2);
+        this.cookies = handles.get(3);
+        this.dirty = handles.get(4);
+        this.deletes = handles.get(5);
+        byte[] stored = db.get(settings, NEXT_ID);
+        this.nextId = stored == null ? 1 : ByteBuffer.wrap(stored).getLong();
+    }
+
+    public static MetadataStore open(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            return new MetadataStore(dir);
+        } catch (Exception e) {
+            throw new MetadataException("cannot open the metadata store in " + dir, e);
+        }
+    }
+
+    /** A new inode number; never reused, persisted by the batch that uses it. */
+    public long peekNextId() {
+        return nextId;
+    }
+
+    public Inode inode(long id) {
+        Inode cached = inodeCache.get(id);
+        if (cached != null) {
+            return cached.copy();
+        }
+        byte[] data = get(inodes, longKey(id));
+        if (data == null) {
+            return null;
+        }
+        Inode inode = Inode.decode(data);
+        inodeCache.put(id, inode);
+        return inode.copy();
+    }
+
+    /** The child named {@code name} in directory {@code parentId}, or null. */
+    public Entry lookup(long parentId, String name) {
+        byte[] value = get(entries, entryKey(parentId, name));
+        if (value == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(value);
+        return new Entry(name, b.getLong(), b.getLong());
+    }
+
+    /** Entries of a directory with cookies greater than {@code afterCookie}, in cookie order. */
+    public List<Entry> entries(long parentId, long afterCookie, int max) {
+        List<Entry> list = new ArrayList<>();
+        byte[] prefix = longKey(parentId);
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(cookies, ro)) {
+            it.seek(cookieKey(parentId, afterCookie + 1));
+            while (it.isValid() && list.size() < max && startsWith(it.key(), prefix)) {
+                long cookie = ByteBuffer.wrap(it.key()).getLong(8);
+                String name = new String(it.value(), StandardCharsets.UTF_8);
+                Entry e = lookup(parentId, name);
+                if (e != null) {
+                    list.add(e);
+                }
+                it.next();
+            }
+        }
+        return list;
+    }
+
+    public boolean hasEntries(long parentId) {
+        return !entries(parentId, 0, 1).isEmpty();
+    }
+
+    public Map<Long, DirtyMark> dirtyQueue() {
+        Map<Long, DirtyMark> queue = new HashMap<>();
+        try (RocksIterator it = db.newIterator(dirty)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                ByteBuffer v = ByteBuffer.wrap(it.value());
+                queue.put(ByteBuffer.wrap(it.key()).getLong(), new DirtyMark(v.getLong(), v.getLong()));
+            }
+        }
+        return queue;
+    }
+
+    public DirtyMark dirtyMark(long id) {
+        byte[] v = get(dirty, longKey(id));
+        if (v == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(v);
+        return new DirtyMark(b.getLong(), b.getLong());
+    }
+
+    /** Keys waiting to be deleted from the bucket, oldest first is not promised. */
+    public List<String> pendingDeletes(int max) {
+        List<String> keys = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(deletes)) {
+            for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
+                keys.add(new String(it.key(), StandardCharsets.UTF_8));
+            }
+        }
+        return keys;
+    }
+
+    public boolean isPendingDelete(String key) {
+        return get(deletes, key.getBytes(StandardCharsets.UTF_8)) != null;
+    }
+
+    public Batch batch() {
+        return new Batch();
+    }
+
+    /** Makes every earlier unsynced batch durable (for COMMIT after UNSTABLE writes). */
+    public void syncWal() {
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot sync the metadata log", e);
+        }
+    }
+
+    /** A small persistent setting (the file handle key, boot counter). */
+    public byte[] setting(String name) {
+        return get(settings, ("setting:" + name).getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void putSetting(String name, byte[] value) {
+        try {
+            db.put(settings, syncWrite, ("setting:" + name).getBytes(StandardCharsets.UTF_8), value);
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot store setting " + name, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handles);
+        } catch (RocksDBException e) {
+            // the log still has everything; flushing only shortens the next start
+        }
+        handles.forEach(ColumnFamilyHandle::close);
+        db.close();
+        dbOptions.close();
+        cfOptions.close();
+        syncWrite.close();
+        asyncWrite.close();
+    }
+
+    /** Changes applied together or not at all. */
+    public final class Batch {
+        private final WriteBatch batch = new WriteBatch();
+        private final Map<Long, Inode> putInodes = new HashMap<>();
+        private final List<Long> deletedInodes = new ArrayList<>();
+        private long allocated = nextId;
+
+        public long allocateId() {
+            return allocated++;
+        }
+
+        public Batch putInode(Inode inode) {
+            inode.version++;
+            putInodes.put(inode.id, inode);
+            return this;
+        }
+
+        /** Stores the inode without counting it as a change (sync bookkeeping). */
+        public Batch putInodeQuietly(Inode inode) {
+            putInodes.put(inode.id, inode);
+            return this;
+        }
+
+        public Batch deleteInode(long id) {
+            putInodes.remove(id);
+            deletedInodes.add(id);
+            return op(() -> batch.delete(inodes, longKey(id)));
+        }
+
+        public Batch putEntry(long parentId, String name, long childId, long cookie) {
+            ByteBuffer v = ByteBuffer.allocate(16).putLong(childId).putLong(cookie);
+            return op(() -> {
+                batch.put(entries, entryKey(parentId, name), v.array());
+                batch.put(cookies, cookieKey(parentId, cookie), name.getBytes(StandardCharsets.UTF_8));
+            });
+        }
+
+        public Batch deleteEntry(long parentId, String name, long cookie) {
+            return op(() -> {
+                batch.delete(entries, entryKey(parentId, name));
+                batch.delete(cookies, cookieKey(parentId, cookie));
+            });
+        }
+
+        /** Queues an inode for sync; the first mark's time is kept, so the flush deadline counts from it. */
+        public Batch markDirty(long id, long nowMillis) {
+            DirtyMark old = dirtyMark(id);
+            long first = old == null ? nowMillis : old.firstMillis();
+            ByteBuffer v = ByteBuffer.allocate(16).putLong(first).putLong(nowMillis);
+            return op(() -> batch.put(dirty, longKey(id), v.array()));
+        }
+
+        public Batch clearDirty(long id) {
+            return op(() -> batch.delete(dirty, longKey(id)));
+        }
+
+        public Batch addPendingDelete(String key, long nowMillis) {
+            return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
+                    ByteBuffer.allocate(8).putLong(nowMillis).array()));
+        }
+
+        public Batch removePendingDelete(String key) {
+            return op(() -> batch.delete(deletes, key.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        /** Writes the batch; with {@code sync} it is durable on return. */
+        public void commit(boolean sync) {
+            try (batch) {
+                for (Inode inode : putInodes.values()) {
+                    batch.put(inodes, longKey(inode.id), inode.encode());
+                }
+                if (allocated != nextId) {
+                    batch.put(settings, NEXT_ID, longKey(allocated));
+                }
+                db.write(sync ? syncWrite : asyncWrite, batch);
+                nextId = Math.max(nextId, allocated);
+                deletedInodes.forEach(inodeCache::remove);
+                for (Inode inode : putInodes.values()) {
+                    inodeCache.put(inode.id, inode.copy());
+                }
+            } catch (RocksDBException e) {
+                throw new MetadataException("cannot write to the metadata store", e);
+            }
+        }
+
+        private Batch op(RocksOp op) {
+            try {
+                op.run();
+            } catch (RocksDBException e) {
+                throw new MetadataException("cannot stage a metadata change", e);
+            }
+            return this;
+        }
+    }
+
+    private interface RocksOp {
+        void run() throws RocksDBException;
+    }
+
+    private byte[] get(ColumnFamilyHandle cf, byte[] key) {
+        try {
+            return db.get(cf, key);
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot read the metadata store", e);
+        }
+    }
+
+    private static byte[] longKey(long id) {
+        return ByteBuffer.allocate(8).putLong(id).array();
+    }
+
+    private static byte[] entryKey(long parentId, String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + n.length).putLong(parentId).put(n).array();
+    }
+
+    private static byte[] cookieKey(long parentId, long cookie) {
+        return ByteBuffer.allocate(16).putLong(parentId).putLong(cookie).array();
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+}

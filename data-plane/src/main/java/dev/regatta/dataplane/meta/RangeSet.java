@@ -1,0 +1,141 @@
+package dev.regatta.dataplane.meta;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A set of disjoint half-open byte ranges [start, end), merged as they touch. Used for which bytes of a file
+ * are in the local cache and which of them were changed since the last upload.
+ */
+public final class RangeSet {
+
+    /** start → end; no two entries overlap or touch. */
+    private final TreeMap<Long, Long> ranges = new TreeMap<>();
+
+    public record Range(long start, long end) {
+        public long length() {
+            return end - start;
+        }
+    }
+
+    public void add(long start, long end) {
+        if (start >= end) {
+            return;
+        }
+        Map.Entry<Long, Long> before = ranges.floorEntry(start);
+        if (before != null && before.getValue() >= start) {
+            start = before.getKey();
+            end = Math.max(end, before.getValue());
+        }
+        Map.Entry<Long, Long> next;
+        while ((next = ranges.ceilingEntry(start)) != null && next.getKey() <= end) {
+            end = Math.max(end, next.getValue());
+            ranges.remove(next.getKey());
+        }
+        ranges.put(start, end);
+    }
+
+    public void remove(long start, long end) {
+        if (start >= end) {
+            return;
+        }
+        Map.Entry<Long, Long> before = ranges.lowerEntry(start);
+        if (before != null && before.getValue() > start) {
+            ranges.put(before.getKey(), start);
+            if (before.getValue() > end) {
+                ranges.put(end, before.getValue());
+                return;
+            }
+        }
+        Map.Entry<Long, Long> next;
+        while ((next = ranges.ceilingEntry(start)) != null && next.getKey() < end) {
+            ranges.remove(next.getKey());
+            if (next.getValue() > end) {
+                ranges.put(end, next.getValue());
+            }
+        }
+    }
+
+    /** Removes everything at or after {@code offset}. */
+    public void truncate(long offset) {
+        remove(offset, Long.MAX_VALUE);
+    }
+
+    public void clear() {
+        ranges.clear();
+    }
+
+    public boolean isEmpty() {
+        return ranges.isEmpty();
+    }
+
+    public boolean overlaps(long start, long end) {
+        Map.Entry<Long, Long> before = ranges.lowerEntry(end);
+        return before != null && before.getValue() > start;
+    }
+
+    public boolean covers(long start, long end) {
+        if (start >= end) {
+            return true;
+        }
+        Map.Entry<Long, Long> before = ranges.floorEntry(start);
+        return before != null && before.getValue() >= end;
+    }
+
+    /** The parts of [start, end) that are not in the set, in order. */
+    public List<Range> gaps(long start, long end) {
+        List<Range> gaps = new ArrayList<>();
+        long cursor = start;
+        Map.Entry<Long, Long> before = ranges.floorEntry(start);
+        if (before != null && before.getValue() > cursor) {
+            cursor = before.getValue();
+        }
+        for (Map.Entry<Long, Long> e : ranges.subMap(start, true, end, false).entrySet()) {
+            if (e.getKey() > cursor) {
+                gaps.add(new Range(cursor, e.getKey()));
+            }
+            cursor = Math.max(cursor, e.getValue());
+        }
+        if (cursor < end) {
+            gaps.add(new Range(cursor, end));
+        }
+        return gaps;
+    }
+
+    public long totalLength() {
+        long total = 0;
+        for (Map.Entry<Long, Long> e : ranges.entrySet()) {
+            total += e.getValue() - e.getKey();
+        }
+        return total;
+    }
+
+    public List<Range> ranges() {
+        List<Range> list = new ArrayList<>(ranges.size());
+        ranges.forEach((s, e) -> list.add(new Range(s, e)));
+        return list;
+    }
+
+    public RangeSet copy() {
+        RangeSet c = new RangeSet();
+        c.ranges.putAll(ranges);
+        return c;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RangeSet r && r.ranges.equals(ranges);
+    }
+
+    @Override
+    public int hashCode() {
+        return ranges.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return ranges.toString();
+    }
+}

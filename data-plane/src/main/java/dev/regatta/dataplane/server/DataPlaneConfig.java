@@ -1,0 +1,119 @@
+package dev.regatta.dataplane.server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * All settings of one data-plane process, in one typed place. {@link #defaults(Path)} gives values that
+ * work; {@link ConfigLoader} layers a properties file, environment variables and flags over them.
+ *
+ * @param bindAddress    where the NFS port listens; loopback unless deliberately opened
+ * @param nfsPort        NFS v3 and MOUNT v3 share this TCP port; 0 picks a free one
+ * @param portmap        also serve portmap v2 on port 111, for clients that insist on asking it
+ * @param metricsPort    Prometheus metrics at /metrics; 0 picks a free one, -1 disables
+ * @param exportPath     the export clients mount, e.g. /fs-demo
+ * @param quietPeriod    a dirty file is uploaded once it has been left alone this long...
+ * @param flushDeadline  ...and at the latest this long after its first unsynced change
+ * @param revalidateAfter cached listings and attributes are checked against S3 after this long
+ * @param cacheTtl       clean cached data leaves after this long unread
+ * @param cacheMaxBytes  disk the data cache may use; eviction of clean data starts at the high watermark
+ */
+public record DataPlaneConfig(
+        Path dataDir,
+        String bindAddress,
+        int nfsPort,
+        boolean portmap,
+        int metricsPort,
+        String exportPath,
+        S3 s3,
+        Defaults defaults,
+        Duration quietPeriod,
+        Duration flushDeadline,
+        Duration revalidateAfter,
+        Duration cacheTtl,
+        long cacheMaxBytes,
+        double cacheHighWatermark,
+        double cacheLowWatermark,
+        long multipartThreshold,
+        long multipartPartSize,
+        int uploadConcurrency) {
+
+    /**
+     * Where the bucket is.
+     *
+     * @param endpoint null for AWS's regional endpoint; any S3-compatible URL otherwise
+     * @param prefix   key prefix under which the file system lives ("" for the whole bucket)
+     */
+    public record S3(URI endpoint, String region, String accessKey, String secretKey, String bucket, String prefix,
+                     boolean pathStyle) {
+    }
+
+    /** Attributes of objects that carry none (written by other tools). */
+    public record Defaults(int uid, int gid, int fileMode, int directoryMode) {
+    }
+
+    public static DataPlaneConfig defaults(Path dataDir) {
+        return new DataPlaneConfig(
+                dataDir,
+                "127.0.0.1",
+                2049,
+                false,
+                0,
+                "/fs-demo",
+                new S3(null, "us-east-1", null, null, "demo", "", true),
+                new Defaults(0, 0, 0644, 0755),
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(30),
+                Duration.ofHours(1),
+                10L << 30,
+                0.90,
+                0.70,
+                16L << 20,
+                8L << 20,
+                8);
+    }
+
+    public DataPlaneConfig withS3(S3 s3) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+    }
+
+    public DataPlaneConfig withNfs(String bindAddress, int nfsPort, boolean portmap) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+    }
+
+    public DataPlaneConfig withMetricsPort(int metricsPort) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+    }
+
+    public DataPlaneConfig withExportPath(String exportPath) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+    }
+
+    public DataPlaneConfig withTimings(Duration quietPeriod, Duration flushDeadline, Duration revalidateAfter) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+    }
+
+    public DataPlaneConfig withCache(Duration cacheTtl, long cacheMaxBytes, double high, double low) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, high, low,
+                multipartThreshold, multipartPartSize, uploadConcurrency);
+    }
+
+    public DataPlaneConfig withMultipart(long threshold, long partSize) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, threshold, partSize, uploadConcurrency);
+    }
+}

@@ -1,0 +1,417 @@
+package dev.regatta.dataplane.sync;
+
+import dev.regatta.dataplane.cache.DataCache;
+import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.fs.FsError;
+import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.meta.Namespace;
+import dev.regatta.dataplane.s3.AttributeCodec;
+import dev.regatta.dataplane.s3.KeyCodec;
+import dev.regatta.dataplane.s3.ObjectAttributes;
+import dev.regatta.dataplane.s3.ObjectStore;
+import dev.regatta.dataplane.s3.ObjectStoreException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Brings the bucket into the file system view, lazily: a directory is listed (ListObjectsV2, one level) the
+ * first time it is needed and again once its listing is older than the revalidation interval, so objects put,
+ * overwritten or deleted through the S3 API show up. Local changes not yet synced always win over the listing.
+ */
+public final class Importer {
+
+    private static final Logger log = LoggerFactory.getLogger(Importer.class);
+    private static final int HEAD_CONCURRENCY = 16;
+
+    private final MetadataStore store;
+    private final Namespace namespace;
+    private final ReentrantLock lock;
+    private final ObjectStore objects;
+    private final KeyCodec keys;
+    private final AttributeCodec attributeCodec;
+    private final DataCache cache;
+    private final long revalidateMillis;
+    private final Map<Long, ReentrantLock> listingLocks = new ConcurrentHashMap<>();
+    private final ExecutorService heads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore headPermits = new Semaphore(HEAD_CONCURRENCY);
+    private final Counter skippedKeys;
+    private final Counter shadowedFiles;
+    private final Counter conflicts;
+
+    public Importer(MetadataStore store, ReentrantLock lock, ObjectStore objects, KeyCodec keys,
+                    AttributeCodec attributeCodec, DataCache cache, Duration revalidateAfter, MeterRegistry metrics) {
+        this.store = store;
+        this.namespace = new Namespace(store);
+        this.lock = lock;
+        this.objects = objects;
+        this.keys = keys;
+        this.attributeCodec = attributeCodec;
+        this.cache = cache;
+        this.revalidateMillis = revalidateAfter.toMillis();
+        this.skippedKeys = Counter.builder("import_skipped_keys_total")
+                .description("keys that cannot be paths (empty segments, '.', '..', too long)").register(metrics);
+        this.shadowedFiles = Counter.builder("import_shadowed_files_total")
+                .description("objects 'a' hidden because keys 'a/...' make 'a' a directory").register(metrics);
+        this.conflicts = Counter.builder("sync_conflicts_total")
+                .description("objects changed through S3 while the file system had unsynced changes to them")
+                .register(metrics);
+    }
+
+    /** Whether a directory's listing is missing or older than the revalidation interval. */
+    public boolean isStale(long directoryId) {
+        lock.lock();
+        try {
+            Inode dir = store.inode(directoryId);
+            return dir != null && dir.isDirectory() && stale(dir);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean stale(Inode dir) {
+        return dir.listedAtMillis == 0 || System.currentTimeMillis() - dir.listedAtMillis >= revalidateMillis;
+    }
+
+    /**
+     * Lists the directory from the bucket unless a fresh listing is known. With S3 unreachable, a directory listed
+     * before is served as last seen; one never listed cannot be, and the caller is told to retry (JUKEBOX).
+     */
+    public void ensureListed(long directoryId) throws FsException {
+        ReentrantLock listing = listingLocks.computeIfAbsent(directoryId, id -> new ReentrantLock());
+        listing.lock();
+        try {
+            Inode dir;
+            String prefix;
+            lock.lock();
+            try {
+                dir = store.inode(directoryId);
+                if (dir == null || !dir.isDirectory() || !stale(dir)) {
+                    return;
+                }
+                String path = namespace.directoryPath(dir);
+                if (path == null) {
+                    return;
+                }
+                prefix = keys.directoryKey(path);
+            } finally {
+                lock.unlock();
+            }
+            ObjectStore.Listing found;
+            try {
+                found = objects.list(prefix);
+            } catch (ObjectStoreException e) {
+                if (dir.listedAtMillis != 0) {
+                    log.debug("revalidation of '{}' failed, serving the last listing: {}", prefix, e.getMessage());
+                    return;
+                }
+                log.info("listing '{}' failed ({}); the client will retry", prefix, e.getMessage());
+                throw new FsException(FsError.JUKEBOX, "S3 listing of '" + prefix + "' failed", e);
+            }
+            List<Long> needHead = merge(directoryId, prefix, found);
+            ensureAttributes(needHead);
+        } finally {
+            listing.unlock();
+        }
+    }
+
+    /** Lists a directory and everything below it (before a directory rename moves every key). */
+    public void ensureSubtreeListed(long directoryId) throws FsException {
+        List<Long> pending = new ArrayList<>(List.of(directoryId));
+        while (!pending.isEmpty()) {
+            long dir = pending.remove(pending.size() - 1);
+            ensureListed(dir);
+            lock.lock();
+            try {
+                long after = 0;
+                List<MetadataStore.Entry> page;
+                while (!(page = store.entries(dir, after, 1024)).isEmpty()) {
+                    for (MetadataStore.Entry e : page) {
+                        Inode child = store.inode(e.childId());
+                        if (child != null && child.isDirectory()) {
+                            pending.add(child.id);
+                        }
+                        after = e.cookie();
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Forces the next access to the inode's directory to list again (its object changed or vanished). */
+    public void invalidate(Inode inode) {
+        lock.lock();
+        try {
+            for (Inode.Link link : inode.links) {
+                Inode parent = store.inode(link.parentId());
+                if (parent != null) {
+                    parent.listedAtMillis = 0;
+                    store.batch().putInodeQuietly(parent).commit(false);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found) {
+        Set<String> subdirectories = new HashSet<>();
+        Map<String, ObjectStore.ObjectSummary> files = new HashMap<>();
+        ObjectStore.ObjectSummary marker = null;
+        for (String common : found.commonPrefixes()) {
+            String name = common.substring(prefix.length(), common.length() - 1);
+            if (KeyCodec.isValidName(name)) {
+                subdirectories.add(name);
+            } else {
+                skip(common);
+            }
+        }
+        for (ObjectStore.ObjectSummary object : found.objects()) {
+            String name = object.key().substring(prefix.length());
+            if (name.isEmpty()) {
+                marker = object;
+            } else if (!KeyCodec.isValidName(name)) {
+                skip(object.key());
+            } else if (subdirectories.contains(name)) {
+                shadowedFiles.increment();
+                log.info("object '{}' is hidden: keys below it make it a directory", object.key());
+            } else {
+                files.put(name, object);
+            }
+        }
+        List<Long> needHead = new ArrayList<>();
+        List<Long> evict = new ArrayList<>();
+        lock.lock();
+        try {
+            Inode dir = store.inode(directoryId);
+            if (dir == null) {
+                return needHead;
+            }
+            MetadataStore.Batch batch = store.batch();
+            long now = System.currentTimeMillis();
+            for (String name : subdirectories) {
+                if (store.lookup(directoryId, name) == null && !store.isPendingDelete(prefix + name + "/")) {
+                    Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
+                    child.mode = attributeCodec.decode(Map.of(), true, now).mode();
+                    dir.subdirectories++;
+                    batch.putInodeQuietly(child);
+                }
+            }
+            for (Map.Entry<String, ObjectStore.ObjectSummary> f : files.entrySet()) {
+                ObjectStore.ObjectSummary object = f.getValue();
+                MetadataStore.Entry e = store.lookup(directoryId, f.getKey());
+                if (e == null) {
+                    if (store.isPendingDelete(object.key())) {
+                        continue; // deleted here, deletion not yet in the bucket
+                    }
+                    Inode child = imported(batch, dir, f.getKey(), FileType.REGULAR, object.lastModifiedMillis());
+                    child.mode = attributeCodec.decode(Map.of(), false, now).mode();
+                    adopt(child, object);
+                    batch.putInodeQuietly(child);
+                    needHead.add(child.id);
+                    continue;
+                }
+                Inode child = store.inode(e.childId());
+                if (child == null || child.isDirectory() || !child.syncedKeys.contains(object.key())
+                        || object.etag().equals(child.baseEtag)) {
+                    continue;
+                }
+                if (child.isDirty() || store.dirtyMark(child.id) != null) {
+                    conflicts.increment();
+                    log.warn("'{}' changed in S3 while it has unsynced changes here; keeping the local version",
+                            object.key());
+                    continue;
+                }
+                adopt(child, object);
+                child.present.clear();
+                child.dirtyRanges.clear();
+                child.symlinkTarget = null;
+                batch.putInodeQuietly(child);
+                evict.add(child.id);
+                needHead.add(child.id);
+            }
+            removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict);
+            if (marker != null && !dir.isDirty() && !marker.etag().equals(dir.baseEtag)) {
+                dir.baseEtag = marker.etag();
+                dir.syncedKeys = new ArrayList<>(List.of(marker.key()));
+                dir.needsHead = true;
+                needHead.add(dir.id);
+            }
+            dir.listedAtMillis = now;
+            batch.putInodeQuietly(dir).commit(false);
+        } finally {
+            lock.unlock();
+        }
+        evict.forEach(cache::delete);
+        return needHead;
+    }
+
+    private Inode imported(MetadataStore.Batch batch, Inode dir, String name, FileType type, long mtimeMillis) {
+        Inode child = new Inode();
+        child.id = batch.allocateId();
+        child.type = type;
+        child.uid = attributeCodec.decode(Map.of(), type == FileType.DIRECTORY, mtimeMillis).uid();
+        child.gid = attributeCodec.decode(Map.of(), type == FileType.DIRECTORY, mtimeMillis).gid();
+        long nanos = mtimeMillis * 1_000_000L;
+        child.atimeNanos = nanos;
+        child.mtimeNanos = nanos;
+        child.ctimeNanos = nanos;
+        child.links.add(new Inode.Link(dir.id, name));
+        batch.putEntry(dir.id, name, child.id, dir.nextCookie++);
+        return child;
+    }
+
+    private static void adopt(Inode file, ObjectStore.ObjectSummary object) {
+        file.size = object.size();
+        file.baseEtag = object.etag();
+        file.baseLength = object.size();
+        file.syncedKeys = new ArrayList<>(List.of(object.key()));
+        file.needsHead = true;
+        long nanos = object.lastModifiedMillis() * 1_000_000L;
+        file.mtimeNanos = nanos;
+        file.ctimeNanos = nanos;
+    }
+
+    /** Entries that were in the bucket, are clean here, and are no longer listed: deleted through S3. */
+    private void removeVanished(MetadataStore.Batch batch, Inode dir, String prefix, Set<String> subdirectories,
+                                Set<String> files, List<Long> evict) {
+        long after = 0;
+        List<MetadataStore.Entry> page;
+        while (!(page = store.entries(dir.id, after, 1024)).isEmpty()) {
+            for (MetadataStore.Entry e : page) {
+                after = e.cookie();
+                if (subdirectories.contains(e.name()) || files.contains(e.name())) {
+                    continue;
+                }
+                Inode child = store.inode(e.childId());
+                if (child == null || child.isDirty() || store.dirtyMark(child.id) != null) {
+                    continue;
+                }
+                if (child.isDirectory()) {
+                    if (store.hasEntries(child.id)) {
+                        continue; // emptied by its own revalidation first
+                    }
+                    dir.subdirectories--;
+                } else if (!child.syncedKeys.contains(prefix + e.name())) {
+                    continue;
+                }
+                batch.deleteEntry(dir.id, e.name(), e.cookie());
+                child.links.remove(new Inode.Link(dir.id, e.name()));
+                child.syncedKeys.remove(prefix + e.name());
+                if (child.links.isEmpty()) {
+                    batch.deleteInode(child.id);
+                    evict.add(child.id);
+                } else {
+                    batch.putInodeQuietly(child);
+                }
+            }
+        }
+    }
+
+    /** Reads the metadata (mode, owner, times) of inodes imported from a listing, several at a time. */
+    public void ensureAttributes(Collection<Long> ids) {
+        List<Inode> pending = new ArrayList<>();
+        lock.lock();
+        try {
+            for (long id : ids) {
+                Inode inode = store.inode(id);
+                if (inode != null && inode.needsHead && !inode.syncedKeys.isEmpty()) {
+                    pending.add(inode);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>();
+        for (Inode inode : pending) {
+            futures.add(heads.submit(() -> {
+                headPermits.acquireUninterruptibly();
+                try {
+                    applyHead(inode);
+                } finally {
+                    headPermits.release();
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                log.debug("attribute fetch failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void applyHead(Inode snapshot) {
+        String key = snapshot.syncedKeys.get(0);
+        Optional<ObjectStore.ObjectHead> head;
+        try {
+            head = objects.head(key);
+        } catch (ObjectStoreException e) {
+            // Defaults stand in until S3 answers; the next access tries again.
+            log.debug("HEAD {} failed: {}", key, e.getMessage());
+            return;
+        }
+        lock.lock();
+        try {
+            Inode inode = store.inode(snapshot.id);
+            if (inode == null || !inode.needsHead) {
+                return;
+            }
+            if (head.isEmpty()) {
+                inode.needsHead = false;
+                store.batch().putInodeQuietly(inode).commit(false);
+                return;
+            }
+            ObjectStore.ObjectHead h = head.get();
+            ObjectAttributes a = attributeCodec.decode(h.metadata(), inode.isDirectory(), h.lastModifiedMillis());
+            if (!inode.isDirectory() && a.type() != FileType.DIRECTORY) {
+                inode.type = a.type();
+            }
+            inode.mode = a.mode();
+            inode.uid = a.uid();
+            inode.gid = a.gid();
+            inode.mtimeNanos = a.mtimeNanos();
+            inode.ctimeNanos = Math.max(inode.ctimeNanos, a.mtimeNanos());
+            inode.rdevMajor = a.rdevMajor();
+            inode.rdevMinor = a.rdevMinor();
+            inode.needsHead = false;
+            store.batch().putInodeQuietly(inode).commit(false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void skip(String key) {
+        skippedKeys.increment();
+        log.info("key '{}' cannot be a path here (empty segment, '.', '..' or too long); left out of the view", key);
+    }
+
+    public void close() {
+        heads.shutdownNow();
+    }
+}
