@@ -103,9 +103,16 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     private final Map<String, Map<ObjectStoreException.Kind, Counter>> errorCounters = new ConcurrentHashMap<>();
     private final Counter bytesIn;
     private final Counter bytesOut;
+    private final long copyPartSize;
 
     /** Wraps an existing client (closed by {@link #close()}). */
     public S3ObjectStore(S3Client client, String bucket, MeterRegistry registry) {
+        this(client, bucket, registry, COPY_PART_SIZE);
+    }
+
+    /** For tests: a smaller multipart-copy part size (at least 5 MiB, S3's minimum part size). */
+    S3ObjectStore(S3Client client, String bucket, MeterRegistry registry, long copyPartSize) {
+        this.copyPartSize = copyPartSize;
         this.client = Objects.requireNonNull(client, "client");
         this.bucket = Objects.requireNonNull(bucket, "bucket");
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -335,15 +342,16 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
-    private String multipartCopy(String sourceKey, String sourceEtag, long size, String destinationKey,
+    /** Copies in parts of {@code copyPartSize} with UploadPartCopy (what {@link #copy} does above 5 GiB). */
+    String multipartCopy(String sourceKey, String sourceEtag, long size, String destinationKey,
                                  Map<String, String> metadata) throws ObjectStoreException {
         LOG.debug("multipart copy of {} ({} bytes) to {}", sourceKey, size, destinationKey);
         MultipartUpload upload = startMultipart(destinationKey, metadata);
         boolean done = false;
         try {
             int part = 1;
-            for (long start = 0; start < size; start += COPY_PART_SIZE, part++) {
-                upload.copyPart(part, sourceKey, sourceEtag, start, Math.min(size, start + COPY_PART_SIZE));
+            for (long start = 0; start < size; start += copyPartSize, part++) {
+                upload.copyPart(part, sourceKey, sourceEtag, start, Math.min(size, start + copyPartSize));
             }
             String etag = upload.complete();
             done = true;

@@ -271,6 +271,30 @@ class S3ObjectStoreTest {
     }
 
     @Test
+    void multipartCopySplitsIntoParts() throws IOException {
+        int mib = 1 << 20;
+        byte[] source = randomBytes(11 * mib + 17, 8);
+        String etag = putBytes("mpc/source", source, Map.of("old", "1"));
+        SimpleMeterRegistry own = new SimpleMeterRegistry();
+        try (S3ObjectStore s = new S3ObjectStore(S3ObjectStore.buildClient(endpoint.endpoint(), null, ACCESS_KEY,
+                SECRET_KEY, true), BUCKET, own, 5L * mib)) {
+            String copyEtag = s.multipartCopy("mpc/source", etag, source.length, "mpc/target", Map.of("new", "2"));
+            assertThat(count(own, "s3_requests_total", "type", "upload_part_copy")).isEqualTo(3);
+            ObjectStore.ObjectHead head = s.head("mpc/target").orElseThrow();
+            assertThat(head.etag()).isEqualTo(copyEtag);
+            assertThat(head.metadata()).containsEntry("new", "2").doesNotContainKey("old");
+            assertThat(bytes(s.read("mpc/target", 0, source.length + 1, copyEtag))).isEqualTo(source);
+
+            assertThatThrownBy(() -> s.multipartCopy("mpc/source", "0123456789abcdef0123456789abcdef",
+                    source.length, "mpc/stale", Map.of()))
+                    .isInstanceOfSatisfying(ObjectStoreException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ObjectStoreException.Kind.PRECONDITION_FAILED));
+            assertThat(count(own, "s3_requests_total", "type", "multipart_abort")).isEqualTo(1);
+            assertThat(s.head("mpc/stale")).isEmpty();
+        }
+    }
+
+    @Test
     void deleteAndDeleteAll() throws IOException {
         List<String> keys = List.of("del/a", "del/b", "del/c/");
         for (String k : keys) {
