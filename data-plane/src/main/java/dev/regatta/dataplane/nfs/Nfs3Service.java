@@ -298,7 +298,8 @@ final class Nfs3Service implements RpcDispatchable {
             case GETATTR -> {
                 byte[] fh = handle(in);
                 yield c -> {
-                    Attributes a = c.fs().getattr(c.resolve(fh, -1));
+                    long id = c.resolve(fh, -1);
+                    Attributes a = c.fs().getattr(id);
                     return new Reply(out -> Nfs3Xdr.fattr3(out, a));
                 };
             }
@@ -347,7 +348,8 @@ final class Nfs3Service implements RpcDispatchable {
             case READLINK -> {
                 byte[] fh = handle(in);
                 yield c -> {
-                    Results.Readlink r = c.fs().readlink(c.caller(), c.resolve(fh, 0));
+                    long id = c.resolve(fh, 0);
+                    Results.Readlink r = c.fs().readlink(c.caller(), id);
                     return new Reply(out -> {
                         postOpAttr(out, r.attributes());
                         out.xdrEncodeDynamicOpaque(r.target().getBytes(StandardCharsets.UTF_8));
@@ -535,7 +537,8 @@ final class Nfs3Service implements RpcDispatchable {
             case FSSTAT -> {
                 byte[] fh = handle(in);
                 yield c -> {
-                    Results.FsStat s = c.fs().fsstat(c.resolve(fh, 0));
+                    long id = c.resolve(fh, 0);
+                    Results.FsStat s = c.fs().fsstat(id);
                     return new Reply(out -> {
                         postOpAttr(out, s.attributes());
                         out.xdrEncodeLong(s.totalBytes());
@@ -551,7 +554,8 @@ final class Nfs3Service implements RpcDispatchable {
             case FSINFO -> {
                 byte[] fh = handle(in);
                 yield c -> {
-                    Attributes a = c.fs().getattr(c.resolve(fh, 0));
+                    long id = c.resolve(fh, 0);
+                    Attributes a = c.fs().getattr(id);
                     return new Reply(out -> {
                         postOpAttr(out, a);
                         out.xdrEncodeInt(RTMAX); // rtmax
@@ -571,7 +575,8 @@ final class Nfs3Service implements RpcDispatchable {
             case PATHCONF -> {
                 byte[] fh = handle(in);
                 yield c -> {
-                    Attributes a = c.fs().getattr(c.resolve(fh, 0));
+                    long id = c.resolve(fh, 0);
+                    Attributes a = c.fs().getattr(id);
                     return new Reply(out -> {
                         postOpAttr(out, a);
                         out.xdrEncodeInt(32000); // linkmax
@@ -588,7 +593,8 @@ final class Nfs3Service implements RpcDispatchable {
                 long offset = uint64(in);
                 int count = uint32(in);
                 yield c -> {
-                    Wcc w = c.fs().commit(c.resolve(fh, 0), offset, count);
+                    long id = c.resolve(fh, 0);
+                    Wcc w = c.fs().commit(id, offset, count);
                     long verifier = c.fs().writeVerifier();
                     return new Reply(out -> {
                         wccData(out, w);
