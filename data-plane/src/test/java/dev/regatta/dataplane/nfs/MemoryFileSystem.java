@@ -127,7 +127,7 @@ final class MemoryFileSystem implements VirtualFileSystem {
     @Override
     public synchronized Results.Lookup lookup(Caller caller, long directoryId, String name) throws FsException {
         Inode d = dir(directoryId);
-        Long id = name.equals(".") ? d.id : name.equals("..") ? d.parent : d.children.get(name);
+        Long id = name.equals(".") ? Long.valueOf(d.id) : name.equals("..") ? Long.valueOf(d.parent) : d.children.get(name);
         if (id == null) {
             throw new FsException(FsError.NOENT, name);
         }
