@@ -78,7 +78,7 @@ final class MountService implements RpcDispatchable {
             case 1 -> {
                 int[] stat = {MNT3_OK};
                 byte[] root = mnt(call, host, path, stat);
-                status = stat[0] == MNT3_OK ? "ok" : "MNT3ERR_" + stat[0];
+                status = statusName(stat[0]);
                 call.reply(new Reply(out -> {
                     out.xdrEncodeInt(stat[0]);
                     if (stat[0] == MNT3_OK) {
@@ -152,6 +152,17 @@ final class MountService implements RpcDispatchable {
             stat[0] = MNT3ERR_SERVERFAULT;
         }
         return null;
+    }
+
+    static String statusName(int stat) {
+        return switch (stat) {
+            case MNT3_OK -> "ok";
+            case MNT3ERR_NOENT -> "MNT3ERR_NOENT";
+            case MNT3ERR_ACCES -> "MNT3ERR_ACCES";
+            case MNT3ERR_NAMETOOLONG -> "MNT3ERR_NAMETOOLONG";
+            case MNT3ERR_SERVERFAULT -> "MNT3ERR_SERVERFAULT";
+            default -> "MNT3ERR_" + stat;
+        };
     }
 
     /** "/fs-demo/" names "/fs-demo". */

@@ -35,7 +35,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.dcache.oncrpc4j.rpc.RpcAuth;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
@@ -675,9 +674,5 @@ final class Nfs3Service implements RpcDispatchable {
             out.xdrEncodeBoolean(false);
             out.xdrEncodeBoolean(eof);
         });
-    }
-
-    static Optional<ExportTable.Export> exportOf(ExportTable exports, int index) {
-        return exports.byIndex(index);
     }
 }

@@ -318,4 +318,23 @@ class NfsServerTest {
         assertThat(r.bool()).isTrue();
         assertThat(r.opaque()).isEqualTo(data);
     }
+
+    @Test
+    void embeddedPortmapAnswersGetport() throws Exception {
+        NfsServer withPortmap;
+        try {
+            withPortmap = NfsServer.start(new Table(List.of(new ExportTable.Export(0, "/fs-demo", fs))), KEY,
+                    registry, "127.0.0.1", 0, true);
+        } catch (Exception e) {
+            org.junit.jupiter.api.Assumptions.abort("cannot run a portmapper on 111 here: " + e);
+            return;
+        }
+        try (withPortmap; RpcTestClient pm = new RpcTestClient(111)) {
+            for (int prog : new int[] {NFS, MOUNT}) {
+                RpcTestClient.Reply r = pm.call(100000, 2, 3, new RpcTestClient.Out().i(prog).i(3).i(6).i(0));
+                assertThat(r.acceptStat()).isEqualTo(RpcTestClient.SUCCESS);
+                assertThat(r.body().i()).as("GETPORT of " + prog).isEqualTo(withPortmap.port());
+            }
+        }
+    }
 }
