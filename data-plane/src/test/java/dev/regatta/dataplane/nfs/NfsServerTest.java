@@ -181,6 +181,23 @@ class NfsServerTest {
         assertThat(acc.i()).isEqualTo(0x3f);
         nfs(11, dirop(root, "reg").i(1), 10007); // MKNOD of a regular file: BADTYPE
         nfs(13, dirop(root, "d"), 66); // RMDIR non-empty: NOTEMPTY
+
+        // CREATE EXCLUSIVE: a retransmission with the same verifier succeeds with the same handle.
+        RpcTestClient.In x1 = nfs(8, dirop(root, "excl").i(2).l(0xCAFEL), 0);
+        x1.bool();
+        byte[] h1 = x1.opaque();
+        RpcTestClient.In x2 = nfs(8, dirop(root, "excl").i(2).l(0xCAFEL), 0);
+        x2.bool();
+        assertThat(x2.opaque()).isEqualTo(h1);
+        nfs(8, dirop(root, "excl").i(2).l(0xBEEFL), 17);
+        nfs(8, dirop(root, "excl").i(1).sattr(null), 17); // GUARDED
+        assertThat(client.call(NFS, 3, 8, dirop(root, "excl").i(3)).acceptStat())
+                .isEqualTo(RpcTestClient.GARBAGE_ARGS); // createmode3 out of range
+        // SETATTR with a stale guard: NOT_SYNC.
+        nfs(2, new RpcTestClient.Out().opaque(h1).sattr(0600).i(1).i(1).i(0), 10002);
+        RpcTestClient.In sa = nfs(2, new RpcTestClient.Out().opaque(h1).sattr(0600).i(0), 0);
+        sa.wcc();
+        assertThat(sa.done()).isTrue();
     }
 
     @Test
