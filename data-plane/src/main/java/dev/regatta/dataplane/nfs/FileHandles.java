@@ -3,7 +3,6 @@ package dev.regatta.dataplane.nfs;
 import dev.regatta.dataplane.fs.FsError;
 import dev.regatta.dataplane.fs.FsException;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -71,13 +70,5 @@ public final class FileHandles {
         }
         mac.update(data, 0, len);
         return mac.doFinal();
-    }
-
-    static {
-        try {
-            Mac.getInstance("HmacSHA256");
-        } catch (GeneralSecurityException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 }
