@@ -1,0 +1,30 @@
+package dev.regatta.dataplane.server;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code regatta} command: {@code up} starts the embedded default, {@code data-plane} one node. */
+@Command(name = "regatta", mixinStandardHelpOptions = true, version = "regatta 0.1.0",
+        description = "An S3 bucket as a shared, strongly consistent POSIX file system.",
+        subcommands = {UpCommand.class, DataPlaneCommand.class})
+public final class RegattaCli {
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new RegattaCli());
+        configFile(args).ifPresent(file -> cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file)));
+        System.exit(cli.execute(args));
+    }
+
+    /** A properties file whose keys are option names without dashes supplies defaults under the flags. */
+    private static java.util.Optional<java.io.File> configFile(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                return java.util.Optional.of(new java.io.File(args[i + 1]));
+            }
+            if (args[i].startsWith("--config=")) {
+                return java.util.Optional.of(new java.io.File(args[i].substring("--config=".length())));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+}
