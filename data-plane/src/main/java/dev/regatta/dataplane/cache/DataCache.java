@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,38 +60,64 @@ public final class DataCache implements AutoCloseable {
     }
 
     public void write(long id, long offset, ByteBuffer data) throws IOException {
-        FileChannel ch = channel(id);
-        ByteBuffer src = data.duplicate();
-        long pos = offset;
-        while (src.hasRemaining()) {
-            pos += ch.write(src, pos);
-        }
+        retryIfClosed(id, ch -> {
+            ByteBuffer src = data.duplicate();
+            long pos = offset;
+            while (src.hasRemaining()) {
+                pos += ch.write(src, pos);
+            }
+        });
     }
 
     /** Reads into {@code dst} from {@code offset}; bytes past the end of the local file read as zeros. */
     public void read(long id, long offset, ByteBuffer dst) throws IOException {
-        FileChannel ch = channel(id);
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int n = ch.read(dst, pos);
-            if (n < 0) {
-                while (dst.hasRemaining()) {
-                    dst.put((byte) 0);
+        int start = dst.position();
+        retryIfClosed(id, ch -> {
+            dst.position(start);
+            long pos = offset;
+            while (dst.hasRemaining()) {
+                int n = ch.read(dst, pos);
+                if (n < 0) {
+                    while (dst.hasRemaining()) {
+                        dst.put((byte) 0);
+                    }
+                    return;
                 }
-                return;
+                pos += n;
             }
-            pos += n;
-        }
+        });
     }
 
     public void force(long id) throws IOException {
-        channel(id).force(false);
+        retryIfClosed(id, ch -> ch.force(false));
     }
 
     public void truncate(long id, long size) throws IOException {
-        FileChannel ch = channel(id);
-        if (ch.size() > size) {
-            ch.truncate(size);
+        retryIfClosed(id, ch -> {
+            if (ch.size() > size) {
+                ch.truncate(size);
+            }
+        });
+    }
+
+    private interface ChannelIo {
+        void run(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Runs I/O on the inode's channel. The pool of open channels may close one under a slow caller when it makes
+     * room for others; the caller then simply reopens it.
+     */
+    private void retryIfClosed(long id, ChannelIo io) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                io.run(channel(id));
+                return;
+            } catch (ClosedChannelException e) {
+                if (attempt >= 3 || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -152,7 +179,6 @@ public final class DataCache implements AutoCloseable {
             open.put(id, ch);
             if (open.size() > OPEN_FILES) {
                 var eldest = open.entrySet().iterator().next();
-                // Closing a channel another thread is using would fail its I/O; only close idle-looking ones.
                 open.remove(eldest.getKey());
                 closeQuietly(eldest.getValue());
             }

@@ -273,6 +273,11 @@ public final class SyncEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (wanted.isEmpty() && id != Namespace.ROOT_ID) {
+            // No path right now (its directory is being moved or removed): never read that as "delete it all".
+            log.debug("inode {} has no path at the moment; sync postponed", id);
+            return;
+        }
         Set<String> touched = new LinkedHashSet<>(wanted);
         touched.addAll(snapshot.syncedKeys);
         try (KeyLocks.Held held = keyLocks.lock(touched)) {
