@@ -1,0 +1,127 @@
+package dev.regatta.dataplane.meta;
+
+import dev.regatta.dataplane.fs.FileType;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InodeTest {
+
+    static Inode full() {
+        Inode i = new Inode();
+        i.id = 0x1234_5678_9ABCL;
+        i.type = FileType.CHAR_DEVICE;
+        i.mode = 04755;
+        i.uid = -2; // 0xFFFFFFFE as unsigned
+        i.gid = 1001;
+        i.size = 5L << 40;
+        i.atimeNanos = -1_000_000_007L;
+        i.mtimeNanos = 1_700_000_000_123_456_789L;
+        i.ctimeNanos = 1_700_000_001_000_000_001L;
+        i.rdevMajor = 8;
+        i.rdevMinor = 17;
+        i.links.add(new Inode.Link(1, "first"));
+        i.links.add(new Inode.Link(77, "zweiter Näme ✓"));
+        i.subdirectories = 3;
+        i.nextCookie = 99;
+        i.symlinkTarget = "../target/ü";
+        i.createVerifier = 0xDEAD_BEEF_CAFE_F00DL;
+        i.syncedKeys.add("prefix/first");
+        i.syncedKeys.add("prefix/dir/zweiter Näme ✓");
+        i.baseEtag = "\"abc-3\"";
+        i.baseLength = 12345;
+        i.contentDirty = true;
+        i.attributesDirty = true;
+        i.version = 42;
+        i.needsHead = true;
+        i.listedAtMillis = 1_700_000_000_000L;
+        i.present.add(0, 100);
+        i.present.add(200, 300);
+        i.dirtyRanges.add(50, 60);
+        return i;
+    }
+
+    static void assertSame(Inode a, Inode b) {
+        assertThat(b).usingRecursiveComparison().isEqualTo(a);
+        assertThat(b.present.ranges()).isEqualTo(a.present.ranges());
+        assertThat(b.dirtyRanges.ranges()).isEqualTo(a.dirtyRanges.ranges());
+    }
+
+    @Test
+    void roundTripWithEveryFieldSet() {
+        Inode original = full();
+        Inode decoded = Inode.decode(original.encode());
+        assertSame(original, decoded);
+        assertThat(decoded.links).containsExactly(new Inode.Link(1, "first"), new Inode.Link(77, "zweiter Näme ✓"));
+        assertThat(decoded.syncedKeys).containsExactly("prefix/first", "prefix/dir/zweiter Näme ✓");
+        assertThat(decoded.present.ranges()).containsExactly(new RangeSet.Range(0, 100), new RangeSet.Range(200, 300));
+        assertThat(decoded.encode()).isEqualTo(original.encode());
+    }
+
+    @Test
+    void roundTripWithNullsAndEmptyCollections() {
+        Inode i = new Inode();
+        i.id = 9;
+        i.type = FileType.REGULAR;
+        Inode decoded = Inode.decode(i.encode());
+        assertSame(i, decoded);
+        assertThat(decoded.symlinkTarget).isNull();
+        assertThat(decoded.baseEtag).isNull();
+        assertThat(decoded.links).isEmpty();
+        assertThat(decoded.syncedKeys).isEmpty();
+        assertThat(decoded.present.isEmpty()).isTrue();
+        assertThat(decoded.nextCookie).isEqualTo(3);
+    }
+
+    @Test
+    void everyFileTypeRoundTrips() {
+        for (FileType t : FileType.values()) {
+            Inode i = new Inode();
+            i.type = t;
+            assertThat(Inode.decode(i.encode()).type).isEqualTo(t);
+        }
+    }
+
+    @Test
+    void copyIsIndependent() {
+        Inode original = full();
+        Inode copy = original.copy();
+        assertSame(original, copy);
+        copy.links.add(new Inode.Link(5, "more"));
+        copy.syncedKeys.clear();
+        copy.present.add(100, 200);
+        copy.dirtyRanges.clear();
+        copy.mode = 0;
+        assertThat(original.links).hasSize(2);
+        assertThat(original.syncedKeys).hasSize(2);
+        assertThat(original.present.ranges()).hasSize(2);
+        assertThat(original.dirtyRanges.ranges()).hasSize(1);
+        assertThat(original.mode).isEqualTo(04755);
+    }
+
+    @Test
+    void nlinkCountsNamesForFilesAndSubdirectoriesForDirectories() {
+        Inode file = new Inode();
+        file.type = FileType.REGULAR;
+        file.links.addAll(List.of(new Inode.Link(1, "a"), new Inode.Link(1, "b")));
+        assertThat(file.nlink()).isEqualTo(2);
+        Inode dir = new Inode();
+        dir.type = FileType.DIRECTORY;
+        dir.links.add(new Inode.Link(1, "d"));
+        dir.subdirectories = 4;
+        assertThat(dir.nlink()).isEqualTo(6);
+    }
+
+    @Test
+    void isDirtyFollowsEitherFlag() {
+        Inode i = new Inode();
+        assertThat(i.isDirty()).isFalse();
+        i.attributesDirty = true;
+        assertThat(i.isDirty()).isTrue();
+        i.attributesDirty = false;
+        i.contentDirty = true;
+        assertThat(i.isDirty()).isTrue();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.regatta.dataplane.meta;
+
+import dev.regatta.dataplane.fs.FileType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MetadataStoreTest {
+
+    @TempDir
+    Path dir;
+
+    MetadataStore store;
+
+    @BeforeEach
+    void open() {
+        store = MetadataStore.open(dir.resolve("meta"));
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private void reopen() {
+        store.close();
+        store = MetadataStore.open(dir.resolve("meta"));
+    }
+
+    static Inode inode(long id, FileType type) {
+        Inode i = new Inode();
+        i.id = id;
+        i.type = type;
+        i.mode = 0644;
+        return i;
+    }
+
+    @Test
+    void batchIsInvisibleUntilCommitThenAllVisible() {
+        MetadataStore.Batch b = store.batch();
+        long dirId = b.allocateId();
+        long fileId = b.allocateId();
+        Inode d = inode(dirId, FileType.DIRECTORY);
+        Inode f = inode(fileId, FileType.REGULAR);
+        f.links.add(new Inode.Link(dirId, "f"));
+        b.putInode(d).putInode(f).putEntry(dirId, "f", fileId, 3).markDirty(fileId, 1000);
+        assertThat(store.inode(dirId)).isNull();
+        assertThat(store.lookup(dirId, "f")).isNull();
+        assertThat(store.dirtyMark(fileId)).isNull();
+        b.commit(true);
+        assertThat(store.inode(dirId)).isNotNull();
+        assertThat(store.inode(fileId).links).containsExactly(new Inode.Link(dirId, "f"));
+        assertThat(store.lookup(dirId, "f")).isEqualTo(new MetadataStore.Entry("f", fileId, 3));
+        assertThat(store.dirtyMark(fileId)).isEqualTo(new MetadataStore.DirtyMark(1000, 1000));
+    }
+
+    @Test
+    void putInodeCountsVersionsQuietPutDoesNot() {
+        Inode i = inode(store.peekNextId(), FileType.REGULAR);
+        MetadataStore.Batch b = store.batch();
+        b.allocateId();
+        b.putInode(i).commit(false);
+        long v = store.inode(i.id).version;
+        Inode c = store.inode(i.id);
+        store.batch().putInode(c).commit(false);
+        assertThat(store.inode(i.id).version).isEqualTo(v + 1);
+        Inode q = store.inode(i.id);
+        store.batch().putInodeQuietly(q).commit(false);
+        assertThat(store.inode(i.id).version).isEqualTo(v + 1);
+    }
+
+    @Test
+    void inodeReturnsCopiesNotTheCachedObject() {
+        Inode i = inode(5, FileType.REGULAR);
+        store.batch().putInode(i).commit(false);
+        Inode a = store.inode(5);
+        a.mode = 0;
+        a.links.add(new Inode.Link(1, "x"));
+        Inode b = store.inode(5);
+        assertThat(b.mode).isEqualTo(0644);
+        assertThat(b.links).isEmpty();
+        // the object handed to putInode is not aliased either
+        i.mode = 0777;
+        assertThat(store.inode(5).mode).isEqualTo(0644);
+    }
+
+    @Test
+    void entriesListedInCookieOrderWithPaging() {
+        long parent = 1;
+        MetadataStore.Batch b = store.batch();
+        // names sort differently from cookies
+        String[] names = {"zeta", "alpha", "mid", "beta", "omega"};
+        for (int k = 0; k < names.length; k++) {
+            b.putEntry(parent, names[k], 100 + k, 3 + k);
+        }
+        b.putEntry(2, "other-dir", 999, 3); // another directory must not leak in
+        b.commit(false);
+        List<MetadataStore.Entry> all = store.entries(parent, 0, 100);
+        assertThat(all).extracting(MetadataStore.Entry::name).containsExactly(names);
+        assertThat(all).extracting(MetadataStore.Entry::cookie).containsExactly(3L, 4L, 5L, 6L, 7L);
+        List<String> paged = new ArrayList<>();
+        long after = 0;
+        List<MetadataStore.Entry> page;
+        while (!(page = store.entries(parent, after, 2)).isEmpty()) {
+            assertThat(page.size()).isLessThanOrEqualTo(2);
+            page.forEach(e -> paged.add(e.name()));
+            after = page.get(page.size() - 1).cookie();
+        }
+        assertThat(paged).containsExactly(names);
+        assertThat(store.entries(parent, 5, 100)).extracting(MetadataStore.Entry::name).containsExactly("beta", "omega");
+        assertThat(store.hasEntries(parent)).isTrue();
+        assertThat(store.hasEntries(3)).isFalse();
+    }
+
+    @Test
+    void deleteEntryRemovesItFromLookupAndListing() {
+        store.batch().putEntry(1, "a", 10, 3).putEntry(1, "b", 11, 4).commit(false);
+        store.batch().deleteEntry(1, "a", 3).commit(false);
+        assertThat(store.lookup(1, "a")).isNull();
+        assertThat(store.entries(1, 0, 10)).extracting(MetadataStore.Entry::name).containsExactly("b");
+        store.batch().deleteEntry(1, "b", 4).commit(false);
+        assertThat(store.hasEntries(1)).isFalse();
+    }
+
+    @Test
+    void largeParentIdsDoNotMixWithNeighbours() {
+        store.batch().putEntry(0x100, "x", 1, 3).putEntry(0x101, "y", 2, 3).putEntry(0xFF, "z", 3, 1000)
+                .commit(false);
+        assertThat(store.entries(0x100, 0, 10)).extracting(MetadataStore.Entry::name).containsExactly("x");
+    }
+
+    @Test
+    void idAllocationPersistsAcrossReopen() {
+        MetadataStore.Batch b = store.batch();
+        long first = b.allocateId();
+        long second = b.allocateId();
+        assertThat(second).isEqualTo(first + 1);
+        b.putInode(inode(first, FileType.REGULAR)).putInode(inode(second, FileType.REGULAR)).commit(true);
+        assertThat(store.peekNextId()).isEqualTo(second + 1);
+        reopen();
+        assertThat(store.peekNextId()).isEqualTo(second + 1);
+        assertThat(store.batch().allocateId()).isEqualTo(second + 1);
+    }
+
+    @Test
+    void uncommittedAllocationIsNotConsumed() {
+        long next = store.peekNextId();
+        store.batch().allocateId(); // never committed
+        assertThat(store.peekNextId()).isEqualTo(next);
+    }
+
+    @Test
+    void markDirtyKeepsFirstAndUpdatesLast() {
+        store.batch().markDirty(7, 1000).commit(false);
+        store.batch().markDirty(7, 5000).commit(false);
+        assertThat(store.dirtyMark(7)).isEqualTo(new MetadataStore.DirtyMark(1000, 5000));
+        store.batch().markDirty(8, 3000).commit(false);
+        assertThat(store.dirtyQueue()).containsOnlyKeys(7L, 8L);
+        store.batch().clearDirty(7).commit(false);
+        assertThat(store.dirtyMark(7)).isNull();
+        assertThat(store.dirtyQueue()).containsOnlyKeys(8L);
+        // after clearing, a new mark starts over
+        store.batch().markDirty(7, 9000).commit(false);
+        assertThat(store.dirtyMark(7)).isEqualTo(new MetadataStore.DirtyMark(9000, 9000));
+    }
+
+    @Test
+    void pendingDeletesAddAndRemove() {
+        store.batch().addPendingDelete("a/b", 1).addPendingDelete("c/", 2).addPendingDelete("d", 3).commit(false);
+        assertThat(store.pendingDeletes(10)).containsExactlyInAnyOrder("a/b", "c/", "d");
+        assertThat(store.pendingDeletes(2)).hasSize(2);
+        assertThat(store.isPendingDelete("c/")).isTrue();
+        store.batch().removePendingDelete("c/").commit(false);
+        assertThat(store.isPendingDelete("c/")).isFalse();
+        assertThat(store.pendingDeletes(10)).containsExactlyInAnyOrder("a/b", "d");
+    }
+
+    @Test
+    void deleteInodeRemovesIt() {
+        store.batch().putInode(inode(4, FileType.REGULAR)).commit(false);
+        assertThat(store.inode(4)).isNotNull();
+        store.batch().deleteInode(4).commit(false);
+        assertThat(store.inode(4)).isNull();
+        reopen();
+        assertThat(store.inode(4)).isNull();
+    }
+
+    @Test
+    void everythingSurvivesReopen() {
+        Inode f = InodeTest.full();
+        f.id = 12;
+        store.batch().putInode(f).putEntry(1, "f", 12, 3).markDirty(12, 100).addPendingDelete("gone", 5)
+                .commit(true);
+        store.putSetting("handle-key", new byte[]{1, 2, 3});
+        long version = store.inode(12).version;
+        reopen();
+        Inode back = store.inode(12);
+        assertThat(back).isNotNull();
+        assertThat(back.version).isEqualTo(version);
+        assertThat(back.links).isEqualTo(f.links);
+        assertThat(back.present).isEqualTo(f.present);
+        assertThat(store.lookup(1, "f")).isEqualTo(new MetadataStore.Entry("f", 12, 3));
+        assertThat(store.dirtyMark(12)).isEqualTo(new MetadataStore.DirtyMark(100, 100));
+        assertThat(store.pendingDeletes(10)).containsExactly("gone");
+        assertThat(store.setting("handle-key")).containsExactly(1, 2, 3);
+        assertThat(store.setting("missing")).isNull();
+    }
+}
