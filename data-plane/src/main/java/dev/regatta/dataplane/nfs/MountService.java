@@ -1,7 +1,9 @@
 package dev.regatta.dataplane.nfs;
 
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.fs.FileType;
 import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.nfs.Nfs3Xdr.Reply;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,7 +27,9 @@ final class MountService implements RpcDispatchable {
 
     static final int MNT3_OK = 0;
     static final int MNT3ERR_NOENT = 2;
+    static final int MNT3ERR_IO = 5;
     static final int MNT3ERR_ACCES = 13;
+    static final int MNT3ERR_NOTDIR = 20;
     static final int MNT3ERR_NAMETOOLONG = 63;
     static final int MNT3ERR_SERVERFAULT = 10006;
     static final int AUTH_NONE = 0;
@@ -134,24 +138,54 @@ final class MountService implements RpcDispatchable {
             return null;
         }
         String p = Nfs3Xdr.utf8(raw);
-        Optional<ExportTable.Export> export = p == null ? Optional.empty() : exports.byPath(normalize(p));
+        String path = p == null ? null : normalize(p);
+        Optional<ExportTable.Export> export = path == null ? Optional.empty() : exportOf(path);
         if (export.isEmpty()) {
             stat[0] = MNT3ERR_NOENT;
             return null;
         }
         ExportTable.Export e = export.get();
         try {
-            policy.admit(call, e, Nfs3Service.credential(call));
-            byte[] root = handles.encode(e.index(), e.fileSystem().rootId());
-            mounts.add(new Mount(host, e.path()));
+            ConnectionPolicy.Grant grant = policy.admit(call, e, Nfs3Service.credential(call));
+            long dir = e.fileSystem().rootId();
+            // Like knfsd, a directory below an export can be mounted: /fs-demo/projects/a.
+            for (String name : path.substring(e.path().length()).split("/")) {
+                if (name.isEmpty()) {
+                    continue;
+                }
+                Results.Lookup found = e.fileSystem().lookup(grant.caller(), dir, name);
+                if (found.attributes().type() != FileType.DIRECTORY) {
+                    stat[0] = MNT3ERR_NOTDIR;
+                    return null;
+                }
+                dir = found.fileId();
+            }
+            byte[] root = handles.encode(e.index(), dir);
+            mounts.add(new Mount(host, path));
             return root;
         } catch (FsException ex) {
-            stat[0] = MNT3ERR_ACCES;
+            stat[0] = switch (ex.error()) {
+                case NOENT, STALE -> MNT3ERR_NOENT;
+                case NOTDIR -> MNT3ERR_NOTDIR;
+                case JUKEBOX, IO -> MNT3ERR_IO;
+                default -> MNT3ERR_ACCES;
+            };
         } catch (RuntimeException ex) {
-            LOG.warn("MOUNT mnt of {} from {}: server fault", e.path(), host, ex);
+            LOG.warn("MOUNT mnt of {} from {}: server fault", path, host, ex);
             stat[0] = MNT3ERR_SERVERFAULT;
         }
         return null;
+    }
+
+    /** The export a mount path names: the export itself or a directory below it. */
+    private Optional<ExportTable.Export> exportOf(String path) {
+        Optional<ExportTable.Export> exact = exports.byPath(path);
+        if (exact.isPresent()) {
+            return exact;
+        }
+        return exports.all().stream()
+                .filter(x -> path.startsWith(x.path().endsWith("/") ? x.path() : x.path() + "/"))
+                .max(java.util.Comparator.comparingInt(x -> x.path().length()));
     }
 
     static String statusName(int stat) {
@@ -159,6 +193,8 @@ final class MountService implements RpcDispatchable {
             case MNT3_OK -> "ok";
             case MNT3ERR_NOENT -> "MNT3ERR_NOENT";
             case MNT3ERR_ACCES -> "MNT3ERR_ACCES";
+            case MNT3ERR_IO -> "MNT3ERR_IO";
+            case MNT3ERR_NOTDIR -> "MNT3ERR_NOTDIR";
             case MNT3ERR_NAMETOOLONG -> "MNT3ERR_NAMETOOLONG";
             case MNT3ERR_SERVERFAULT -> "MNT3ERR_SERVERFAULT";
             default -> "MNT3ERR_" + stat;

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A 100 MiB file written out of order (1 MiB chunks shuffled, then small unaligned overwrites and an unaligned tail),
  * read back warm, uploaded as a multipart object, and read back cold from a fresh data dir.
  */
-class LargeFileIT {
+class LargeFileTest {
 
     private static final int MIB = 1 << 20;
     private static final int CHUNKS = 100;

@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The client library works against the data plane at all: MOUNT, CREATE, WRITE, READ, READDIR, and the upload. */
-class SmokeIT {
+class SmokeTest {
 
     @TempDir
     Path tmp;
