@@ -1,6 +1,8 @@
 package dev.regatta.dataplane.it;
 
 import com.emc.ecs.nfsclient.nfs.NfsCreateMode;
+import com.emc.ecs.nfsclient.nfs.NfsDirectoryEntry;
+import com.emc.ecs.nfsclient.nfs.NfsReaddirResponse;
 import com.emc.ecs.nfsclient.nfs.NfsException;
 import com.emc.ecs.nfsclient.nfs.NfsGetAttributes;
 import com.emc.ecs.nfsclient.nfs.NfsReadResponse;
@@ -100,6 +102,12 @@ final class ItHarness implements AutoCloseable {
         return this;
     }
 
+    /** Mounts a data plane that runs elsewhere (a child process) and registered with portmap on 111. */
+    ItHarness mountExternal() throws IOException {
+        this.nfs = new Nfs3("127.0.0.1", EXPORT, new CredentialUnix(0, 0, null), 3);
+        return this;
+    }
+
     /** Orderly restart on the same data dir. */
     ItHarness restart() throws IOException {
         Path dir = dataDir;
@@ -108,10 +116,10 @@ final class ItHarness implements AutoCloseable {
     }
 
     void stopPlane() {
+        nfs = null;
         if (plane != null) {
             plane.close();
             plane = null;
-            nfs = null;
         }
     }
 
@@ -220,8 +228,28 @@ final class ItHarness implements AutoCloseable {
         return file(path).getAttributes();
     }
 
+    /** READDIR paged by this harness (count 8 KiB), so that a lost entry cannot be blamed on the client library. */
     List<String> list(String dir) throws IOException {
-        List<String> names = new ArrayList<>(file(dir).list());
+        return list(dir, 8192);
+    }
+
+    List<String> list(String dir, int count) throws IOException {
+        byte[] fh = file(dir).getFileHandle();
+        List<String> names = new ArrayList<>();
+        long cookie = 0;
+        long verifier = 0;
+        for (int page = 0; page < 100_000; page++) {
+            NfsReaddirResponse r = nfs.wrapped_getReaddir(nfs.makeReaddirRequest(fh, cookie, verifier, count));
+            for (NfsDirectoryEntry e : r.getEntries()) {
+                names.add(e.getFileName());
+            }
+            if (r.isEof()) {
+                break;
+            }
+            assertThat(r.getEntries()).as("a READDIR page that is not the last one has entries").isNotEmpty();
+            cookie = r.getCookie();
+            verifier = r.getCookieverf();
+        }
         names.removeAll(List.of(".", ".."));
         Collections.sort(names);
         return names;

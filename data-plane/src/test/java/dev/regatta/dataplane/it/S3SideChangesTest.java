@@ -80,16 +80,26 @@ class S3SideChangesTest {
 
     @Test
     void invalidKeysDoNotBreakTheRootListing() throws Exception {
-        h.putObject("a//b", utf8("double slash"), Map.of());
-        h.putObject("x/../y", utf8("dot dot"), Map.of());
-        h.putObject("x/./z", utf8("dot"), Map.of());
+        // S3Proxy (Jetty) normalises some paths before checking the signature, so not every invalid key can be
+        // stored through it; put what it accepts and require that at least one invalid key made it in
+        List<String> stored = new java.util.ArrayList<>();
+        for (String bad : List.of("a//b", "x/../y", "x/./z", "c/..", "d/.", "/leading-slash", "e//")) {
+            try {
+                h.putObject(bad, utf8("bad key " + bad), Map.of());
+                stored.add(bad);
+            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+                // not storable through this endpoint
+            }
+        }
+        assertThat(h.keys("")).as("invalid keys actually in the bucket").containsAll(stored);
+        assertThat(stored).as("invalid keys the endpoint accepted").isNotEmpty();
         h.putObject("fine-after-bad-keys.txt", utf8("fine"), Map.of());
         ItHarness.eventually(VISIBLE_WITHIN, () -> assertThat(h.list("/")).contains("fine-after-bad-keys.txt"));
         List<String> root = h.list("/");
         assertThat(root).noneMatch(n -> n.isEmpty() || n.contains("/") || n.equals(".") || n.equals(".."));
         assertThat(h.readFile("/fine-after-bad-keys.txt")).asString(StandardCharsets.UTF_8).isEqualTo("fine");
         // the directories the bad keys live in still list without error
-        for (String d : List.of("a", "x")) {
+        for (String d : List.of("a", "x", "c", "d", "e")) {
             if (root.contains(d)) {
                 assertThat(h.list("/" + d)).noneMatch(n -> n.isEmpty() || n.contains("/") || n.equals(".."));
             }
