@@ -16,10 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -118,9 +120,9 @@ class KillNineTest {
     }
 
     private Process startChild(Path dataDir, int port, Path log) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse(
+        String javaBin = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"),
                 "dev.regatta.dataplane.server.RegattaCli", "data-plane",
                 "--data-dir", dataDir.toString(),
@@ -136,7 +138,7 @@ class KillNineTest {
                 "--revalidate-after", "2s"));
         Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
-        List<String> stdout = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> stdout = Collections.synchronizedList(new ArrayList<>());
         Thread.ofPlatform().daemon().name("child-stdout").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8))) {
@@ -155,7 +157,7 @@ class KillNineTest {
         boolean ok;
         try {
             ok = ready.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             ok = false;
         }
         if (!ok) {

@@ -76,7 +76,7 @@ class UploadCoalescingTest {
         h.attrs("/m/one.txt");
         String scrape = h.plane().scrapeMetrics();
         assertThat(scrape).contains("nfs_requests");
-        for (String proc : new String[] {"WRITE", "READ", "LOOKUP", "CREATE", "MKDIR"}) {
+        for (String proc : new String[] {"write", "read", "lookup", "create", "mkdir"}) {
             assertThat(ItHarness.metric(scrape, "nfs_requests_seconds_count", "procedure=\"" + proc + "\""))
                     .as("nfs_requests{procedure=%s}", proc).isGreaterThanOrEqualTo(1);
         }
