@@ -1,0 +1,155 @@
+package dev.regatta.dataplane.fs;
+
+import dev.regatta.dataplane.cache.DataCache;
+import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.s3.AttributeCodec;
+import dev.regatta.dataplane.s3.KeyCodec;
+import dev.regatta.dataplane.s3.LocalS3Endpoint;
+import dev.regatta.dataplane.s3.S3ObjectStore;
+import dev.regatta.dataplane.sync.Importer;
+import dev.regatta.dataplane.sync.SyncEngine;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The parts of one file system wired by hand, like FileSystemInstance does, over an in-memory S3 endpoint
+ * shared by a test class; every rig gets its own bucket and meter registry.
+ */
+public final class FsTestRig implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "rig-access";
+    public static final String SECRET_KEY = "rig-secret-key";
+    private static final AtomicInteger BUCKETS = new AtomicInteger();
+
+    public final LocalS3Endpoint endpoint;
+    public final String bucket;
+    public final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    public final S3ObjectStore objects;
+    public final S3Client raw;
+    public final ReentrantLock lock = new ReentrantLock();
+    public final MetadataStore store;
+    public final DataCache cache;
+    public final KeyCodec keys = new KeyCodec("");
+    public final AttributeCodec codec = new AttributeCodec(0, 0, 0644, 0755);
+    public final Importer importer;
+    public final RegattaFileSystem fs;
+    public SyncEngine sync;
+    private final Path dir;
+
+    public FsTestRig(LocalS3Endpoint endpoint, Path dir, Duration revalidateAfter, boolean readOnly) {
+        this.endpoint = endpoint;
+        this.dir = dir;
+        this.bucket = "rig-" + ProcessHandle.current().pid() + "-" + BUCKETS.incrementAndGet();
+        endpoint.createBucket(bucket);
+        this.objects = S3ObjectStore.create(endpoint.endpoint(), "us-east-1", ACCESS_KEY, SECRET_KEY, bucket, true,
+                metrics);
+        this.raw = S3ObjectStore.buildClient(endpoint.endpoint(), "us-east-1", ACCESS_KEY, SECRET_KEY, true);
+        this.store = MetadataStore.open(dir.resolve("meta"));
+        this.cache = new DataCache(dir.resolve("cache"));
+        this.importer = new Importer(store, lock, objects, keys, codec, cache, revalidateAfter, metrics);
+        this.fs = new RegattaFileSystem(store, lock, cache, objects, keys, importer, 7, readOnly, metrics);
+    }
+
+    public static LocalS3Endpoint startEndpoint() {
+        return LocalS3Endpoint.startInMemory(0, ACCESS_KEY, SECRET_KEY);
+    }
+
+    public SyncEngine startSync(Duration quiet, Duration deadline, long multipartThreshold, long partSize) {
+        sync = new SyncEngine(store, lock, cache, objects, keys, codec, dir, quiet, deadline, multipartThreshold,
+                partSize, 4, metrics);
+        sync.start();
+        return sync;
+    }
+
+    public double requests(String type) {
+        return metrics.counter(S3ObjectStore.REQUESTS_METRIC, "type", type).count();
+    }
+
+    public void putObject(String key, String content, Map<String, String> metadata) {
+        putObject(key, content.getBytes(StandardCharsets.UTF_8), metadata);
+    }
+
+    public void putObject(String key, byte[] content, Map<String, String> metadata) {
+        raw.putObject(b -> b.bucket(bucket).key(key).metadata(metadata), RequestBody.fromBytes(content));
+    }
+
+    public byte[] getObject(String key) {
+        return raw.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
+    }
+
+    public boolean exists(String key) {
+        try {
+            raw.headObject(b -> b.bucket(bucket).key(key));
+            return true;
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    public Map<String, String> metadata(String key) {
+        return raw.headObject(b -> b.bucket(bucket).key(key)).metadata();
+    }
+
+    public void deleteObject(String key) {
+        raw.deleteObject(b -> b.bucket(bucket).key(key));
+    }
+
+    // ------------------------------------------------------------------ file system shortcuts
+
+    public long create(long dirId, String name) throws FsException {
+        return fs.create(Caller.ROOT, dirId, name, CreateMode.GUARDED, SetAttributes.NONE, 0).fileId();
+    }
+
+    public long mkdir(long dirId, String name) throws FsException {
+        return fs.mkdir(Caller.ROOT, dirId, name, SetAttributes.NONE).fileId();
+    }
+
+    public void write(long id, long offset, byte[] data) throws FsException {
+        fs.write(Caller.ROOT, id, offset, ByteBuffer.wrap(data), Stability.FILE_SYNC);
+    }
+
+    public void write(long id, long offset, String data) throws FsException {
+        write(id, offset, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public byte[] read(long id, long offset, int count) throws FsException {
+        ByteBuffer b = fs.read(Caller.ROOT, id, offset, count).data();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    public String readString(long id) throws FsException {
+        return new String(read(id, 0, (int) fs.getattr(id).size()), StandardCharsets.UTF_8);
+    }
+
+    public long lookup(long dirId, String name) throws FsException {
+        return fs.lookup(Caller.ROOT, dirId, name).fileId();
+    }
+
+    @Override
+    public void close() {
+        if (sync != null) {
+            sync.close();
+        }
+        importer.close();
+        cache.close();
+        store.close();
+        objects.close();
+        raw.close();
+    }
+}
