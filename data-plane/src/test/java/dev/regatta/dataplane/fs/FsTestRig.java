@@ -5,6 +5,7 @@ import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
 import dev.regatta.dataplane.s3.LocalS3Endpoint;
+import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.S3ObjectStore;
 import dev.regatta.dataplane.sync.Importer;
 import dev.regatta.dataplane.sync.SyncEngine;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 /**
  * The parts of one file system wired by hand, like FileSystemInstance does, over an in-memory S3 endpoint
@@ -34,6 +36,8 @@ public final class FsTestRig implements AutoCloseable {
     public final String bucket;
     public final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     public final S3ObjectStore objects;
+    /** What the file system, importer and sync engine use: {@link #objects}, possibly decorated. */
+    public final ObjectStore view;
     public final S3Client raw;
     public final ReentrantLock lock = new ReentrantLock();
     public final MetadataStore store;
@@ -46,6 +50,12 @@ public final class FsTestRig implements AutoCloseable {
     private final Path dir;
 
     public FsTestRig(LocalS3Endpoint endpoint, Path dir, Duration revalidateAfter, boolean readOnly) {
+        this(endpoint, dir, revalidateAfter, readOnly, UnaryOperator.identity());
+    }
+
+    /** @param decorate wraps the S3 object store the file system sees (e.g. to add keys S3Proxy cannot hold) */
+    public FsTestRig(LocalS3Endpoint endpoint, Path dir, Duration revalidateAfter, boolean readOnly,
+                     UnaryOperator<ObjectStore> decorate) {
         this.endpoint = endpoint;
         this.dir = dir;
         this.bucket = "rig-" + ProcessHandle.current().pid() + "-" + BUCKETS.incrementAndGet();
@@ -55,8 +65,9 @@ public final class FsTestRig implements AutoCloseable {
         this.raw = S3ObjectStore.buildClient(endpoint.endpoint(), "us-east-1", ACCESS_KEY, SECRET_KEY, true);
         this.store = MetadataStore.open(dir.resolve("meta"));
         this.cache = new DataCache(dir.resolve("cache"));
-        this.importer = new Importer(store, lock, objects, keys, codec, cache, revalidateAfter, metrics);
-        this.fs = new RegattaFileSystem(store, lock, cache, objects, keys, importer, 7, readOnly, metrics);
+        this.view = decorate.apply(objects);
+        this.importer = new Importer(store, lock, view, keys, codec, cache, revalidateAfter, metrics);
+        this.fs = new RegattaFileSystem(store, lock, cache, view, keys, importer, 7, readOnly, metrics);
     }
 
     public static LocalS3Endpoint startEndpoint() {
@@ -64,7 +75,7 @@ public final class FsTestRig implements AutoCloseable {
     }
 
     public SyncEngine startSync(Duration quiet, Duration deadline, long multipartThreshold, long partSize) {
-        sync = new SyncEngine(store, lock, cache, objects, keys, codec, dir, quiet, deadline, multipartThreshold,
+        sync = new SyncEngine(store, lock, cache, view, keys, codec, dir, quiet, deadline, multipartThreshold,
                 partSize, 4, metrics);
         sync.start();
         return sync;
