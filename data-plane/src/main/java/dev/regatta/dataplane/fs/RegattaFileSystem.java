@@ -348,6 +348,16 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                 importer.invalidate(snapshot); // shorter than we knew: revalidation fixes the size
             }
         } catch (ObjectStoreException e) {
+            if (e.preconditionFailed() && snapshot.isDirty()) {
+                // Changed through S3 under our unsynced changes: ours win where we have them, theirs fill the rest.
+                log.warn("object of inode {} changed in S3 while it has unsynced changes here", snapshot.id);
+                try {
+                    fetcher.fill(snapshot, offset, end, null);
+                    return;
+                } catch (ObjectStoreException retry) {
+                    e = retry;
+                }
+            }
             if (e.preconditionFailed() || e.notFound()) {
                 importer.invalidate(snapshot);
             }
@@ -806,7 +816,8 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         lock.lock();
         try {
             Inode fromDir = directory(fromDirectoryId);
-            Inode toDir = directory(toDirectoryId);
+            // One directory must be one object here, or a change to one copy is lost when the other is stored.
+            Inode toDir = fromDirectoryId == toDirectoryId ? fromDir : directory(toDirectoryId);
             MetadataStore.Entry e = entry(fromDirectoryId, fromName);
             Inode source = inodeOrStale(e.childId());
             WccAttributes fromBefore = attributes(fromDir).wcc();
@@ -947,6 +958,7 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         importer.ensureListed(directoryId);
         List<Results.DirEntry> list = new ArrayList<>();
         List<MetadataStore.Entry> page;
+        int room;
         lock.lock();
         try {
             dir = directory(directoryId);
@@ -957,13 +969,19 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                 long parent = dir.id == Namespace.ROOT_ID ? dir.id : dir.links.get(0).parentId();
                 list.add(new Results.DirEntry("..", parent, 2, null));
             }
-            page = store.entries(directoryId, Math.max(cookie, 2), Math.max(1, maxEntries - list.size()) + 1);
+            while (list.size() > Math.max(1, maxEntries)) {
+                list.remove(list.size() - 1);
+            }
+            room = Math.max(0, maxEntries - list.size());
+            page = list.size() == 2 || cookie >= 2
+                    ? store.entries(directoryId, Math.max(cookie, 2), room + 1)
+                    : List.of(new MetadataStore.Entry("..", 0, 2));
         } finally {
             lock.unlock();
         }
-        boolean eof = page.size() <= Math.max(1, maxEntries - list.size());
+        boolean eof = page.size() <= room;
         if (!eof) {
-            page = page.subList(0, page.size() - 1);
+            page = page.subList(0, room);
         }
         if (withAttributes) {
             importer.ensureAttributes(page.stream().map(MetadataStore.Entry::childId).toList());

@@ -58,6 +58,8 @@ public final class Inode {
     public long version;
     /** Imported from a listing; attributes still to be read with a HEAD. */
     public boolean needsHead;
+    /** When the last sync of this inode finished (epoch millis), so a listing taken earlier is not trusted. */
+    public long syncedAtMillis;
     /** For directories: when the bucket was last listed under it, epoch millis (0: never). */
     public long listedAtMillis;
 
@@ -118,6 +120,7 @@ public final class Inode {
             out.writeLong(listedAtMillis);
             writeRanges(out, present);
             writeRanges(out, dirtyRanges);
+            out.writeLong(syncedAtMillis);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -163,6 +166,7 @@ public final class Inode {
             i.listedAtMillis = in.readLong();
             i.present = readRanges(in);
             i.dirtyRanges = readRanges(in);
+            i.syncedAtMillis = in.readLong();
             return i;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -165,19 +165,45 @@ public final class MetadataStore implements AutoCloseable {
         return new DirtyMark(b.getLong(), b.getLong());
     }
 
-    /** Keys waiting to be deleted from the bucket, oldest first is not promised. */
+    /** Keys waiting to be deleted from the bucket (not those already deleted and kept as recent). */
     public List<String> pendingDeletes(int max) {
         List<String> keys = new ArrayList<>();
         try (RocksIterator it = db.newIterator(deletes)) {
             for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
-                keys.add(new String(it.key(), StandardCharsets.UTF_8));
+                if (ByteBuffer.wrap(it.value()).getLong(8) == 0) {
+                    keys.add(new String(it.key(), StandardCharsets.UTF_8));
+                }
             }
         }
         return keys;
     }
 
     public boolean isPendingDelete(String key) {
-        return get(deletes, key.getBytes(StandardCharsets.UTF_8)) != null;
+        byte[] v = get(deletes, key.getBytes(StandardCharsets.UTF_8));
+        return v != null && ByteBuffer.wrap(v).getLong(8) == 0;
+    }
+
+    /**
+     * Whether we deleted the key from the bucket at or after {@code millis}: a listing taken before then may still
+     * show it, and must not bring it back.
+     */
+    public boolean deletedSince(String key, long millis) {
+        byte[] v = get(deletes, key.getBytes(StandardCharsets.UTF_8));
+        return v != null && ByteBuffer.wrap(v).getLong(8) >= millis && ByteBuffer.wrap(v).getLong(8) != 0;
+    }
+
+    /** Deletions completed before {@code millis}, which no listing in flight can predate any more. */
+    public List<String> completedDeletesBefore(long millis, int max) {
+        List<String> keys = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(deletes)) {
+            for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
+                long completed = ByteBuffer.wrap(it.value()).getLong(8);
+                if (completed != 0 && completed < millis) {
+                    keys.add(new String(it.key(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return keys;
     }
 
     public Batch batch() {
@@ -279,7 +305,13 @@ public final class MetadataStore implements AutoCloseable {
 
         public Batch addPendingDelete(String key, long nowMillis) {
             return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
-                    ByteBuffer.allocate(8).putLong(nowMillis).array()));
+                    ByteBuffer.allocate(16).putLong(nowMillis).putLong(0).array()));
+        }
+
+        /** Records that the key is gone from the bucket; the record stays a while for listings in flight. */
+        public Batch completeDelete(String key, long nowMillis) {
+            return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
+                    ByteBuffer.allocate(16).putLong(nowMillis).putLong(nowMillis).array()));
         }
 
         public Batch removePendingDelete(String key) {

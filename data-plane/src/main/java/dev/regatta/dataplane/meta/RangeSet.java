@@ -72,6 +72,9 @@ public final class RangeSet {
     }
 
     public boolean overlaps(long start, long end) {
+        if (start >= end) {
+            return false;
+        }
         Map.Entry<Long, Long> before = ranges.lowerEntry(end);
         return before != null && before.getValue() > start;
     }

@@ -117,6 +117,7 @@ public final class Importer {
                 lock.unlock();
             }
             ObjectStore.Listing found;
+            long listedAt = System.currentTimeMillis();
             try {
                 found = objects.list(prefix);
             } catch (ObjectStoreException e) {
@@ -127,7 +128,7 @@ public final class Importer {
                 log.info("listing '{}' failed ({}); the client will retry", prefix, e.getMessage());
                 throw new FsException(FsError.JUKEBOX, "S3 listing of '" + prefix + "' failed", e);
             }
-            List<Long> needHead = merge(directoryId, prefix, found);
+            List<Long> needHead = merge(directoryId, prefix, found, listedAt);
             ensureAttributes(needHead);
         } finally {
             listing.unlock();
@@ -175,7 +176,11 @@ public final class Importer {
         }
     }
 
-    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found) {
+    /**
+     * Applies a listing taken at {@code listedAt}. What changed here since (a sync that finished, a deletion
+     * that completed) is newer than the listing and wins over it.
+     */
+    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found, long listedAt) {
         Set<String> subdirectories = new HashSet<>();
         Map<String, ObjectStore.ObjectSummary> files = new HashMap<>();
         ObjectStore.ObjectSummary marker = null;
@@ -211,9 +216,15 @@ public final class Importer {
             MetadataStore.Batch batch = store.batch();
             long now = System.currentTimeMillis();
             for (String name : subdirectories) {
-                if (store.lookup(directoryId, name) == null && !store.isPendingDelete(prefix + name + "/")) {
+                String markerKey = prefix + name + "/";
+                if (store.lookup(directoryId, name) == null && !store.isPendingDelete(markerKey)
+                        && !store.deletedSince(markerKey, listedAt)) {
                     Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
                     child.mode = attributeCodec.decode(Map.of(), true, now).mode();
+                    // Its marker, if there is one, carries its attributes; a HEAD tells.
+                    child.syncedKeys = new ArrayList<>(List.of(markerKey));
+                    child.needsHead = true;
+                    needHead.add(child.id);
                     dir.subdirectories++;
                     batch.putInodeQuietly(child);
                 }
@@ -222,8 +233,8 @@ public final class Importer {
                 ObjectStore.ObjectSummary object = f.getValue();
                 MetadataStore.Entry e = store.lookup(directoryId, f.getKey());
                 if (e == null) {
-                    if (store.isPendingDelete(object.key())) {
-                        continue; // deleted here, deletion not yet in the bucket
+                    if (store.isPendingDelete(object.key()) || store.deletedSince(object.key(), listedAt)) {
+                        continue; // deleted here; the listing predates the deletion reaching the bucket
                     }
                     Inode child = imported(batch, dir, f.getKey(), FileType.REGULAR, object.lastModifiedMillis());
                     child.mode = attributeCodec.decode(Map.of(), false, now).mode();
@@ -234,7 +245,7 @@ public final class Importer {
                 }
                 Inode child = store.inode(e.childId());
                 if (child == null || child.isDirectory() || !child.syncedKeys.contains(object.key())
-                        || object.etag().equals(child.baseEtag)) {
+                        || object.etag().equals(child.baseEtag) || child.syncedAtMillis >= listedAt) {
                     continue;
                 }
                 if (child.isDirty() || store.dirtyMark(child.id) != null) {
@@ -251,8 +262,9 @@ public final class Importer {
                 evict.add(child.id);
                 needHead.add(child.id);
             }
-            removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict);
-            if (marker != null && !dir.isDirty() && !marker.etag().equals(dir.baseEtag)) {
+            removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict, listedAt);
+            if (marker != null && !dir.isDirty() && dir.syncedAtMillis < listedAt
+                    && !marker.etag().equals(dir.baseEtag)) {
                 dir.baseEtag = marker.etag();
                 dir.syncedKeys = new ArrayList<>(List.of(marker.key()));
                 dir.needsHead = true;
@@ -295,7 +307,7 @@ public final class Importer {
 
     /** Entries that were in the bucket, are clean here, and are no longer listed: deleted through S3. */
     private void removeVanished(MetadataStore.Batch batch, Inode dir, String prefix, Set<String> subdirectories,
-                                Set<String> files, List<Long> evict) {
+                                Set<String> files, List<Long> evict, long listedAt) {
         long after = 0;
         List<MetadataStore.Entry> page;
         while (!(page = store.entries(dir.id, after, 1024)).isEmpty()) {
@@ -305,7 +317,8 @@ public final class Importer {
                     continue;
                 }
                 Inode child = store.inode(e.childId());
-                if (child == null || child.isDirty() || store.dirtyMark(child.id) != null) {
+                if (child == null || child.isDirty() || store.dirtyMark(child.id) != null
+                        || child.syncedAtMillis >= listedAt) {
                     continue;
                 }
                 if (child.isDirectory()) {
@@ -383,6 +396,9 @@ public final class Importer {
                 return;
             }
             if (head.isEmpty()) {
+                if (inode.isDirectory()) {
+                    inode.syncedKeys.clear(); // a directory only implied by keys below it: no marker yet
+                }
                 inode.needsHead = false;
                 store.batch().putInodeQuietly(inode).commit(false);
                 return;

@@ -385,6 +385,7 @@ public final class SyncEngine implements AutoCloseable {
                 }
             }
             current.syncedKeys = new ArrayList<>(wanted);
+            current.syncedAtMillis = now;
             current.baseEtag = etag;
             if (uploaded) {
                 current.baseLength = snapshot.size;
@@ -428,12 +429,15 @@ public final class SyncEngine implements AutoCloseable {
             lock.lock();
             try {
                 MetadataStore.Batch batch = store.batch();
+                long now = System.currentTimeMillis();
                 for (String key : toDelete) {
                     if (!failed.contains(key)) {
-                        batch.removePendingDelete(key);
+                        batch.completeDelete(key, now);
                     }
                 }
                 settled.forEach(batch::removePendingDelete);
+                // Completed deletions are remembered for an hour; no listing stays in flight that long.
+                store.completedDeletesBefore(now - 3_600_000L, 1000).forEach(batch::removePendingDelete);
                 batch.commit(false);
             } finally {
                 lock.unlock();
