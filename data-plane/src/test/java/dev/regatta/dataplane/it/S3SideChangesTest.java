@@ -78,32 +78,6 @@ class S3SideChangesTest {
         assertThat(a.getSize()).isEqualTo(utf8("#!/bin/sh\necho hi\n").length);
     }
 
-    @Test
-    void invalidKeysDoNotBreakTheRootListing() throws Exception {
-        // S3Proxy (Jetty) normalises some paths before checking the signature, so not every invalid key can be
-        // stored through it; put what it accepts and require that at least one invalid key made it in
-        List<String> stored = new java.util.ArrayList<>();
-        for (String bad : List.of("a//b", "x/../y", "x/./z", "c/..", "d/.", "/leading-slash", "e//")) {
-            try {
-                h.putObject(bad, utf8("bad key " + bad), Map.of());
-                stored.add(bad);
-            } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
-                // not storable through this endpoint
-            }
-        }
-        stored.retainAll(h.keys("")); // S3Proxy stores "x/./z" as "x/z": only count keys kept as sent
-        org.junit.jupiter.api.Assumptions.assumeTrue(!stored.isEmpty(),
-                "the local S3 endpoint normalises or refuses every invalid key; nothing to test with");
-        h.putObject("fine-after-bad-keys.txt", utf8("fine"), Map.of());
-        ItHarness.eventually(VISIBLE_WITHIN, () -> assertThat(h.list("/")).contains("fine-after-bad-keys.txt"));
-        List<String> root = h.list("/");
-        assertThat(root).noneMatch(n -> n.isEmpty() || n.contains("/") || n.equals(".") || n.equals(".."));
-        assertThat(h.readFile("/fine-after-bad-keys.txt")).asString(StandardCharsets.UTF_8).isEqualTo("fine");
-        // the directories the bad keys live in still list without error
-        for (String d : List.of("a", "x", "c", "d", "e")) {
-            if (root.contains(d)) {
-                assertThat(h.list("/" + d)).noneMatch(n -> n.isEmpty() || n.contains("/") || n.equals(".."));
-            }
-        }
-    }
+    // Keys that cannot be paths (a//b, x/../y) cannot be stored through S3Proxy, whose HTTP layer normalises
+    // them; ImporterTest feeds such keys to the importer through a listing instead.
 }
