@@ -219,19 +219,6 @@ public final class MetadataStore implements AutoCloseable {
         }
     }
 
-    /** A small persistent setting (the file handle key, boot counter). */
-    public byte[] setting(String name) {
-        return get(settings, ("setting:" + name).getBytes(StandardCharsets.UTF_8));
-    }
-
-    public void putSetting(String name, byte[] value) {
-        try {
-            db.put(settings, syncWrite, ("setting:" + name).getBytes(StandardCharsets.UTF_8), value);
-        } catch (RocksDBException e) {
-            throw new MetadataException("cannot store setting " + name, e);
-        }
-    }
-
     @Override
     public void close() {
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {

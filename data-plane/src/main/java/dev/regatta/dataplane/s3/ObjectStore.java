@@ -29,9 +29,6 @@ public interface ObjectStore {
     /** Lists all pages of {@code prefix} with delimiter '/'. */
     Listing list(String prefix) throws ObjectStoreException;
 
-    /** Whether any object lives at or under the prefix (one request, at most one key). */
-    boolean anyUnder(String prefix) throws ObjectStoreException;
-
     Optional<ObjectHead> head(String key) throws ObjectStoreException;
 
     /**

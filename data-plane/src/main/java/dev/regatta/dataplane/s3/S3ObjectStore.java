@@ -227,13 +227,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         return new Listing(List.copyOf(objects), List.copyOf(prefixes));
     }
 
-    @Override
-    public boolean anyUnder(String prefix) throws ObjectStoreException {
-        ListObjectsV2Response page = call("list", prefix,
-                () -> client.listObjectsV2(b -> b.bucket(bucket).prefix(prefix).maxKeys(1)));
-        return !page.contents().isEmpty() || !page.commonPrefixes().isEmpty();
-    }
-
     // ---------------------------------------------------------------- reading
 
     @Override

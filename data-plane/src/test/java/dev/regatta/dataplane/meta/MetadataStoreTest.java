@@ -200,7 +200,6 @@ class MetadataStoreTest {
         f.id = 12;
         store.batch().putInode(f).putEntry(1, "f", 12, 3).markDirty(12, 100).addPendingDelete("gone", 5)
                 .commit(true);
-        store.putSetting("handle-key", new byte[]{1, 2, 3});
         long version = store.inode(12).version;
         reopen();
         Inode back = store.inode(12);
@@ -211,7 +210,5 @@ class MetadataStoreTest {
         assertThat(store.lookup(1, "f")).isEqualTo(new MetadataStore.Entry("f", 12, 3));
         assertThat(store.dirtyMark(12)).isEqualTo(new MetadataStore.DirtyMark(100, 100));
         assertThat(store.pendingDeletes(10)).containsExactly("gone");
-        assertThat(store.setting("handle-key")).containsExactly(1, 2, 3);
-        assertThat(store.setting("missing")).isNull();
     }
 }

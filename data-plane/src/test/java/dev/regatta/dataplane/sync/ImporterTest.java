@@ -281,11 +281,6 @@ class ImporterTest {
         }
 
         @Override
-        public boolean anyUnder(String prefix) throws ObjectStoreException {
-            return real.anyUnder(prefix);
-        }
-
-        @Override
         public Optional<ObjectHead> head(String key) throws ObjectStoreException {
             return real.head(key);
         }
