@@ -3,10 +3,13 @@ package dev.regatta.dataplane.server;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code regatta} command: {@code up} starts the embedded default, {@code data-plane} one node. */
+/**
+ * The {@code regatta} command: {@code up} starts the embedded default, {@code data-plane} one node against a
+ * bucket, {@code s3} only the local bucket.
+ */
 @Command(name = "regatta", mixinStandardHelpOptions = true, version = "regatta 0.1.0",
         description = "An S3 bucket as a shared, strongly consistent POSIX file system.",
-        subcommands = {UpCommand.class, DataPlaneCommand.class})
+        subcommands = {UpCommand.class, DataPlaneCommand.class, LocalS3Command.class})
 public final class RegattaCli {
 
     public static void main(String[] args) {

@@ -5,13 +5,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +33,7 @@ final class UpCommand implements Callable<Integer> {
         Files.createDirectories(dataDir);
         LocalS3Endpoint localS3 = null;
         if (options.s3Endpoint == null) {
-            Properties credentials = localCredentials(dataDir);
+            Properties credentials = LocalS3Command.credentials(dataDir);
             localS3 = LocalS3Endpoint.startFilesystem(dataDir.resolve("s3"), s3Port,
                     credentials.getProperty("access-key"), credentials.getProperty("secret-key"));
             localS3.createBucket(options.bucket);
@@ -70,29 +66,5 @@ final class UpCommand implements Callable<Integer> {
         Console.say("ready");
         stopped.await();
         return 0;
-    }
-
-    /** The local bucket's keys: made once, kept (owner-only) in the data directory. */
-    private static Properties localCredentials(Path dataDir) throws IOException {
-        Path file = dataDir.resolve("s3-credentials.properties");
-        Properties p = new Properties();
-        if (Files.exists(file)) {
-            try (var in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-            return p;
-        }
-        SecureRandom random = new SecureRandom();
-        byte[] id = new byte[10];
-        byte[] secret = new byte[20];
-        random.nextBytes(id);
-        random.nextBytes(secret);
-        p.setProperty("access-key", "RG" + HexFormat.of().formatHex(id).toUpperCase());
-        p.setProperty("secret-key", HexFormat.of().formatHex(secret));
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (var out = Files.newOutputStream(file)) {
-            p.store(out, "credentials of the local S3 endpoint of ./regatta up");
-        }
-        return p;
     }
 }
