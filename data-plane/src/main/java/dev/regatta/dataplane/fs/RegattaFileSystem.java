@@ -510,9 +510,9 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                 }
             }
             Permissions.requireDirectoryChange(caller, dir);
-            int perm = attributes != null && attributes.mode() != null ? attributes.mode() & 07777 : 0644;
-            Results.Created created = addChild(caller, dir, name, FileType.REGULAR, perm, attributes, batch -> {
-            }, inode -> inode.createVerifier = mode == CreateMode.EXCLUSIVE ? verifier : 0);
+            int perm = permissions(attributes, 0644);
+            Results.Created created = addChild(caller, dir, name, FileType.REGULAR, perm, attributes,
+                    inode -> inode.createVerifier = mode == CreateMode.EXCLUSIVE ? verifier : 0);
             if (attributes != null && attributes.size() != null && attributes.size() > 0) {
                 lock.unlock();
                 try {
@@ -533,99 +533,75 @@ public final class RegattaFileSystem implements VirtualFileSystem {
     @Override
     public Results.Created mkdir(Caller caller, long directoryId, String name, SetAttributes attributes)
             throws FsException {
-        writable();
-        checkName(name);
-        importer.ensureListed(directoryId);
-        lock.lock();
-        try {
-            Inode dir = directory(directoryId);
-            requireAbsent(directoryId, name);
-            Permissions.requireDirectoryChange(caller, dir);
-            int perm = attributes != null && attributes.mode() != null ? attributes.mode() & 07777 : 0755;
-            if ((dir.mode & 02000) != 0) {
-                perm |= 02000; // setgid directories pass the bit down
-            }
-            int finalPerm = perm;
-            return addChild(caller, dir, name, FileType.DIRECTORY, finalPerm, attributes, batch -> {
-            }, inode -> inode.listedAtMillis = System.currentTimeMillis());
-        } finally {
-            lock.unlock();
-        }
+        return createChild(caller, directoryId, name, FileType.DIRECTORY, permissions(attributes, 0755), attributes,
+                inode -> inode.listedAtMillis = System.currentTimeMillis());
     }
 
     @Override
     public Results.Created symlink(Caller caller, long directoryId, String name, String target,
                                    SetAttributes attributes) throws FsException {
-        writable();
-        checkName(name);
         byte[] bytes = target.getBytes(StandardCharsets.UTF_8);
         if (bytes.length == 0 || bytes.length > MAX_SYMLINK_BYTES) {
             throw new FsException(bytes.length == 0 ? FsError.INVAL : FsError.NAMETOOLONG, "symlink target length");
         }
-        importer.ensureListed(directoryId);
-        lock.lock();
-        try {
-            Inode dir = directory(directoryId);
-            requireAbsent(directoryId, name);
-            Permissions.requireDirectoryChange(caller, dir);
-            long id = store.peekNextId();
+        return createChild(caller, directoryId, name, FileType.SYMLINK, 0777, null, inode -> {
+            // The target is the object's body in the bucket, so it is the file's data here too.
             try {
-                cache.write(id, 0, ByteBuffer.wrap(bytes));
-                cache.force(id);
+                cache.write(inode.id, 0, ByteBuffer.wrap(bytes));
+                cache.force(inode.id);
             } catch (IOException e) {
                 throw new FsException(FsError.IO, "cannot write cache file for a symlink", e);
             }
-            return addChild(caller, dir, name, FileType.SYMLINK, 0777, null, batch -> {
-            }, inode -> {
-                inode.symlinkTarget = target;
-                inode.size = bytes.length;
-                inode.present.add(0, bytes.length);
-                inode.dirtyRanges.add(0, bytes.length);
-            });
-        } finally {
-            lock.unlock();
-        }
+            inode.symlinkTarget = target;
+            inode.size = bytes.length;
+            inode.present.add(0, bytes.length);
+            inode.dirtyRanges.add(0, bytes.length);
+        });
     }
 
     @Override
     public Results.Created mknod(Caller caller, long directoryId, String name, FileType type,
                                  SetAttributes attributes, int major, int minor) throws FsException {
-        writable();
-        checkName(name);
         if (type == FileType.REGULAR || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
             throw new FsException(FsError.BADTYPE, "mknod makes only special files");
         }
         if ((type == FileType.BLOCK_DEVICE || type == FileType.CHAR_DEVICE) && !caller.isRoot()) {
             throw new FsException(FsError.PERM, "only root may make device nodes");
         }
+        return createChild(caller, directoryId, name, type, permissions(attributes, 0644), attributes, inode -> {
+            inode.rdevMajor = major;
+            inode.rdevMinor = minor;
+        });
+    }
+
+    private static int permissions(SetAttributes attributes, int defaultMode) {
+        return attributes != null && attributes.mode() != null ? attributes.mode() & 07777 : defaultMode;
+    }
+
+    private interface InodeStep {
+        void apply(Inode inode) throws FsException;
+    }
+
+    /** Makes a new name that must not exist yet: MKDIR, SYMLINK, MKNOD. */
+    private Results.Created createChild(Caller caller, long directoryId, String name, FileType type, int perm,
+                                        SetAttributes attributes, InodeStep init) throws FsException {
+        writable();
+        checkName(name);
         importer.ensureListed(directoryId);
         lock.lock();
         try {
             Inode dir = directory(directoryId);
             requireAbsent(directoryId, name);
             Permissions.requireDirectoryChange(caller, dir);
-            int perm = attributes != null && attributes.mode() != null ? attributes.mode() & 07777 : 0644;
-            return addChild(caller, dir, name, type, perm, attributes, batch -> {
-            }, inode -> {
-                inode.rdevMajor = major;
-                inode.rdevMinor = minor;
-            });
+            return addChild(caller, dir, name, type, perm, attributes, init);
         } finally {
             lock.unlock();
         }
     }
 
-    private interface BatchStep {
-        void apply(MetadataStore.Batch batch);
-    }
-
-    private interface InodeStep {
-        void apply(Inode inode);
-    }
-
     /** Makes a new inode named {@code name} in {@code dir}, in one durable batch. Holds the lock. */
     private Results.Created addChild(Caller caller, Inode dir, String name, FileType type, int perm,
-                                     SetAttributes attributes, BatchStep extra, InodeStep init) throws FsException {
+                                     SetAttributes attributes, InodeStep init) throws FsException {
         checkPathLength(dir, name);
         long now = now();
         WccAttributes dirBefore = attributes(dir).wcc();
@@ -633,7 +609,10 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         long id = batch.allocateId();
         Inode child = newInode(id, type, perm, caller, now);
         if ((dir.mode & 02000) != 0) {
-            child.gid = dir.gid;
+            child.gid = dir.gid; // setgid directories pass their group down, and the bit to subdirectories
+            if (type == FileType.DIRECTORY) {
+                child.mode |= 02000;
+            }
         }
         if (attributes != null) {
             if (attributes.uid() != null && caller.isRoot()) {
@@ -659,7 +638,6 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         dir.ctimeNanos = now;
         batch.putInode(child).putEntry(dir.id, name, id, cookie).markDirty(id, System.currentTimeMillis());
         batch.putInode(dir);
-        extra.apply(batch);
         batch.commit(true);
         if (!child.present.isEmpty()) {
             cache.recordUsage(id, child.present.totalLength());

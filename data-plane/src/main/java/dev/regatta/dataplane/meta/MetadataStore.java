@@ -93,11 +93,6 @@ public final class MetadataStore implements AutoCloseable {
         }
     }
 
-    /** A new inode number; never reused, persisted by the batch that uses it. */
-    public long peekNextId() {
-        return nextId;
-    }
-
     public Inode inode(long id) {
         Inode cached = inodeCache.get(id);
         if (cached != null) {
