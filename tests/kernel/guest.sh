@@ -1,0 +1,271 @@
+#!/bin/bash
+# Runs inside the test guest (Debian root, chroot from the initramfs): guest.sh SCENARIO NFSPORT ROLE.
+# /mnt/share is the host's per-run share (this script, data, and out/ for manifests the host checks);
+# /mnt/x is the NFS mount of the data plane's export. Prints @@PASS SCENARIO or @@FAIL SCENARIO: why.
+scen=$1 port=$2 role=$3
+[[ "$role" == none ]] && role=""
+SH=/mnt/share
+OUT=$SH/out/$scen${role:+-$role}
+mkdir -p "$OUT"
+export GIT_CONFIG_NOSYSTEM=1 HOME=/root
+MOUNT_OPTS="vers=3,proto=tcp,port=$port,mountport=$port,mountproto=tcp,nolock,addr=10.0.2.2"
+
+fail() { echo "@@FAIL $scen: $*"; exit 1; }
+pass() { echo "@@PASS $scen"; exit 0; }
+note() { echo "@@NOTE $scen: $*"; }
+mark() { echo "@@$*"; }
+nfsmount() {
+  busybox mount -t nfs -o "$MOUNT_OPTS" 10.0.2.2:/fs-demo "${1:-/mnt/x}" || fail "mount failed (port $port)"
+}
+nfsumount() { sync; umount "${1:-/mnt/x}" || fail "umount ${1:-/mnt/x} failed"; }
+dropcaches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+# The guest's view of a tree, for the host to compare with the bucket: TYPE PATH DATA MODE UID GID MTIME.
+manifest() { # DIR OUTFILE
+  (cd "$1" && find . -mindepth 1 \( -type f -o -type l -o -type d \) -printf '%y %p %m %U %G %T@ %l\n' | sort |
+    while read -r t p m u g mt l; do
+      mt=${mt%%.*}
+      case $t in
+        f) echo "f $p $(sha "$p") $m $u $g $mt" ;;
+        l) echo "l $p $l $m $u $g $mt" ;;
+        d) echo "d $p - $m $u $g $mt" ;;
+      esac
+    done) > "$2.tmp" && mv "$2.tmp" "$2"
+}
+# Deterministic data: MIB mebibytes, each mebibyte the seed prefixed with its index (so no two are equal).
+gen() { # SEED MIB
+  local i
+  for ((i = 0; i < $2; i++)); do printf '%016d' "$i"; head -c $((1048576 - 16)) "$1"; done
+}
+
+s_io() {
+  nfsmount; local D=/mnt/x/io L=/tmp/io
+  mkdir "$D" "$L" || fail "mkdir"
+  head -c 1048576 /dev/urandom > /tmp/seed
+  # small: create, append, overwrite, truncate down and up
+  echo hello > $D/a && echo world >> $D/a || fail "write a"
+  [[ "$(cat $D/a)" == $'hello\nworld' ]] || fail "append: $(cat $D/a)"
+  head -c 300000 /dev/urandom > $L/small; cp $L/small $D/small || fail "cp small"
+  cmp $L/small $D/small || fail "small differs after cp"
+  for f in $D $L; do truncate -s 12345 $f/small; truncate -s 400001 $f/small; printf 'tail' >> $f/small; done
+  cmp $L/small $D/small || fail "small differs after truncate/extend/append"
+  : > $D/empty; [[ -f $D/empty && ! -s $D/empty ]] || fail "empty file"
+  # one 256 MiB file: sequential write with fsync, random writes, append, truncate
+  gen /tmp/seed 256 > $L/big
+  local t0=$SECONDS
+  dd if=$L/big of=$D/big bs=1M conv=fsync status=none || fail "dd big"
+  note "256 MiB written with conv=fsync in $((SECONDS - t0)) s"
+  dropcaches
+  [[ "$(sha $D/big)" == "$(sha $L/big)" ]] || fail "big differs after write"
+  head -c 70000 /dev/urandom > /tmp/chunk
+  local off
+  for off in 0 1 4095 131071 1048577 77777777 150000000 268435455; do
+    for f in $D $L; do dd if=/tmp/chunk of=$f/big bs=70000 oflag=seek_bytes seek=$off conv=notrunc status=none || fail "pwrite at $off"; done
+  done
+  for f in $D $L; do head -c 3000017 /tmp/seed >> $f/big; done
+  dropcaches
+  [[ "$(sha $D/big)" == "$(sha $L/big)" ]] || fail "big differs after random writes and append"
+  for f in $D $L; do truncate -s 200000123 $f/big; done
+  dropcaches
+  [[ "$(stat -c %s $D/big)" == 200000123 ]] || fail "size after truncate: $(stat -c %s $D/big)"
+  [[ "$(sha $D/big)" == "$(sha $L/big)" ]] || fail "big differs after truncate"
+  rm $L/big
+  # a file written and removed before it could be uploaded must not reach the bucket
+  head -c 5000 /dev/urandom > $D/gone && rm $D/gone || fail "rm gone"
+  manifest $D $OUT/manifest
+  nfsumount; pass
+}
+
+s_tree() {
+  nfsmount; cd /mnt/x || fail cd
+  mkdir tree && cd tree || fail "mkdir tree"
+  mkdir -p a/b/c d/e empty1 empty2 || fail "mkdir -p"
+  for f in a/1 a/b/2 a/b/c/3 d/4 d/e/5 top; do head -c $((RANDOM * 7)) /dev/urandom > $f || fail "write $f"; done
+  mv top top-renamed || fail "rename file"
+  mv a/1 d/1-moved || fail "rename file across dirs"
+  mv a renamed-a || fail "rename dir"
+  [[ -f renamed-a/b/c/3 && ! -e a ]] || fail "renamed dir content"
+  mv d/e renamed-a/b/e-moved || fail "move dir across dirs"
+  echo over > over; echo target > d/target; mv over d/target || fail "rename over an existing file"
+  [[ "$(cat d/target)" == over ]] || fail "rename over: $(cat d/target)"
+  rmdir empty2 || fail rmdir
+  mkdir -p gone/x && rmdir gone/x gone || fail "rmdir nested"
+  rmdir renamed-a 2>/dev/null && fail "rmdir of a non-empty dir succeeded"
+  mkdir emptyd-renamed-src && mv emptyd-renamed-src empty3 || fail "rename empty dir"
+  [[ -e a || -e top || -e empty2 || -e gone ]] && fail "old names still visible"
+  cd /; dropcaches
+  [[ "$(ls /mnt/x/tree | sort | paste -sd,)" == "d,empty1,empty3,renamed-a,top-renamed" ]] || fail "listing: $(ls /mnt/x/tree | paste -sd,)"
+  manifest /mnt/x/tree $OUT/manifest
+  nfsumount; pass
+}
+
+s_links() {
+  nfsmount; mkdir /mnt/x/links && cd /mnt/x/links || fail mkdir
+  echo "the target" > t; mkdir sub
+  ln -s t sl && ln -s ../links/sub/../t rel && ln -s /nowhere/at/all dangling && ln -s sub dirlink || fail "symlink"
+  [[ "$(readlink sl)" == t && "$(cat sl)" == "the target" ]] || fail "read through symlink"
+  [[ "$(readlink dangling)" == /nowhere/at/all ]] || fail "readlink dangling: $(readlink dangling)"
+  ln t h1 && ln t sub/h2 || fail "hard link"
+  [[ "$(stat -c %h t)" == 3 ]] || fail "link count $(stat -c %h t), want 3"
+  [[ "$(stat -c %i t)" == "$(stat -c %i sub/h2)" ]] || fail "hard link has another inode"
+  echo "more" >> h1
+  [[ "$(cat t)" == $'the target\nmore' ]] || fail "write through a hard link not seen by the other name"
+  rm t || fail "rm t"
+  [[ "$(stat -c %h h1)" == 2 && "$(cat sub/h2)" == $'the target\nmore' ]] || fail "after rm: count $(stat -c %h h1)"
+  [[ -L sl && ! -e sl ]] || fail "sl should now dangle"
+  echo "the target again" > t
+  cd /; dropcaches
+  [[ "$(stat -c %h /mnt/x/links/h1)" == 2 ]] || fail "link count after remount of caches: $(stat -c %h /mnt/x/links/h1)"
+  manifest /mnt/x/links $OUT/manifest
+  nfsumount; pass
+}
+
+s_meta() {
+  nfsmount; local D=/mnt/x/meta
+  if [[ "$role" == set ]]; then
+    mkdir $D $D/d $D/d2 || fail mkdir
+    echo one > $D/f1; echo two > $D/f2; echo three > $D/d/f3; ln -s f1 $D/sl
+    chmod 640 $D/f1 && chmod 755 $D/f2 && chmod 600 $D/d/f3 && chmod 700 $D/d && chmod 1777 $D/d2 || fail chmod
+    chown 1234:5678 $D/f1 && chown 42:43 $D/d && chown 65534:65534 $D/d/f3 || fail chown
+    chown -h 7:8 $D/sl || fail "chown -h symlink"
+    touch -d '2001-02-03 04:05:06 UTC' $D/f1 || fail "touch -d"
+    touch -m -d @1000000000 $D/f2 && touch -d @1234567890 $D/d/f3 || fail "touch -m"
+    touch -d '2010-01-01 00:00:00 UTC' $D/d || fail "touch dir"
+    chmod 2750 $D/d2 && chown 1:2 $D/d2 && touch -d @1500000000 $D/d2 || fail "d2"
+    [[ "$(stat -c '%a %u %g %Y' $D/f1)" == "640 1234 5678 981173106" ]] || fail "f1: $(stat -c '%a %u %g %Y' $D/f1)"
+    manifest $D $OUT/manifest
+  else
+    dropcaches
+    manifest $D /tmp/after
+    diff "$SH/out/meta-set/manifest" /tmp/after > /tmp/d || fail "after restart the attributes differ: $(paste -sd'|' /tmp/d)"
+  fi
+  nfsumount; pass
+}
+
+s_git() {
+  nfsmount; local D=/mnt/x/git/repo
+  mkdir -p $D && cd $D || fail mkdir
+  git init -q . || fail "git init"
+  git config user.name t && git config user.email t@example.invalid
+  local i j
+  for i in $(seq 0 14); do mkdir -p src/m$i/sub; for j in $(seq 0 19); do
+    { echo "file $i $j"; head -c $((RANDOM % 3000)) /dev/urandom | base64; } > src/m$i/sub/f$j.txt; done; done
+  git add -A || fail "git add"
+  git commit -q -m "300 files" || fail "git commit"
+  [[ -z "$(git status --porcelain)" ]] || fail "status after commit: $(git status --porcelain | head -5 | paste -sd'|')"
+  for i in $(seq 0 9); do echo change >> src/m$i/sub/f1.txt; done
+  git mv src/m14 src/moved && git rm -q src/m13/sub/f0.txt || fail "git mv/rm"
+  git commit -q -a -m "second" || fail "second commit"
+  [[ -z "$(git status --porcelain)" ]] || fail "status after second commit: $(git status --porcelain | head -5 | paste -sd'|')"
+  git gc -q || fail "git gc"
+  cd /; dropcaches; cd $D
+  [[ -z "$(git status --porcelain)" ]] || fail "status after dropping caches: $(git status --porcelain | head -5 | paste -sd'|')"
+  git fsck --full --strict 2>&1 | tee /tmp/fsck; [[ ${PIPESTATUS[0]} == 0 ]] || fail "git fsck: $(head -3 /tmp/fsck | paste -sd'|')"
+  [[ "$(git rev-list --count HEAD)" == 2 && "$(git ls-files | wc -l)" == 299 ]] || fail "history: $(git rev-list --count HEAD) commits, $(git ls-files | wc -l) files"
+  cd /; manifest /mnt/x/git $OUT/manifest
+  nfsumount; pass
+}
+
+s_untar() {
+  nfsmount; mkdir -p /tmp/ref /mnt/x/untar || fail mkdir
+  tar -xf $SH/data/small.tar -C /tmp/ref || fail "tar to tmpfs"
+  local t0=$SECONDS
+  tar -xf $SH/data/small.tar -C /mnt/x/untar || fail "tar to the mount"
+  note "untar of $(find /tmp/ref -type f | wc -l) files took $((SECONDS - t0)) s"
+  diff -r /tmp/ref /mnt/x/untar > /tmp/d 2>&1 || fail "diff -r: $(head -5 /tmp/d | paste -sd'|')"
+  dropcaches
+  diff -r /tmp/ref /mnt/x/untar > /tmp/d 2>&1 || fail "diff -r after dropping caches: $(head -5 /tmp/d | paste -sd'|')"
+  (cd /tmp/ref && find . -printf '%y %p %m %T@\n' | sed 's/\.[0-9]*$//' | sort) > /tmp/a
+  (cd /mnt/x/untar && find . -printf '%y %p %m %T@\n' | sed 's/\.[0-9]*$//' | sort) > /tmp/b
+  diff /tmp/a /tmp/b > /tmp/d || fail "modes or mtimes differ: $(head -5 /tmp/d | paste -sd'|')"
+  manifest /mnt/x/untar $OUT/manifest
+  nfsumount; pass
+}
+
+# Two guests: B writes v1 and caches it, A overwrites (close), B re-opens and must see A's data at once.
+s_twoclients() {
+  nfsmount; local D=/mnt/x/twoclients i
+  if [[ "$role" == b ]]; then
+    mkdir -p $D || fail mkdir
+    for i in 1 2 3 4; do head -c $((100000 * i)) /dev/urandom > $D/f$i; done
+    head -c 4096 /dev/zero > $D/same
+    for i in 1 2 3 4; do cat $D/f$i > /dev/null; done; cat $D/same > /dev/null; ls -l $D > /dev/null
+    touch $SH/out/b-ready
+    for i in $(seq 600); do [[ -e $SH/out/a-done ]] && break; sleep 0.5; done
+    [[ -e $SH/out/a-done ]] || fail "A never finished"
+    local f want got
+    while read -r want f; do
+      got=$(sha256sum "$D/$f" | cut -d' ' -f1)
+      [[ "$got" == "$want" ]] || fail "close-to-open: $f has $got, A wrote $want"
+    done < $SH/out/a-sums
+    echo "written by b" > $D/from-b
+    sync; touch $SH/out/b-done
+  else
+    for i in $(seq 600); do [[ -e $SH/out/b-ready ]] && break; sleep 0.5; done
+    [[ -e $SH/out/b-ready ]] || fail "B never got ready"
+    head -c 250000 /dev/urandom > $D/f1              # shorter
+    head -c 450000 /dev/urandom > $D/f2              # longer
+    head -c 1000 /dev/urandom >> $D/f3               # appended
+    head -c 100000 /dev/urandom | dd of=$D/f4 bs=100000 seek=1 conv=notrunc status=none   # in place, same size
+    head -c 4096 /dev/urandom > $D/same              # same size, new bytes
+    head -c 77777 /dev/urandom > $D/new              # a name B never looked up
+    (cd $D && sha256sum f1 f2 f3 f4 same new) > $SH/out/a-sums.tmp && mv $SH/out/a-sums.tmp $SH/out/a-sums
+    touch $SH/out/a-done
+    for i in $(seq 600); do [[ -e $SH/out/b-done ]] && break; sleep 0.5; done
+    [[ -e $SH/out/b-done ]] || fail "B never finished"
+    [[ "$(cat $D/from-b)" == "written by b" ]] || fail "A does not see B's file: $(cat $D/from-b 2>&1)"
+    manifest $D $OUT/manifest
+  fi
+  nfsumount; pass
+}
+
+# The host kills the data plane (kill -9) and restarts it while dd ... conv=fsync runs.
+s_crash() {
+  nfsmount; mkdir -p /mnt/x/crash || fail mkdir
+  head -c 1048576 /dev/urandom > /tmp/seed
+  local want; want=$(gen /tmp/seed 160 | sha256sum | cut -d' ' -f1)
+  mark "DD-START"
+  local t0=$SECONDS
+  gen /tmp/seed 160 | dd of=/mnt/x/crash/big bs=1M iflag=fullblock conv=fsync status=none || fail "dd failed with $?"
+  mark "DD-END after $((SECONDS - t0)) s"
+  echo after > /mnt/x/crash/after || fail "write after the restart"
+  dropcaches
+  [[ "$(sha /mnt/x/crash/big)" == "$want" ]] || fail "checksum after the crash: $(sha /mnt/x/crash/big), want $want; size $(stat -c %s /mnt/x/crash/big)"
+  manifest /mnt/x/crash $OUT/manifest
+  nfsumount; pass
+}
+
+# Keeps writing while the host stops S3 for a minute.
+s_s3outage() {
+  nfsmount; local D=/mnt/x/s3outage i=0 after=0 t0=$SECONDS
+  mkdir -p $D || fail mkdir
+  mark "WRITING"
+  while :; do
+    i=$((i + 1))
+    head -c $((RANDOM * 20)) /dev/urandom > $D/f$i || fail "write f$i failed"
+    ((i % 5 == 0)) && { echo "again $i" >> $D/f$((i - 3)) || fail "append"; }
+    ((i % 7 == 0)) && { rm $D/f$((i - 5)) || fail "rm"; }
+    ((i % 11 == 0)) && { mkdir -p $D/d$i && mv $D/f$((i - 1)) $D/d$i/ || fail "mkdir/mv"; }
+    [[ -e $SH/out/s3-back ]] && after=$((after + 1))
+    ((after >= 10)) && break
+    ((SECONDS - t0 > 400)) && fail "the host never restarted S3"
+    sleep 0.5
+  done
+  note "wrote $i files in $((SECONDS - t0)) s"
+  dropcaches
+  manifest $D $OUT/manifest
+  nfsumount; pass
+}
+
+s_posix() {
+  nfsmount; mkdir -p /mnt/x/posix/run || fail mkdir
+  cd /mnt/x/posix/run
+  $SH/data/posix-suite /mnt/x/posix/run > $OUT/output 2>&1
+  echo "exit $?" >> $OUT/output
+  cd /; nfsumount; pass
+}
+
+case "$scen" in
+  io|tree|links|meta|git|untar|twoclients|crash|s3outage|posix) "s_$scen" ;;
+  *) fail "unknown scenario" ;;
+esac
