@@ -299,6 +299,7 @@ static int as_user(uid_t uid, gid_t gid, int (*fn)(void))
         return 1;
     }
     if (pid == 0) {
+        alarm(TEST_TIMEOUT); /* alarms are not inherited across fork */
         if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
             failf("switching to uid %d gid %d: %s", (int)uid, (int)gid,
                   en(errno));
@@ -1964,56 +1965,109 @@ static int t_readdir_dots(void)
     return 0;
 }
 
+/* Iterates a directory with getdents64 and a small buffer, so that the
+ * kernel (and over NFS, the server's cookies) must resume mid-directory many
+ * times; calls hook(count, arg) after each entry. Returns entries seen or -1. */
+struct linux_dirent64_ {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
 #define NENT 100
+static const char *rd_pad = "-padding-padding-padding-padding-padding-"
+                            "padding-padding-padding-padding-padding";
+
+static int readdir_change(int wave, int *deleted)
+{
+    char name[200];
+    if (wave == 0) {
+        /* delete every 3rd original entry, add 50 new ones */
+        for (int i = 0; i < NENT; i += 3) {
+            snprintf(name, sizeof name, "e%03d%s", i, rd_pad);
+            OK(unlink(name));
+            deleted[i] = 1;
+        }
+        for (int i = 0; i < 50; i++) {
+            snprintf(name, sizeof name, "n%03d%s", i, rd_pad);
+            OK(put(name, "", 0644));
+        }
+    } else {
+        /* delete some of the new ones and every 7th remaining original */
+        for (int i = 0; i < 50; i += 2) {
+            snprintf(name, sizeof name, "n%03d%s", i, rd_pad);
+            OK(unlink(name));
+        }
+        for (int i = 1; i < NENT; i += 7) {
+            if (deleted[i])
+                continue;
+            snprintf(name, sizeof name, "e%03d%s", i, rd_pad);
+            OK(unlink(name));
+            deleted[i] = 1;
+        }
+        for (int i = 0; i < 30; i++) {
+            snprintf(name, sizeof name, "m%03d%s", i, rd_pad);
+            OK(put(name, "", 0644));
+        }
+    }
+    return 0;
+}
+
 static int t_readdir_concurrent_changes(void)
 {
-    /* 100 entries with long names (so one readdir buffer does not hold the
-     * whole directory); while iterating, delete some and add others. */
+    /* 100 entries with long names, read with a small getdents64 buffer;
+     * after 20 and 60 entries, delete some and add others. Every entry that
+     * existed the whole time must be seen exactly once; no name twice. */
     char name[200];
-    const char *pad = "-padding-padding-padding-padding-padding-padding-"
-                      "padding-padding-padding-padding-padding";
     for (int i = 0; i < NENT; i++) {
-        snprintf(name, sizeof name, "e%03d%s", i, pad);
+        snprintf(name, sizeof name, "e%03d%s", i, rd_pad);
         OK(put(name, "", 0644));
     }
     int seen[NENT] = {0};
     int deleted[NENT] = {0};
-    DIR *d = opendir(".");
-    CHECK(d, "opendir failed (%s)", en(errno));
-    struct dirent *de;
-    int count = 0, changed = 0;
-    char **all = calloc(4 * NENT, sizeof *all);
-    int nall = 0;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        for (int j = 0; j < nall; j++)
-            CHECK(strcmp(all[j], de->d_name) != 0,
-                  "readdir returned \"%.8s...\" twice", de->d_name);
-        if (nall < 4 * NENT)
-            all[nall++] = strdup(de->d_name);
-        int idx;
-        if (de->d_name[0] == 'e' && sscanf(de->d_name + 1, "%3d", &idx) == 1 &&
-            idx >= 0 && idx < NENT)
-            seen[idx]++;
-        if (++count == 20 && !changed) {
-            changed = 1;
-            /* delete every 3rd original entry, add 50 new ones */
-            for (int i = 0; i < NENT; i += 3) {
-                snprintf(name, sizeof name, "e%03d%s", i, pad);
-                OK(unlink(name));
-                deleted[i] = 1;
-            }
-            for (int i = 0; i < 50; i++) {
-                snprintf(name, sizeof name, "n%03d%s", i, pad);
-                OK(put(name, "", 0644));
+    int dfd;
+    OK(dfd = open(".", O_RDONLY | O_DIRECTORY));
+    enum { MAXALL = 4 * NENT };
+    char **all = calloc(MAXALL, sizeof *all);
+    CHECK(all, "calloc failed");
+    int nall = 0, count = 0, wave = 0;
+    _Alignas(8) char buf[1024];
+    for (;;) {
+        ssize_t n = getdents64(dfd, buf, sizeof buf);
+        CHECK(n >= 0, "getdents64: expected success, got %s", en(errno));
+        if (n == 0)
+            break;
+        for (ssize_t off = 0; off < n;) {
+            struct linux_dirent64_ *de = (struct linux_dirent64_ *)(buf + off);
+            off += de->d_reclen;
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            for (int j = 0; j < nall; j++)
+                CHECK(strcmp(all[j], de->d_name) != 0,
+                      "readdir returned \"%.4s...\" twice", de->d_name);
+            if (nall < MAXALL)
+                all[nall++] = strdup(de->d_name);
+            int idx;
+            if (de->d_name[0] == 'e' &&
+                sscanf(de->d_name + 1, "%3d", &idx) == 1 && idx >= 0 &&
+                idx < NENT)
+                seen[idx]++;
+            count++;
+            if ((count == 20 && wave == 0) || (count == 60 && wave == 1)) {
+                if (readdir_change(wave, deleted))
+                    return 1;
+                wave++;
             }
         }
     }
-    closedir(d);
+    OK(close(dfd));
     for (int j = 0; j < nall; j++)
         free(all[j]);
     free(all);
+    CHECK(wave == 2, "readdir: saw only %d entries, expected at least 60",
+          count);
     for (int i = 0; i < NENT; i++)
         if (!deleted[i])
             CHECK(seen[i] == 1,
