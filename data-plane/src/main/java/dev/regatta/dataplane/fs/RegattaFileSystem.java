@@ -175,6 +175,9 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                 Permissions.requireWrite(caller, inode);
                 resize(inode, changes.size());
                 inode.mtimeNanos = now;
+                if (!caller.isRoot()) {
+                    inode.mode &= ~06000; // like a write: a truncate by someone drops setuid/setgid
+                }
             }
             if (changes.atime() != null) {
                 requireTimeChange(caller, inode, changes.atime(), owner);
