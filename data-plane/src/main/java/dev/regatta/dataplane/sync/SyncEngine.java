@@ -34,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -72,10 +71,6 @@ public final class SyncEngine implements AutoCloseable {
     private volatile boolean flushNow;
     private volatile boolean running = true;
     private final Thread scheduler;
-    private final AtomicLong dirtyFiles = new AtomicLong();
-    private final AtomicLong dirtyBytes = new AtomicLong();
-    private final AtomicLong oldestUnsyncedMillis = new AtomicLong();
-    private final AtomicLong pendingDeleteCount = new AtomicLong();
     private final Counter uploads;
     private final Counter uploadedBytes;
     private final Counter copies;
@@ -115,13 +110,14 @@ public final class SyncEngine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + emptyFile, e);
         }
-        Gauge.builder("sync_dirty_files", dirtyFiles, AtomicLong::get)
+        // Read at scrape time, so that "0 dirty, 0 pending" means the bucket has everything at that moment.
+        Gauge.builder("sync_dirty_files", this, e -> e.backlog().files())
                 .description("inodes with changes not yet in S3").register(metrics);
-        Gauge.builder("sync_dirty_bytes", dirtyBytes, AtomicLong::get)
+        Gauge.builder("sync_dirty_bytes", this, e -> e.backlog().bytes())
                 .description("changed bytes not yet in S3").register(metrics);
-        Gauge.builder("sync_oldest_unsynced_seconds", oldestUnsyncedMillis, v -> v.get() / 1000.0)
+        Gauge.builder("sync_oldest_unsynced_seconds", this, e -> e.backlog().oldestAgeMillis() / 1000.0)
                 .description("age of the oldest change not yet in S3").register(metrics);
-        Gauge.builder("sync_pending_deletes", pendingDeleteCount, AtomicLong::get)
+        Gauge.builder("sync_pending_deletes", this, e -> e.backlog().pendingDeletes())
                 .description("keys waiting to be deleted from S3").register(metrics);
         this.uploads = Counter.builder("sync_uploads_total").register(metrics);
         this.uploadedBytes = Counter.builder("sync_uploaded_bytes_total").register(metrics);
@@ -177,13 +173,14 @@ public final class SyncEngine implements AutoCloseable {
         }
     }
 
-    private void tick() {
-        Map<Long, MetadataStore.DirtyMark> queue;
-        List<String> deletes;
+    /** What is not in S3 yet. */
+    public record Backlog(long files, long bytes, long oldestAgeMillis, long pendingDeletes) {
+    }
+
+    public Backlog backlog() {
         lock.lock();
         try {
-            queue = store.dirtyQueue();
-            deletes = store.pendingDeletes(1000);
+            Map<Long, MetadataStore.DirtyMark> queue = store.dirtyQueue();
             long bytes = 0;
             long oldest = Long.MAX_VALUE;
             for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
@@ -193,10 +190,20 @@ public final class SyncEngine implements AutoCloseable {
                 }
                 oldest = Math.min(oldest, e.getValue().firstMillis());
             }
-            dirtyFiles.set(queue.size());
-            dirtyBytes.set(bytes);
-            oldestUnsyncedMillis.set(queue.isEmpty() ? 0 : System.currentTimeMillis() - oldest);
-            pendingDeleteCount.set(deletes.size());
+            long age = queue.isEmpty() ? 0 : System.currentTimeMillis() - oldest;
+            return new Backlog(queue.size(), bytes, age, store.pendingDeletes(Integer.MAX_VALUE).size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void tick() {
+        Map<Long, MetadataStore.DirtyMark> queue;
+        List<String> deletes;
+        lock.lock();
+        try {
+            queue = store.dirtyQueue();
+            deletes = store.pendingDeletes(1000);
         } finally {
             lock.unlock();
         }
