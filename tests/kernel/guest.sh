@@ -93,8 +93,14 @@ s_tree() {
   rmdir renamed-a 2>/dev/null && fail "rmdir of a non-empty dir succeeded"
   mkdir emptyd-renamed-src && mv emptyd-renamed-src empty3 || fail "rename empty dir"
   [[ -e a || -e top || -e empty2 || -e gone ]] && fail "old names still visible"
+  # the same directory names removed and made again at once (git does this with objects/xx/)
+  mkdir again1 && rmdir again1 && mkdir again1 || fail "rmdir/mkdir again1"
+  mkdir again2 && echo x > again2/f && rm again2/f && rmdir again2 && mkdir again2 || fail "again2"
+  mkdir again3 && echo x > again3/f && rm again3/f || fail "again3"
+  sleep 3   # past the quiet period: the upload and the delete of again3/f are both due
+  mkdir again4 && echo x > again4/f && sleep 3 && rm again4/f && rmdir again4 && mkdir again4 || fail "again4"
   cd /; dropcaches
-  [[ "$(ls /mnt/x/tree | sort | paste -sd,)" == "d,empty1,empty3,renamed-a,top-renamed" ]] || fail "listing: $(ls /mnt/x/tree | paste -sd,)"
+  [[ "$(ls /mnt/x/tree | sort | paste -sd,)" == "again1,again2,again3,again4,d,empty1,empty3,renamed-a,top-renamed" ]] || fail "listing: $(ls /mnt/x/tree | paste -sd,)"
   manifest /mnt/x/tree $OUT/manifest
   nfsumount; pass
 }
@@ -175,8 +181,8 @@ s_untar() {
   diff -r /tmp/ref /mnt/x/untar > /tmp/d 2>&1 || fail "diff -r: $(head -5 /tmp/d | paste -sd'|')"
   dropcaches
   diff -r /tmp/ref /mnt/x/untar > /tmp/d 2>&1 || fail "diff -r after dropping caches: $(head -5 /tmp/d | paste -sd'|')"
-  (cd /tmp/ref && find . -printf '%y %p %m %T@\n' | sed 's/\.[0-9]*$//' | sort) > /tmp/a
-  (cd /mnt/x/untar && find . -printf '%y %p %m %T@\n' | sed 's/\.[0-9]*$//' | sort) > /tmp/b
+  (cd /tmp/ref && find . -mindepth 1 -printf '%y %p %m %T@\n' | sed 's/\.[0-9]*$//' | sort) > /tmp/a
+  (cd /mnt/x/untar && find . -mindepth 1 -printf '%y %p %m %T@\n' | sed 's/\.[0-9]*$//' | sort) > /tmp/b
   diff /tmp/a /tmp/b > /tmp/d || fail "modes or mtimes differ: $(head -5 /tmp/d | paste -sd'|')"
   manifest /mnt/x/untar $OUT/manifest
   nfsumount; pass
