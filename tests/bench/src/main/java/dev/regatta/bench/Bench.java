@@ -1,0 +1,605 @@
+package dev.regatta.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs the same workloads against the raw local disk, Regatta (NFSv3), s3fs and rclone (full VFS cache), counts each
+ * system's S3 requests at the endpoint, and prints a table, a CSV and a chart. Numbers only: nothing is asserted.
+ */
+public final class Bench {
+    static final int THREADS = 16;
+    static final List<String> SYSTEMS = List.of("disk", "regatta", "s3fs", "rclone");
+
+    record Row(String workload, String phase, String system, double clientS, double bucketS, double amount,
+               String unit, Map<String, Long> s3, String error) {
+        double rate() {
+            return clientS > 0 ? amount / clientS : Double.NaN;
+        }
+    }
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    interface IntTask {
+        void run(int i) throws Exception;
+    }
+
+    // sizes
+    long seqBytes = 1L << 30;
+    int smallFiles = 2000;
+    int smallSize = 4096;
+    long randFile = 256L << 20;
+    int randWrites = 2000;
+    int tarDirs = 50;
+    int tarPerDir = 100;
+    int renameFiles = 1000;
+
+    Path repo;
+    Path out;
+    Path work = Path.of("/tmp/regatta-bench");
+    Path logs;
+    List<String> systems = SYSTEMS;
+    final List<Row> rows = new ArrayList<>();
+    final List<String> failures = new ArrayList<>();
+    final StringBuilder details = new StringBuilder();
+    final List<String> mismatches = new ArrayList<>();
+    CountingProxy proxy;
+    static volatile String dropNote;
+
+    public static void main(String[] args) throws Exception {
+        Bench b = new Bench();
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--repo" -> b.repo = Path.of(args[++i]).toAbsolutePath();
+                case "--out" -> b.out = Path.of(args[++i]).toAbsolutePath();
+                case "--work" -> b.work = Path.of(args[++i]).toAbsolutePath();
+                case "--systems" -> b.systems = List.of(args[++i].split(","));
+                default -> {
+                    System.err.println("usage: run [--quick] [--systems disk,regatta,s3fs,rclone] [--work DIR]");
+                    System.exit(2);
+                }
+            }
+        }
+        if (quick) {
+            b.seqBytes = 64L << 20;
+            b.smallFiles = 200;
+            b.randFile = 32L << 20;
+            b.randWrites = 200;
+            b.tarDirs = 5;
+            b.renameFiles = 100;
+        }
+        if (b.repo == null || b.out == null) {
+            System.err.println("--repo and --out are required");
+            System.exit(2);
+        }
+        System.exit(b.runAll());
+    }
+
+    int runAll() throws Exception {
+        logs = out.resolve("logs");
+        deleteTree(logs);
+        Files.createDirectories(logs);
+        unmountStale();
+        Files.createDirectories(work);
+        System.out.printf("regatta bench: sizes seq %d MiB, %d x %d B files, %d x 4 KiB random writes into %d MiB, "
+                        + "untar %d files, rename dir of %d; %d requests in flight; work dir %s%n",
+                seqBytes >> 20, smallFiles, smallSize, randWrites, randFile >> 20, tarDirs * tarPerDir, renameFiles,
+                THREADS, work);
+        Path srcSeq = source("src-seq.bin", seqBytes, 1);
+        Path srcRand = source("src-rand.bin", randFile, 2);
+        byte[] tar = Tar.build(tarDirs, tarPerDir);
+        Files.write(work.resolve("tree.tar"), tar);
+        List<Tar.Entry> entries = Tar.read(tar);
+        proxy = new CountingProxy();
+        try {
+            for (String s : systems) {
+                Target t = switch (s) {
+                    case "disk" -> new PosixTarget(PosixTarget.Kind.DISK, repo, work, logs, proxy);
+                    case "s3fs" -> new PosixTarget(PosixTarget.Kind.S3FS, repo, work, logs, proxy);
+                    case "rclone" -> new PosixTarget(PosixTarget.Kind.RCLONE, repo, work, logs, proxy);
+                    case "regatta" -> new NfsTarget(repo, work, logs, proxy);
+                    default -> throw new IllegalArgumentException("unknown system " + s);
+                };
+                runSystem(t, srcSeq, srcRand, entries, tar.length);
+            }
+        } finally {
+            proxy.close();
+        }
+        report();
+        if (!failures.isEmpty()) {
+            System.out.println();
+            System.out.println("COULD NOT RUN:");
+            failures.forEach(f -> System.out.println("  " + f));
+            return 1;
+        }
+        return 0;
+    }
+
+    private void runSystem(Target t, Path srcSeq, Path srcRand, List<Tar.Entry> entries, long tarBytes) {
+        System.out.printf("%n== %s%n", t.name());
+        try {
+            t.start();
+        } catch (Exception e) {
+            failures.add(t.name() + ": could not start: " + e.getMessage());
+            System.out.println("  could not start: " + e.getMessage());
+            t.stop();
+            return;
+        }
+        try {
+            workload(t, "1 seq write", () -> {
+                phase(t, "1 seq write", "write " + (seqBytes >> 20) + " MiB + fsync", seqBytes / 1048576.0, "MiB/s",
+                        () -> t.writeStream(srcSeq, "seq.bin"));
+            });
+            workload(t, "2 seq read", () -> {
+                t.goCold();
+                phase(t, "2 seq read", "read cold", seqBytes / 1048576.0, "MiB/s", () -> check(t.readStream("seq.bin"), seqBytes));
+                phase(t, "2 seq read", "read warm", seqBytes / 1048576.0, "MiB/s", () -> check(t.readStream("seq.bin"), seqBytes));
+            });
+            workload(t, "3 small files", () -> {
+                t.mkdir("small");
+                t.waitBucket();
+                String w = "3 small files";
+                phase(t, w, "create " + smallFiles + " x 4 KiB", smallFiles, "files/s",
+                        () -> parallel(smallFiles, i -> t.writeSmall(small(i), smallData(i))));
+                bucketCheck(t, "small", smallFiles);
+                phase(t, w, "ls -l " + smallFiles, smallFiles, "files/s", () -> check(t.listStat("small"), smallFiles));
+                phase(t, w, "read " + smallFiles, smallFiles, "files/s",
+                        () -> parallel(smallFiles, i -> check(t.readSmall(small(i)), smallSize)));
+                phase(t, w, "delete " + smallFiles, smallFiles, "files/s", () -> parallel(smallFiles, i -> t.delete(small(i))));
+                bucketCheck(t, "small", 0);
+            });
+            workload(t, "4 random writes", () -> {
+                t.writeStream(srcRand, "rand.bin");
+                t.waitBucket();
+                long[] offsets = new long[randWrites];
+                SplittableRandom r = new SplittableRandom(42);
+                for (int i = 0; i < randWrites; i++) {
+                    offsets[i] = r.nextLong(randFile / 4096) * 4096;
+                }
+                byte[] block = new byte[4096];
+                new SplittableRandom(43).nextBytes(block);
+                phase(t, "4 random writes", randWrites + " x 4 KiB in " + (randFile >> 20) + " MiB + fsync", randWrites,
+                        "writes/s", () -> t.randomWrites("rand.bin", offsets, block, THREADS));
+            });
+            workload(t, "5 untar", () -> {
+                t.mkdir("untar");
+                t.waitBucket();
+                List<Tar.Entry> files = entries.stream().filter(e -> !e.dir()).toList();
+                phase(t, "5 untar", "untar " + files.size() + " files (" + (tarBytes >> 20) + " MiB)", files.size(), "files/s", () -> {
+                    for (Tar.Entry e : entries) {
+                        if (e.dir()) {
+                            t.mkdir("untar/" + e.name());
+                        }
+                    }
+                    parallel(files.size(), i -> t.writeSmall("untar/" + files.get(i).name(), files.get(i).data()));
+                });
+            });
+            workload(t, "6 rename dir", () -> {
+                t.mkdir("ren-a");
+                byte[] data = new byte[1024];
+                parallel(renameFiles, i -> t.writeSmall(String.format("ren-a/f%05d", i), data));
+                t.waitBucket();
+                phase(t, "6 rename dir", "rename dir of " + renameFiles, 1, "renames/s", () -> t.rename("ren-a", "ren-b"));
+                check(t.listStat("ren-b"), renameFiles);
+                bucketCheck(t, "ren-b", renameFiles);
+                bucketCheck(t, "ren-a", 0);
+            });
+        } finally {
+            String n = t.notes();
+            if (!n.isBlank()) {
+                details.append("== ").append(t.name()).append(" notes\n").append(n);
+            }
+            t.stop();
+            try {
+                deleteTree(work.resolve(t.name()));
+            } catch (IOException e) {
+                System.out.println("  could not clean " + work.resolve(t.name()) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * After a phase's write-back: does the bucket (the endpoint's directory, one file per object) hold what the file
+     * system shows? A mismatch is a correctness finding, reported (not a timing).
+     */
+    private void bucketCheck(Target t, String prefix, int want) throws IOException {
+        Path dir = t.bucketDir();
+        if (dir == null) {
+            return;
+        }
+        Path p = dir.resolve(prefix);
+        long got = 0;
+        if (Files.isDirectory(p)) {
+            try (Stream<Path> s = Files.walk(p)) {
+                got = s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).count();
+            }
+        }
+        String line = String.format("%s: bucket holds %d objects under %s/ after write-back (file system shows %d)",
+                t.name(), got, prefix, want);
+        details.append(line).append('\n');
+        if (got != want) {
+            System.out.println("  MISMATCH " + line);
+            mismatches.add(line);
+        }
+    }
+
+    private String small(int i) {
+        return String.format("small/f%05d", i);
+    }
+
+    private byte[] smallData(int i) {
+        byte[] d = new byte[smallSize];
+        new SplittableRandom(i).nextBytes(d);
+        return d;
+    }
+
+    private static void check(long got, long want) throws IOException {
+        if (got >= 0 && got != want) {
+            throw new IOException("expected " + want + ", got " + got);
+        }
+    }
+
+    private void workload(Target t, String name, Body body) {
+        try {
+            body.run();
+        } catch (Exception e) {
+            String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
+            failures.add(t.name() + " / " + name + ": " + msg);
+            System.out.println("  FAILED " + name + ": " + msg);
+            rows.add(new Row(name, "(failed)", t.name(), Double.NaN, Double.NaN, 0, "", Map.of(), msg));
+        }
+    }
+
+    private void phase(Target t, String workload, String phase, double amount, String unit, Body body) throws Exception {
+        Map<String, Long> before = proxy.snapshot();
+        Map<String, Long> otherBefore = proxy.otherSnapshot();
+        Map<String, Long> nfsBefore = t instanceof NfsTarget n ? n.nfsOps() : Map.of();
+        long t0 = System.nanoTime();
+        body.run();
+        long t1 = System.nanoTime();
+        t.waitBucket();
+        long t2 = System.nanoTime();
+        Map<String, Long> s3 = t.usesS3() ? CountingProxy.diff(proxy.snapshot(), before) : Map.of();
+        Row row = new Row(workload, phase, t.name(), (t1 - t0) / 1e9, (t2 - t0) / 1e9, amount, unit, s3, null);
+        rows.add(row);
+        System.out.printf("  %-34s %9.3f s  to bucket %9.3f s  %12s  S3 %s%n", phase, row.clientS(), row.bucketS(),
+                rate(row), s3Summary(s3));
+        details.append(String.format("%s | %s | %s: S3 other %s%n", t.name(), workload, phase,
+                CountingProxy.diff(proxy.otherSnapshot(), otherBefore).entrySet().stream()
+                        .filter(e -> e.getValue() > 0).map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));
+        if (t instanceof NfsTarget n) {
+            Map<String, Long> ops = CountingProxy.diff(n.nfsOps(), nfsBefore);
+            details.append(String.format("%s | %s | %s: NFS ops %s%n", t.name(), workload, phase,
+                    ops.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getKey() + "=" + e.getValue())
+                            .collect(Collectors.joining(", "))));
+        }
+    }
+
+    static String rate(Row r) {
+        if (r.error() != null || Double.isNaN(r.clientS())) {
+            return "-";
+        }
+        double v = r.rate();
+        return (v >= 100 ? String.format("%.0f", v) : String.format("%.2f", v)) + " " + r.unit();
+    }
+
+    static final Map<String, String> SHORT = new LinkedHashMap<>();
+
+    static {
+        SHORT.put("ListObjectsV2", "List");
+        SHORT.put("ListObjects", "ListV1");
+        SHORT.put("HeadObject", "Head");
+        SHORT.put("GetObject", "Get");
+        SHORT.put("PutObject", "Put");
+        SHORT.put("CopyObject", "Copy");
+        SHORT.put("CreateMultipartUpload", "MPU");
+        SHORT.put("UploadPart", "Part");
+        SHORT.put("UploadPartCopy", "PartCopy");
+        SHORT.put("CompleteMultipartUpload", "MPUDone");
+        SHORT.put("DeleteObject", "Del");
+        SHORT.put("DeleteObjects", "DelMulti");
+        SHORT.put("other", "other");
+    }
+
+    static String s3Summary(Map<String, Long> s3) {
+        if (s3.isEmpty()) {
+            return "-";
+        }
+        long total = s3.values().stream().mapToLong(Long::longValue).sum();
+        String parts = s3.entrySet().stream().filter(e -> e.getValue() > 0)
+                .map(e -> SHORT.get(e.getKey()) + "=" + e.getValue()).collect(Collectors.joining(" "));
+        return total + (parts.isEmpty() ? "" : " (" + parts + ")");
+    }
+
+    void parallel(int n, IntTask task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            List<Future<?>> fs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                fs.add(pool.submit(() -> {
+                    task.run(k);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Exception ex) {
+                        throw ex;
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------ report
+
+    private Row find(String workload, String phase, String system) {
+        for (Row r : rows) {
+            if (r.workload().equals(workload) && r.phase().equals(phase) && r.system().equals(system) && r.error() == null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private double ratio(Row r, String other) {
+        Row o = find(r.workload(), r.phase(), other);
+        if (o == null || r.error() != null || o.clientS() <= 0) {
+            return Double.NaN;
+        }
+        return r.clientS() / o.clientS();
+    }
+
+    private static String x(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        return v >= 100 ? String.format("%.0fx", v) : v >= 10 ? String.format("%.1fx", v) : String.format("%.2fx", v);
+    }
+
+    private List<String[]> phases() {
+        List<String[]> ps = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.error() == null && ps.stream().noneMatch(p -> p[0].equals(r.workload()) && p[1].equals(r.phase()))) {
+                ps.add(new String[] {r.workload(), r.phase()});
+            }
+        }
+        return ps;
+    }
+
+    void report() throws IOException {
+        List<Row> sorted = new ArrayList<>(rows);
+        List<String[]> ps = phases();
+        sorted.sort(Comparator.<Row>comparingInt(r -> {
+            for (int i = 0; i < ps.size(); i++) {
+                if (ps.get(i)[0].equals(r.workload()) && ps.get(i)[1].equals(r.phase())) {
+                    return i;
+                }
+            }
+            return ps.size();
+        }).thenComparingInt(r -> SYSTEMS.indexOf(r.system())));
+        PrintStream o = System.out;
+        o.println();
+        o.println("Times are client-visible (the call returned); 'bucket' is until S3 holds the result (same as client");
+        o.println("for disk and s3fs, which upload before returning). Ratios: client time of this system / the other's.");
+        o.println("S3: requests at the endpoint during the phase, write-back included.");
+        String fmt = "%-36s %-8s %9s %9s %15s %8s %8s %8s %8s  %s%n";
+        o.printf(fmt, "phase", "system", "client s", "bucket s", "rate", "x disk", "x s3fs", "x rclone", "x regatta", "S3 requests");
+        o.println("-".repeat(150));
+        String last = null;
+        for (Row r : sorted) {
+            if (last != null && !last.equals(r.workload())) {
+                o.println();
+            }
+            last = r.workload();
+            if (r.error() != null) {
+                o.printf("%-36s %-8s FAILED: %s%n", r.workload(), r.system(), r.error());
+                continue;
+            }
+            o.printf(fmt, r.phase(), r.system(), String.format("%.3f", r.clientS()), String.format("%.3f", r.bucketS()),
+                    rate(r), x(ratio(r, "disk")), x(ratio(r, "s3fs")), x(ratio(r, "rclone")), x(ratio(r, "regatta")),
+                    s3Summary(r.s3()));
+        }
+        if (dropNote != null) {
+            o.println("note: " + dropNote);
+        }
+        for (String m : mismatches) {
+            o.println("BUCKET MISMATCH: " + m);
+        }
+        writeCsv(sorted);
+        Files.writeString(out.resolve("details.txt"), details.toString());
+        chart(ps);
+        o.println();
+        o.println("wrote " + out.resolve("results.csv") + ", " + out.resolve("results.png") + ", "
+                + out.resolve("details.txt") + " (logs in " + logs + ")");
+    }
+
+    private void writeCsv(List<Row> sorted) throws IOException {
+        StringBuilder sb = new StringBuilder("workload,phase,system,client_s,bucket_s,amount,unit,rate,ratio_disk,ratio_s3fs,ratio_rclone,ratio_regatta,s3_total");
+        for (String t : CountingProxy.TYPES) {
+            sb.append(",s3_").append(t);
+        }
+        sb.append(",error\n");
+        for (Row r : sorted) {
+            sb.append(csv(r.workload())).append(',').append(csv(r.phase())).append(',').append(r.system()).append(',')
+                    .append(num(r.clientS())).append(',').append(num(r.bucketS())).append(',').append(num(r.amount()))
+                    .append(',').append(r.unit()).append(',').append(num(r.rate())).append(',')
+                    .append(num(ratio(r, "disk"))).append(',').append(num(ratio(r, "s3fs"))).append(',')
+                    .append(num(ratio(r, "rclone"))).append(',').append(num(ratio(r, "regatta"))).append(',');
+            sb.append(r.s3().isEmpty() ? "" : String.valueOf(r.s3().values().stream().mapToLong(Long::longValue).sum()));
+            for (String t : CountingProxy.TYPES) {
+                sb.append(',').append(r.s3().isEmpty() ? "" : String.valueOf(r.s3().getOrDefault(t, 0L)));
+            }
+            sb.append(',').append(r.error() == null ? "" : csv(r.error())).append('\n');
+        }
+        Files.writeString(out.resolve("results.csv"), sb.toString());
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String csv(String s) {
+        return "\"" + s.replace("\"", "\"\"").replace("\n", " ") + "\"";
+    }
+
+    private void chart(List<String[]> ps) throws IOException {
+        StringBuilder dat = new StringBuilder("phase");
+        for (String s : SYSTEMS) {
+            dat.append('\t').append(s);
+        }
+        dat.append('\n');
+        for (String[] p : ps) {
+            dat.append('"').append(p[1]).append('"');
+            for (String s : SYSTEMS) {
+                Row r = find(p[0], p[1], s);
+                dat.append('\t').append(r == null ? "?" : String.format(Locale.ROOT, "%.4f", Math.max(r.clientS(), 1e-4)));
+            }
+            dat.append('\n');
+        }
+        Path datFile = out.resolve("results.dat");
+        Files.writeString(datFile, dat.toString());
+        String gp = String.join("\n",
+                "set terminal pngcairo size 1600,800 font ',10'",
+                "set output '" + out.resolve("results.png") + "'",
+                "set title 'Regatta vs s3fs vs rclone (full cache) vs local disk: client-visible time per phase (log scale, lower is better)'",
+                "set datafile missing '?'",
+                "set style data histogram",
+                "set style histogram cluster gap 1",
+                "set style fill solid 0.85 border -1",
+                "set boxwidth 0.9",
+                "set logscale y",
+                "set ylabel 'seconds'",
+                "set grid ytics",
+                "set xtics rotate by -25 scale 0",
+                "set key top left",
+                "set bmargin 8",
+                "plot '" + datFile + "' using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), "
+                        + "'' using 4 title columnheader(4), '' using 5 title columnheader(5)",
+                "");
+        Path gpFile = out.resolve("results.gp");
+        Files.writeString(gpFile, gp);
+        if (!onPath("gnuplot")) {
+            failures.add("chart: gnuplot is not installed");
+            return;
+        }
+        try {
+            Proc.run(logs.resolve("gnuplot.log"), 60, "gnuplot", gpFile.toString());
+        } catch (IOException | InterruptedException e) {
+            failures.add("chart: gnuplot failed: " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Path source(String name, long size, long seed) throws IOException {
+        Path p = work.resolve(name);
+        if (Files.exists(p) && Files.size(p) == size) {
+            return p;
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] chunk = new byte[1 << 20];
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (long done = 0; done < size; done += chunk.length) {
+                r.nextBytes(chunk);
+                ByteBuffer b = ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, size - done));
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+            }
+        }
+        return p;
+    }
+
+    private void unmountStale() throws IOException {
+        String prefix = work.toString() + "/";
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && f[4].startsWith(prefix)) {
+                System.out.println("unmounting a stale mount " + f[4]);
+                if (!Proc.tryRun("fusermount3", "-uz", f[4])) {
+                    Proc.tryRun("fusermount", "-uz", f[4]);
+                }
+            }
+        }
+    }
+
+    static void dropCaches() {
+        try {
+            Proc.run(null, 120, "sync");
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3\n", StandardCharsets.US_ASCII);
+        } catch (IOException | InterruptedException e) {
+            dropNote = "could not drop the kernel page cache (" + e.getMessage() + "): the disk's cold read is warm";
+        }
+    }
+
+    static boolean onPath(String cmd) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, cmd))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Deletes a tree, never crossing into a mounted file system. */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        List<String> mounts = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4) {
+                mounts.add(f[4]);
+            }
+        }
+        String r = root.toAbsolutePath().toString();
+        for (String m : mounts) {
+            if (m.equals(r) || m.startsWith(r + "/")) {
+                throw new IOException("refusing to delete " + root + ": " + m + " is mounted");
+            }
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
