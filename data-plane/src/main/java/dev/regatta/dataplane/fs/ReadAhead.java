@@ -30,16 +30,25 @@ final class ReadAhead {
         return Math.min(size, end + window);
     }
 
-    /** Claims the prefetch up to {@code to}; false when an earlier prefetch already covers it. */
-    boolean claim(long fileId, long to) {
-        boolean[] claimed = {false};
+    /**
+     * Claims the prefetch up to {@code to} and returns where it should start: where the previous claim ended, so
+     * that two prefetches never fetch the same bytes; -1 when an earlier claim already covers it.
+     */
+    long claim(long fileId, long from, long to) {
+        long[] start = {-1};
         streams.computeIfPresent(fileId, (id, s) -> {
             if (to > s.claimedUpTo()) {
-                claimed[0] = true;
+                start[0] = Math.max(from, s.claimedUpTo());
                 return new Stream(s.lastEnd(), s.window(), to);
             }
             return s;
         });
-        return claimed[0];
+        return start[0];
+    }
+
+    /** Whether a prefetch already claimed bytes up to {@code end} (they may still be on their way). */
+    boolean claimed(long fileId, long end) {
+        Stream s = streams.get(fileId);
+        return s != null && s.claimedUpTo() >= end;
     }
 }

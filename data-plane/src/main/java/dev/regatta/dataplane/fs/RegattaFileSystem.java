@@ -37,6 +37,7 @@ public final class RegattaFileSystem implements VirtualFileSystem {
     private static final int MAX_PATH_BYTES = 1024;
     /** Writes are refused before the cache's disk is this full, so that metadata can still be written. */
     private static final long DISK_RESERVE_BYTES = 64L << 20;
+    private static final long PREFETCH_WAIT_NANOS = 2_000_000_000L;
 
     private final MetadataStore store;
     private final Namespace namespace;
@@ -318,6 +319,10 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             return new Results.Read(ByteBuffer.allocate(0), true, attributes(inode));
         }
         List<RangeSet.Range> missing = inode.present.gaps(offset, end);
+        if (!missing.isEmpty() && readAhead.claimed(fileId, end)) {
+            inode = awaitPrefetch(inode, offset, end);
+            missing = inode.present.gaps(offset, end);
+        }
         if (missing.isEmpty()) {
             cacheHits.increment();
             cacheHitBytes.increment(end - offset);
@@ -370,14 +375,34 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         }
     }
 
+    /**
+     * A sequential reader that catches up with its read-ahead waits for the bytes on their way rather than fetching
+     * them a second time; if they do not come soon, it fetches them itself.
+     */
+    private Inode awaitPrefetch(Inode inode, long offset, long end) throws FsException {
+        long deadline = System.nanoTime() + PREFETCH_WAIT_NANOS;
+        Inode current = inode;
+        while (!current.present.covers(offset, end) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            current = inodeOrStale(inode.id);
+        }
+        return current;
+    }
+
     /** Fetches what sequential readers will want next, off the caller's path. Failures only cost a later miss. */
     private void prefetch(Inode snapshot, long from, long to) {
-        if (to <= from || !readAhead.claim(snapshot.id, to)) {
+        long start = to <= from ? -1 : readAhead.claim(snapshot.id, from, to);
+        if (start < 0) {
             return;
         }
         prefetcher.execute(() -> {
             try {
-                fill(snapshot, from, to);
+                fill(snapshot, start, to);
             } catch (FsException | RuntimeException e) {
                 log.debug("read-ahead of inode {} stopped: {}", snapshot.id, e.toString());
             }

@@ -79,6 +79,7 @@ public final class NfsServer implements AutoCloseable {
                 .withoutAutoPublish()
                 .withWorkerThreadIoStrategy()
                 .withWorkerThreadExecutionService(executor)
+                .withTcpNoDelay(true) // small replies must not wait for delayed ACKs (40 ms each)
                 .withServiceName("regatta-nfs")
                 .withRpcService(new OncRpcProgram(Nfs3Xdr.NFS_PROGRAM, Nfs3Xdr.NFS_V3), nfs)
                 .withRpcService(new OncRpcProgram(Nfs3Xdr.NFS_PROGRAM, 2), nfsMismatch)
