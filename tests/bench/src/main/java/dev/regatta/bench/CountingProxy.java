@@ -71,6 +71,11 @@ final class CountingProxy implements AutoCloseable {
         return m;
     }
 
+    /** System.nanoTime() of the last byte relayed either way. */
+    long lastActivityNanos() {
+        return lastRequestNanos.get();
+    }
+
     long nanosSinceLastRequest() {
         return System.nanoTime() - lastRequestNanos.get();
     }
@@ -107,6 +112,7 @@ final class CountingProxy implements AutoCloseable {
                     while ((n = upIn.read(buf)) >= 0) {
                         clientOut.write(buf, 0, n);
                         clientOut.flush();
+                        lastRequestNanos.set(System.nanoTime());
                     }
                     client.shutdownOutput();
                 } catch (IOException ignored) {
