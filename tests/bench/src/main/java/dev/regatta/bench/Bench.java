@@ -318,8 +318,10 @@ public final class Bench {
                         .filter(e -> e.getValue() > 0).map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));
         if (t instanceof NfsTarget n) {
             Map<String, Long> ops = CountingProxy.diff(n.nfsOps(), nfsBefore);
-            details.append(String.format("%s | %s | %s: NFS ops %s%n", t.name(), workload, phase,
-                    ops.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getKey() + "=" + e.getValue())
+            details.append(String.format("%s | %s | %s: NFS ops (count, mean server time) %s%n", t.name(), workload, phase,
+                    ops.entrySet().stream().filter(e -> e.getValue() > 0 && !e.getKey().endsWith(".s"))
+                            .map(e -> String.format("%s=%d (%.2f ms)", e.getKey(), e.getValue(),
+                                    ops.getOrDefault(e.getKey() + ".s", 0L) / 1000.0 / e.getValue()))
                             .collect(Collectors.joining(", "))));
         }
     }

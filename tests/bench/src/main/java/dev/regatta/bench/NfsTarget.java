@@ -340,14 +340,22 @@ final class NfsTarget implements Target {
         dirHandles.keySet().removeIf(k -> k.equals(from) || k.startsWith(from + "/"));
     }
 
-    /** NFS procedure counts from the data plane's own metrics, for the log. */
+    /**
+     * NFS procedure counts and server-side seconds from the data plane's own metrics ("proc" and "proc.s" keys; the
+     * seconds in microseconds so that they fit the Long map), for the details file.
+     */
     Map<String, Long> nfsOps() throws IOException, InterruptedException {
         Map<String, Long> ops = new java.util.TreeMap<>();
-        Pattern p = Pattern.compile("nfs_requests_seconds_count\\{procedure=\"([^\"]+)\",status=\"([^\"]+)\"}");
+        Pattern p = Pattern.compile("nfs_requests_seconds_(count|sum)\\{procedure=\"([^\"]+)\",status=\"([^\"]+)\"}");
         for (Map.Entry<String, Double> e : metrics().entrySet()) {
             Matcher m = p.matcher(e.getKey());
             if (m.matches()) {
-                ops.merge(m.group(1) + (m.group(2).equals("ok") ? "" : "/" + m.group(2)), e.getValue().longValue(), Long::sum);
+                String proc = m.group(2) + (m.group(3).equals("ok") ? "" : "/" + m.group(3));
+                if (m.group(1).equals("count")) {
+                    ops.merge(proc, e.getValue().longValue(), Long::sum);
+                } else {
+                    ops.merge(proc + ".s", Math.round(e.getValue() * 1e6), Long::sum);
+                }
             }
         }
         return ops;
