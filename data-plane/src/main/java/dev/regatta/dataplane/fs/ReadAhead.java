@@ -11,6 +11,7 @@ final class ReadAhead {
 
     private static final long MIN_WINDOW = 1L << 20;
     private static final long MAX_WINDOW = 32L << 20;
+    private static final long MIN_PREFETCH = 8L << 20;
 
     private record Stream(long lastEnd, long window, long claimedUpTo) {
     }
@@ -37,9 +38,13 @@ final class ReadAhead {
     long claim(long fileId, long from, long to) {
         long[] start = {-1};
         streams.computeIfPresent(fileId, (id, s) -> {
-            if (to > s.claimedUpTo()) {
-                start[0] = Math.max(from, s.claimedUpTo());
-                return new Stream(s.lastEnd(), s.window(), to);
+            long begin = Math.max(from, s.claimedUpTo());
+            // Fetch ahead in large pieces: one GET of several MiB, not one per client READ.
+            if (to - begin >= Math.min(s.window(), MIN_PREFETCH) || begin <= from) {
+                if (to > begin) {
+                    start[0] = begin;
+                    return new Stream(s.lastEnd(), s.window(), to);
+                }
             }
             return s;
         });
