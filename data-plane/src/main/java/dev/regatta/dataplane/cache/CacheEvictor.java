@@ -112,26 +112,28 @@ public final class CacheEvictor {
             return 0;
         }
         try {
+            long bytes;
             lock.lock();
             try {
                 Inode inode = store.inode(id);
                 if (inode == null) {
-                    cache.delete(id);
+                    bytes = 0;
+                } else if (inode.isDirty() || store.dirtyMark(id) != null || inode.syncedKeys.isEmpty()) {
                     return 0;
+                } else {
+                    bytes = inode.present.totalLength();
+                    inode.present.clear();
+                    store.batch().putInodeQuietly(inode).commit(true);
                 }
-                if (inode.isDirty() || store.dirtyMark(id) != null || inode.syncedKeys.isEmpty()) {
-                    return 0;
-                }
-                long bytes = inode.present.totalLength();
-                inode.present.clear();
-                store.batch().putInodeQuietly(inode).commit(false);
-                cache.delete(id);
-                evictions.increment();
-                evictedBytes.increment(bytes);
-                return bytes;
             } finally {
                 lock.unlock();
             }
+            // The file goes only once the store no longer says its bytes are here: a crash in between must not
+            // leave ranges marked present over a missing file.
+            cache.delete(id);
+            evictions.increment();
+            evictedBytes.increment(bytes);
+            return bytes;
         } finally {
             data.writeLock().unlock();
         }

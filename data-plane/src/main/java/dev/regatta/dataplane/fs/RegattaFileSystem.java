@@ -692,6 +692,8 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         writable();
         checkName(name);
         importer.ensureListed(directoryId);
+        Wcc result;
+        long goneId = -1;
         lock.lock();
         try {
             Inode dir = directory(directoryId);
@@ -705,16 +707,20 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             WccAttributes before = attributes(dir).wcc();
             MetadataStore.Batch batch = store.batch();
             long now = now();
-            boolean gone = unlink(batch, dir, e, victim, now);
+            if (unlink(batch, dir, e, victim, now)) {
+                goneId = victim.id;
+            }
             touchDirectory(dir, now);
             batch.putInode(dir).commit(true);
-            if (gone) {
-                cache.delete(victim.id);
-            }
-            return new Wcc(before, attributes(dir));
+            result = new Wcc(before, attributes(dir));
         } finally {
-            lock.unlock();
+            lock.unlock(); // the removal is on disk from here on
         }
+        // Only now may the bytes go: a crash before the removal was durable must find them still there.
+        if (goneId >= 0) {
+            cache.delete(goneId);
+        }
+        return result;
     }
 
     @Override
@@ -819,6 +825,8 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         if (targetDirectoryToCheck != null) {
             importer.ensureListed(targetDirectoryToCheck);
         }
+        Results.Renamed result;
+        long replacedId = -1;
         lock.lock();
         try {
             Inode fromDir = directory(fromDirectoryId);
@@ -891,12 +899,17 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             }
             batch.commit(true);
             if (targetGone) {
-                cache.delete(targetInode.id);
+                replacedId = targetInode.id;
             }
-            return new Results.Renamed(new Wcc(fromBefore, attributes(fromDir)), new Wcc(toBefore, attributes(toDir)));
+            result = new Results.Renamed(new Wcc(fromBefore, attributes(fromDir)),
+                    new Wcc(toBefore, attributes(toDir)));
         } finally {
-            lock.unlock();
+            lock.unlock(); // the rename is on disk from here on
         }
+        if (replacedId >= 0) {
+            cache.delete(replacedId);
+        }
+        return result;
     }
 
     /** Every inode below a moved directory has new keys: queue each for sync, which copies and deletes. */

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Inodes, directory entries and the sync queue in one RocksDB database. Every change goes through a
@@ -65,6 +66,10 @@ public final class MetadataStore implements AutoCloseable {
         }
     };
     private long nextId;
+    private ReentrantLock deferringLock;
+    private final ThreadLocal<Long> deferredSequence = new ThreadLocal<>();
+    private final Object syncMonitor = new Object();
+    private long syncedSequence;
 
     private MetadataStore(Path dir) throws RocksDBException {
         this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
@@ -205,6 +210,28 @@ public final class MetadataStore implements AutoCloseable {
         return new Batch();
     }
 
+    /** Durable batches committed under {@code lock} are synced when it is released ({@link MetadataLock}). */
+    void deferSyncsUnder(ReentrantLock lock) {
+        this.deferringLock = lock;
+    }
+
+    /** Syncs the log up to this thread's deferred batch, unless another thread's sync already covered it. */
+    void syncDeferred() {
+        Long sequence = deferredSequence.get();
+        if (sequence == null) {
+            return;
+        }
+        deferredSequence.remove();
+        synchronized (syncMonitor) {
+            if (syncedSequence >= sequence) {
+                return;
+            }
+            long upTo = db.getLatestSequenceNumber();
+            syncWal();
+            syncedSequence = upTo;
+        }
+    }
+
     /** Makes every earlier unsynced batch durable (for COMMIT after UNSTABLE writes). */
     public void syncWal() {
         try {
@@ -300,7 +327,10 @@ public final class MetadataStore implements AutoCloseable {
             return op(() -> batch.delete(deletes, key.getBytes(StandardCharsets.UTF_8)));
         }
 
-        /** Writes the batch; with {@code sync} it is durable on return. */
+        /**
+         * Writes the batch; with {@code sync} it is durable on return, or, under a {@link MetadataLock}, when that
+         * lock is released.
+         */
         public void commit(boolean sync) {
             try (batch) {
                 for (Inode inode : putInodes.values()) {
@@ -309,7 +339,11 @@ public final class MetadataStore implements AutoCloseable {
                 if (allocated != nextId) {
                     batch.put(settings, NEXT_ID, longKey(allocated));
                 }
-                db.write(sync ? syncWrite : asyncWrite, batch);
+                boolean defer = sync && deferringLock != null && deferringLock.isHeldByCurrentThread();
+                db.write(sync && !defer ? syncWrite : asyncWrite, batch);
+                if (defer) {
+                    deferredSequence.set(db.getLatestSequenceNumber());
+                }
                 nextId = Math.max(nextId, allocated);
                 deletedInodes.forEach(inodeCache::remove);
                 for (Inode inode : putInodes.values()) {

@@ -3,6 +3,7 @@ package dev.regatta.dataplane.server;
 import dev.regatta.dataplane.cache.CacheEvictor;
 import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
+import dev.regatta.dataplane.meta.MetadataLock;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
@@ -29,8 +30,8 @@ public final class FileSystemInstance implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
 
     FileSystemInstance(Path dir, DataPlaneConfig config, ObjectStore objects, long fsid, MeterRegistry metrics) {
-        ReentrantLock lock = new ReentrantLock();
         this.store = MetadataStore.open(dir.resolve("meta"));
+        ReentrantLock lock = new MetadataLock(store);
         this.cache = new DataCache(dir.resolve("cache"));
         KeyCodec keys = new KeyCodec(config.s3().prefix());
         DataPlaneConfig.Defaults d = config.defaults();

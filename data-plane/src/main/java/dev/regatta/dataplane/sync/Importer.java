@@ -271,7 +271,8 @@ public final class Importer {
                 needHead.add(dir.id);
             }
             dir.listedAtMillis = now;
-            batch.putInodeQuietly(dir).commit(false);
+            // Dropping cached bytes must be on disk before their file goes (see CacheEvictor).
+            batch.putInodeQuietly(dir).commit(!evict.isEmpty());
         } finally {
             lock.unlock();
         }
