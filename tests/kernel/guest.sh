@@ -22,15 +22,13 @@ dropcaches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 # The guest's view of a tree, for the host to compare with the bucket: TYPE PATH DATA MODE UID GID MTIME.
 manifest() { # DIR OUTFILE
-  (cd "$1" && find . -mindepth 1 \( -type f -o -type l -o -type d \) -printf '%y %p %m %U %G %T@ %l\n' | sort |
-    while read -r t p m u g mt l; do
-      mt=${mt%%.*}
-      case $t in
-        f) echo "f $p $(sha "$p") $m $u $g $mt" ;;
-        l) echo "l $p $l $m $u $g $mt" ;;
-        d) echo "d $p - $m $u $g $mt" ;;
-      esac
-    done) > "$2.tmp" && mv "$2.tmp" "$2"
+  (cd "$1" || exit 1
+   find . -mindepth 1 -type f -print0 | xargs -0 -r sha256sum > /tmp/manifest.sha || exit 1
+   find . -mindepth 1 \( -type f -o -type l -o -type d \) -printf '%y %p %m %U %G %T@ %l\n' > /tmp/manifest.attr || exit 1
+   awk 'FNR == NR { sum[$2] = $1; next }
+        { mt = $6; sub(/\..*/, "", mt)
+          if ($1 == "f") data = sum[$2]; else if ($1 == "l") data = $7; else data = "-"
+          print $1, $2, data, $3, $4, $5, mt }' /tmp/manifest.sha /tmp/manifest.attr | sort) > "$2.tmp" && mv "$2.tmp" "$2"
 }
 # Deterministic data: MIB mebibytes, each mebibyte the seed prefixed with its index (so no two are equal).
 gen() { # SEED MIB
