@@ -158,7 +158,10 @@ s_git() {
   git commit -q -m "300 files" || fail "git commit"
   [[ -z "$(git status --porcelain)" ]] || fail "status after commit: $(git status --porcelain | head -5 | paste -sd'|')"
   for i in $(seq 0 9); do echo change >> src/m$i/sub/f1.txt; done
-  git mv src/m14 src/moved && git rm -q src/m13/sub/f0.txt || fail "git mv/rm"
+  if ! { git mv src/m14 src/moved && git rm -q src/m13/sub/f0.txt; }; then
+    ls -la --time-style=full-iso .git | sed 's/^/@@DIAG /'; stat .git/index.lock 2>&1 | sed 's/^/@@DIAG /'
+    fail "git mv/rm (listing of .git above)"
+  fi
   git commit -q -a -m "second" || fail "second commit"
   [[ -z "$(git status --porcelain)" ]] || fail "status after second commit: $(git status --porcelain | head -5 | paste -sd'|')"
   git gc -q || fail "git gc"
