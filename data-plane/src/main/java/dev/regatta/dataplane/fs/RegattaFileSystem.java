@@ -664,7 +664,8 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         }
         dir.mtimeNanos = now;
         dir.ctimeNanos = now;
-        batch.putInode(child).putEntry(dir.id, name, id, cookie).markDirty(id, System.currentTimeMillis());
+        batch.putInode(child).putEntry(dir.id, name, id, cookie).removeTombstone(dir.id, name)
+                .markDirty(id, System.currentTimeMillis());
         batch.putInode(dir);
         batch.commit(true);
         if (!child.present.isEmpty()) {
@@ -767,7 +768,8 @@ public final class RegattaFileSystem implements VirtualFileSystem {
      * otherwise the inode is queued for sync, which removes the old key. Returns whether the inode is gone.
      */
     private boolean unlink(MetadataStore.Batch batch, Inode dir, MetadataStore.Entry entry, Inode victim, long now) {
-        batch.deleteEntry(dir.id, entry.name(), entry.cookie());
+        batch.deleteEntry(dir.id, entry.name(), entry.cookie()).addTombstone(dir.id, entry.name(),
+                System.currentTimeMillis());
         victim.links.remove(new Inode.Link(dir.id, entry.name()));
         if (victim.links.isEmpty()) {
             long millis = System.currentTimeMillis();
@@ -874,11 +876,12 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                     toDir.subdirectories--;
                 }
             }
-            batch.deleteEntry(fromDirectoryId, fromName, e.cookie());
+            batch.deleteEntry(fromDirectoryId, fromName, e.cookie())
+                    .addTombstone(fromDirectoryId, fromName, System.currentTimeMillis());
             boolean sameDir = fromDirectoryId == toDirectoryId;
             Inode destination = sameDir ? fromDir : toDir;
             long cookie = destination.nextCookie++;
-            batch.putEntry(toDirectoryId, toName, source.id, cookie);
+            batch.putEntry(toDirectoryId, toName, source.id, cookie).removeTombstone(toDirectoryId, toName);
             source.links.remove(new Inode.Link(fromDirectoryId, fromName));
             source.links.add(new Inode.Link(toDirectoryId, toName));
             source.ctimeNanos = now;
@@ -956,7 +959,7 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             long cookie = dir.nextCookie++;
             touchDirectory(dir, now);
             store.batch().putInode(file).putInode(dir).putEntry(directoryId, name, fileId, cookie)
-                    .markDirty(fileId, System.currentTimeMillis()).commit(true);
+                    .removeTombstone(directoryId, name).markDirty(fileId, System.currentTimeMillis()).commit(true);
             return new Results.Linked(attributes(file), new Wcc(before, attributes(dir)));
         } finally {
             lock.unlock();

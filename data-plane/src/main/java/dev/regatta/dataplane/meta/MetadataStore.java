@@ -57,6 +57,7 @@ public final class MetadataStore implements AutoCloseable {
     private final ColumnFamilyHandle cookies;
     private final ColumnFamilyHandle dirty;
     private final ColumnFamilyHandle deletes;
+    private final ColumnFamilyHandle tombstones;
     private final WriteOptions syncWrite = new WriteOptions().setSync(true);
     private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
     private final Map<Long, Inode> inodeCache = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -75,7 +76,8 @@ public final class MetadataStore implements AutoCloseable {
         this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
         this.cfOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        for (String name : List.of("default", "inodes", "entries", "cookies", "dirty", "deletes")) {
+        for (String name : List.of("default", "inodes", "entries", "cookies", "dirty", "deletes",
+                "tombstones")) {
             descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
         }
         this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
@@ -85,6 +87,7 @@ public final class MetadataStore implements AutoCloseable {
         this.cookies = handles.get(3);
         this.dirty = handles.get(4);
         this.deletes = handles.get(5);
+        this.tombstones = handles.get(6);
         byte[] stored = db.get(settings, NEXT_ID);
         this.nextId = stored == null ? 1 : ByteBuffer.wrap(stored).getLong();
     }
@@ -206,6 +209,37 @@ public final class MetadataStore implements AutoCloseable {
         return keys;
     }
 
+    /**
+     * Whether a name was removed or renamed away from a directory here while the bucket may still show it: a
+     * listing must not bring it back.
+     */
+    public boolean hasTombstone(long parentId, String name) {
+        return get(tombstones, entryKey(parentId, name)) != null;
+    }
+
+    /** The tombstoned names of a directory. */
+    public List<String> tombstones(long parentId) {
+        List<String> names = new ArrayList<>();
+        byte[] prefix = longKey(parentId);
+        try (RocksIterator it = db.newIterator(tombstones)) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                names.add(new String(it.key(), 8, it.key().length - 8, StandardCharsets.UTF_8));
+            }
+        }
+        return names;
+    }
+
+    /** Whether any local change is still on its way to the bucket (uploads or deletions). */
+    public boolean syncBacklogEmpty() {
+        try (RocksIterator d = db.newIterator(dirty)) {
+            d.seekToFirst();
+            if (d.isValid()) {
+                return false;
+            }
+        }
+        return pendingDeletes(1).isEmpty();
+    }
+
     public Batch batch() {
         return new Batch();
     }
@@ -315,6 +349,15 @@ public final class MetadataStore implements AutoCloseable {
         public Batch addPendingDelete(String key, long nowMillis) {
             return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
                     ByteBuffer.allocate(16).putLong(nowMillis).putLong(0).array()));
+        }
+
+        public Batch addTombstone(long parentId, String name, long nowMillis) {
+            return op(() -> batch.put(tombstones, entryKey(parentId, name),
+                    ByteBuffer.allocate(8).putLong(nowMillis).array()));
+        }
+
+        public Batch removeTombstone(long parentId, String name) {
+            return op(() -> batch.delete(tombstones, entryKey(parentId, name)));
         }
 
         /** Records that the key is gone from the bucket; the record stays a while for listings in flight. */

@@ -217,8 +217,8 @@ public final class Importer {
             long now = System.currentTimeMillis();
             for (String name : subdirectories) {
                 String markerKey = prefix + name + "/";
-                if (store.lookup(directoryId, name) == null && !store.isPendingDelete(markerKey)
-                        && !store.deletedSince(markerKey, listedAt)) {
+                if (store.lookup(directoryId, name) == null && !buried(batch, directoryId, name)
+                        && !store.isPendingDelete(markerKey) && !store.deletedSince(markerKey, listedAt)) {
                     Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
                     child.mode = attributeCodec.decode(Map.of(), true, now).mode();
                     // Its marker, if there is one, carries its attributes; a HEAD tells.
@@ -233,7 +233,8 @@ public final class Importer {
                 ObjectStore.ObjectSummary object = f.getValue();
                 MetadataStore.Entry e = store.lookup(directoryId, f.getKey());
                 if (e == null) {
-                    if (store.isPendingDelete(object.key()) || store.deletedSince(object.key(), listedAt)) {
+                    if (buried(batch, directoryId, f.getKey()) || store.isPendingDelete(object.key())
+                            || store.deletedSince(object.key(), listedAt)) {
                         continue; // deleted here; the listing predates the deletion reaching the bucket
                     }
                     Inode child = imported(batch, dir, f.getKey(), FileType.REGULAR, object.lastModifiedMillis());
@@ -263,6 +264,11 @@ public final class Importer {
                 needHead.add(child.id);
             }
             removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict, listedAt);
+            for (String name : store.tombstones(directoryId)) {
+                if (!subdirectories.contains(name) && !files.containsKey(name)) {
+                    batch.removeTombstone(directoryId, name); // the bucket has caught up
+                }
+            }
             if (marker != null && !dir.isDirty() && dir.syncedAtMillis < listedAt
                     && !marker.etag().equals(dir.baseEtag)) {
                 dir.baseEtag = marker.etag();
@@ -278,6 +284,21 @@ public final class Importer {
         }
         evict.forEach(cache::delete);
         return needHead;
+    }
+
+    /**
+     * Whether a listed name was removed or renamed away here and the bucket does not show that yet. Once nothing
+     * of ours is on its way to S3, the name in the listing is someone else's, and the tombstone goes.
+     */
+    private boolean buried(MetadataStore.Batch batch, long directoryId, String name) {
+        if (!store.hasTombstone(directoryId, name)) {
+            return false;
+        }
+        if (store.syncBacklogEmpty()) {
+            batch.removeTombstone(directoryId, name);
+            return false;
+        }
+        return true;
     }
 
     private Inode imported(MetadataStore.Batch batch, Inode dir, String name, FileType type, long mtimeMillis) {
