@@ -90,6 +90,9 @@ public final class RangeSet {
     /** The parts of [start, end) that are not in the set, in order. */
     public List<Range> gaps(long start, long end) {
         List<Range> gaps = new ArrayList<>();
+        if (start >= end) {
+            return gaps;
+        }
         long cursor = start;
         Map.Entry<Long, Long> before = ranges.floorEntry(start);
         if (before != null && before.getValue() > cursor) {

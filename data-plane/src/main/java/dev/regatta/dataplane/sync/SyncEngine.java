@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -200,10 +201,17 @@ public final class SyncEngine implements AutoCloseable {
     private void tick() {
         Map<Long, MetadataStore.DirtyMark> queue;
         List<String> deletes;
+        Map<Long, List<Long>> parents = new HashMap<>();
         lock.lock();
         try {
             queue = store.dirtyQueue();
             deletes = store.pendingDeletes(1000);
+            for (long id : queue.keySet()) {
+                Inode inode = store.inode(id);
+                if (inode != null) {
+                    parents.put(id, inode.links.stream().map(Inode.Link::parentId).toList());
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -212,7 +220,11 @@ public final class SyncEngine implements AutoCloseable {
             long id = e.getKey();
             MetadataStore.DirtyMark mark = e.getValue();
             boolean due = flushNow || now - mark.lastMillis() >= quietMillis || now - mark.firstMillis() >= deadlineMillis;
-            if (!due || backoff.getOrDefault(id, Backoff.NONE).untilMillis() > now || !inFlight.add(id)) {
+            // A directory goes to the bucket before what is in it: its marker (or its move) first, then its entries.
+            boolean parentPending = parents.getOrDefault(id, List.of()).stream()
+                    .anyMatch(p -> queue.containsKey(p) || inFlight.contains(p));
+            if (!due || parentPending || backoff.getOrDefault(id, Backoff.NONE).untilMillis() > now
+                    || !inFlight.add(id)) {
                 continue;
             }
             workers.execute(() -> {
