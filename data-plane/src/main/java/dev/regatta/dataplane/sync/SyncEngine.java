@@ -249,6 +249,7 @@ public final class SyncEngine implements AutoCloseable {
             });
         }
         deletes.removeIf(deletesInFlight::contains);
+        deferMarkersOverPendingKeys(deletes);
         if (!deletes.isEmpty() && deleteBackoff.untilMillis() <= now) {
             deletesInFlight.addAll(deletes);
             workers.execute(() -> {
@@ -264,6 +265,22 @@ public final class SyncEngine implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * A directory marker is deleted only after every key below it: stores that keep directories on disk (S3Proxy's
+     * filesystem back end) cannot remove a marker over a non-empty directory and damage it instead. The keys come
+     * sorted, so whatever lies below a marker follows it.
+     */
+    private void deferMarkersOverPendingKeys(List<String> sortedKeys) {
+        List<String> markers = new ArrayList<>();
+        for (int i = 0; i < sortedKeys.size(); i++) {
+            String key = sortedKeys.get(i);
+            if (key.endsWith("/") && i + 1 < sortedKeys.size() && sortedKeys.get(i + 1).startsWith(key)) {
+                markers.add(key);
+            }
+        }
+        sortedKeys.removeAll(markers);
     }
 
     /** The keys an inode should have in the bucket now: one per name, a marker for a directory. */
