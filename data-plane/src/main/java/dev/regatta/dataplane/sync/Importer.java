@@ -246,7 +246,7 @@ public final class Importer {
                 }
                 Inode child = store.inode(e.childId());
                 if (child == null || child.isDirectory() || !child.syncedKeys.contains(object.key())
-                        || object.etag().equals(child.baseEtag) || child.syncedAtMillis >= listedAt) {
+                        || unchanged(object, child.baseEtag) || child.syncedAtMillis >= listedAt) {
                     continue;
                 }
                 if (child.isDirty() || store.dirtyMark(child.id) != null) {
@@ -270,7 +270,7 @@ public final class Importer {
                 }
             }
             if (marker != null && !dir.isDirty() && dir.syncedAtMillis < listedAt
-                    && !marker.etag().equals(dir.baseEtag)) {
+                    && !unchanged(marker, dir.baseEtag)) {
                 dir.baseEtag = marker.etag();
                 dir.syncedKeys = new ArrayList<>(List.of(marker.key()));
                 dir.needsHead = true;
@@ -314,6 +314,15 @@ public final class Importer {
         child.links.add(new Inode.Link(dir.id, name));
         batch.putEntry(dir.id, name, child.id, dir.nextCookie++);
         return child;
+    }
+
+    /**
+     * Whether a listed object is the version last seen. Some S3-compatible stores list an object without an ETag
+     * (S3Proxy's filesystem store, for one left half-written by a crash); without one there is no evidence of a
+     * change, and re-importing on every revalidation would only throw the cache away.
+     */
+    private static boolean unchanged(ObjectStore.ObjectSummary object, String knownEtag) {
+        return object.etag() == null || object.etag().equals(knownEtag);
     }
 
     private static void adopt(Inode file, ObjectStore.ObjectSummary object) {

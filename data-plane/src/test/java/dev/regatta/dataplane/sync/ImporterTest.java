@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -272,19 +273,45 @@ class ImporterTest {
         assertThat(counter("import_shadowed_files_total")).isEqualTo(1);
     }
 
-    /** Delegates to the real store, merging extra objects and prefixes into listings of given prefixes. */
+    @Test
+    void objectsListedWithoutAnEtagAreServedAndRevalidated() throws Exception {
+        // S3Proxy's filesystem store lists an object left half-written by a crash without an ETag.
+        rig = new FsTestRig(endpoint, dir, Duration.ofMillis(100), false, store -> new ListingInjector(store,
+                Map.of(), o -> new ObjectStore.ObjectSummary(o.key(), o.size(), null, o.lastModifiedMillis())));
+        fs = rig.fs;
+        root = fs.rootId();
+        rig.putObject("no-etag", "content", Map.of());
+        long f = rig.lookup(root, "no-etag");
+        assertThat(rig.readString(f)).isEqualTo("content");
+        Thread.sleep(200);
+        assertThat(rig.lookup(root, "no-etag")).as("revalidated, same inode").isEqualTo(f);
+        assertThat(names(root)).containsExactlyInAnyOrder(".", "..", "no-etag");
+        assertThat(rig.readString(f)).isEqualTo("content");
+    }
+
+    /**
+     * Delegates to the real store, merging extra objects and prefixes into listings of given prefixes and
+     * rewriting the real objects listed.
+     */
     static final class ListingInjector implements ObjectStore {
         private final ObjectStore real;
         private final Map<String, Listing> extra;
+        private final UnaryOperator<ObjectSummary> rewrite;
 
         ListingInjector(ObjectStore real, Map<String, Listing> extra) {
+            this(real, extra, UnaryOperator.identity());
+        }
+
+        ListingInjector(ObjectStore real, Map<String, Listing> extra, UnaryOperator<ObjectSummary> rewrite) {
             this.real = real;
             this.extra = extra;
+            this.rewrite = rewrite;
         }
 
         @Override
         public Listing list(String prefix) throws ObjectStoreException {
-            Listing found = real.list(prefix);
+            Listing listed = real.list(prefix);
+            Listing found = new Listing(listed.objects().stream().map(rewrite).toList(), listed.commonPrefixes());
             Listing add = extra.get(prefix);
             if (add == null) {
                 return found;
