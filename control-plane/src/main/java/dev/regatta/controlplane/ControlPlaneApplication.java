@@ -1,0 +1,17 @@
+package dev.regatta.controlplane;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/** The control plane: file systems, IAM grants, mount authentication, the certificate authority, node routing. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+@EnableScheduling
+public class ControlPlaneApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(ControlPlaneApplication.class, args);
+    }
+}

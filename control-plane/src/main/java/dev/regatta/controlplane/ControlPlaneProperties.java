@@ -1,0 +1,95 @@
+package dev.regatta.controlplane;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * All of the control plane's own settings, under {@code regatta.*} (environment: {@code REGATTA_*}). Every default
+ * works for the embedded default; production sets the database URL, the CA key and the bootstrap token.
+ *
+ * @param dataDir  where the embedded PostgreSQL and generated secrets live
+ * @param serverId this service's identity in the signed {@code x-regatta-server-id} header, so that an STS proof
+ *                 made for one Regatta deployment cannot be replayed to another; generated and kept in the
+ *                 database when empty
+ */
+@ConfigurationProperties("regatta")
+@Validated
+public record ControlPlaneProperties(
+        @DefaultValue(".regatta/control-plane") @NotNull Path dataDir,
+        @DefaultValue("") String serverId,
+        @DefaultValue @Valid Sts sts,
+        @DefaultValue @Valid Ca ca,
+        @DefaultValue @Valid Nodes nodes,
+        @DefaultValue @Valid Mounts mounts,
+        @DefaultValue Admin admin) {
+
+    /**
+     * @param allowedEndpoints the only STS URLs a mount proof may name (scheme, host and port must match one);
+     *                         the control plane never sends a proof anywhere else
+     * @param timeout          for the call to STS
+     * @param maxRequestAge    a proof signed longer ago than this is refused (STS itself allows 15 minutes)
+     */
+    public record Sts(
+            @DefaultValue({"https://sts.amazonaws.com", "https://sts.us-east-1.amazonaws.com",
+                    "https://sts.us-east-2.amazonaws.com", "https://sts.us-west-1.amazonaws.com",
+                    "https://sts.us-west-2.amazonaws.com", "https://sts.eu-west-1.amazonaws.com",
+                    "https://sts.eu-central-1.amazonaws.com", "https://sts.ap-northeast-1.amazonaws.com",
+                    "https://sts.ap-southeast-1.amazonaws.com", "https://sts.ap-southeast-2.amazonaws.com"})
+            @NotEmpty List<URI> allowedEndpoints,
+            @DefaultValue("10s") @NotNull Duration timeout,
+            @DefaultValue("15m") @NotNull Duration maxRequestAge) {
+    }
+
+    /**
+     * @param keyEncryptionKey        base64 of 32 bytes that encrypt the CA's private key at rest (AES-256-GCM);
+     *                                when empty, one is generated into {@code dataDir/ca-key-encryption-key}
+     *                                (fine for the embedded default, not for production)
+     * @param clientCertificateTtl    lifetime of a mount's client certificate
+     * @param nodeCertificateTtl      lifetime of a data-plane node's certificate
+     * @param authorityTtl            lifetime of the CA certificate made on first start
+     */
+    public record Ca(
+            @DefaultValue("") String keyEncryptionKey,
+            @DefaultValue("1h") @NotNull Duration clientCertificateTtl,
+            @DefaultValue("30d") @NotNull Duration nodeCertificateTtl,
+            @DefaultValue("3650d") @NotNull Duration authorityTtl) {
+    }
+
+    /**
+     * @param bootstrapToken    what a data-plane node presents to register; empty: generated into
+     *                          {@code dataDir/node-bootstrap-token}
+     * @param heartbeatInterval how often nodes report and pull their assignments (told to them at registration)
+     * @param deadAfter         a node silent this long is considered down and its file systems move to a live one
+     */
+    public record Nodes(
+            @DefaultValue("") String bootstrapToken,
+            @DefaultValue("10s") @NotNull Duration heartbeatInterval,
+            @DefaultValue("45s") @NotNull Duration deadAfter) {
+    }
+
+    /**
+     * @param failedAttemptsPerSource refused mount attempts allowed per source address within {@code failureWindow};
+     *                                beyond it the source gets 429 until the window passes
+     */
+    public record Mounts(
+            @DefaultValue("20") @Min(1) int failedAttemptsPerSource,
+            @DefaultValue("5m") @NotNull Duration failureWindow) {
+    }
+
+    /**
+     * @param initialToken when set, an admin API token with exactly this secret exists (the embedded default
+     *                     passes the one it keeps in its data directory); otherwise admins create tokens
+     */
+    public record Admin(@DefaultValue("") String initialToken) {
+    }
+}

@@ -1,0 +1,28 @@
+package dev.regatta.controlplane.grant;
+
+import dev.regatta.controlplane.iam.PrincipalPattern;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import java.util.List;
+
+@Repository
+public class GrantRepository {
+
+    static final RowMapper<Grant> ROW = (rs, i) -> new Grant(rs.getString("id"), rs.getString("file_system_id"),
+            PrincipalPattern.parse(rs.getString("principal")), Access.valueOf(rs.getString("access")),
+            rs.getBoolean("root_squash"), rs.getTimestamp("created_at").toInstant());
+
+    private final JdbcClient jdbc;
+
+    public GrantRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** The grants of one file system, oldest first. */
+    public List<Grant> forFileSystem(String fileSystemId) {
+        return jdbc.sql("select * from access_grant where file_system_id = ? order by created_at, id")
+                .param(fileSystemId).query(ROW).list();
+    }
+}
