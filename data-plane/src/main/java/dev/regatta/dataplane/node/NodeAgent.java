@@ -65,7 +65,7 @@ public final class NodeAgent implements AutoCloseable {
                     + "token to register with: give --bootstrap-token-file, REGATTA_BOOTSTRAP_TOKEN or "
                     + "--bootstrap-token");
         }
-        agent.assignments.load().ifPresent(last -> {
+        agent.assignments.load().filter(last -> !last.isEmpty()).ifPresent(last -> {
             log.info("serving the {} file systems last assigned to this node until the control plane answers",
                     last.size());
             agent.accept(last);
