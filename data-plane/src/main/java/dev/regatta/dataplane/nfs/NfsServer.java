@@ -61,7 +61,8 @@ public final class NfsServer implements AutoCloseable {
      */
     public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
                                   int port, boolean portmap, ConnectionPolicy policy) throws IOException {
-        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, new ClientActivity());
+        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy,
+                new ClientActivity(ClientActivity.DEFAULT_WINDOW));
     }
 
     /** @param activity learns which clients call on which export */

@@ -43,7 +43,7 @@ public final class DataPlane implements AutoCloseable {
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         ExportTable exports = new ExportTable();
-        ClientActivity activity = new ClientActivity();
+        ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
         boolean managed = config.controlPlane() != null;
         this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity);
         NfsServer started = null;

@@ -36,8 +36,6 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     private static final Duration DRAIN_WARNING = Duration.ofSeconds(10);
     /** How long a stopping file system may spend uploading its changes before it closes with some left. */
     static final Duration STOP_FLUSH_TIMEOUT = Duration.ofSeconds(30);
-    /** Clients count as connected while they made a call within this window. */
-    static final Duration CLIENT_WINDOW = Duration.ofMinutes(5);
 
     /** One served file system and everything opened for it, closed in reverse order. */
     private static final class Served {
@@ -66,7 +64,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             SyncEngine.Backlog backlog = instance.backlog();
             return new FileSystemReport(settings.id(), instance.cacheBytes(), backlog.bytes(),
                     backlog.oldestAgeMillis() / 1000, meters.cacheHitRatio(),
-                    activity.recentClients(index, CLIENT_WINDOW), meters.s3Requests());
+                    activity.recentClients(index), meters.s3Requests());
         }
 
         synchronized void close() {
