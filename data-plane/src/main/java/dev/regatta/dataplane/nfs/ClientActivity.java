@@ -8,7 +8,7 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
 
 /**
  * Which clients use which export: a client is a remote IP address, and it counts as connected to an export while
- * it has made an NFS or MOUNT call on it within the last {@link #window}. NFSv3 has no sessions, so
+ * it has made an NFS or MOUNT call on it within the window given at construction. NFSv3 has no sessions, so
  * recent use is the closest thing to "connected" that the server can see. Clients that share an address (several
  * mounts of one machine, or every tunnel behind one TLS front) count once.
  */
@@ -22,10 +22,6 @@ public final class ClientActivity {
 
     public ClientActivity(Duration window) {
         this.window = window;
-    }
-
-    public Duration window() {
-        return window;
     }
 
     void record(int exportIndex, RpcCall call) {
