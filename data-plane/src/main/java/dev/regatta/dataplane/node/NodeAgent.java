@@ -90,6 +90,9 @@ public final class NodeAgent implements AutoCloseable {
                 beat();
                 wait = interval;
             } catch (ControlPlaneException e) {
+                if (!running) {
+                    return; // interrupted by close(), not a control plane problem
+                }
                 wait = failed(e.kind().name(), e.getMessage(), e.kind() == ControlPlaneException.Kind.UNREACHABLE);
             } catch (RuntimeException e) {
                 log.debug("node agent cycle failed", e);

@@ -62,6 +62,7 @@ final class FakeControlPlane implements AutoCloseable {
     /** Heartbeat bodies by node ID, in arrival order. */
     final Map<String, List<JsonNode>> heartbeats = new ConcurrentHashMap<>();
     final List<String> problems = new CopyOnWriteArrayList<>();
+    final AtomicInteger refusedRegistrations = new AtomicInteger();
     /** The file systems assigned to every node, in the wire format. */
     private volatile List<Map<String, Object>> assignment = List.of();
     private HttpServer server;
@@ -148,6 +149,7 @@ final class FakeControlPlane implements AutoCloseable {
 
     private void register(HttpExchange exchange) throws Exception {
         if (!("Bearer " + BOOTSTRAP_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            refusedRegistrations.incrementAndGet();
             answer(exchange, 401, Map.of("detail", "wrong bootstrap token"));
             return;
         }

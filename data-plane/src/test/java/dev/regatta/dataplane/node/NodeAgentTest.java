@@ -34,6 +34,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The node agent against a control plane played in the test, with file systems in an in-memory S3Proxy. */
 class NodeAgentTest {
@@ -82,13 +83,16 @@ class NodeAgentTest {
     }
 
     DataPlane startNode() throws Exception {
+        return startNode(FakeControlPlane.BOOTSTRAP_TOKEN);
+    }
+
+    DataPlane startNode(String bootstrapToken) throws Exception {
         DataPlaneConfig config = DataPlaneConfig.defaults(dir.resolve("data"))
                 .withNfs("127.0.0.1", 0, false)
                 .withMetricsPort(-1)
                 .withS3(new DataPlaneConfig.S3(null, "us-east-1", ACCESS_KEY, SECRET_KEY, "unused", "", true))
                 .withTimings(Duration.ofMillis(200), Duration.ofMinutes(5), Duration.ofSeconds(1))
-                .withControlPlane(new ControlPlaneSettings(controlPlane.url(), FakeControlPlane.BOOTSTRAP_TOKEN,
-                        "node-a", null));
+                .withControlPlane(new ControlPlaneSettings(controlPlane.url(), bootstrapToken, "node-a", null));
         node = DataPlane.start(config);
         return node;
     }
@@ -121,6 +125,21 @@ class NodeAgentTest {
         await("a heartbeat after the restart",
                 () -> controlPlane.heartbeatsOf(registered.nodeId()).size() > before);
         assertThat(controlPlane.registrations).hasSize(1);
+    }
+
+    @Test
+    void aNodeWithoutIdentityOrBootstrapTokenDoesNotStart() {
+        assertThatThrownBy(() -> startNode(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bootstrap token");
+    }
+
+    @Test
+    void aRefusedBootstrapTokenLeavesTheNodeUnregisteredAndRetrying() throws Exception {
+        startNode("not-the-token");
+        await("a refused attempt and its retry", () -> controlPlane.refusedRegistrations.get() >= 2);
+        assertThat(controlPlane.registrations).isEmpty();
+        assertThat(dir.resolve("data/node/node-id")).doesNotExist();
+        assertThat(node.grants().orElseThrow().grantsOf(FS)).isEmpty();
     }
 
     @Test
