@@ -59,6 +59,11 @@ public final class NodeAgent implements AutoCloseable {
      * @throws IllegalArgumentException when the node has no identity yet and no bootstrap token to get one
      */
     public static NodeAgent start(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host) {
+        String scheme = settings.url() == null ? null : settings.url().getScheme();
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            throw new IllegalArgumentException("the control plane URL must start with http:// or https://, not '"
+                    + settings.url() + "'");
+        }
         NodeAgent agent = new NodeAgent(settings, address, dir, host);
         if (!agent.identities.exists() && blank(settings.bootstrapToken())) {
             throw new IllegalArgumentException("this node has no identity in " + dir + " yet, and no bootstrap "

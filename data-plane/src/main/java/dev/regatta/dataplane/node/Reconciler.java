@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,8 @@ final class Reconciler implements AutoCloseable {
     private final AtomicReference<List<AssignedFileSystem>> pending = new AtomicReference<>();
     /** What is served, as it was assigned; touched by the worker thread only. */
     private final Map<String, AssignedFileSystem> applied = new HashMap<>();
+    /** Why each file system that cannot be served failed last, so that the same failure is logged once. */
+    private final Map<String, String> failing = new HashMap<>();
 
     Reconciler(FileSystemHost host) {
         this.host = host;
@@ -52,7 +55,8 @@ final class Reconciler implements AutoCloseable {
         for (AssignedFileSystem fs : assignment) {
             wanted.putIfAbsent(fs.id(), fs);
         }
-        Set<String> gone = new java.util.HashSet<>(applied.keySet());
+        failing.keySet().retainAll(wanted.keySet());
+        Set<String> gone = new HashSet<>(applied.keySet());
         gone.removeAll(wanted.keySet());
         stopAll(gone);
         for (AssignedFileSystem fs : wanted.values()) {
@@ -67,10 +71,15 @@ final class Reconciler implements AutoCloseable {
             try {
                 host.serve(fs);
                 applied.put(fs.id(), fs);
+                if (failing.remove(fs.id()) != null) {
+                    log.info("file system {} is served now", fs.id());
+                }
             } catch (RuntimeException e) {
                 applied.remove(fs.id());
-                log.error("cannot serve file system {} (bucket {}, region {}): {}; trying again with the next "
-                        + "heartbeat", fs.id(), fs.bucket(), fs.region(), e.toString(), e);
+                if (!e.toString().equals(failing.put(fs.id(), e.toString()))) {
+                    log.error("cannot serve file system {} (bucket {}, region {}): {}; trying again with each "
+                            + "heartbeat", fs.id(), fs.bucket(), fs.region(), e.toString(), e);
+                }
             }
         }
     }
