@@ -29,11 +29,11 @@ final class IdentityStore {
     private static final Pattern PEM_BLOCK =
             Pattern.compile("-----BEGIN ([A-Z ]+)-----.*?-----END \\1-----\\R?", Pattern.DOTALL);
 
-    static final String NODE_ID = "node-id";
-    static final String NODE_TOKEN = "node-token";
-    static final String PRIVATE_KEY = "node-key.pem";
-    static final String CERTIFICATE = "node-certificate.pem";
-    static final String CA_CERTIFICATES = "ca-certificates.pem";
+    private static final String NODE_ID = "node-id";
+    private static final String NODE_TOKEN = "node-token";
+    private static final String PRIVATE_KEY = "node-key.pem";
+    private static final String CERTIFICATE = "node-certificate.pem";
+    private static final String CA_CERTIFICATES = "ca-certificates.pem";
 
     private final Path dir;
 

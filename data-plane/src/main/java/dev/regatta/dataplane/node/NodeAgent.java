@@ -22,9 +22,9 @@ import java.util.Optional;
 public final class NodeAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
-    static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     /** Retries never wait longer: the control plane counts a node silent for 45 s as down. */
-    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final ControlPlaneSettings settings;
     private final String address;

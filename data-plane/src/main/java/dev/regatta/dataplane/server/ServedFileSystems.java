@@ -35,7 +35,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     /** How long a stopping file system waits for its NFS calls in flight before warning (it keeps waiting). */
     private static final Duration DRAIN_WARNING = Duration.ofSeconds(10);
     /** How long a stopping file system may spend uploading its changes before it closes with some left. */
-    static final Duration STOP_FLUSH_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_FLUSH_TIMEOUT = Duration.ofSeconds(30);
 
     /** One served file system and everything opened for it, closed in reverse order. */
     private static final class Served {
