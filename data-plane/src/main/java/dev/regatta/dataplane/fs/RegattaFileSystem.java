@@ -94,6 +94,16 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         }
     }
 
+    /** Stops read-ahead and waits for the fetches in flight: the store and cache close next. */
+    public void close() {
+        prefetcher.shutdownNow();
+        try {
+            prefetcher.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     // ------------------------------------------------------------------ attributes
 
     @Override

@@ -71,6 +71,8 @@ public final class MetadataStore implements AutoCloseable {
     private final ThreadLocal<Long> deferredSequence = new ThreadLocal<>();
     private final Object syncMonitor = new Object();
     private long syncedSequence;
+    /** A closed RocksDB must not be touched again (it crashes the JVM); late callers get an exception instead. */
+    private volatile boolean closed;
 
     private MetadataStore(Path dir) throws RocksDBException {
         this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
@@ -129,7 +131,7 @@ public final class MetadataStore implements AutoCloseable {
     public List<Entry> entries(long parentId, long afterCookie, int max) {
         List<Entry> list = new ArrayList<>();
         byte[] prefix = longKey(parentId);
-        try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(cookies, ro)) {
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = iterator(cookies, ro)) {
             it.seek(cookieKey(parentId, afterCookie + 1));
             while (it.isValid() && list.size() < max && startsWith(it.key(), prefix)) {
                 long cookie = ByteBuffer.wrap(it.key()).getLong(8);
@@ -150,7 +152,7 @@ public final class MetadataStore implements AutoCloseable {
 
     public Map<Long, DirtyMark> dirtyQueue() {
         Map<Long, DirtyMark> queue = new HashMap<>();
-        try (RocksIterator it = db.newIterator(dirty)) {
+        try (RocksIterator it = iterator(dirty)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 ByteBuffer v = ByteBuffer.wrap(it.value());
                 queue.put(ByteBuffer.wrap(it.key()).getLong(), new DirtyMark(v.getLong(), v.getLong()));
@@ -171,7 +173,7 @@ public final class MetadataStore implements AutoCloseable {
     /** Keys waiting to be deleted from the bucket (not those already deleted and kept as recent). */
     public List<String> pendingDeletes(int max) {
         List<String> keys = new ArrayList<>();
-        try (RocksIterator it = db.newIterator(deletes)) {
+        try (RocksIterator it = iterator(deletes)) {
             for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
                 if (ByteBuffer.wrap(it.value()).getLong(8) == 0) {
                     keys.add(new String(it.key(), StandardCharsets.UTF_8));
@@ -198,7 +200,7 @@ public final class MetadataStore implements AutoCloseable {
     /** Deletions completed before {@code millis}, which no listing in flight can predate any more. */
     public List<String> completedDeletesBefore(long millis, int max) {
         List<String> keys = new ArrayList<>();
-        try (RocksIterator it = db.newIterator(deletes)) {
+        try (RocksIterator it = iterator(deletes)) {
             for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
                 long completed = ByteBuffer.wrap(it.value()).getLong(8);
                 if (completed != 0 && completed < millis) {
@@ -221,7 +223,7 @@ public final class MetadataStore implements AutoCloseable {
     public List<String> tombstones(long parentId) {
         List<String> names = new ArrayList<>();
         byte[] prefix = longKey(parentId);
-        try (RocksIterator it = db.newIterator(tombstones)) {
+        try (RocksIterator it = iterator(tombstones)) {
             for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
                 names.add(new String(it.key(), 8, it.key().length - 8, StandardCharsets.UTF_8));
             }
@@ -231,7 +233,7 @@ public final class MetadataStore implements AutoCloseable {
 
     /** Whether any local change is still on its way to the bucket (uploads or deletions). */
     public boolean syncBacklogEmpty() {
-        try (RocksIterator d = db.newIterator(dirty)) {
+        try (RocksIterator d = iterator(dirty)) {
             d.seekToFirst();
             if (d.isValid()) {
                 return false;
@@ -268,6 +270,7 @@ public final class MetadataStore implements AutoCloseable {
 
     /** Makes every earlier unsynced batch durable (for COMMIT after UNSTABLE writes). */
     public void syncWal() {
+        ensureOpen();
         try {
             db.flushWal(true);
         } catch (RocksDBException e) {
@@ -277,6 +280,10 @@ public final class MetadataStore implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
             db.flush(fo, handles);
         } catch (RocksDBException e) {
@@ -375,6 +382,7 @@ public final class MetadataStore implements AutoCloseable {
          * lock is released.
          */
         public void commit(boolean sync) {
+            ensureOpen();
             try (batch) {
                 for (Inode inode : putInodes.values()) {
                     batch.put(inodes, longKey(inode.id), inode.encode());
@@ -411,7 +419,24 @@ public final class MetadataStore implements AutoCloseable {
         void run() throws RocksDBException;
     }
 
+    private RocksIterator iterator(ColumnFamilyHandle cf) {
+        ensureOpen();
+        return db.newIterator(cf);
+    }
+
+    private RocksIterator iterator(ColumnFamilyHandle cf, ReadOptions options) {
+        ensureOpen();
+        return db.newIterator(cf, options);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new MetadataException("the metadata store is closed", null);
+        }
+    }
+
     private byte[] get(ColumnFamilyHandle cf, byte[] key) {
+        ensureOpen();
         try {
             return db.get(cf, key);
         } catch (RocksDBException e) {

@@ -8,7 +8,6 @@ import dev.regatta.dataplane.nfs.Nfs3Xdr.Reply;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -44,13 +43,16 @@ final class MountService implements RpcDispatchable {
     private final FileHandles handles;
     private final ConnectionPolicy policy;
     private final MeterRegistry metrics;
+    private final ClientActivity activity;
     private final Set<Mount> mounts = ConcurrentHashMap.newKeySet();
 
-    MountService(ExportTable exports, FileHandles handles, ConnectionPolicy policy, MeterRegistry metrics) {
+    MountService(ExportTable exports, FileHandles handles, ConnectionPolicy policy, MeterRegistry metrics,
+                 ClientActivity activity) {
         this.exports = exports;
         this.handles = handles;
         this.policy = policy;
         this.metrics = metrics;
+        this.activity = activity;
     }
 
     /** The mounts DUMP reports. */
@@ -147,6 +149,7 @@ final class MountService implements RpcDispatchable {
         ExportTable.Export e = export.get();
         try {
             ConnectionPolicy.Grant grant = policy.admit(call, e, Nfs3Service.credential(call));
+            activity.record(e.index(), call);
             long dir = e.fileSystem().rootId();
             // Like knfsd, a directory below an export can be mounted: /fs-demo/projects/a.
             for (String name : path.substring(e.path().length()).split("/")) {
@@ -211,12 +214,7 @@ final class MountService implements RpcDispatchable {
     }
 
     private static String host(RpcCall call) {
-        try {
-            InetSocketAddress a = call.getTransport().getRemoteSocketAddress();
-            return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
+        return ClientActivity.clientAddress(call);
     }
 
     private void record(String procedure, String status, long start) {

@@ -91,12 +91,15 @@ final class Nfs3Service implements RpcDispatchable {
     private final FileHandles handles;
     private final ConnectionPolicy policy;
     private final MeterRegistry metrics;
+    private final ClientActivity activity;
 
-    Nfs3Service(ExportTable exports, FileHandles handles, ConnectionPolicy policy, MeterRegistry metrics) {
+    Nfs3Service(ExportTable exports, FileHandles handles, ConnectionPolicy policy, MeterRegistry metrics,
+                ClientActivity activity) {
         this.exports = exports;
         this.handles = handles;
         this.policy = policy;
         this.metrics = metrics;
+        this.activity = activity;
     }
 
     static Caller credential(RpcCall call) {
@@ -130,6 +133,7 @@ final class Nfs3Service implements RpcDispatchable {
             if (export == null) {
                 export = e;
                 grant = policy.admit(call, e, credential(call));
+                activity.record(e.index(), call);
             } else if (export.index() != e.index()) {
                 throw new FsException(FsError.XDEV, "handles of different exports");
             }

@@ -61,13 +61,22 @@ public final class NfsServer implements AutoCloseable {
      */
     public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
                                   int port, boolean portmap, ConnectionPolicy policy) throws IOException {
+        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy,
+                new ClientActivity(ClientActivity.DEFAULT_WINDOW));
+    }
+
+    /** @param activity learns which clients call on which export */
+    public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
+                                  int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity)
+            throws IOException {
         Objects.requireNonNull(exports, "exports");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(activity, "activity");
         String bind = bindAddress == null || bindAddress.isBlank() ? "0.0.0.0" : bindAddress;
         FileHandles handles = new FileHandles(handleKey);
-        RpcDispatchable nfs = new Nfs3Service(exports, handles, policy, metrics);
-        RpcDispatchable mount = new MountService(exports, handles, policy, metrics);
+        RpcDispatchable nfs = new Nfs3Service(exports, handles, policy, metrics, activity);
+        RpcDispatchable mount = new MountService(exports, handles, policy, metrics, activity);
         RpcDispatchable nfsMismatch = call -> call.failProgramMismatch(Nfs3Xdr.NFS_V3, Nfs3Xdr.NFS_V3);
         RpcDispatchable mountMismatch = call -> call.failProgramMismatch(Nfs3Xdr.MOUNT_V3, Nfs3Xdr.MOUNT_V3);
         ExecutorService executor = Executors.newThreadPerTaskExecutor(

@@ -1,8 +1,11 @@
 package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.nfs.ClientActivity;
+import dev.regatta.dataplane.nfs.ConnectionPolicy;
 import dev.regatta.dataplane.nfs.NfsServer;
-import dev.regatta.dataplane.s3.S3ObjectStore;
+import dev.regatta.dataplane.node.GrantBook;
+import dev.regatta.dataplane.node.NodeAgent;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -10,63 +13,87 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** A running data-plane node: the bucket's file system behind the NFS server, and the metrics endpoint. */
+/**
+ * A running data-plane node: the NFS server, the file systems behind it, and the metrics endpoint. Without a
+ * control plane it serves the one file system its options describe; with one, it registers as a node and serves
+ * whatever the control plane assigns, each file system as export {@code /<id>}.
+ */
 public final class DataPlane implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
 
-    private final S3ObjectStore objects;
-    private final FileSystemInstance instance;
+    private final ServedFileSystems fileSystems;
     private final NfsServer nfs;
     private final MetricsEndpoint metricsEndpoint;
     private final PrometheusMeterRegistry metrics;
+    private final NodeAgent agent;
 
     private DataPlane(DataPlaneConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
-        DataPlaneConfig.S3 s3 = config.s3();
-        this.objects = S3ObjectStore.create(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey(), s3.bucket(),
-                s3.pathStyle(), metrics);
-        String name = config.exportPath().replaceAll("^/+", "").replace('/', '_');
-        this.instance = new FileSystemInstance(config.dataDir().resolve("fs").resolve(name), config, objects, 1,
-                metrics);
-        ExportTable.Export export = new ExportTable.Export(0, config.exportPath(), instance.fileSystem());
-        ExportTable exports = new ExportTable() {
-            @Override
-            public Optional<Export> byPath(String path) {
-                return export.path().equals(path) ? Optional.of(export) : Optional.empty();
+        ExportTable exports = new ExportTable();
+        ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
+        boolean managed = config.controlPlane() != null;
+        this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity);
+        NfsServer started = null;
+        NodeAgent joined = null;
+        try {
+            if (!managed) {
+                fileSystems.serve(FileSystemSettings.of(config));
             }
-
-            @Override
-            public Optional<Export> byIndex(int index) {
-                return index == 0 ? Optional.of(export) : Optional.empty();
+            started = NfsServer.start(exports, handleKey(config.dataDir()), metrics, config.bindAddress(),
+                    config.nfsPort(), config.portmap(), ConnectionPolicy.ALLOW_ALL, activity);
+            if (managed) {
+                String address = config.controlPlane().advertiseAddress() != null
+                        ? config.controlPlane().advertiseAddress()
+                        : defaultAddress(config.bindAddress(), started.port());
+                joined = NodeAgent.start(config.controlPlane(), address, config.dataDir().resolve("node"),
+                        fileSystems);
             }
-
-            @Override
-            public Collection<Export> all() {
-                return List.of(export);
+        } catch (IOException | RuntimeException e) {
+            if (started != null) {
+                started.close();
             }
-        };
-        this.nfs = NfsServer.start(exports, handleKey(config.dataDir()), metrics, config.bindAddress(),
-                config.nfsPort(), config.portmap());
+            fileSystems.close();
+            throw e;
+        }
+        this.nfs = started;
+        this.agent = joined;
         this.metricsEndpoint = config.metricsPort() < 0 ? null
                 : MetricsEndpoint.start(config.bindAddress(), config.metricsPort(), metrics);
-        log.info("serving s3 bucket '{}' (prefix '{}') as {} on {}:{}", s3.bucket(), s3.prefix(),
-                config.exportPath(), config.bindAddress(), nfs.port());
     }
 
     public static DataPlane start(DataPlaneConfig config) throws IOException {
         return new DataPlane(config);
+    }
+
+    /**
+     * Where clients reach this node when no address is given: the bind address, or this host's address when
+     * bound to every interface.
+     */
+    private static String defaultAddress(String bindAddress, int port) {
+        String host = bindAddress;
+        if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
+            try {
+                host = InetAddress.getLocalHost().getHostAddress();
+            } catch (UnknownHostException e) {
+                host = "127.0.0.1";
+            }
+            log.warn("bound to every interface: advertising {}:{} to the control plane; give --advertise-address "
+                    + "if clients reach this node at another address", host, port);
+        }
+        return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
     }
 
     public int nfsPort() {
@@ -82,8 +109,14 @@ public final class DataPlane implements AutoCloseable {
         return metrics.scrape();
     }
 
-    public FileSystemInstance fileSystem() {
-        return instance;
+    /** The file system served under this ID (with a control plane, its ID; without, the export's name). */
+    public Optional<FileSystemInstance> fileSystem(String id) {
+        return fileSystems.instance(id);
+    }
+
+    /** The grants of the file systems the control plane assigned here; none without a control plane. */
+    public Optional<GrantBook> grants() {
+        return Optional.ofNullable(agent).map(NodeAgent::grants);
     }
 
     /**
@@ -106,16 +139,26 @@ public final class DataPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        if (agent != null) {
+            agent.close();
+        }
         nfs.close();
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
-        instance.close();
-        objects.close();
+        fileSystems.close();
     }
 
-    /** Waits until every change is in S3 (for an orderly shutdown or a test). */
+    /** Waits until every change of every file system is in S3 (for an orderly shutdown or a test). */
     public boolean flush(Duration timeout) throws InterruptedException {
-        return instance.flush(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<FileSystemInstance> all = fileSystems.instances();
+        for (FileSystemInstance instance : all) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            if (!instance.flush(left)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -23,7 +23,12 @@ final class DataPlaneCommand implements Callable<Integer> {
             dataPlane.close();
             stopped.countDown();
         }));
-        Console.say("nfs " + config.bindAddress() + ":" + dataPlane.nfsPort() + " export " + config.exportPath());
+        if (config.controlPlane() == null) {
+            Console.say("nfs " + config.bindAddress() + ":" + dataPlane.nfsPort() + " export " + config.exportPath());
+        } else {
+            Console.say("nfs " + config.bindAddress() + ":" + dataPlane.nfsPort() + " exports assigned by the "
+                    + "control plane at " + config.controlPlane().url());
+        }
         if (dataPlane.metricsPort() > 0) {
             Console.say("metrics http://" + config.bindAddress() + ":" + dataPlane.metricsPort() + "/metrics");
         }

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.node.ControlPlaneSettings;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +14,11 @@ import java.time.Duration;
  * @param nfsPort        NFS v3 and MOUNT v3 share this TCP port; 0 picks a free one
  * @param portmap        also serve portmap v2 on port 111, for clients that insist on asking it
  * @param metricsPort    Prometheus metrics at /metrics; 0 picks a free one, -1 disables
- * @param exportPath     the export clients mount, e.g. /fs-demo
+ * @param exportPath     the export clients mount, e.g. /fs-demo (without a control plane)
+ * @param s3             the bucket (without a control plane); with one, only the credentials and addressing style
+ * @param controlPlane   null: serve the one file system these options describe; otherwise serve what the control
+ *                       plane assigns (each file system's bucket, prefix, defaults, flush deadline and cache TTL
+ *                       then come from it)
  * @param quietPeriod    a dirty file is uploaded once it has been left alone this long...
  * @param flushDeadline  ...and at the latest this long after its first unsynced change
  * @param revalidateAfter cached listings and attributes are checked against S3 after this long
@@ -37,7 +43,8 @@ public record DataPlaneConfig(
         double cacheLowWatermark,
         long multipartThreshold,
         long multipartPartSize,
-        int uploadConcurrency) {
+        int uploadConcurrency,
+        ControlPlaneSettings controlPlane) {
 
     /**
      * Where the bucket is.
@@ -72,48 +79,55 @@ public record DataPlaneConfig(
                 0.70,
                 16L << 20,
                 8L << 20,
-                8);
+                8,
+                null);
     }
 
     public DataPlaneConfig withS3(S3 s3) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
     }
 
     public DataPlaneConfig withNfs(String bindAddress, int nfsPort, boolean portmap) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
     }
 
     public DataPlaneConfig withMetricsPort(int metricsPort) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
     }
 
     public DataPlaneConfig withExportPath(String exportPath) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
     }
 
     public DataPlaneConfig withTimings(Duration quietPeriod, Duration flushDeadline, Duration revalidateAfter) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
     }
 
     public DataPlaneConfig withCache(Duration cacheTtl, long cacheMaxBytes, double high, double low) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, high, low,
-                multipartThreshold, multipartPartSize, uploadConcurrency);
+                multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+    }
+
+    public DataPlaneConfig withControlPlane(ControlPlaneSettings controlPlane) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
     }
 
     public DataPlaneConfig withMultipart(long threshold, long partSize) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, threshold, partSize, uploadConcurrency);
+                cacheLowWatermark, threshold, partSize, uploadConcurrency, controlPlane);
     }
 }

@@ -1,9 +1,16 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.node.ControlPlaneSettings;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -92,9 +99,34 @@ public final class DataPlaneOptions {
             description = "Disk the data cache may use (default: ${DEFAULT-VALUE}).")
     long cacheSize;
 
+    @Option(names = "--control-plane", defaultValue = "${env:REGATTA_CONTROL_PLANE}",
+            description = "Control plane URL: register with it as a node and serve the file systems it assigns "
+                    + "(each as export /<file system ID>) instead of --bucket/--export.")
+    URI controlPlane;
+
+    @Option(names = "--bootstrap-token", defaultValue = "${env:REGATTA_BOOTSTRAP_TOKEN}",
+            description = "The deployment's bootstrap token, to register once; prefer --bootstrap-token-file or "
+                    + "REGATTA_BOOTSTRAP_TOKEN (a flag shows in the process list).")
+    String bootstrapToken;
+
+    @Option(names = "--bootstrap-token-file", defaultValue = "${env:REGATTA_BOOTSTRAP_TOKEN_FILE}",
+            description = "File holding the bootstrap token.")
+    Path bootstrapTokenFile;
+
+    @Option(names = "--node-name", defaultValue = "${env:REGATTA_NODE_NAME}",
+            description = "How this node appears in the control plane (default: the host name).")
+    String nodeName;
+
+    @Option(names = "--advertise-address", defaultValue = "${env:REGATTA_ADVERTISE_ADDRESS}",
+            description = "host:port that clients' tunnels connect to (default: the bind address and NFS port).")
+    String advertiseAddress;
+
     DataPlaneConfig toConfig() {
         DataPlaneConfig base = DataPlaneConfig.defaults(dataDir.toAbsolutePath());
         return base
+                .withControlPlane(controlPlane == null ? null : new ControlPlaneSettings(controlPlane,
+                        bootstrapToken(), blankToNull(nodeName) == null ? hostName() : nodeName.trim(),
+                        blankToNull(advertiseAddress)))
                 .withNfs(bind, nfsPort, portmap)
                 .withMetricsPort(metricsPort)
                 .withExportPath(export.startsWith("/") ? export : "/" + export)
@@ -102,6 +134,30 @@ public final class DataPlaneOptions {
                         blankToNull(s3SecretKey), bucket, prefix == null ? "" : prefix, !virtualHostedStyle))
                 .withTimings(quietPeriod, flushDeadline, revalidateAfter)
                 .withCache(cacheTtl, cacheSize, base.cacheHighWatermark(), base.cacheLowWatermark());
+    }
+
+    private String bootstrapToken() {
+        String given = blankToNull(bootstrapToken);
+        if (bootstrapTokenFile == null) {
+            return given;
+        }
+        if (given != null) {
+            throw new IllegalArgumentException("give --bootstrap-token or --bootstrap-token-file, not both");
+        }
+        try {
+            return blankToNull(Files.readString(bootstrapTokenFile, StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bootstrap token file " + bootstrapTokenFile, e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            String env = System.getenv("HOSTNAME");
+            return env == null || env.isBlank() ? "regatta-node" : env;
+        }
     }
 
     private static String blankToNull(String s) {

@@ -22,36 +22,60 @@ import java.util.concurrent.locks.ReentrantLock;
 /** One file system served by this node: its store, cache, importer, sync engine, and the POSIX layer on them. */
 public final class FileSystemInstance implements AutoCloseable {
 
+    private final FileSystemSettings settings;
     private final MetadataStore store;
+    private final ReentrantLock lock;
     private final DataCache cache;
     private final Importer importer;
     private final SyncEngine sync;
     private final RegattaFileSystem fileSystem;
     private final ScheduledExecutorService housekeeping;
 
-    FileSystemInstance(Path dir, DataPlaneConfig config, ObjectStore objects, long fsid, MeterRegistry metrics) {
+    /**
+     * @param dir     the file system's own state directory
+     * @param node    the node-wide settings (sync timings, cache size, multipart sizes)
+     * @param fsid    what clients see as the file system ID; distinct per export, or a client may mix them up
+     * @param metrics where this file system's meters go
+     */
+    FileSystemInstance(Path dir, FileSystemSettings settings, DataPlaneConfig node, ObjectStore objects, long fsid,
+                       MeterRegistry metrics) {
+        this.settings = settings;
         this.store = MetadataStore.open(dir.resolve("meta"));
-        ReentrantLock lock = new MetadataLock(store);
+        this.lock = new MetadataLock(store);
         this.cache = new DataCache(dir.resolve("cache"));
-        KeyCodec keys = new KeyCodec(config.s3().prefix());
-        DataPlaneConfig.Defaults d = config.defaults();
+        KeyCodec keys = new KeyCodec(settings.keyPrefix());
+        DataPlaneConfig.Defaults d = settings.defaults();
         AttributeCodec codec = new AttributeCodec(d.uid(), d.gid(), d.fileMode(), d.directoryMode());
-        this.importer = new Importer(store, lock, objects, keys, codec, cache, config.revalidateAfter(), metrics);
+        this.importer = new Importer(store, lock, objects, keys, codec, cache, node.revalidateAfter(), metrics);
         this.fileSystem = new RegattaFileSystem(store, lock, cache, objects, keys, importer, fsid, false, metrics);
-        this.sync = new SyncEngine(store, lock, cache, objects, keys, codec, dir, config.quietPeriod(),
-                config.flushDeadline(), config.multipartThreshold(), config.multipartPartSize(),
-                config.uploadConcurrency(), metrics);
-        CacheEvictor evictor = new CacheEvictor(store, lock, cache, config.cacheTtl(), config.cacheMaxBytes(),
-                config.cacheHighWatermark(), config.cacheLowWatermark(), metrics);
+        this.sync = new SyncEngine(store, lock, cache, objects, keys, codec, dir, node.quietPeriod(),
+                settings.flushDeadline(), node.multipartThreshold(), node.multipartPartSize(),
+                node.uploadConcurrency(), metrics);
+        CacheEvictor evictor = new CacheEvictor(store, lock, cache, settings.cacheTtl(), node.cacheMaxBytes(),
+                node.cacheHighWatermark(), node.cacheLowWatermark(), metrics);
         evictor.recover(dir.resolve("cache"));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("regatta-cache-eviction").factory());
+                Thread.ofPlatform().daemon().name("regatta-cache-eviction-" + settings.id()).factory());
         housekeeping.scheduleWithFixedDelay(evictor::run, 2, 2, TimeUnit.SECONDS);
         sync.start();
     }
 
+    public FileSystemSettings settings() {
+        return settings;
+    }
+
     public RegattaFileSystem fileSystem() {
         return fileSystem;
+    }
+
+    /** What is not in S3 yet. */
+    public SyncEngine.Backlog backlog() {
+        return sync.backlog();
+    }
+
+    /** File bytes held in the local cache. */
+    public long cacheBytes() {
+        return cache.residentBytes();
     }
 
     /** Uploads every pending change now; true when nothing is left within the timeout. */
@@ -62,9 +86,22 @@ public final class FileSystemInstance implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        try {
+            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         sync.close();
+        fileSystem.close();
         importer.close();
         cache.close();
-        store.close();
+        // Readers that outlive the rest (a metrics scrape, a late read-ahead) hold this lock: they see the store
+        // either open or closed, never closing under them.
+        lock.lock();
+        try {
+            store.close();
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -458,7 +458,13 @@ public final class Importer {
         log.info("key '{}' cannot be a path here (empty segment, '.', '..' or too long); left out of the view", key);
     }
 
+    /** Stops the attribute fetches in flight, and waits for them: the store closes next. */
     public void close() {
         heads.shutdownNow();
+        try {
+            heads.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

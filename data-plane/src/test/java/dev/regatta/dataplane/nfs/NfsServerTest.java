@@ -6,10 +6,8 @@ import dev.regatta.dataplane.fs.ExportTable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,21 +19,12 @@ class NfsServerTest {
     static final int MOUNT = 100005;
     static final byte[] KEY = "test-key".getBytes(StandardCharsets.UTF_8);
 
-    record Table(List<ExportTable.Export> list) implements ExportTable {
-        @Override
-        public Optional<Export> byPath(String path) {
-            return list.stream().filter(e -> e.path().equals(path)).findFirst();
+    static ExportTable table(ExportTable.Export... exports) {
+        ExportTable table = new ExportTable();
+        for (ExportTable.Export e : exports) {
+            table.add(e);
         }
-
-        @Override
-        public Optional<Export> byIndex(int index) {
-            return list.stream().filter(e -> e.index() == index).findFirst();
-        }
-
-        @Override
-        public Collection<Export> all() {
-            return list;
-        }
+        return table;
     }
 
     MemoryFileSystem fs;
@@ -48,8 +37,8 @@ class NfsServerTest {
     void start() throws Exception {
         fs = new MemoryFileSystem(false);
         registry = new SimpleMeterRegistry();
-        Table table = new Table(List.of(new ExportTable.Export(0, "/fs-demo", fs),
-                new ExportTable.Export(1, "/ro", new MemoryFileSystem(true))));
+        ExportTable table = table(new ExportTable.Export(0, "/fs-demo", fs),
+                new ExportTable.Export(1, "/ro", new MemoryFileSystem(true)));
         server = NfsServer.start(table, KEY, registry, "127.0.0.1", 0, false);
         client = new RpcTestClient(server.port());
         root = mnt("/fs-demo");
@@ -340,7 +329,7 @@ class NfsServerTest {
     void embeddedPortmapAnswersGetport() throws Exception {
         NfsServer withPortmap;
         try {
-            withPortmap = NfsServer.start(new Table(List.of(new ExportTable.Export(0, "/fs-demo", fs))), KEY,
+            withPortmap = NfsServer.start(table(new ExportTable.Export(0, "/fs-demo", fs)), KEY,
                     registry, "127.0.0.1", 0, true);
         } catch (Exception e) {
             org.junit.jupiter.api.Assumptions.abort("cannot run a portmapper on 111 here: " + e);

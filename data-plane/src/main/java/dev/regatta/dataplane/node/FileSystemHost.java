@@ -1,0 +1,20 @@
+package dev.regatta.dataplane.node;
+
+import java.util.List;
+
+/** What the node agent needs from the data plane: serving file systems on demand, and their status. */
+public interface FileSystemHost {
+
+    /**
+     * Serves the file system as export {@code /<id>}, or restarts it if it is served with other settings.
+     *
+     * @throws RuntimeException when it cannot be served (a bad setting, a local disk problem)
+     */
+    void serve(AssignedFileSystem fileSystem);
+
+    /** Stops serving it: uploads what it can within a bounded wait, then closes it; its local state stays. */
+    void stop(String fileSystemId);
+
+    /** The status of every file system served now. */
+    List<FileSystemReport> reports();
+}

@@ -1,0 +1,65 @@
+package dev.regatta.dataplane.server;
+
+import dev.regatta.dataplane.s3.S3ObjectStore;
+import software.amazon.awssdk.services.s3.DelegatingS3Client;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * S3 clients shared by the file systems that talk to the same endpoint and region, with this node's credentials:
+ * each client holds a connection pool, and a node may serve many file systems of one account. A client is closed
+ * when the last file system using it lets go.
+ */
+final class S3Clients {
+
+    private record Endpoint(URI url, String region, boolean pathStyle) {
+    }
+
+    private static final class Shared {
+        final S3Client client;
+        int users;
+
+        Shared(S3Client client) {
+            this.client = client;
+        }
+    }
+
+    private final String accessKey;
+    private final String secretKey;
+    private final Map<Endpoint, Shared> clients = new HashMap<>();
+
+    /** @param accessKey with {@code secretKey}; both null: the AWS default credential chain */
+    S3Clients(String accessKey, String secretKey) {
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
+    }
+
+    /** A client for the endpoint (null: AWS's for the region); closing it lets go of the shared one. */
+    synchronized S3Client lease(URI endpoint, String region, boolean pathStyle) {
+        Endpoint key = new Endpoint(endpoint, region, pathStyle);
+        Shared shared = clients.computeIfAbsent(key, k -> new Shared(
+                S3ObjectStore.buildClient(endpoint, region, accessKey, secretKey, pathStyle)));
+        shared.users++;
+        AtomicBoolean released = new AtomicBoolean();
+        return new DelegatingS3Client(shared.client) {
+            @Override
+            public void close() {
+                if (released.compareAndSet(false, true)) {
+                    release(key);
+                }
+            }
+        };
+    }
+
+    private synchronized void release(Endpoint key) {
+        Shared shared = clients.get(key);
+        if (--shared.users == 0) {
+            clients.remove(key);
+            shared.client.close();
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.regatta.dataplane.server;
+
+import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.fs.GatedFileSystem;
+import dev.regatta.dataplane.nfs.ClientActivity;
+import dev.regatta.dataplane.node.AssignedFileSystem;
+import dev.regatta.dataplane.node.FileSystemHost;
+import dev.regatta.dataplane.node.FileSystemReport;
+import dev.regatta.dataplane.s3.S3ObjectStore;
+import dev.regatta.dataplane.sync.SyncEngine;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The file systems this node serves, added and removed while it runs. Each lives in {@code <data-dir>/fs/<id>/},
+ * keeps its export index for good ({@link ExportIndexes}), and has its own meters. A stopped file system's
+ * directory stays, so serving it again resumes where it was, pending uploads included.
+ */
+final class ServedFileSystems implements FileSystemHost, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ServedFileSystems.class);
+    /** A state directory name and an export path component; what the control plane issues ("fs-" + hex) fits. */
+    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** How long a stopping file system waits for its NFS calls in flight before warning (it keeps waiting). */
+    private static final Duration DRAIN_WARNING = Duration.ofSeconds(10);
+    /** How long a stopping file system may spend uploading its changes before it closes with some left. */
+    private static final Duration STOP_FLUSH_TIMEOUT = Duration.ofSeconds(30);
+
+    /** One served file system and everything opened for it, closed in reverse order. */
+    private static final class Served {
+        final FileSystemSettings settings;
+        final int index;
+        final FileSystemMeters meters;
+        final S3ObjectStore objects;
+        final FileSystemInstance instance;
+        final GatedFileSystem gate;
+        boolean closed;
+
+        Served(FileSystemSettings settings, int index, FileSystemMeters meters, S3ObjectStore objects,
+               FileSystemInstance instance) {
+            this.settings = settings;
+            this.index = index;
+            this.meters = meters;
+            this.objects = objects;
+            this.instance = instance;
+            this.gate = new GatedFileSystem(instance.fileSystem());
+        }
+
+        synchronized FileSystemReport report(ClientActivity activity) {
+            if (closed) {
+                return null;
+            }
+            SyncEngine.Backlog backlog = instance.backlog();
+            return new FileSystemReport(settings.id(), instance.cacheBytes(), backlog.bytes(),
+                    backlog.oldestAgeMillis() / 1000, meters.cacheHitRatio(),
+                    activity.recentClients(index), meters.s3Requests());
+        }
+
+        synchronized void close() {
+            closed = true;
+            meters.close();
+            instance.close();
+            objects.close();
+        }
+    }
+
+    private final DataPlaneConfig node;
+    private final ExportTable exports;
+    private final ExportIndexes indexes;
+    private final MeterRegistry metrics;
+    private final boolean tagMeters;
+    private final ClientActivity activity;
+    private final S3Clients s3Clients;
+    private final Map<String, Served> served = new ConcurrentHashMap<>();
+
+    /**
+     * @param tagMeters tag each file system's meters with its ID; off for a node that serves one file system from
+     *                  its options, whose scrapers expect the meters as they always were
+     */
+    ServedFileSystems(DataPlaneConfig node, ExportTable exports, MeterRegistry metrics, boolean tagMeters,
+                      ClientActivity activity) {
+        this.node = node;
+        this.exports = exports;
+        this.indexes = ExportIndexes.open(node.dataDir().resolve("export-indexes"));
+        this.metrics = metrics;
+        this.tagMeters = tagMeters;
+        this.activity = activity;
+        this.s3Clients = new S3Clients(node.s3().accessKey(), node.s3().secretKey());
+    }
+
+    @Override
+    public void serve(AssignedFileSystem a) {
+        URI endpoint = a.endpoint() == null || a.endpoint().isBlank() ? null : URI.create(a.endpoint());
+        serve(new FileSystemSettings(a.id(), "/" + a.id(), endpoint, a.region(), a.bucket(), a.keyPrefix(),
+                new DataPlaneConfig.Defaults((int) a.defaultUid(), (int) a.defaultGid(), a.defaultFileMode(),
+                        a.defaultDirMode()),
+                Duration.ofSeconds(a.flushDelaySeconds()), Duration.ofSeconds(a.cacheTtlSeconds())));
+    }
+
+    /** Serves the file system, or restarts it when it is served with other settings. */
+    synchronized void serve(FileSystemSettings settings) {
+        String id = settings.id();
+        if (id == null || !SAFE_ID.matcher(id).matches() || id.contains("..")) {
+            throw new IllegalArgumentException("file system ID '" + id + "' cannot name a directory and an export");
+        }
+        Served current = served.get(id);
+        if (current != null) {
+            if (current.settings.equals(settings)) {
+                return;
+            }
+            log.info("file system {}: settings changed ({} -> {}); restarting it", id, current.settings, settings);
+            stop(id);
+        }
+        int index = indexes.indexOf(id);
+        FileSystemMeters meters = tagMeters ? FileSystemMeters.tagged(metrics, id) : FileSystemMeters.untagged(metrics);
+        // Virtual-hosted addressing is AWS's own; S3-compatible servers mostly want the bucket in the path.
+        boolean pathStyle = settings.endpoint() != null && node.s3().pathStyle();
+        S3ObjectStore objects = new S3ObjectStore(s3Clients.lease(settings.endpoint(), settings.region(), pathStyle),
+                settings.bucket(), meters.registry());
+        FileSystemInstance instance;
+        try {
+            // fsid = index + 1: distinct per export (a client must not take two exports for one file system),
+            // and 1 for the first one, as before exports were dynamic.
+            instance = new FileSystemInstance(stateDir(id), settings, node, objects, index + 1L, meters.registry());
+        } catch (RuntimeException e) {
+            objects.close();
+            meters.close();
+            throw e;
+        }
+        Served s = new Served(settings, index, meters, objects, instance);
+        try {
+            exports.add(new ExportTable.Export(index, settings.exportPath(), s.gate));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        served.put(id, s);
+        log.info("serving file system {} (s3://{}/{} in {}{}) as export {} (index {})", id, settings.bucket(),
+                settings.keyPrefix(), settings.region(),
+                settings.endpoint() == null ? "" : " at " + settings.endpoint(), settings.exportPath(), index);
+    }
+
+    @Override
+    public void stop(String fileSystemId) {
+        Served s = served.remove(fileSystemId);
+        if (s == null) {
+            return;
+        }
+        exports.remove(s.settings.exportPath());
+        try {
+            if (!s.gate.close(DRAIN_WARNING)) {
+                log.warn("file system {}: {} NFS calls still running {} after it was taken out; waiting for them "
+                        + "before closing it", fileSystemId, s.gate.callsInFlight(), DRAIN_WARNING);
+                s.gate.close(Duration.ofDays(1));
+            }
+            if (!s.instance.flush(STOP_FLUSH_TIMEOUT)) {
+                SyncEngine.Backlog left = s.instance.backlog();
+                log.warn("file system {}: {} changed files ({} bytes) and {} deletions not in s3://{} after {}; they "
+                                + "stay in {} and go up when the file system is served here again",
+                        fileSystemId, left.files(), left.bytes(), left.pendingDeletes(), s.settings.bucket(),
+                        STOP_FLUSH_TIMEOUT, stateDir(fileSystemId));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            s.close();
+            activity.forget(s.index);
+        }
+        log.info("stopped serving file system {}; its state stays in {}", fileSystemId, stateDir(fileSystemId));
+    }
+
+    @Override
+    public List<FileSystemReport> reports() {
+        List<FileSystemReport> reports = new ArrayList<>();
+        for (Served s : served.values()) {
+            try {
+                FileSystemReport r = s.report(activity);
+                if (r != null) {
+                    reports.add(r);
+                }
+            } catch (RuntimeException e) {
+                log.warn("file system {}: cannot read its status: {}", s.settings.id(), e.toString());
+            }
+        }
+        return reports;
+    }
+
+    Optional<FileSystemInstance> instance(String fileSystemId) {
+        return Optional.ofNullable(served.get(fileSystemId)).map(s -> s.instance);
+    }
+
+    List<FileSystemInstance> instances() {
+        return served.values().stream().map(s -> s.instance).toList();
+    }
+
+    private Path stateDir(String id) {
+        return node.dataDir().resolve("fs").resolve(id);
+    }
+
+    /** Closes every file system without waiting for uploads: what is pending stays on disk for the next start. */
+    @Override
+    public void close() {
+        for (String id : List.copyOf(served.keySet())) {
+            Served s = served.remove(id);
+            exports.remove(s.settings.exportPath());
+            try {
+                s.gate.close(DRAIN_WARNING);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.regatta.dataplane.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class ExportTableTest {
+
+    private final VirtualFileSystem fs = new GatedFileSystem(null);
+
+    @Test
+    void exportsComeAndGo() {
+        ExportTable table = new ExportTable();
+        table.add(new ExportTable.Export(3, "/fs-b", fs));
+        table.add(new ExportTable.Export(1, "/fs-a", fs));
+        assertThat(table.byPath("/fs-a")).map(ExportTable.Export::index).contains(1);
+        assertThat(table.byIndex(3)).map(ExportTable.Export::path).contains("/fs-b");
+        assertThat(table.all()).extracting(ExportTable.Export::index).containsExactly(1, 3);
+
+        assertThat(table.remove("/fs-a")).map(ExportTable.Export::index).contains(1);
+        assertThat(table.byIndex(1)).isEmpty();
+        assertThat(table.byPath("/fs-a")).isEmpty();
+        assertThat(table.remove("/fs-a")).isEmpty();
+        assertThat(table.all()).extracting(ExportTable.Export::path).containsExactly("/fs-b");
+    }
+
+    @Test
+    void anIndexOrPathNamesOneExportAtATime() {
+        ExportTable table = new ExportTable();
+        table.add(new ExportTable.Export(0, "/fs-a", fs));
+        assertThatThrownBy(() -> table.add(new ExportTable.Export(0, "/fs-b", fs)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("/fs-a");
+        assertThatThrownBy(() -> table.add(new ExportTable.Export(1, "/fs-a", fs)))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(table.all()).hasSize(1);
+    }
+
+    @Test
+    void concurrentChangesLoseNothing() throws Exception {
+        ExportTable table = new ExportTable();
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                int index = i;
+                done.add(pool.submit(() -> {
+                    table.add(new ExportTable.Export(index, "/fs-" + index, fs));
+                    if (index % 2 == 0) {
+                        table.remove("/fs-" + index);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+        assertThat(table.all()).hasSize(100).allMatch(e -> e.index() % 2 == 1);
+        assertThat(table.byIndex(7)).isPresent();
+    }
+}
