@@ -9,10 +9,13 @@ import dev.regatta.controlplane.ca.TestCsr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -62,6 +65,7 @@ import static org.assertj.core.api.Assertions.within;
  * embedded PostgreSQL with the real certificate authority. Each test mounts from its own loopback address
  * (127.0.x.y), so that the per-source rate limit and the audit rows of one test are its own.
  */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "regatta.sts.timeout=2s",
         "regatta.mounts.failed-attempts-per-source=5",
@@ -264,6 +268,17 @@ class MountApiTest extends EmbeddedDatabaseTest {
                 ProofSigner.sign(appSession, sts(), serverId, fs, twentyMinutesAgo), csr());
 
         assertRefused(response, 400, "more than 15 minutes ago", fs, null);
+        assertStsNotCalled();
+    }
+
+    @Test
+    void aProofSignedTenMinutesAheadIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
+        HttpResponse<String> response = mount(fs, "READ_WRITE",
+                ProofSigner.sign(appSession, sts(), serverId, fs, ahead), csr());
+
+        assertRefused(response, 400, "in the future", fs, null);
         assertStsNotCalled();
     }
 
@@ -472,6 +487,26 @@ class MountApiTest extends EmbeddedDatabaseTest {
         STS.stubFor(post("/").willReturn(aResponse().withTransformers(FakeSts.NAME)));
 
         assertThat(mount(fs, "READ_WRITE", proof(appSession, fs), csr()).statusCode()).isEqualTo(201);
+    }
+
+    // ---- logs
+
+    @Test
+    void signaturesTokensAndCsrsNeverReachTheLog(CapturedOutput output) throws Exception {
+        String fs = grantedFileSystem();
+        Map<String, String> proof = proof(appSession, fs);
+        String csr = csr();
+        assertThat(mount(fs, "READ_WRITE", proof, csr).statusCode()).isEqualTo(201);
+        Map<String, String> tampered = new LinkedHashMap<>(proof);
+        String zeroes = "0".repeat(64);
+        tampered.put("Authorization", proof.get("Authorization").replaceAll("Signature=.*", "Signature=" + zeroes));
+        assertThat(mount(fs, "READ_WRITE", tampered, csr).statusCode()).isEqualTo(403);
+
+        String signature = proof.get("Authorization").replaceAll(".*Signature=", "");
+        String csrBody = csr.lines().skip(1).findFirst().orElseThrow();
+        assertThat(output.getAll()).contains("mount admitted", "mount refused (403)")
+                .doesNotContain(signature, zeroes, appSession.sessionToken(), appSession.secretAccessKey(),
+                        csrBody);
     }
 
     // ---- the service's identity
