@@ -54,7 +54,8 @@ class CallerIdentityVerifier implements AutoCloseable {
             throw MountRefusedException.unavailable("STS at " + proof.uri() + " did not answer within "
                     + timeout.toSeconds() + " s; try again later");
         } catch (IOException e) {
-            throw MountRefusedException.unavailable("STS at " + proof.uri() + " is unreachable (" + e + "); try "
+            String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw MountRefusedException.unavailable("STS at " + proof.uri() + " is unreachable (" + cause + "); try "
                     + "again later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

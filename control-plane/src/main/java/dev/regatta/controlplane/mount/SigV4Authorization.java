@@ -11,10 +11,9 @@ import java.util.regex.Pattern;
  * The parts of a SigV4 Authorization header this service relies on: that it is SigV4 for STS, and which headers it
  * signed. The signature itself is STS's to check and is deliberately not kept here.
  *
- * @param region        of the credential scope, for logs
  * @param signedHeaders lower-case names, as listed in SignedHeaders
  */
-record SigV4Authorization(String region, List<String> signedHeaders) {
+record SigV4Authorization(List<String> signedHeaders) {
 
     static final String ALGORITHM = "AWS4-HMAC-SHA256";
     private static final Pattern HEADER_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
@@ -50,7 +49,7 @@ record SigV4Authorization(String region, List<String> signedHeaders) {
         if (!SIGNATURE.matcher(signature).matches()) {
             throw malformed("Signature must be 64 lower-case hex digits");
         }
-        return new SigV4Authorization(scope[2], List.copyOf(names));
+        return new SigV4Authorization(List.copyOf(names));
     }
 
     boolean signs(String headerName) {
