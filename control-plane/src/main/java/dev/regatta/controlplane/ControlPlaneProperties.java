@@ -8,6 +8,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,13 +21,16 @@ import java.util.List;
  * @param dataDir  where the embedded PostgreSQL and generated secrets live
  * @param serverId this service's identity in the signed {@code x-regatta-server-id} header, so that an STS proof
  *                 made for one Regatta deployment cannot be replayed to another; generated and kept in the
- *                 database when empty
+ *                 database when empty. Set it when several deployments must share one identity (never needed
+ *                 for replicas over one database, which share the stored one)
  */
 @ConfigurationProperties("regatta")
 @Validated
 public record ControlPlaneProperties(
         @DefaultValue(".regatta/control-plane") @NotNull Path dataDir,
-        @DefaultValue("") String serverId,
+        @DefaultValue("") @Pattern(regexp = "|[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+                message = "must be empty or 1-64 letters, digits, '.', '_' or '-' (it travels in an HTTP header)")
+        String serverId,
         @DefaultValue @Valid Sts sts,
         @DefaultValue @Valid Ca ca,
         @DefaultValue @Valid Nodes nodes,
@@ -38,6 +42,7 @@ public record ControlPlaneProperties(
      *                         the control plane never sends a proof anywhere else
      * @param timeout          for the call to STS
      * @param maxRequestAge    a proof signed longer ago than this is refused (STS itself allows 15 minutes)
+     * @param maxClockSkew     how far in the future a proof's X-Amz-Date may be: the caller's clock may run ahead
      */
     public record Sts(
             @DefaultValue({"https://sts.amazonaws.com", "https://sts.us-east-1.amazonaws.com",
@@ -47,7 +52,8 @@ public record ControlPlaneProperties(
                     "https://sts.ap-southeast-1.amazonaws.com", "https://sts.ap-southeast-2.amazonaws.com"})
             @NotEmpty List<URI> allowedEndpoints,
             @DefaultValue("10s") @NotNull Duration timeout,
-            @DefaultValue("15m") @NotNull Duration maxRequestAge) {
+            @DefaultValue("15m") @NotNull Duration maxRequestAge,
+            @DefaultValue("5m") @NotNull Duration maxClockSkew) {
     }
 
     /**
@@ -79,7 +85,8 @@ public record ControlPlaneProperties(
 
     /**
      * @param failedAttemptsPerSource refused mount attempts allowed per source address within {@code failureWindow};
-     *                                beyond it the source gets 429 until the window passes
+     *                                beyond it the source gets 429 until the window passes. Only refusals the
+     *                                caller caused count (4xx other than 429): not outages of STS or the nodes
      */
     public record Mounts(
             @DefaultValue("20") @Min(1) int failedAttemptsPerSource,

@@ -1,0 +1,38 @@
+package dev.regatta.controlplane.mount;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/** Turns mount refusals into problem+json, for {@link MountController} only (the API's general errors live elsewhere). */
+@RestControllerAdvice(assignableTypes = MountController.class)
+class MountRefusalHandler {
+
+    private final MountService mounts;
+
+    MountRefusalHandler(MountService mounts) {
+        this.mounts = mounts;
+    }
+
+    @ExceptionHandler(MountRefusedException.class)
+    ResponseEntity<ProblemDetail> refused(MountRefusedException refusal) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(refusal.status(), refusal.reason());
+        problem.setTitle("Mount refused");
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(refusal.status());
+        if (refusal.retryAfter() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfter().toSeconds()));
+        }
+        return response.body(problem);
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e, HttpServletRequest request) {
+        String problem = e.getMostSpecificCause().getMessage();
+        String firstLine = problem == null ? "no body" : problem.lines().findFirst().orElse("");
+        return refused(mounts.refuseUnreadable(Texts.clip(firstLine), request.getRemoteAddr()));
+    }
+}

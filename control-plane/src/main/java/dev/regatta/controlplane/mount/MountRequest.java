@@ -1,0 +1,26 @@
+package dev.regatta.controlplane.mount;
+
+import dev.regatta.controlplane.grant.Access;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * {@code POST /api/v1/mounts}: which file system, with what access, the STS proof of who asks, and the key the
+ * client certificate is for (docs/control-plane-protocols.md, "Mount authentication").
+ */
+public record MountRequest(
+        @NotNull @Pattern(regexp = "fs-[0-9a-f]{17}", message = "must be fs- and 17 lowercase hex digits")
+        String fileSystemId,
+        @NotNull Access access,
+        @NotNull @Valid StsRequest stsRequest,
+        @NotNull @Pattern(regexp = "(?s)\\s*-----BEGIN CERTIFICATE REQUEST-----.+-----END CERTIFICATE REQUEST-----\\s*",
+                message = "must be a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)")
+        String csr) {
+
+    /** Without the CSR: a request may end up in a log line. */
+    @Override
+    public String toString() {
+        return "MountRequest[fileSystemId=" + fileSystemId + ", access=" + access + ", stsRequest=" + stsRequest + "]";
+    }
+}

@@ -1,0 +1,17 @@
+package dev.regatta.controlplane.mount;
+
+import dev.regatta.controlplane.grant.Access;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A mount's credentials: where to connect and the client certificate to connect with.
+ *
+ * @param principal      the caller's ARN as STS named it
+ * @param caCertificates the chain the node's certificate is signed by, root last, PEM
+ * @param expiresAt      the certificate's notAfter: renew before it
+ */
+public record MountResponse(String mountId, String fileSystemId, String nodeAddress, Access access, String principal,
+                            String certificate, List<String> caCertificates, Instant expiresAt) {
+}

@@ -1,0 +1,663 @@
+package dev.regatta.controlplane.mount;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.regatta.controlplane.EmbeddedDatabaseTest;
+import dev.regatta.controlplane.Ids;
+import dev.regatta.controlplane.ca.TestCsr;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * {@code POST /api/v1/mounts} over real HTTP, with real SigV4 signatures checked by a fake STS in WireMock, on the
+ * embedded PostgreSQL with the real certificate authority. Each test mounts from its own loopback address
+ * (127.0.x.y), so that the per-source rate limit and the audit rows of one test are its own.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "regatta.sts.timeout=2s",
+        "regatta.mounts.failed-attempts-per-source=5",
+        "regatta.mounts.failure-window=10m"})
+class MountApiTest extends EmbeddedDatabaseTest {
+
+    private static final String ACCOUNT = "123456789012";
+    private static final FakeSts FAKE_STS = new FakeSts();
+    private static final WireMockServer STS = new WireMockServer(options().dynamicPort().extensions(FAKE_STS));
+    /** Any other server: nothing may ever reach it. */
+    private static final WireMockServer ELSEWHERE = new WireMockServer(options().dynamicPort());
+    /** An allowed STS endpoint nobody listens on. */
+    private static final int DEAD_PORT = freePort();
+    private static final AtomicInteger SOURCES = new AtomicInteger(new SecureRandom().nextInt(50_000));
+
+    static {
+        STS.start();
+        ELSEWHERE.start();
+    }
+
+    @DynamicPropertySource
+    static void stsEndpoints(DynamicPropertyRegistry registry) {
+        registry.add("regatta.sts.allowed-endpoints",
+                () -> "http://localhost:" + STS.port() + ",http://127.0.0.1:" + DEAD_PORT);
+    }
+
+    @AfterAll
+    static void stopServers() {
+        STS.stop();
+        ELSEWHERE.stop();
+    }
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JdbcClient jdbc;
+    @Autowired
+    JsonMapper json;
+
+    private final Caller appSession = Caller.roleSession(ACCOUNT, "app", "i-0abc");
+    private final Caller alice = Caller.user(ACCOUNT, "alice");
+    private final Caller stranger = Caller.roleSession("210987654321", "app", "i-0def");
+    private String serverId;
+    private InetAddress source;
+    private HttpClient client;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        STS.resetAll();
+        ELSEWHERE.resetAll();
+        STS.stubFor(post("/").willReturn(aResponse().withTransformers(FakeSts.NAME)));
+        ELSEWHERE.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200)));
+        List.of(appSession, alice, stranger).forEach(FAKE_STS::know);
+        serverId = json.readTree(get("/api/v1/service").body()).get("serverId").asString();
+        useNewSource();
+    }
+
+    private void useNewSource() throws Exception {
+        int n = SOURCES.incrementAndGet();
+        source = InetAddress.getByName("127.0." + (n / 250 % 250) + "." + (n % 250 + 2));
+        client = HttpClient.newBuilder().localAddress(source).build();
+    }
+
+    // ---- admitted mounts
+
+    @Test
+    void aSessionOfAGrantedRoleGetsAClientCertificateFromTheCa() throws Exception {
+        String node = node("10.0.0.5:20490", Instant.now());
+        String fs = fileSystem(node);
+        String grant = grant(fs, "arn:aws:iam::" + ACCOUNT + ":role/app", "READ_WRITE");
+        KeyPair keys = TestCsr.ecKeyPair();
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), TestCsr.pem(keys));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        JsonNode body = json.readTree(response.body());
+        String mountId = body.get("mountId").asString();
+        assertThat(mountId).matches("mount-[0-9a-f]{17}");
+        assertThat(body.get("fileSystemId").asString()).isEqualTo(fs);
+        assertThat(body.get("nodeAddress").asString()).isEqualTo("10.0.0.5:20490");
+        assertThat(body.get("access").asString()).isEqualTo("READ_WRITE");
+        assertThat(body.get("principal").asString()).isEqualTo(appSession.arn());
+
+        X509Certificate ca = certificate(body.get("caCertificates").get(0).asString());
+        X509Certificate cert = certificate(body.get("certificate").asString());
+        cert.verify(ca.getPublicKey());
+        assertThat(cert.getIssuerX500Principal()).isEqualTo(ca.getSubjectX500Principal());
+        assertThat(cert.getPublicKey()).as("the CSR's key").isEqualTo(keys.getPublic());
+        assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("O=Regatta,CN=" + mountId);
+        assertThat(cert.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
+        assertThat(uris(cert)).containsExactly("regatta:fs:" + fs, "regatta:access:read-write",
+                "regatta:grant:" + grant, appSession.arn());
+        assertThat(cert.getNotAfter().toInstant())
+                .isCloseTo(Instant.now().plus(Duration.ofHours(1)), within(Duration.ofMinutes(1)));
+        assertThat(Instant.parse(body.get("expiresAt").asString())).isEqualTo(cert.getNotAfter().toInstant());
+
+        Map<String, Object> session = jdbc.sql("select * from mount_session where id = ?").param(mountId)
+                .query().singleRow();
+        assertThat(session).containsEntry("file_system_id", fs).containsEntry("grant_id", grant)
+                .containsEntry("principal_arn", appSession.arn()).containsEntry("access", "READ_WRITE")
+                .containsEntry("client_address", source.getHostAddress()).containsEntry("node_id", node)
+                .containsEntry("certificate_serial", HexFormat.of().formatHex(cert.getSerialNumber().toByteArray()));
+        assertThat(audit()).singleElement().satisfies(row -> {
+            assertThat(row).containsEntry("decision", "ALLOWED").containsEntry("status", 201)
+                    .containsEntry("file_system_id", fs).containsEntry("principal_arn", appSession.arn())
+                    .containsEntry("source_address", source.getHostAddress());
+            assertThat((String) row.get("reason")).contains(mountId, grant, node);
+        });
+    }
+
+    @Test
+    void stsReceivesExactlyTheSignedHeadersAndBody() throws Exception {
+        String fs = fileSystem(node("10.0.0.5:20490", Instant.now()));
+        grant(fs, "arn:aws:iam::" + ACCOUNT + ":role/app", "READ_WRITE");
+        Map<String, String> proof = proof(appSession, fs);
+        Map<String, String> withExtra = new LinkedHashMap<>(proof);
+        withExtra.put("X-Smuggled", "not signed, not sent");
+
+        assertThat(mount(fs, "READ_WRITE", withExtra, csr()).statusCode()).isEqualTo(201);
+
+        List<LoggedRequest> received = STS.findAll(anyRequestedFor(anyUrl()));
+        assertThat(received).hasSize(1);
+        LoggedRequest request = received.getFirst();
+        assertThat(request.getMethod().value()).isEqualTo("POST");
+        assertThat(request.getUrl()).isEqualTo("/");
+        assertThat(request.getBodyAsString()).isEqualTo(ProofSigner.BODY);
+        assertThat(proof.keySet()).contains("Host", "X-Amz-Date", "X-Amz-Security-Token", "Authorization",
+                "Content-Type", "x-regatta-server-id", "x-regatta-fs-id");
+        proof.forEach((name, value) -> assertThat(request.getHeader(name)).as(name).isEqualTo(value));
+        assertThat(request.getHeader("Content-Length")).isEqualTo(Integer.toString(ProofSigner.BODY.length()));
+        assertThat(request.containsHeader("X-Smuggled")).isFalse();
+    }
+
+    @Test
+    void aUserGrantAdmitsThatUser() throws Exception {
+        String fs = fileSystem(node("10.0.0.6:20490", Instant.now()));
+        String grant = grant(fs, alice.arn(), "READ_WRITE");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(alice, fs), csr());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        assertThat(json.readTree(response.body()).get("principal").asString()).isEqualTo(alice.arn());
+        assertThat(uris(certificate(json.readTree(response.body()).get("certificate").asString())))
+                .contains("regatta:grant:" + grant, alice.arn());
+    }
+
+    @Test
+    void anAccountGrantAdmitsItsPrincipalsAndAReadOnlyMountGetsAReadOnlyCertificate() throws Exception {
+        String fs = fileSystem(node("10.0.0.7:20490", Instant.now()));
+        String grant = grant(fs, ACCOUNT, "READ_WRITE");
+
+        HttpResponse<String> response = mount(fs, "READ_ONLY", proof(appSession, fs), csr());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("access").asString()).isEqualTo("READ_ONLY");
+        assertThat(uris(certificate(body.get("certificate").asString())))
+                .contains("regatta:access:read-only", "regatta:grant:" + grant);
+    }
+
+    // ---- refusals of a proof that is not good enough, before STS is asked
+
+    @Test
+    void aProofForAnotherServerIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        HttpResponse<String> response = mount(fs, "READ_WRITE",
+                ProofSigner.sign(appSession, sts(), "rg-00000000deadbeef", fs, Clock.systemUTC()), csr());
+
+        assertRefused(response, 400, "x-regatta-server-id", fs, null);
+        assertStsNotCalled();
+    }
+
+    @Test
+    void aProofForAnotherFileSystemIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        String other = grantedFileSystem();
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, other), csr());
+
+        assertRefused(response, 400, "x-regatta-fs-id", fs, null);
+        assertStsNotCalled();
+    }
+
+    @Test
+    void aProofThatDoesNotSignTheFileSystemHeaderIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        Map<String, String> unsignedFs = signWithout("x-regatta-fs-id", fs);
+        assertThat(unsignedFs.get("Authorization")).doesNotContain("x-regatta-fs-id");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", unsignedFs, csr());
+
+        assertRefused(response, 400, "SignedHeaders must include x-regatta-fs-id", fs, null);
+        assertStsNotCalled();
+    }
+
+    @Test
+    void aProofSignedTwentyMinutesAgoHasExpired() throws Exception {
+        String fs = grantedFileSystem();
+        Clock twentyMinutesAgo = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-20));
+        HttpResponse<String> response = mount(fs, "READ_WRITE",
+                ProofSigner.sign(appSession, sts(), serverId, fs, twentyMinutesAgo), csr());
+
+        assertRefused(response, 400, "more than 15 minutes ago", fs, null);
+        assertStsNotCalled();
+    }
+
+    @Test
+    void aProofSignedTenMinutesAheadIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
+        HttpResponse<String> response = mount(fs, "READ_WRITE",
+                ProofSigner.sign(appSession, sts(), serverId, fs, ahead), csr());
+
+        assertRefused(response, 400, "in the future", fs, null);
+        assertStsNotCalled();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "http://localhost:ELSEWHERE/",                // another port
+            "http://127.0.0.1:STS/",                      // the same server under another name
+            "http://localhost.ELSEWHERE.example:STS/",    // a lookalike host
+            "http://localhost:STS@127.0.0.1:ELSEWHERE/",  // userinfo that looks like the allowed host
+            "https://localhost:STS/",                     // another scheme
+            "http://localhost:STS/?Action=GetCallerIdentity",
+            "http://localhost:STS/other"})
+    void aProofForAnUnallowedStsUrlGoesNowhere(String template) throws Exception {
+        String fs = grantedFileSystem();
+        String url = template.replace("ELSEWHERE", Integer.toString(ELSEWHERE.port()))
+                .replace("STS", Integer.toString(STS.port()));
+        HttpResponse<String> response = mountWith(fs, "READ_WRITE", stsRequest("POST", url, proof(appSession, fs),
+                ProofSigner.BODY), csr());
+
+        assertRefused(response, 400, "stsRequest.url", fs, null);
+        assertStsNotCalled();
+        assertThat(ELSEWHERE.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    }
+
+    @Test
+    void onlyGetCallerIdentityIsSentToSts() throws Exception {
+        String fs = grantedFileSystem();
+        HttpResponse<String> assumeRole = mountWith(fs, "READ_WRITE", stsRequest("POST", sts().toString(),
+                proof(appSession, fs), "Action=AssumeRole&Version=2011-06-15&RoleArn=x"), csr());
+        assertThat(assumeRole.statusCode()).isEqualTo(400);
+        assertThat(detail(assumeRole)).contains("must be GetCallerIdentity");
+
+        HttpResponse<String> queryForm = mountWith(fs, "READ_WRITE", stsRequest("GET", sts().toString(),
+                proof(appSession, fs), ""), csr());
+        assertThat(queryForm.statusCode()).isEqualTo(400);
+        assertThat(detail(queryForm)).contains("must be POST");
+        assertStsNotCalled();
+        assertThat(audit()).hasSize(2).allSatisfy(row -> assertThat(row).containsEntry("decision", "REFUSED"));
+    }
+
+    @Test
+    void aMalformedBodyIsRefusedAndAudited() throws Exception {
+        HttpResponse<String> notJson = postMount("{\"fileSystemId\": ");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(notJson.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+        HttpResponse<String> badFields = postMount(json.writeValueAsString(Map.of("fileSystemId", "fs-nope",
+                "access", "READ_WRITE", "csr", "x")));
+        assertThat(badFields.statusCode()).isEqualTo(400);
+        assertThat(detail(badFields)).contains("fileSystemId must be fs- and 17 lowercase hex digits",
+                "stsRequest must not be null", "csr must be a PEM certificate signing request");
+
+        HttpResponse<String> badAccess = postMount("{\"fileSystemId\":\"fs-0123456789abcdef0\",\"access\":\"ALL\"}");
+        assertThat(badAccess.statusCode()).isEqualTo(400);
+        assertThat(detail(badAccess)).contains("the body is not a mount request");
+
+        assertThat(audit()).hasSize(3).allSatisfy(row -> assertThat(row)
+                .containsEntry("decision", "REFUSED").containsEntry("status", 400)
+                .containsEntry("file_system_id", null));
+        assertStsNotCalled();
+    }
+
+    @Test
+    void anUnknownFileSystemIsNotFound() throws Exception {
+        String fs = "fs-0123456789abcdef0";
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertRefused(response, 404, "there is no file system " + fs, fs, null);
+        assertStsNotCalled();
+    }
+
+    // ---- refusals that need STS's answer
+
+    @Test
+    void aTamperedSignatureIsRejectedBySts() throws Exception {
+        String fs = grantedFileSystem();
+        Map<String, String> proof = new LinkedHashMap<>(proof(appSession, fs));
+        String authorization = proof.get("Authorization");
+        char last = authorization.charAt(authorization.length() - 1);
+        proof.put("Authorization", authorization.substring(0, authorization.length() - 1) + (last == '0' ? '1' : '0'));
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof, csr());
+
+        assertRefused(response, 403, "STS rejected the proof (HTTP 403, SignatureDoesNotMatch)", fs, null);
+        assertThat(STS.findAll(anyRequestedFor(anyUrl()))).hasSize(1);
+    }
+
+    @Test
+    void aCallerWithoutAGrantIsForbidden() throws Exception {
+        String fs = grantedFileSystem();
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(stranger, fs), csr());
+
+        assertRefused(response, 403, "no grant of " + fs + " admits " + stranger.arn(), fs, stranger.arn());
+    }
+
+    @Test
+    void aReadOnlyGrantRefusesAWriteMountEvenUnderAReadWriteAccountGrant() throws Exception {
+        String fs = fileSystem(node("10.0.0.5:20490", Instant.now()));
+        grant(fs, ACCOUNT, "READ_WRITE");
+        String readOnly = grant(fs, "arn:aws:iam::" + ACCOUNT + ":role/app", "READ_ONLY");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertRefused(response, 403, "grant " + readOnly, fs, appSession.arn());
+        assertThat(detail(response)).contains("read-only", "READ_ONLY");
+    }
+
+    @Test
+    void aFileSystemWithoutALiveNodeIsUnavailable() throws Exception {
+        String fs = fileSystem(node("10.0.0.5:20490", Instant.now().minus(Duration.ofMinutes(5))));
+        grant(fs, ACCOUNT, "READ_WRITE");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertRefused(response, 503, "no live data-plane node serves " + fs, fs, appSession.arn());
+    }
+
+    @Test
+    void aBadCsrIsRefusedAfterStsNamedTheCaller() throws Exception {
+        String fs = grantedFileSystem();
+        String csr = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr);
+
+        assertRefused(response, 400, "the CSR cannot be certified", fs, appSession.arn());
+        assertThat(jdbc.sql("select count(*) from mount_session where file_system_id = ?").param(fs)
+                .query(Integer.class).single()).isZero();
+    }
+
+    // ---- STS itself failing
+
+    @Test
+    void anUnreachableStsIsUnavailable() throws Exception {
+        String fs = grantedFileSystem();
+        URI dead = URI.create("http://127.0.0.1:" + DEAD_PORT + "/");
+        HttpResponse<String> response = mountWith(fs, "READ_WRITE", stsRequest("POST", dead.toString(),
+                ProofSigner.sign(appSession, dead, serverId, fs, Clock.systemUTC()), ProofSigner.BODY), csr());
+
+        assertRefused(response, 503, "is unreachable", fs, null);
+    }
+
+    @Test
+    void stsFailingOrTooSlowIsUnavailable() throws Exception {
+        String fs = grantedFileSystem();
+        STS.stubFor(post("/").willReturn(aResponse().withStatus(500)));
+        assertRefused(mount(fs, "READ_WRITE", proof(appSession, fs), csr()), 503, "HTTP 500", fs, null);
+
+        STS.stubFor(post("/").willReturn(aResponse().withStatus(400).withBody("""
+                <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>
+                <Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>""")));
+        HttpResponse<String> throttled = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+        assertThat(throttled.statusCode()).isEqualTo(503);
+        assertThat(detail(throttled)).contains("Throttling");
+
+        STS.stubFor(post("/").willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        assertThat(mount(fs, "READ_WRITE", proof(appSession, fs), csr()).statusCode()).isEqualTo(503);
+
+        STS.stubFor(post("/").willReturn(aResponse().withStatus(200).withFixedDelay(3_000)));
+        HttpResponse<String> slow = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+        assertThat(slow.statusCode()).isEqualTo(503);
+        assertThat(detail(slow)).contains("did not answer within 2 s");
+
+        STS.stubFor(post("/").willReturn(aResponse().withStatus(200).withBody("""
+                <?xml version="1.0"?>
+                <!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+                <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+                <GetCallerIdentityResult><Arn>&x;</Arn><UserId>u</UserId><Account>123456789012</Account>
+                </GetCallerIdentityResult></GetCallerIdentityResponse>""")));
+        HttpResponse<String> entity = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+        assertThat(entity.statusCode()).isEqualTo(503);
+        assertThat(detail(entity)).contains("not a GetCallerIdentity response").doesNotContain("root:");
+    }
+
+    // ---- rate limit
+
+    @Test
+    void aSourceRefusedTooOftenIsToldToWaitWithoutAskingSts() throws Exception {
+        String fs = grantedFileSystem();
+        for (int i = 0; i < 5; i++) {
+            assertThat(mount(fs, "READ_WRITE", ProofSigner.sign(appSession, sts(), "rg-00000000deadbeef", fs,
+                    Clock.systemUTC()), csr()).statusCode()).isEqualTo(400);
+        }
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
+        long retryAfter = Long.parseLong(response.headers().firstValue("Retry-After").orElseThrow());
+        assertThat(retryAfter).isBetween(590L, 600L);
+        assertThat(detail(response)).contains("5 refused mount attempts from " + source.getHostAddress());
+        assertStsNotCalled();
+        assertThat(audit()).hasSize(6).last().satisfies(row -> assertThat(row)
+                .containsEntry("decision", "REFUSED").containsEntry("status", 429));
+
+        useNewSource();
+        assertThat(mount(fs, "READ_WRITE", proof(appSession, fs), csr()).statusCode())
+                .as("another source is not limited").isEqualTo(201);
+    }
+
+    @Test
+    void outagesDoNotCountAgainstASource() throws Exception {
+        String fs = grantedFileSystem();
+        STS.stubFor(post("/").willReturn(aResponse().withStatus(503)));
+        for (int i = 0; i < 6; i++) {
+            assertThat(mount(fs, "READ_WRITE", proof(appSession, fs), csr()).statusCode()).isEqualTo(503);
+        }
+        STS.stubFor(post("/").willReturn(aResponse().withTransformers(FakeSts.NAME)));
+
+        assertThat(mount(fs, "READ_WRITE", proof(appSession, fs), csr()).statusCode()).isEqualTo(201);
+    }
+
+    // ---- logs
+
+    @Test
+    void signaturesTokensAndCsrsNeverReachTheLog(CapturedOutput output) throws Exception {
+        String fs = grantedFileSystem();
+        Map<String, String> proof = proof(appSession, fs);
+        String csr = csr();
+        assertThat(mount(fs, "READ_WRITE", proof, csr).statusCode()).isEqualTo(201);
+        Map<String, String> tampered = new LinkedHashMap<>(proof);
+        String zeroes = "0".repeat(64);
+        tampered.put("Authorization", proof.get("Authorization").replaceAll("Signature=.*", "Signature=" + zeroes));
+        assertThat(mount(fs, "READ_WRITE", tampered, csr).statusCode()).isEqualTo(403);
+
+        String signature = proof.get("Authorization").replaceAll(".*Signature=", "");
+        String csrBody = csr.lines().skip(1).findFirst().orElseThrow();
+        assertThat(output.getAll()).contains("mount admitted", "mount refused (403)")
+                .doesNotContain(signature, zeroes, appSession.sessionToken(), appSession.secretAccessKey(),
+                        csrBody);
+    }
+
+    // ---- the service's identity
+
+    @Test
+    void theServerIdIsGeneratedOnceAndKept() throws Exception {
+        assertThat(serverId).matches("rg-[0-9a-f]{16}");
+        assertThat(jdbc.sql("select value from service_setting where name = 'server_id'").query(String.class)
+                .single()).isEqualTo(serverId);
+    }
+
+    // ---- helpers
+
+    private String grantedFileSystem() {
+        String fs = fileSystem(node("10.0.0.5:20490", Instant.now()));
+        grant(fs, "arn:aws:iam::" + ACCOUNT + ":role/app", "READ_WRITE");
+        return fs;
+    }
+
+    private Map<String, String> proof(Caller caller, String fileSystemId) {
+        return ProofSigner.sign(caller, sts(), serverId, fileSystemId, Clock.systemUTC());
+    }
+
+    /** A proof that carries the file system header without having signed it (the SDK signs all it is given). */
+    private Map<String, String> signWithout(String header, String value) {
+        Map<String, String> headers = new LinkedHashMap<>(ProofSigner.headersOf(ProofSigner.sign(
+                SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(sts())
+                        .putHeader("Content-Type", ProofSigner.CONTENT_TYPE)
+                        .putHeader("x-regatta-server-id", serverId).build(),
+                appSession.credentials(), ProofSigner.BODY, Clock.systemUTC())));
+        headers.put(header, value);
+        return headers;
+    }
+
+    private static URI sts() {
+        return URI.create("http://localhost:" + STS.port() + "/");
+    }
+
+    private HttpResponse<String> mount(String fileSystemId, String access, Map<String, String> proofHeaders,
+                                       String csr) throws Exception {
+        return mountWith(fileSystemId, access, stsRequest("POST", sts().toString(), proofHeaders, ProofSigner.BODY), csr);
+    }
+
+    private HttpResponse<String> mountWith(String fileSystemId, String access, Map<String, Object> stsRequest,
+                                           String csr)
+            throws Exception {
+        Map<String, Object> body = new HashMap<>();
+        body.put("fileSystemId", fileSystemId);
+        body.put("access", access);
+        body.put("stsRequest", stsRequest);
+        body.put("csr", csr);
+        return postMount(json.writeValueAsString(body));
+    }
+
+    private static Map<String, Object> stsRequest(String method, String url, Map<String, String> headers,
+                                                  String body) {
+        return Map.of("method", method, "url", url, "headers", headers, "body", body);
+    }
+
+    private HttpResponse<String> postMount(String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/mounts"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String detail(HttpResponse<String> response) {
+        return json.readTree(response.body()).get("detail").asString();
+    }
+
+    private void assertRefused(HttpResponse<String> response, int status, String reason, String fileSystemId,
+                               String principal) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(detail(response)).contains(reason);
+        assertThat(response.body()).doesNotContain("Signature=", "session-token-of");
+        Map<String, Object> row = audit().getLast();
+        assertThat(row).containsEntry("decision", "REFUSED").containsEntry("status", status)
+                .containsEntry("file_system_id", fileSystemId).containsEntry("principal_arn", principal)
+                .containsEntry("source_address", source.getHostAddress());
+        assertThat((String) row.get("reason")).isEqualTo(detail(response));
+    }
+
+    private void assertStsNotCalled() {
+        assertThat(STS.findAll(anyRequestedFor(anyUrl()))).as("requests STS received").isEmpty();
+    }
+
+    /** This test's audit rows, oldest first. */
+    private List<Map<String, Object>> audit() {
+        return new ArrayList<>(jdbc.sql("select * from audit_event where source_address = ? order by id")
+                .param(source.getHostAddress()).query().listOfRows());
+    }
+
+    private String node(String address, Instant lastHeartbeat) {
+        String id = Ids.newId("node");
+        byte[] tokenHash = new byte[32];
+        new SecureRandom().nextBytes(tokenHash);
+        jdbc.sql("""
+                        insert into node (id, name, address, token_hash, certificate_pem, registered_at,
+                                          last_heartbeat_at)
+                        values (?, ?, ?, ?, 'test', now(), ?)""")
+                .param(id).param(id).param(address).param(tokenHash).param(Timestamp.from(lastHeartbeat)).update();
+        return id;
+    }
+
+    private String fileSystem(String nodeId) {
+        String id = Ids.newId("fs");
+        jdbc.sql("""
+                        insert into file_system (id, name, bucket, region, node_id, created_at, updated_at)
+                        values (?, 'test', 'bucket', 'us-east-1', ?, now(), now())""")
+                .param(id).param(nodeId).update();
+        return id;
+    }
+
+    private String grant(String fileSystemId, String principal, String access) {
+        String id = Ids.newId("grant");
+        jdbc.sql("""
+                        insert into access_grant (id, file_system_id, principal, access, created_at)
+                        values (?, ?, ?, ?, clock_timestamp())""")
+                .param(id).param(fileSystemId).param(principal).param(access).update();
+        return id;
+    }
+
+    private static String csr() throws Exception {
+        return TestCsr.pem(TestCsr.ecKeyPair());
+    }
+
+    private static X509Certificate certificate(String pem) throws Exception {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    private static List<String> uris(X509Certificate certificate) throws Exception {
+        List<String> uris = new ArrayList<>();
+        for (List<?> name : certificate.getSubjectAlternativeNames()) {
+            if ((Integer) name.get(0) == 6) {
+                uris.add((String) name.get(1));
+            }
+        }
+        return uris;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
