@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.context.MessageSourceResolvable;
+import org.springframework.core.MethodParameter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -14,6 +15,8 @@ import org.springframework.validation.FieldError;
 import org.springframework.validation.method.ParameterErrors;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
@@ -60,7 +63,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             if (result instanceof ParameterErrors errors) {
                 errors.getFieldErrors().forEach(e -> problems.add(fieldProblem(e)));
             } else {
-                String parameter = result.getMethodParameter().getParameterName();
+                String parameter = requestName(result.getMethodParameter());
                 result.getResolvableErrors().forEach(e -> problems.add(new FieldProblem(parameter,
                         message(e))));
             }
@@ -106,6 +109,19 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             WebRequest request) {
         return handleExceptionInternal(ex, ProblemDetail.forStatusAndDetail(status, detail), headers, status,
                 request);
+    }
+
+    /** The name the caller used: the query parameter's or path variable's, not the Java parameter's. */
+    private static String requestName(MethodParameter parameter) {
+        RequestParam query = parameter.getParameterAnnotation(RequestParam.class);
+        if (query != null && !query.name().isEmpty()) {
+            return query.name();
+        }
+        PathVariable path = parameter.getParameterAnnotation(PathVariable.class);
+        if (path != null && !path.name().isEmpty()) {
+            return path.name();
+        }
+        return parameter.getParameterName();
     }
 
     private static FieldProblem fieldProblem(FieldError e) {

@@ -40,7 +40,7 @@ public class FileSystemController {
     }
 
     @GetMapping("/{id}")
-    public FileSystemDetails get(@PathVariable String id) {
+    public FileSystemDetails get(@PathVariable("id") String id) {
         return service.details(id);
     }
 
@@ -48,8 +48,9 @@ public class FileSystemController {
      * @param force change the bucket, region, endpoint or prefix even while clients have it mounted
      */
     @PatchMapping("/{id}")
-    public FileSystemDetails update(@PathVariable String id, @Valid @RequestBody UpdateFileSystemRequest request,
-                                    @RequestParam(defaultValue = "false") boolean force) {
+    public FileSystemDetails update(@PathVariable("id") String id,
+                                    @Valid @RequestBody UpdateFileSystemRequest request,
+                                    @RequestParam(name = "force", defaultValue = "false") boolean force) {
         return service.update(id, request, force);
     }
 
@@ -58,7 +59,8 @@ public class FileSystemController {
      */
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    public void delete(@PathVariable String id, @RequestParam(defaultValue = "false") boolean force) {
+    public void delete(@PathVariable("id") String id,
+                       @RequestParam(name = "force", defaultValue = "false") boolean force) {
         service.delete(id, force);
     }
 }

@@ -43,7 +43,7 @@ public class GrantController {
     }
 
     @PostMapping
-    public ResponseEntity<GrantView> create(@PathVariable String fileSystemId,
+    public ResponseEntity<GrantView> create(@PathVariable("fileSystemId") String fileSystemId,
                                             @Valid @RequestBody CreateGrantRequest request) {
         fileSystems.require(fileSystemId);
         PrincipalPattern principal;
@@ -68,14 +68,15 @@ public class GrantController {
     }
 
     @GetMapping
-    public List<GrantView> list(@PathVariable String fileSystemId) {
+    public List<GrantView> list(@PathVariable("fileSystemId") String fileSystemId) {
         fileSystems.require(fileSystemId);
         return grants.forFileSystem(fileSystemId).stream().map(GrantView::of).toList();
     }
 
     @DeleteMapping("/{grantId}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    public void delete(@PathVariable String fileSystemId, @PathVariable String grantId) {
+    public void delete(@PathVariable("fileSystemId") String fileSystemId,
+                       @PathVariable("grantId") String grantId) {
         fileSystems.require(fileSystemId);
         Problems.requireId("grant", grantId, "grant");
         if (!grants.delete(fileSystemId, grantId)) {

@@ -11,7 +11,6 @@ import org.springframework.transaction.annotation.Transactional;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A node's heartbeat: keeps its reports, marks it live, gives file systems of silent nodes (and unassigned ones) to
@@ -43,11 +42,9 @@ public class HeartbeatService {
     public HeartbeatResponse heartbeat(String nodeId, HeartbeatRequest request) {
         Instant now = Instant.now();
         nodes.recordHeartbeat(nodeId, now);
-        for (HeartbeatRequest.Report r : request.fileSystems() == null ? List.<HeartbeatRequest.Report>of()
-                : request.fileSystems()) {
+        for (HeartbeatRequest.Report r : request.reports()) {
             reports.saveIfServing(new FileSystemReport(r.fileSystemId(), nodeId, now, r.cacheBytes(), r.dirtyBytes(),
-                    r.oldestUnsyncedSeconds(), r.cacheHitRatio(), r.connectedClients(),
-                    r.s3Requests() == null ? Map.of() : r.s3Requests()));
+                    r.oldestUnsyncedSeconds(), r.cacheHitRatio(), r.connectedClients(), r.s3Requests()));
         }
         assignments.reassignOrphans(now);
         List<HeartbeatResponse.AssignedFileSystem> assigned = fileSystems.assignedTo(nodeId).stream()

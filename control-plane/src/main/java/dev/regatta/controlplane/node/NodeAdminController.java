@@ -41,7 +41,7 @@ public class NodeAdminController {
      */
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    public void delete(@PathVariable String id) {
+    public void delete(@PathVariable("id") String id) {
         Problems.requireId("node", id, "node");
         if (!nodes.delete(id)) {
             throw Problems.notFound("no node " + id);

@@ -66,6 +66,8 @@ public class NodeAuthenticationFilter extends OncePerRequestFilter {
             if (heartbeat.isMatch()) {
                 String nodeId = heartbeat.getVariables().get("nodeId");
                 if (token.isEmpty() || !isNodeToken(nodeId, token.get())) {
+                    LOG.warn("heartbeat from {} for node {} refused: unknown node or wrong node token; the node "
+                            + "should register anew", request.getRemoteAddr(), nodeId);
                     problems.write(response, HttpStatus.UNAUTHORIZED, "unknown node or wrong node token: register "
                             + "the node again (POST /api/v1/nodes with the bootstrap token)");
                     return;

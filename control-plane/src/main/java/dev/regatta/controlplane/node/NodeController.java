@@ -34,7 +34,8 @@ public class NodeController {
 
     /** Authorization: Bearer &lt;node token&gt;. */
     @PostMapping("/{nodeId}/heartbeat")
-    public HeartbeatResponse heartbeat(@PathVariable String nodeId, @Valid @RequestBody HeartbeatRequest request) {
+    public HeartbeatResponse heartbeat(@PathVariable("nodeId") String nodeId,
+                                       @Valid @RequestBody HeartbeatRequest request) {
         return heartbeats.heartbeat(nodeId, request);
     }
 }

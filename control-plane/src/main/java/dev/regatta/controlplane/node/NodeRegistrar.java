@@ -45,7 +45,8 @@ public class NodeRegistrar {
         try {
             certificate = ca.issueNodeCertificate(request.csr(), nodeId, address.host());
         } catch (IllegalArgumentException e) {
-            throw Problems.badRequest("csr: " + e.getMessage());
+            // The CA's reasons name what is wrong: the CSR, its key or signature, or the address's host.
+            throw Problems.badRequest(e.getMessage());
         }
         String token = Secrets.newSecret("rgn_");
         Instant now = Instant.now();

@@ -30,13 +30,13 @@ public class StatusController {
     }
 
     @GetMapping("/file-systems/{id}/status")
-    public FileSystemStatus status(@PathVariable String id) {
+    public FileSystemStatus status(@PathVariable("id") String id) {
         fileSystems.require(id);
         return FileSystemStatus.of(id, reports.latest(id).orElse(null));
     }
 
     @GetMapping("/file-systems/{id}/mounts")
-    public List<ActiveMount> mounts(@PathVariable String id) {
+    public List<ActiveMount> mounts(@PathVariable("id") String id) {
         fileSystems.require(id);
         return activity.activeMounts(id, Instant.now());
     }
@@ -45,10 +45,11 @@ public class StatusController {
      * @param principal part of the caller's ARN (a role name finds its sessions)
      */
     @GetMapping("/audit-events")
-    public List<AuditEvent> auditEvents(@RequestParam(required = false) String fileSystemId,
-                                        @RequestParam(required = false) AuditEvent.Decision decision,
-                                        @RequestParam(required = false) String principal,
-                                        @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit) {
+    public List<AuditEvent> auditEvents(
+            @RequestParam(name = "fileSystemId", required = false) String fileSystemId,
+            @RequestParam(name = "decision", required = false) AuditEvent.Decision decision,
+            @RequestParam(name = "principal", required = false) String principal,
+            @RequestParam(name = "limit", defaultValue = "100") @Min(1) @Max(1000) int limit) {
         if (fileSystemId != null) {
             Problems.requireId("fs", fileSystemId, "file system");
         }

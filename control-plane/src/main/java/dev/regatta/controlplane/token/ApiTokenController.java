@@ -39,7 +39,7 @@ public class ApiTokenController {
     /** Revokes the token: it no longer authenticates, and stays listed with its revocation time. */
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    public void revoke(@PathVariable String id) {
+    public void revoke(@PathVariable("id") String id) {
         Problems.requireId("token", id, "API token");
         if (!tokens.revoke(id)) {
             throw Problems.notFound("no API token " + id);
