@@ -33,10 +33,18 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * Every error of the API as RFC 9457 problem+json whose {@code detail} says what to fix. Validation problems also
- * list each field and its reason in {@code errors}. A caller never sees a stack trace or a Java class name.
+ * Errors of the admin and node API as RFC 9457 problem+json whose {@code detail} says what to fix. Validation
+ * problems also list each field and its reason in {@code errors}. A caller never sees a stack trace or a Java class
+ * name.
+ * <p>
+ * Scoped to the packages of those controllers: the mount endpoint has an advice of its own (it audits every
+ * refusal), and when two advices apply to one controller Spring tries them in bean registration order, so a global
+ * one here would take the mount endpoint's exceptions. Errors outside any controller (no such route, wrong method)
+ * are answered by {@link ProblemErrorController}.
  */
-@RestControllerAdvice
+@RestControllerAdvice(basePackages = {"dev.regatta.controlplane.filesystem", "dev.regatta.controlplane.grant",
+        "dev.regatta.controlplane.token", "dev.regatta.controlplane.security", "dev.regatta.controlplane.node",
+        "dev.regatta.controlplane.status"})
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
