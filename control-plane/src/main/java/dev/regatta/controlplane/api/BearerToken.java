@@ -25,6 +25,7 @@ public final class BearerToken {
     /** Whether the request names the Bearer scheme at all, even with an empty token. */
     public static boolean isPresent(HttpServletRequest request) {
         String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-        return header != null && header.regionMatches(true, 0, SCHEME.strip(), 0, SCHEME.strip().length());
+        return header != null && (header.strip().equalsIgnoreCase(SCHEME.strip())
+                || header.regionMatches(true, 0, SCHEME, 0, SCHEME.length()));
     }
 }

@@ -31,6 +31,14 @@ public class FileSystemRepository {
         return jdbc.sql("select * from file_system where id = ?").param(id).query(ROW).optional();
     }
 
+    /**
+     * Locks the file system's row until the transaction ends. A mount admitted meanwhile must wait: its
+     * mount_session row references this one, so the check for active mounts cannot miss it.
+     */
+    Optional<FileSystem> lock(String id) {
+        return jdbc.sql("select * from file_system where id = ? for update").param(id).query(ROW).optional();
+    }
+
     /** All file systems, oldest first. */
     public List<FileSystem> list() {
         return jdbc.sql("select * from file_system order by created_at, id").query(ROW).list();

@@ -50,6 +50,11 @@ public class FileSystemService {
         return fileSystems.find(id).orElseThrow(() -> Problems.notFound("no file system " + id));
     }
 
+    private FileSystem requireLocked(String id) {
+        Problems.requireId("fs", id, "file system");
+        return fileSystems.lock(id).orElseThrow(() -> Problems.notFound("no file system " + id));
+    }
+
     public List<FileSystem> list() {
         return fileSystems.list();
     }
@@ -79,7 +84,7 @@ public class FileSystemService {
 
     @Transactional
     public FileSystemDetails update(String id, UpdateFileSystemRequest request, boolean force) {
-        FileSystem fs = require(id);
+        FileSystem fs = requireLocked(id);
         FileSystemSettings current = FileSystemSettings.of(fs);
         FileSystemSettings changed = request.applyTo(current);
         if (!changed.sameLocationAs(current) && !force) {
@@ -91,7 +96,7 @@ public class FileSystemService {
 
     @Transactional
     public void delete(String id, boolean force) {
-        require(id);
+        requireLocked(id);
         if (!force) {
             refuseWhileMounted(id, "deleting it");
         }

@@ -30,6 +30,11 @@ class ApiTokenRepository {
         return jdbc.sql("select * from api_token where token_hash = ?").param(hash).query(ROW).optional();
     }
 
+    void insert(String id, String name, byte[] hash, Instant now) {
+        jdbc.sql("insert into api_token (id, name, token_hash, created_at) values (?, ?, ?, ?)")
+                .params(id, name, hash, Timestamp.from(now)).update();
+    }
+
     /** @return whether it was inserted (false: a token with this hash exists already) */
     boolean insertIfAbsent(String id, String name, byte[] hash, Instant now) {
         return jdbc.sql("""

@@ -33,7 +33,7 @@ public class ApiTokens {
         String secret = Secrets.newSecret(PREFIX);
         String id = Ids.newId("token");
         Instant now = Instant.now();
-        tokens.insertIfAbsent(id, name.strip(), Secrets.sha256(secret), now);
+        tokens.insert(id, name.strip(), Secrets.sha256(secret), now);
         LOG.info("admin API token {} ('{}') created", id, name.strip());
         return new CreatedApiToken(id, name.strip(), secret, now);
     }

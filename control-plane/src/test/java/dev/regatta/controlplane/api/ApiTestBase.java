@@ -2,6 +2,7 @@ package dev.regatta.controlplane.api;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.EmbeddedDatabaseTest;
+import dev.regatta.controlplane.Ids;
 import dev.regatta.controlplane.ca.TestCsr;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -93,7 +94,7 @@ public abstract class ApiTestBase extends EmbeddedDatabaseTest {
                             certificate_serial, certificate_expires_at, created_at)
                         values (?, ?, 'arn:aws:sts::123456789012:assumed-role/app/i-0abc', 'READ_WRITE', '10.1.2.3',
                             'node-00000000000000000', '01', ?, ?)""")
-                .params(dev.regatta.controlplane.Ids.newId("mount"), fileSystemId,
+                .params(Ids.newId("mount"), fileSystemId,
                         Timestamp.from(certificateExpiresAt), Timestamp.from(Instant.now()))
                 .update();
     }
