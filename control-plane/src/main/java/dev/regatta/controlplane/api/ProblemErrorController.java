@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.api;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -15,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
  * not take, an exception no advice handled) as problem+json like the rest of the API, never with the exception's
  * message, which may name internals.
  */
+@Hidden
 @RestController
 class ProblemErrorController implements ErrorController {
 

@@ -18,7 +18,10 @@ class OpenApiDocumentTest extends ApiTestBase {
                 "/api/v1/file-systems/{id}/status", "/api/v1/file-systems/{id}/mounts", "/api/v1/audit-events",
                 "/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/session", "/api/v1/nodes",
                 "/api/v1/nodes/{nodeId}/heartbeat", "/api/v1/nodes/{id}");
+        assertThat(json.get("paths").propertyNames()).doesNotContain("/error");
         assertThat(json.get("paths").get("/api/v1/file-systems").propertyNames()).contains("get", "post");
+        assertThat(json.get("components").get("securitySchemes").propertyNames())
+                .contains("adminToken", "consoleSession");
         assertThat(json.get("components").get("schemas").propertyNames())
                 .contains("CreateFileSystemRequest", "HeartbeatResponse");
     }
