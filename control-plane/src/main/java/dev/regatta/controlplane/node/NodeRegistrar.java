@@ -34,9 +34,10 @@ public class NodeRegistrar {
 
     @Transactional
     public RegistrationResponse register(RegistrationRequest request) {
+        String nodeAddress = request.address().strip();
         NodeAddress address;
         try {
-            address = NodeAddress.parse(request.address());
+            address = NodeAddress.parse(nodeAddress);
         } catch (IllegalArgumentException e) {
             throw Problems.badRequest("address: " + e.getMessage());
         }
@@ -50,7 +51,6 @@ public class NodeRegistrar {
         }
         String token = Secrets.newSecret("rgn_");
         Instant now = Instant.now();
-        String nodeAddress = request.address().strip();
         nodes.insert(new Node(nodeId, request.name().strip(), nodeAddress, now, now), Secrets.sha256(token),
                 certificate.pem());
         LOG.info("data-plane node {} ('{}') registered at {}; certificate serial {} valid until {}", nodeId,

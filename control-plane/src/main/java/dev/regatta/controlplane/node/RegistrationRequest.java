@@ -1,6 +1,7 @@
 package dev.regatta.controlplane.node;
 
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 /**
@@ -9,7 +10,9 @@ import jakarta.validation.constraints.Size;
  * @param address host:port of its TLS front, which clients' tunnels connect to
  * @param csr     PEM PKCS#10 request for its server certificate
  */
-public record RegistrationRequest(@NotBlank(message = "is required") @Size(max = 128) String name,
-                                  @NotBlank(message = "is required") @Size(max = 300) String address,
-                                  @NotBlank(message = "is required") String csr) {
+public record RegistrationRequest(
+        @NotBlank(message = "is required") @Size(max = 128)
+        @Pattern(regexp = "\\P{Cntrl}*", message = "must not contain control characters") String name,
+        @NotBlank(message = "is required") @Size(max = 300) String address,
+        @NotBlank(message = "is required") String csr) {
 }

@@ -55,8 +55,10 @@ public class SessionController {
 
     /** Who is signed in; also sets the XSRF-TOKEN cookie the console needs for its next changes. */
     @GetMapping
-    public SessionView current(CsrfToken csrfToken) {
-        csrfToken.getToken();
+    public SessionView current(HttpServletRequest httpRequest) {
+        if (httpRequest.getAttribute(CsrfToken.class.getName()) instanceof CsrfToken csrfToken) {
+            csrfToken.getToken(); // loading the deferred token is what writes its cookie
+        }
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
         if (authentication != null && authentication.getPrincipal() instanceof AdminPrincipal admin) {
             return new SessionView(true, admin.name(), admin.method());

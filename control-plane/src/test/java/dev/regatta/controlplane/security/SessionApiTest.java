@@ -29,6 +29,8 @@ class SessionApiTest extends ApiTestBase {
         Api.Response before = browser.get("/api/v1/session");
         assertThat(before.status()).isEqualTo(200);
         assertThat(before.json().get("signedIn").asBoolean()).isFalse();
+        assertThat(before.headers().allValues("Set-Cookie")).as("the console's CSRF token")
+                .anyMatch(cookie -> cookie.startsWith("XSRF-TOKEN="));
         assertThat(browser.get("/api/v1/file-systems").status()).isEqualTo(401);
 
         Api.Response signedIn = browser.post("/api/v1/session", Map.of("username", "admin", "password", password()));

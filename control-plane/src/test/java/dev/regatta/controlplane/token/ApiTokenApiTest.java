@@ -29,7 +29,10 @@ class ApiTokenApiTest extends ApiTestBase {
         assertThat(created.json().get("createdAt").asString()).isNotBlank();
 
         Api ci = anonymous().withBearer(secret);
-        assertThat(ci.get("/api/v1/file-systems").status()).isEqualTo(200);
+        Api.Response used = ci.get("/api/v1/file-systems");
+        assertThat(used.status()).isEqualTo(200);
+        assertThat(used.headers().allValues("Set-Cookie")).as("a token makes no session")
+                .noneMatch(cookie -> cookie.startsWith("REGATTA_SESSION="));
 
         Api.Response list = ci.get("/api/v1/tokens");
         assertThat(list.body()).doesNotContain(secret).doesNotContainIgnoringCase("hash");
