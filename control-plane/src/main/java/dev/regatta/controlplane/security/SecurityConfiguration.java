@@ -87,8 +87,9 @@ public class SecurityConfiguration {
                         // The plain handler: the token travels in a header, not in a page that BREACH could probe.
                         .csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler())
                         .requireCsrfProtectionMatcher(sessionStateChange))
+                // Only SessionController saves a sign-in. (Naming any session creation policy here would add a
+                // filter that saves every newly authenticated context, giving each API-token request a session.)
                 .securityContext(context -> context.securityContextRepository(sessionContexts))
-                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
                 .requestCache(cache -> cache.disable())
                 .logout(logout -> logout.disable())
                 .addFilterBefore(new ApiTokenAuthenticationFilter(tokens, problems), CsrfFilter.class)
