@@ -39,6 +39,8 @@ class ApiTokenApiTest extends ApiTestBase {
         JsonNode listed = find(list.json(), id);
         assertThat(listed.get("name").asString()).isEqualTo("ci pipeline");
         assertThat(listed.get("lastUsedAt").isNull()).as("its use was recorded").isFalse();
+        assertThat(find(ci.get("/api/v1/tokens").json(), id).get("lastUsedAt"))
+                .as("recorded at most once a minute").isEqualTo(listed.get("lastUsedAt"));
         assertThat(listed.get("revokedAt").isNull()).isTrue();
         assertThat(listed.has("token")).isFalse();
         byte[] stored = jdbc.sql("select token_hash from api_token where id = ?").param(id).query(byte[].class)
