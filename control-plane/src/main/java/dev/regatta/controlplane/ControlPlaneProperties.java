@@ -94,9 +94,33 @@ public record ControlPlaneProperties(
     }
 
     /**
-     * @param initialToken when set, an admin API token with exactly this secret exists (the embedded default
-     *                     passes the one it keeps in its data directory); otherwise admins create tokens
+     * @param initialToken           when set, an admin API token with exactly this secret exists (the embedded
+     *                               default passes the one it keeps in its data directory); otherwise admins create
+     *                               tokens
+     * @param username               the web console's admin account
+     * @param password               its password; when empty, one is generated into {@code dataDir/admin-password}
+     * @param failedLoginsPerSource  failed console sign-ins allowed per source address within
+     *                               {@code failedLoginWindow}; beyond it the source gets 429 until the window passes
+     * @param failedLoginWindow      see {@code failedLoginsPerSource}
      */
-    public record Admin(@DefaultValue("") String initialToken) {
+    public record Admin(
+            @DefaultValue("") String initialToken,
+            @DefaultValue("admin") String username,
+            @DefaultValue("") String password,
+            @DefaultValue("10") int failedLoginsPerSource,
+            @DefaultValue("15m") Duration failedLoginWindow) {
+
+        public Admin {
+            // Checked here: the enclosing record does not cascade validation into this one.
+            if (username == null || username.isBlank()) {
+                throw new IllegalArgumentException("regatta.admin.username must not be empty");
+            }
+            if (failedLoginsPerSource < 1) {
+                throw new IllegalArgumentException("regatta.admin.failed-logins-per-source must be at least 1");
+            }
+            if (failedLoginWindow == null || failedLoginWindow.isNegative() || failedLoginWindow.isZero()) {
+                throw new IllegalArgumentException("regatta.admin.failed-login-window must be positive");
+            }
+        }
     }
 }

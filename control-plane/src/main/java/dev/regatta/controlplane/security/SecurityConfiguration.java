@@ -1,31 +1,119 @@
 package dev.regatta.controlplane.security;
 
+import dev.regatta.controlplane.api.BearerToken;
+import dev.regatta.controlplane.api.ProblemWriter;
+import dev.regatta.controlplane.node.BootstrapToken;
+import dev.regatta.controlplane.node.NodeAuthenticationFilter;
+import dev.regatta.controlplane.node.NodeRepository;
+import dev.regatta.controlplane.token.ApiTokens;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfFilter;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+import java.util.Set;
 
 /**
- * Who may call what. Mounts are authenticated only by their STS proof and nodes by their own tokens, both checked
- * by their controllers; everything else under /api/v1 needs an admin.
+ * Who may call what. Two filter chains:
+ * <ul>
+ * <li><b>Machines</b>: data-plane nodes (their bootstrap or node token, checked by {@link NodeAuthenticationFilter})
+ * and {@code mount.regatta} (authenticated only by its STS proof, checked by the mount endpoint). Stateless, no
+ * cookies, so no CSRF.</li>
+ * <li><b>Admins</b>, everything else under /api/v1: either {@code Authorization: Bearer <admin API token>}
+ * (scripts; per request, never a session) or the console's session cookie from {@code POST /api/v1/session}.</li>
+ * </ul>
+ * <p>
+ * CSRF: a browser attaches the session cookie to any request, so a session request that changes state must prove
+ * it comes from the console. The double-submit scheme: the control plane sets a random {@code XSRF-TOKEN} cookie
+ * (readable by the console's script, SameSite=Strict) and such requests must repeat its value in the
+ * {@code X-XSRF-TOKEN} header, which another site cannot read or set. Requests that carry a Bearer token are exempt:
+ * a browser never adds that header by itself. Signing in is exempt too (see {@link SessionController#signIn}). The
+ * session cookie itself is HttpOnly and SameSite=Strict (application.yml).
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
 
+    static final String ADMIN_ROLE = "ADMIN";
+    static final String ADMIN_AUTHORITY = "ROLE_" + ADMIN_ROLE;
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+    private static final PathPatternRequestMatcher.Builder PATHS = PathPatternRequestMatcher.withDefaults();
+
     @Bean
-    SecurityFilterChain api(HttpSecurity http) throws Exception {
-        http.csrf(csrf -> csrf.disable())
+    @Order(1)
+    SecurityFilterChain machines(HttpSecurity http, BootstrapToken bootstrapToken, NodeRepository nodes,
+                                 ProblemWriter problems) throws Exception {
+        var refusals = new ProblemAuthenticationHandlers(problems);
+        RequestMatcher registration = PATHS.matcher(HttpMethod.POST, "/api/v1/nodes");
+        RequestMatcher heartbeat = PATHS.matcher(HttpMethod.POST, "/api/v1/nodes/*/heartbeat");
+        RequestMatcher mounts = PATHS.matcher(HttpMethod.POST, "/api/v1/mounts");
+        RequestMatcher service = PATHS.matcher(HttpMethod.GET, "/api/v1/service");
+        http.securityMatcher(new OrRequestMatcher(registration, heartbeat, mounts, service))
+                .csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .logout(logout -> logout.disable())
+                .addFilterBefore(new NodeAuthenticationFilter(bootstrapToken, nodes, problems), CsrfFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint(refusals).accessDeniedHandler(refusals))
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers(registration).hasRole(NodeAuthenticationFilter.REGISTRAR_ROLE)
+                        .requestMatchers(heartbeat).hasRole(NodeAuthenticationFilter.NODE_ROLE)
+                        .requestMatchers(mounts, service).permitAll());
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain admins(HttpSecurity http, ApiTokens tokens, ProblemWriter problems,
+                               SecurityContextRepository sessionContexts, CsrfTokenRepository csrfTokens)
+            throws Exception {
+        var refusals = new ProblemAuthenticationHandlers(problems);
+        RequestMatcher signIn = PATHS.matcher(HttpMethod.POST, "/api/v1/session");
+        RequestMatcher sessionStateChange = request -> !SAFE_METHODS.contains(request.getMethod())
+                && !BearerToken.isPresent(request) && !signIn.matches(request);
+        http.csrf(csrf -> csrf
+                        .csrfTokenRepository(csrfTokens)
+                        // The plain handler: the token travels in a header, not in a page that BREACH could probe.
+                        .csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler())
+                        .requireCsrfProtectionMatcher(sessionStateChange))
+                // Only SessionController saves a sign-in. (Naming any session creation policy here would add a
+                // filter that saves every newly authenticated context, giving each API-token request a session.)
+                .securityContext(context -> context.securityContextRepository(sessionContexts))
+                .requestCache(cache -> cache.disable())
+                .logout(logout -> logout.disable())
+                .addFilterBefore(new ApiTokenAuthenticationFilter(tokens, problems), CsrfFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint(refusals).accessDeniedHandler(refusals))
                 .authorizeHttpRequests(auth -> auth
                         // Without /error, a validation error's forward to it would turn into 401.
                         .requestMatchers("/error").permitAll()
-                        .requestMatchers(HttpMethod.GET, "/api/v1/openapi.json", "/api/v1/openapi.json/**",
-                                "/api/v1/service").permitAll()
-                        .requestMatchers(HttpMethod.POST, "/api/v1/mounts", "/api/v1/nodes",
-                                "/api/v1/nodes/*/heartbeat").permitAll()
-                        .anyRequest().hasRole("ADMIN"));
+                        .requestMatchers(HttpMethod.GET, "/api/v1/openapi.json", "/api/v1/openapi.json/**").permitAll()
+                        .requestMatchers("/api/v1/session").permitAll()
+                        .anyRequest().hasRole(ADMIN_ROLE));
         return http.build();
+    }
+
+    /** Console sessions keep their sign-in here; API-token requests never touch it. */
+    @Bean
+    SecurityContextRepository sessionContexts() {
+        return new HttpSessionSecurityContextRepository();
+    }
+
+    @Bean
+    CsrfTokenRepository csrfTokens() {
+        CookieCsrfTokenRepository tokens = CookieCsrfTokenRepository.withHttpOnlyFalse();
+        tokens.setCookiePath("/");
+        tokens.setCookieCustomizer(cookie -> cookie.sameSite("Strict"));
+        return tokens;
     }
 }

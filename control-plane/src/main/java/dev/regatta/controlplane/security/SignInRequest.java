@@ -1,0 +1,13 @@
+package dev.regatta.controlplane.security;
+
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+
+public record SignInRequest(@NotNull(message = "is required") @Size(max = 256) String username,
+                            @NotNull(message = "is required") @Size(max = 1024) String password) {
+
+    @Override
+    public String toString() {
+        return "SignInRequest[username=" + username + "]";
+    }
+}

@@ -1,0 +1,59 @@
+package dev.regatta.controlplane.status;
+
+import dev.regatta.controlplane.api.Problems;
+import dev.regatta.controlplane.filesystem.FileSystemService;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.time.Instant;
+import java.util.List;
+
+/** What is happening on file systems: the nodes' reports, current mounts, and the mount decisions. */
+@RestController
+@RequestMapping("/api/v1")
+public class StatusController {
+
+    private final FileSystemService fileSystems;
+    private final FileSystemReportRepository reports;
+    private final ActivityRepository activity;
+
+    public StatusController(FileSystemService fileSystems, FileSystemReportRepository reports,
+                            ActivityRepository activity) {
+        this.fileSystems = fileSystems;
+        this.reports = reports;
+        this.activity = activity;
+    }
+
+    @GetMapping("/file-systems/{id}/status")
+    public FileSystemStatus status(@PathVariable("id") String id) {
+        fileSystems.require(id);
+        return FileSystemStatus.of(id, reports.latest(id).orElse(null));
+    }
+
+    @GetMapping("/file-systems/{id}/mounts")
+    public List<ActiveMount> mounts(@PathVariable("id") String id) {
+        fileSystems.require(id);
+        return activity.activeMounts(id, Instant.now());
+    }
+
+    /**
+     * @param principal part of the caller's ARN (a role name finds its sessions)
+     */
+    @GetMapping("/audit-events")
+    public List<AuditEvent> auditEvents(
+            @RequestParam(name = "fileSystemId", required = false) String fileSystemId,
+            @RequestParam(name = "decision", required = false) AuditEvent.Decision decision,
+            @RequestParam(name = "principal", required = false) String principal,
+            @RequestParam(name = "limit", defaultValue = "100") @Min(1) @Max(1000) int limit) {
+        if (fileSystemId != null) {
+            Problems.requireId("fs", fileSystemId, "file system");
+        }
+        return activity.auditEvents(fileSystemId, decision, principal == null || principal.isBlank() ? null
+                : principal.strip(), limit);
+    }
+}

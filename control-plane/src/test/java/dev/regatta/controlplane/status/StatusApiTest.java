@@ -1,0 +1,85 @@
+package dev.regatta.controlplane.status;
+
+import dev.regatta.controlplane.api.Api;
+import dev.regatta.controlplane.api.ApiTestBase;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatusApiTest extends ApiTestBase {
+
+    private void audit(Instant at, String fileSystemId, String principal, String decision, String reason) {
+        jdbc.sql("""
+                        insert into audit_event (at, file_system_id, principal_arn, source_address, decision, reason)
+                        values (?, ?, ?, '10.9.8.7', ?, ?)""")
+                .params(Timestamp.from(at), fileSystemId, principal, decision, reason).update();
+    }
+
+    @Test
+    void aFileSystemWithoutReportSaysSo() {
+        String fs = createFileSystem().get("id").asString();
+        JsonNode status = admin().get("/api/v1/file-systems/" + fs + "/status").json();
+        assertThat(status.get("fileSystemId").asString()).isEqualTo(fs);
+        assertThat(status.get("latestReport").isNull()).isTrue();
+        assertThat(status.get("summary").asString()).isEqualTo("no report yet");
+        assertThat(admin().get("/api/v1/file-systems/fs-00000000000000000/status").status()).isEqualTo(404);
+        assertThat(anonymous().get("/api/v1/file-systems/" + fs + "/status").status()).isEqualTo(401);
+    }
+
+    @Test
+    void mountsListsOnlyCertificatesStillValid() {
+        String fs = createFileSystem().get("id").asString();
+        Instant valid = Instant.now().plus(Duration.ofMinutes(40)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        insertMountSession(fs, valid);
+        insertMountSession(fs, Instant.now().minus(Duration.ofSeconds(1)));
+        JsonNode mounts = admin().get("/api/v1/file-systems/" + fs + "/mounts").json();
+        assertThat(mounts).hasSize(1);
+        JsonNode mount = mounts.get(0);
+        assertThat(mount.get("principal").asString()).isEqualTo("arn:aws:sts::123456789012:assumed-role/app/i-0abc");
+        assertThat(mount.get("clientAddress").asString()).isEqualTo("10.1.2.3");
+        assertThat(mount.get("nodeId").asString()).isEqualTo("node-00000000000000000");
+        assertThat(Instant.parse(mount.get("certificateExpiresAt").asString())).isEqualTo(valid);
+        assertThat(admin().get("/api/v1/file-systems/fs-00000000000000000/mounts").status()).isEqualTo(404);
+    }
+
+    @Test
+    void auditEventsNewestFirstFilteredAndLimited() {
+        String fs = createFileSystem().get("id").asString();
+        Instant t = Instant.now();
+        audit(t.minusSeconds(30), fs, "arn:aws:sts::123456789012:assumed-role/app/i-1", "ALLOWED", "grant matched");
+        audit(t.minusSeconds(20), fs, "arn:aws:sts::123456789012:assumed-role/other/i-2", "REFUSED", "no grant");
+        audit(t.minusSeconds(10), fs, "arn:aws:sts::123456789012:assumed-role/app/i-3", "REFUSED",
+                "read-only grant");
+        audit(t.minusSeconds(5), null, null, "REFUSED", "malformed proof");
+
+        JsonNode forFs = admin().get("/api/v1/audit-events?fileSystemId=" + fs).json();
+        assertThat(forFs.findValuesAsString("reason")).containsExactly("read-only grant", "no grant",
+                "grant matched");
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&decision=REFUSED").json()
+                .findValuesAsString("reason")).containsExactly("read-only grant", "no grant");
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&principal=assumed-role/app/").json()
+                .findValuesAsString("reason")).containsExactly("read-only grant", "grant matched");
+        assertThat(admin().get("/api/v1/audit-events?limit=2").json().findValuesAsString("reason"))
+                .containsExactly("malformed proof", "read-only grant");
+        JsonNode first = forFs.get(0);
+        assertThat(first.get("decision").asString()).isEqualTo("REFUSED");
+        assertThat(first.get("sourceAddress").asString()).isEqualTo("10.9.8.7");
+        assertThat(first.get("fileSystemId").asString()).isEqualTo(fs);
+    }
+
+    @Test
+    void badAuditFiltersAreExplained() {
+        for (String query : List.of("decision=MAYBE", "limit=0", "limit=1001", "limit=many", "fileSystemId=x")) {
+            Api.Response refused = admin().get("/api/v1/audit-events?" + query);
+            assertThat(refused.status()).as(query).isEqualTo(400);
+            assertThat(refused.detail()).as(query).contains(query.substring(0, query.indexOf('=')).equals(
+                    "fileSystemId") ? "file system ID" : query.substring(0, query.indexOf('=')));
+        }
+    }
+}
