@@ -131,7 +131,7 @@ final class MountService implements RpcDispatchable {
             default -> call.reply(Reply.VOID);
         }
         record("mount_" + PROCS[proc], status, start);
-        LOG.debug("MOUNT {} from {}: {}", PROCS[proc], host, status);
+        LOG.debug("MOUNT {} {} from {}: {}", PROCS[proc], path == null ? "" : Nfs3Xdr.utf8(path), host, status);
     }
 
     private byte[] mnt(RpcCall call, String host, byte[] raw, int[] stat) {

@@ -8,17 +8,25 @@ import picocli.CommandLine.Option;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The embedded default: a local S3 endpoint (S3Proxy over a directory) with a bucket, and the data plane serving
- * it, in the foreground until Ctrl-C. Everything lives in the data directory, so a restart keeps it all.
+ * The embedded default, in the foreground until Ctrl-C: a local S3 endpoint (S3Proxy over a directory) with a
+ * bucket, the control plane on its embedded PostgreSQL, and the data plane registered with it as a node, serving
+ * the demo file system the control plane assigns to it. Everything lives in the data directory, so a restart keeps
+ * it all: the bucket, the database, the tokens, the cache and unsynced changes.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start a local bucket and the data plane serving it, and print how to mount.")
+        description = "Start a local bucket, the control plane and a data-plane node serving the bucket, "
+                + "and print how to mount.")
 final class UpCommand implements Callable<Integer> {
+
+    private static final Duration CONTROL_PLANE_START = Duration.ofMinutes(3);
+    private static final Duration FIRST_ASSIGNMENT = Duration.ofMinutes(1);
 
     @Mixin
     DataPlaneOptions options;
@@ -27,44 +35,119 @@ final class UpCommand implements Callable<Integer> {
             description = "Port of the local S3 endpoint (default: ${DEFAULT-VALUE}); ignored with --s3-endpoint.")
     int s3Port;
 
+    @Option(names = "--api-port", defaultValue = "${env:REGATTA_API_PORT:-8080}",
+            description = "Port of the control plane's API (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int apiPort;
+
+    @Option(names = "--control-plane-jar", defaultValue = "${env:REGATTA_CONTROL_PLANE_JAR}",
+            description = "The control plane's jar (./regatta sets it).")
+    Path controlPlaneJar;
+
     @Override
     public Integer call() throws Exception {
+        if (options.controlPlane != null) {
+            throw new IllegalArgumentException("up starts its own control plane; use 'regatta data-plane "
+                    + "--control-plane URL' to join an existing one");
+        }
+        if (controlPlaneJar == null) {
+            throw new IllegalArgumentException("no control plane jar: run up through ./regatta, or give "
+                    + "--control-plane-jar");
+        }
         Path dataDir = options.dataDir.toAbsolutePath();
         Files.createDirectories(dataDir);
-        LocalS3Endpoint localS3 = null;
-        if (options.s3Endpoint == null) {
+        options.dataDir = dataDir;
+        Stack stack = new Stack();
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
+        try {
+            start(stack, dataDir);
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+        stack.stopped.await();
+        return 0;
+    }
+
+    private void start(Stack stack, Path dataDir) throws Exception {
+        boolean localBucket = options.s3Endpoint == null;
+        if (localBucket) {
             Properties credentials = LocalS3Command.credentials(dataDir);
-            localS3 = LocalS3Endpoint.startFilesystem(dataDir.resolve("s3"), s3Port,
+            stack.s3 = LocalS3Endpoint.startFilesystem(dataDir.resolve("s3"), s3Port,
                     credentials.getProperty("access-key"), credentials.getProperty("secret-key"));
-            localS3.createBucket(options.bucket);
-            options.s3Endpoint = localS3.endpoint();
-            options.s3AccessKey = localS3.accessKey();
-            options.s3SecretKey = localS3.secretKey();
+            stack.s3.createBucket(options.bucket);
+            options.s3Endpoint = stack.s3.endpoint();
+            options.s3AccessKey = stack.s3.accessKey();
+            options.s3SecretKey = stack.s3.secretKey();
+        }
+        String adminToken = SecretFile.readOrCreate(dataDir.resolve("admin-token"), "rgt_");
+        String bootstrapToken = SecretFile.readOrCreate(dataDir.resolve("node-bootstrap-token"), "rgb_");
+        stack.controlPlane = ControlPlaneProcess.start(controlPlaneJar, dataDir, apiPort, Map.of(
+                "REGATTA_ADMIN_INITIAL_TOKEN", adminToken,
+                "REGATTA_NODES_BOOTSTRAP_TOKEN", bootstrapToken), CONTROL_PLANE_START);
+        URI api = stack.controlPlane.api();
+        String fsId = DemoFileSystem.ensure(api, adminToken, options.bucket, options.prefix, options.s3Endpoint,
+                options.s3Region);
+
+        options.controlPlane = api;
+        options.bootstrapToken = bootstrapToken;
+        if (options.nodeName == null || options.nodeName.isBlank()) {
+            options.nodeName = "local";
         }
         DataPlaneConfig config = options.toConfig();
-        DataPlane dataPlane = DataPlane.start(config);
-        LocalS3Endpoint s3 = localS3;
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            dataPlane.close();
-            if (s3 != null) {
-                s3.close();
-            }
-            stopped.countDown();
-        }));
-        URI endpoint = options.s3Endpoint;
-        Console.say("s3 " + endpoint + " bucket " + options.bucket + " access-key "
+        stack.dataPlane = DataPlane.start(config);
+        awaitServed(stack.dataPlane, fsId);
+
+        Console.say("s3 " + options.s3Endpoint + " bucket " + options.bucket + " access-key "
                 + (options.s3AccessKey == null ? "(default chain)" : options.s3AccessKey) + " secret-key "
-                + (s3 == null ? "(as given)" : options.s3SecretKey));
-        int port = dataPlane.nfsPort();
-        Console.say("nfs " + config.bindAddress() + ":" + port + " export " + config.exportPath());
+                + (localBucket ? options.s3SecretKey : "(as given)"));
+        Console.say("api " + api + " admin-token " + adminToken);
+        int port = stack.dataPlane.nfsPort();
+        String export = "/" + fsId;
+        Console.say("nfs " + config.bindAddress() + ":" + port + " export " + export);
         Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port + ",mountport=" + port
-                + ",nolock " + config.bindAddress() + ":" + config.exportPath() + " /mnt/demo");
-        if (dataPlane.metricsPort() > 0) {
-            Console.say("metrics http://" + config.bindAddress() + ":" + dataPlane.metricsPort() + "/metrics");
+                + ",nolock " + config.bindAddress() + ":" + export + " /mnt/demo");
+        if (stack.dataPlane.metricsPort() > 0) {
+            Console.say("metrics http://" + config.bindAddress() + ":" + stack.dataPlane.metricsPort() + "/metrics");
         }
         Console.say("ready");
-        stopped.await();
-        return 0;
+    }
+
+    /** The node learns its assignment from its first heartbeats; clients should not be told to mount before. */
+    private static void awaitServed(DataPlane dataPlane, String fsId) throws InterruptedException {
+        long deadline = System.nanoTime() + FIRST_ASSIGNMENT.toNanos();
+        while (dataPlane.fileSystem(fsId).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the control plane did not assign " + fsId + " to this node within "
+                        + FIRST_ASSIGNMENT + "; see the log above and control-plane.log in the data directory");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** What up started, stopped in reverse order: the node first (it flushes), the control plane, then S3. */
+    private static final class Stack {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        volatile LocalS3Endpoint s3;
+        volatile ControlPlaneProcess controlPlane;
+        volatile DataPlane dataPlane;
+
+        synchronized void close() {
+            if (stopped.getCount() == 0) {
+                return;
+            }
+            try {
+                if (dataPlane != null) {
+                    dataPlane.close();
+                }
+                if (controlPlane != null) {
+                    controlPlane.close();
+                }
+                if (s3 != null) {
+                    s3.close();
+                }
+            } finally {
+                stopped.countDown();
+            }
+        }
     }
 }

@@ -1,0 +1,120 @@
+package dev.regatta.stack;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code regatta up} as a user runs it: the launcher's command line on the jars the build packaged, as a child
+ * process. Its {@code regatta:} lines (standard output) are collected in order; its log (standard error) goes to a
+ * file that failures quote.
+ */
+final class RegattaUp implements AutoCloseable {
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Process process;
+    private final Path log;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> seen = new ArrayList<>();
+
+    private RegattaUp(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+        Thread.ofPlatform().daemon().name("regatta-up-stdout").start(() -> {
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+    }
+
+    /** Starts {@code regatta up ARGS} with {@code env} added to this JVM's environment. */
+    static RegattaUp start(Path log, Map<String, String> env, String... args) throws IOException {
+        Path repo = Path.of(System.getProperty("regatta.repo", "../..")).toAbsolutePath().normalize();
+        String version = System.getProperty("regatta.version", "0.1.0-SNAPSHOT");
+        Path dataPlaneJar = repo.resolve("data-plane/target/regatta-data-plane-" + version + ".jar");
+        Path controlPlaneJar = repo.resolve("control-plane/target/regatta-control-plane-" + version + ".jar");
+        for (Path jar : List.of(dataPlaneJar, controlPlaneJar)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(jar + " is missing: run these tests through ./mvnw verify from the "
+                        + "repository root, which packages the modules first");
+            }
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
+                "dev.regatta.dataplane.server.RegattaCli", "up"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("REGATTA_CONTROL_PLANE_JAR", controlPlaneJar.toString());
+        builder.environment().putAll(env);
+        return new RegattaUp(builder.start(), log);
+    }
+
+    /** Reads lines until one starts with {@code prefix}; returns it. Every line read is kept for {@link #seen()}. */
+    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String line = left <= 0 ? null : lines.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)),
+                    TimeUnit.NANOSECONDS);
+            if (line != null) {
+                seen.add(line);
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+            } else if (left <= 0 || (!process.isAlive() && lines.isEmpty())) {
+                throw new AssertionError("regatta up " + (process.isAlive() ? "printed no line starting '" + prefix
+                        + "' within " + timeout : "exited with status " + process.exitValue()) + "; it printed "
+                        + seen + "\nlast log lines:\n" + logTail());
+            }
+        }
+    }
+
+    /** The {@code regatta:} lines read so far, in order. */
+    List<String> seen() {
+        return List.copyOf(seen);
+    }
+
+    String logTail() {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /** Ctrl-C's equivalent (SIGTERM); returns the exit status. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("regatta up did not stop within " + STOP_TIMEOUT + " of SIGTERM\n" + logTail());
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+}
