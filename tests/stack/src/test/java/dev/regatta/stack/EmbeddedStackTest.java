@@ -152,6 +152,10 @@ class EmbeddedStackTest {
         List<String> lines = up.seen();
         assertThat(indexOf(lines, "regatta: api ")).as("api line in %s", lines)
                 .isNotNegative().isLessThan(indexOf(lines, "regatta: ready"));
+        String port = nfsAddress.substring(nfsAddress.indexOf(':') + 1);
+        assertThat(lines).contains("regatta: mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port
+                + ",mountport=" + port + ",nolock 127.0.0.1:/" + fsId + " /mnt/demo");
+        assertThat(dir.resolve("data/s3/" + bucketName)).isDirectory();
 
         assertThat(new Api(api.base(), "rgt_not-the-token").get("/api/v1/file-systems").status()).isEqualTo(401);
         Api.Answer fileSystems = api.get("/api/v1/file-systems");
@@ -258,8 +262,10 @@ class EmbeddedStackTest {
     void aRestartKeepsTheTokenTheFileSystemAndItsFiles() throws Exception {
         String token = adminToken;
         String id = fsId;
+        String keys = match(S3_LINE, up.seen()).replaceFirst("$3 $4");
         assertThat(up.stop()).as("exit status after SIGTERM").isIn(0, 130, 143);
         startUp();
+        assertThat(match(S3_LINE, up.seen()).replaceFirst("$3 $4")).as("the bucket's keys").isEqualTo(keys);
         assertThat(adminToken).isEqualTo(token);
         assertThat(fsId).isEqualTo(id);
         assertThat(api.get("/api/v1/file-systems").body()).hasSize(1);
