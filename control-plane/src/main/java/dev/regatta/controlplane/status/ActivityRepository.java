@@ -62,7 +62,7 @@ public class ActivityRepository {
                 .query((rs, i) -> new AuditEvent(rs.getLong("id"), rs.getTimestamp("at").toInstant(),
                         rs.getString("file_system_id"), rs.getString("principal_arn"),
                         rs.getString("source_address"), AuditEvent.Decision.valueOf(rs.getString("decision")),
-                        rs.getString("reason")))
+                        rs.getObject("status", Integer.class), rs.getString("reason")))
                 .list();
     }
 }

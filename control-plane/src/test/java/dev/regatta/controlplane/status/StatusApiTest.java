@@ -16,9 +16,11 @@ class StatusApiTest extends ApiTestBase {
 
     private void audit(Instant at, String fileSystemId, String principal, String decision, String reason) {
         jdbc.sql("""
-                        insert into audit_event (at, file_system_id, principal_arn, source_address, decision, reason)
-                        values (?, ?, ?, '10.9.8.7', ?, ?)""")
-                .params(Timestamp.from(at), fileSystemId, principal, decision, reason).update();
+                        insert into audit_event (at, file_system_id, principal_arn, source_address, decision, status,
+                                                 reason)
+                        values (?, ?, ?, '10.9.8.7', ?, ?, ?)""")
+                .params(Timestamp.from(at), fileSystemId, principal, decision, decision.equals("ALLOWED") ? 201 : 403,
+                        reason).update();
     }
 
     @Test
@@ -69,6 +71,8 @@ class StatusApiTest extends ApiTestBase {
                 .containsExactly("malformed proof", "read-only grant");
         JsonNode first = forFs.get(0);
         assertThat(first.get("decision").asString()).isEqualTo("REFUSED");
+        assertThat(first.get("status").asInt()).isEqualTo(403);
+        assertThat(forFs.get(2).get("status").asInt()).isEqualTo(201);
         assertThat(first.get("sourceAddress").asString()).isEqualTo("10.9.8.7");
         assertThat(first.get("fileSystemId").asString()).isEqualTo(fs);
     }
