@@ -27,18 +27,20 @@ class MountAuthorizer {
     private final CallerIdentityVerifier verifier;
     private final GrantRepository grants;
     private final NodeRepository nodes;
+    private final UsedProofs usedProofs;
     private final ControlPlaneProperties.Sts sts;
     private final Duration nodeDeadAfter;
 
     MountAuthorizer(StsEndpoints endpoints, ServerIdentity serverIdentity, FileSystemRepository fileSystems,
                     CallerIdentityVerifier verifier, GrantRepository grants, NodeRepository nodes,
-                    ControlPlaneProperties properties) {
+                    UsedProofs usedProofs, ControlPlaneProperties properties) {
         this.endpoints = endpoints;
         this.serverIdentity = serverIdentity;
         this.fileSystems = fileSystems;
         this.verifier = verifier;
         this.grants = grants;
         this.nodes = nodes;
+        this.usedProofs = usedProofs;
         this.sts = properties.sts();
         this.nodeDeadAfter = properties.nodes().deadAfter();
     }
@@ -50,7 +52,17 @@ class MountAuthorizer {
         requireFresh(proof, now);
         FileSystem fileSystem = fileSystems.find(request.fileSystemId()).orElseThrow(() ->
                 MountRefusedException.notFound("there is no file system " + request.fileSystemId()));
-        CallerIdentity caller = verifier.verify(proof);
+        requireUnused(proof, now);
+        CallerIdentity caller;
+        try {
+            caller = verifier.verify(proof);
+        } catch (MountRefusedException e) {
+            if (e.status().is5xxServerError()) {
+                // STS never judged the proof (unreachable, failing, throttling): the client may retry with it.
+                usedProofs.release(proof.fingerprint());
+            }
+            throw e;
+        }
         try {
             Grant grant = GrantSelection.decidingGrant(grants.forFileSystem(fileSystem.id()), caller.arn(),
                     request.access()).orElseThrow(() -> MountRefusedException.forbidden("no grant of "
@@ -77,6 +89,15 @@ class MountAuthorizer {
         if (!proof.fileSystemId().equals(fileSystemId)) {
             throw MountRefusedException.badRequest("the STS request's signed " + StsProof.FILE_SYSTEM_ID_HEADER
                     + " is '" + Texts.clip(proof.fileSystemId()) + "' but the mount asks for " + fileSystemId);
+        }
+    }
+
+    /** Claimed before STS is asked, so that two requests racing with one proof cannot both get through. */
+    private void requireUnused(StsProof proof, Instant now) {
+        Instant usableUntil = proof.signedAt().plus(sts.maxRequestAge()).plus(sts.maxClockSkew());
+        if (!usedProofs.claim(proof.fingerprint(), usableUntil, now)) {
+            throw MountRefusedException.badRequest("this STS request was already used for a mount: each mount "
+                    + "needs a newly signed one");
         }
     }
 

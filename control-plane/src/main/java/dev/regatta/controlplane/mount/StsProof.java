@@ -3,6 +3,8 @@ package dev.regatta.controlplane.mount;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -155,6 +157,19 @@ record StsProof(URI uri, Map<String, String> headersToSend, String body, SigV4Au
 
     private static MountRefusedException bad(String reason) {
         return MountRefusedException.badRequest(reason);
+    }
+
+    /** SHA-256 of the Authorization header: names this proof without keeping its signature. */
+    byte[] fingerprint() {
+        String authorization = headersToSend.entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("authorization"))
+                .map(Map.Entry::getValue)
+                .findFirst().orElseThrow();
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(authorization.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 
     /** Never the headers: they carry the signature and the session token. */

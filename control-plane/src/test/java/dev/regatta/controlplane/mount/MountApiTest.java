@@ -229,6 +229,23 @@ class MountApiTest extends EmbeddedDatabaseTest {
     // ---- refusals of a proof that is not good enough, before STS is asked
 
     @Test
+    void aProofAdmitsOneMountOnly() throws Exception {
+        String fs = grantedFileSystem();
+        Map<String, String> proof = proof(appSession, fs);
+        assertThat(mount(fs, "READ_WRITE", proof, csr()).statusCode()).isEqualTo(201);
+        STS.resetRequests();
+
+        HttpResponse<String> replayed = mount(fs, "READ_WRITE", proof, csr());
+
+        assertRefused(replayed, 400, "already used", fs, null);
+        assertStsNotCalled();
+        // Signed a second later, so it differs even when the first was signed within this second.
+        Map<String, String> another = ProofSigner.sign(appSession, sts(), serverId, fs,
+                Clock.offset(Clock.systemUTC(), Duration.ofSeconds(1)));
+        assertThat(mount(fs, "READ_WRITE", another, csr()).statusCode()).as("a new proof").isEqualTo(201);
+    }
+
+    @Test
     void aProofForAnotherServerIsRefused() throws Exception {
         String fs = grantedFileSystem();
         HttpResponse<String> response = mount(fs, "READ_WRITE",
