@@ -1,17 +1,35 @@
 package dev.regatta.dataplane.node;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** The {@link GrantBook} the agent keeps: replaced whole by each assignment it learns. */
+/**
+ * The {@link GrantBook} the agent keeps: replaced whole by each assignment it learns. Each file system's grant count
+ * is the gauge {@code node_grants{fs}}, so an operator can see a grant change reach the node.
+ */
 final class AssignedGrants implements GrantBook {
 
+    private final MultiGauge counts;
     private volatile Map<String, List<Grant>> byFileSystem = Map.of();
 
+    AssignedGrants(MeterRegistry metrics) {
+        this.counts = MultiGauge.builder("node_grants")
+                .description("Grants of each file system assigned to this node, as of the last heartbeat answer")
+                .register(metrics);
+    }
+
     void replace(List<AssignedFileSystem> assignments) {
-        byFileSystem = assignments.stream().collect(Collectors.toUnmodifiableMap(AssignedFileSystem::id,
-                AssignedFileSystem::grants, (first, duplicate) -> first));
+        Map<String, List<Grant>> replaced = assignments.stream().collect(Collectors.toUnmodifiableMap(
+                AssignedFileSystem::id, AssignedFileSystem::grants, (first, duplicate) -> first));
+        byFileSystem = replaced;
+        counts.register(replaced.entrySet().stream()
+                .map(e -> MultiGauge.Row.of(Tags.of("fs", e.getKey()), e.getValue().size()))
+                .toList(), true);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.node;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,7 @@ public final class NodeAgent implements AutoCloseable {
     private final AssignmentStore assignments;
     private final ControlPlaneClient client;
     private final Reconciler reconciler;
-    private final AssignedGrants grants = new AssignedGrants();
+    private final AssignedGrants grants;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile NodeIdentity identity;
@@ -42,8 +43,10 @@ public final class NodeAgent implements AutoCloseable {
     private String state = "starting";
     private int failures;
 
-    private NodeAgent(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host) {
+    private NodeAgent(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host,
+                      MeterRegistry metrics) {
         this.settings = settings;
+        this.grants = new AssignedGrants(metrics);
         this.address = address;
         this.host = host;
         this.identities = new IdentityStore(dir);
@@ -56,15 +59,17 @@ public final class NodeAgent implements AutoCloseable {
     /**
      * @param address what clients' tunnels connect to, sent at registration
      * @param dir     where the node identity and the last assignment are kept ({@code <data-dir>/node})
+     * @param metrics where the grant counts are published
      * @throws IllegalArgumentException when the node has no identity yet and no bootstrap token to get one
      */
-    public static NodeAgent start(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host) {
+    public static NodeAgent start(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host,
+                                  MeterRegistry metrics) {
         String scheme = settings.url() == null ? null : settings.url().getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
             throw new IllegalArgumentException("the control plane URL must start with http:// or https://, not '"
                     + settings.url() + "'");
         }
-        NodeAgent agent = new NodeAgent(settings, address, dir, host);
+        NodeAgent agent = new NodeAgent(settings, address, dir, host, metrics);
         if (!agent.identities.exists() && blank(settings.bootstrapToken())) {
             throw new IllegalArgumentException("this node has no identity in " + dir + " yet, and no bootstrap "
                     + "token to register with: give --bootstrap-token-file, REGATTA_BOOTSTRAP_TOKEN or "

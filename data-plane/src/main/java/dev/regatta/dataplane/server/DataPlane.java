@@ -59,7 +59,7 @@ public final class DataPlane implements AutoCloseable {
                         ? config.controlPlane().advertiseAddress()
                         : defaultAddress(config.bindAddress(), started.port());
                 joined = NodeAgent.start(config.controlPlane(), address, config.dataDir().resolve("node"),
-                        fileSystems);
+                        fileSystems, metrics);
             }
         } catch (IOException | RuntimeException e) {
             if (started != null) {

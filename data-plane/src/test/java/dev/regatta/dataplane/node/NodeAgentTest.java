@@ -179,6 +179,7 @@ class NodeAgentTest {
         GrantBook grants = node.grants().orElseThrow();
         await("both grants known", () -> grants.isActive(FS, "grant-a") && grants.isActive(FS, "grant-b"));
         assertThat(grants.grantsOf(FS)).extracting(Grant::access).containsOnly("READ_WRITE");
+        assertThat(node.scrapeMetrics()).contains("node_grants{fs=\"" + FS + "\"} 2.0");
 
         String nodeId = controlPlane.registrations.getFirst().nodeId();
         controlPlane.assign(List.of(assigned("", List.of(FakeControlPlane.grant("grant-b")))));
@@ -187,6 +188,7 @@ class NodeAgentTest {
         assertThat(grants.isActive(FS, "grant-a")).isFalse();
         assertThat(grants.isActive(FS, "grant-b")).isTrue();
         assertThat(grants.grantsOf("fs-not-assigned")).isEmpty();
+        assertThat(node.scrapeMetrics()).contains("node_grants{fs=\"" + FS + "\"} 1.0");
     }
 
     @Test

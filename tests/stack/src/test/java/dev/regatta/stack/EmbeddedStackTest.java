@@ -33,6 +33,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.StringWriter;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -81,6 +84,9 @@ class EmbeddedStackTest {
     private static final Pattern API_LINE = Pattern.compile(
             "regatta: api (http://127\\.0\\.0\\.1:\\d+) admin-token (rgt_[A-Za-z0-9_-]{20,})");
     private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs (127\\.0\\.0\\.1:\\d+) export /(fs-[0-9a-f]{17})");
+    private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
+    /** A grant change reaches the node with its next heartbeat (every 10 s). */
+    private static final Duration HEARTBEAT = Duration.ofSeconds(30);
     private static final byte[] CONTENT = "written over NFS, read back from S3\n".getBytes(StandardCharsets.UTF_8);
 
     private Path dir;
@@ -92,6 +98,7 @@ class EmbeddedStackTest {
     private String fsId;
     private String nfsAddress;
     private S3Client bucket;
+    private URI metrics;
     private String bucketName;
 
     @BeforeAll
@@ -122,7 +129,7 @@ class EmbeddedStackTest {
     private void startUp() throws Exception {
         up = RegattaUp.start(dir.resolve("up.log"), Map.of("REGATTA_STS_ALLOWEDENDPOINTS", sts.baseUrl()),
                 "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0",
-                "--nfs-port", "0", "--portmap", "--metrics-port", "-1", "--quiet-period", "1s");
+                "--nfs-port", "0", "--portmap", "--metrics-port", "0", "--quiet-period", "1s");
         up.awaitLine("regatta: ready", START);
         Matcher apiLine = match(API_LINE, up.seen());
         api = new Api(URI.create(apiLine.group(1)), apiLine.group(2));
@@ -130,6 +137,7 @@ class EmbeddedStackTest {
         Matcher nfs = match(NFS_LINE, up.seen());
         nfsAddress = nfs.group(1);
         fsId = nfs.group(2);
+        metrics = URI.create(match(METRICS_LINE, up.seen()).group(1));
     }
 
     @AfterAll
@@ -206,6 +214,7 @@ class EmbeddedStackTest {
         Api.Answer grant = api.post("/api/v1/file-systems/" + fsId + "/grants",
                 Map.of("principal", ROLE, "access", "READ_WRITE"));
         assertThat(grant.status()).as("%s", grant.body()).isEqualTo(201);
+        awaitNodeGrants(1);
 
         KeyPair key = ecKey();
         Api.Answer mount = api.postAnonymous("/api/v1/mounts", mountRequest("READ_WRITE", key));
@@ -250,6 +259,7 @@ class EmbeddedStackTest {
         }
         Api.Answer refused = api.postAnonymous("/api/v1/mounts", mountRequest("READ_ONLY", ecKey()));
         assertThat(refused.status()).as("%s", refused.body()).isEqualTo(403);
+        awaitNodeGrants(0);
 
         JsonNode audit = api.get("/api/v1/audit-events?fileSystemId=" + fsId + "&decision=REFUSED").body();
         assertThat(audit).isNotEmpty();
@@ -270,6 +280,15 @@ class EmbeddedStackTest {
         assertThat(fsId).isEqualTo(id);
         assertThat(api.get("/api/v1/file-systems").body()).hasSize(1);
         assertThat(read(nfs().newFile("/hello.txt"))).isEqualTo(CONTENT);
+    }
+
+    /** Waits until the node's {@code node_grants} gauge for the demo file system says {@code count}. */
+    private void awaitNodeGrants(int count) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String expected = "node_grants{fs=\"" + fsId + "\"} " + count + ".0";
+        eventually(HEARTBEAT, "the node seeing " + count + " grants", () -> http.send(
+                HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body()
+                .lines().anyMatch(expected::equals) ? true : null);
     }
 
     private Nfs3 nfs() throws Exception {
