@@ -14,7 +14,7 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
 public interface ConnectionPolicy {
 
     /** The outcome: the caller to pass to the file system, and whether mutating calls get NFS3ERR_ROFS. */
-    record Grant(Caller caller, boolean readOnly) {
+    record Admission(Caller caller, boolean readOnly) {
     }
 
     /**
@@ -22,7 +22,7 @@ public interface ConnectionPolicy {
      * @param export the export the call's file handle (or MNT path) names
      * @param credential the caller from the RPC credential (AUTH_SYS, or ANONYMOUS for AUTH_NONE)
      */
-    Grant admit(RpcCall call, ExportTable.Export export, Caller credential) throws FsException;
+    Admission admit(RpcCall call, ExportTable.Export export, Caller credential) throws FsException;
 
-    ConnectionPolicy ALLOW_ALL = (call, export, credential) -> new Grant(credential, false);
+    ConnectionPolicy ALLOW_ALL = (call, export, credential) -> new Admission(credential, false);
 }

@@ -148,7 +148,7 @@ final class MountService implements RpcDispatchable {
         }
         ExportTable.Export e = export.get();
         try {
-            ConnectionPolicy.Grant grant = policy.admit(call, e, Nfs3Service.credential(call));
+            ConnectionPolicy.Admission admission = policy.admit(call, e, Nfs3Service.credential(call));
             activity.record(e.index(), call);
             long dir = e.fileSystem().rootId();
             // Like knfsd, a directory below an export can be mounted: /fs-demo/projects/a.
@@ -156,7 +156,7 @@ final class MountService implements RpcDispatchable {
                 if (name.isEmpty()) {
                     continue;
                 }
-                Results.Lookup found = e.fileSystem().lookup(grant.caller(), dir, name);
+                Results.Lookup found = e.fileSystem().lookup(admission.caller(), dir, name);
                 if (found.attributes().type() != FileType.DIRECTORY) {
                     stat[0] = MNT3ERR_NOTDIR;
                     return null;

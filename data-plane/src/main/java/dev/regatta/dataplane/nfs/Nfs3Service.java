@@ -115,7 +115,7 @@ final class Nfs3Service implements RpcDispatchable {
     private final class Ctx {
         final RpcCall call;
         ExportTable.Export export;
-        ConnectionPolicy.Grant grant;
+        ConnectionPolicy.Admission admission;
         final long[] failIds = {-1, -1};
 
         Ctx(RpcCall call) {
@@ -132,7 +132,7 @@ final class Nfs3Service implements RpcDispatchable {
                     .orElseThrow(() -> new FsException(FsError.STALE, "no export " + d.exportIndex()));
             if (export == null) {
                 export = e;
-                grant = policy.admit(call, e, credential(call));
+                admission = policy.admit(call, e, credential(call));
                 activity.record(e.index(), call);
             } else if (export.index() != e.index()) {
                 throw new FsException(FsError.XDEV, "handles of different exports");
@@ -148,11 +148,11 @@ final class Nfs3Service implements RpcDispatchable {
         }
 
         Caller caller() {
-            return grant.caller();
+            return admission.caller();
         }
 
         void writable() throws FsException {
-            if (grant.readOnly() || fs().readOnly()) {
+            if (admission.readOnly() || fs().readOnly()) {
                 throw new FsException(FsError.ROFS, "read-only export " + export.path());
             }
         }
@@ -338,7 +338,7 @@ final class Nfs3Service implements RpcDispatchable {
                     long id = c.resolve(fh, 0);
                     Results.Access r = c.fs().access(c.caller(), id, requested);
                     int granted = r.granted();
-                    if (c.grant.readOnly() || c.fs().readOnly()) {
+                    if (c.admission.readOnly() || c.fs().readOnly()) {
                         granted &= ~(Access.MODIFY | Access.EXTEND | Access.DELETE);
                     }
                     int g = granted;

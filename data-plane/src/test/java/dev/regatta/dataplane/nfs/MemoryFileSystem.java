@@ -22,6 +22,9 @@ import java.util.TreeMap;
 /** A small in-memory file system for protocol tests: no permissions, cookies are file ids + 2. */
 final class MemoryFileSystem implements VirtualFileSystem {
 
+    /** Who the server said made the last CREATE, for tests of how callers are mapped. */
+    volatile Caller lastCreator;
+
     private static final class Inode {
         final long id;
         final FileType type;
@@ -194,6 +197,7 @@ final class MemoryFileSystem implements VirtualFileSystem {
     @Override
     public synchronized Results.Created create(Caller caller, long directoryId, String name, CreateMode mode,
                                                SetAttributes attributes, long verifier) throws FsException {
+        lastCreator = caller;
         Inode d = dir(directoryId);
         Long existing = d.children.get(name);
         if (existing != null && mode == CreateMode.UNCHECKED) {

@@ -6,6 +6,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -174,6 +175,11 @@ final class RpcTestClient implements AutoCloseable {
             return new Reply(replyStat, accept, r.i(), r.i(), r);
         }
         return new Reply(replyStat, accept, 0, 0, r);
+    }
+
+    /** This client's end of the connection: the remote address the server sees. */
+    InetSocketAddress localAddress() {
+        return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
     @Override

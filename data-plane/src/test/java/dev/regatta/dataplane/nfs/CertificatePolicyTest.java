@@ -1,0 +1,184 @@
+package dev.regatta.dataplane.nfs;
+
+import dev.regatta.dataplane.front.CertificatePolicy;
+import dev.regatta.dataplane.front.MountIdentity;
+import dev.regatta.dataplane.front.TunnelledConnections;
+import dev.regatta.dataplane.fs.Caller;
+import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.node.Grant;
+import dev.regatta.dataplane.node.GrantBook;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The node's connection policy over a real NFS server and raw RPC: each connection is registered as the TLS front
+ * would register it, with the identity of a client certificate.
+ */
+class CertificatePolicyTest {
+
+    private static final String FS_A = "fs-aaaaaaaaaaaaaaaaa";
+    private static final String FS_B = "fs-bbbbbbbbbbbbbbbbb";
+    private static final int MNT3ERR_ACCES = 13;
+    private static final int NFS3ERR_ACCES = 13;
+    private static final int NFS3ERR_ROFS = 30;
+
+    private final MutableGrants grants = new MutableGrants();
+    private final TunnelledConnections connections = new TunnelledConnections();
+    private final List<RpcTestClient> clients = new ArrayList<>();
+    private NfsServer server;
+    private MemoryFileSystem fsA;
+
+    private void start(boolean admitUntunnelled) throws Exception {
+        fsA = new MemoryFileSystem(false);
+        ExportTable table = NfsServerTest.table(new ExportTable.Export(0, "/" + FS_A, fsA),
+                new ExportTable.Export(1, "/" + FS_B, new MemoryFileSystem(false)));
+        server = NfsServer.start(table, NfsServerTest.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
+                new CertificatePolicy(connections, grants, admitUntunnelled));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (RpcTestClient c : clients) {
+            c.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** A connection as the TLS front makes it for a certificate of {@code fs} with {@code grantId}. */
+    private RpcTestClient tunnelled(String fs, boolean readOnly, String grantId) throws Exception {
+        RpcTestClient client = new RpcTestClient(server.port());
+        clients.add(client);
+        connections.opened(client.localAddress(), new MountIdentity("mount-" + clients.size(), fs, readOnly, grantId,
+                "arn:aws:sts::123456789012:assumed-role/app/i-0abc", new InetSocketAddress("10.0.0.9", 700)));
+        return client;
+    }
+
+    @Test
+    void aCertificateMountsOnlyItsFileSystem() throws Exception {
+        start(false);
+        grants.set(FS_A, new Grant("grant-a", "arn:aws:iam::123456789012:role/app", "READ_WRITE", false));
+        RpcTestClient client = tunnelled(FS_A, false, "grant-a");
+
+        byte[] root = mnt(client, "/" + FS_A, 0);
+        mnt(client, "/" + FS_B, MNT3ERR_ACCES);
+        create(client, root, "f", 0);
+
+        // A handle of another file system, however obtained, is refused too.
+        RpcTestClient other = tunnelled(FS_B, false, "grant-b");
+        grants.set(FS_B, new Grant("grant-b", "arn:aws:iam::123456789012:role/app", "READ_WRITE", false));
+        byte[] rootB = mnt(other, "/" + FS_B, 0);
+        getattr(client, rootB, NFS3ERR_ACCES);
+    }
+
+    @Test
+    void aReadOnlyCertificateOrGrantCannotChangeAnything() throws Exception {
+        start(false);
+        grants.set(FS_A, new Grant("grant-rw", "123456789012", "READ_WRITE", false),
+                new Grant("grant-ro", "arn:aws:iam::123456789012:role/reader", "READ_ONLY", false));
+
+        RpcTestClient readOnlyCertificate = tunnelled(FS_A, true, "grant-rw");
+        byte[] root = mnt(readOnlyCertificate, "/" + FS_A, 0);
+        create(readOnlyCertificate, root, "f", NFS3ERR_ROFS);
+        getattr(readOnlyCertificate, root, 0);
+
+        RpcTestClient readOnlyGrant = tunnelled(FS_A, false, "grant-ro");
+        create(readOnlyGrant, mnt(readOnlyGrant, "/" + FS_A, 0), "g", NFS3ERR_ROFS);
+    }
+
+    @Test
+    void aRemovedGrantRefusesTheNextCall() throws Exception {
+        start(false);
+        grants.set(FS_A, new Grant("grant-a", "123456789012", "READ_WRITE", false));
+        RpcTestClient client = tunnelled(FS_A, false, "grant-a");
+        byte[] root = mnt(client, "/" + FS_A, 0);
+        getattr(client, root, 0);
+
+        grants.set(FS_A); // the next heartbeat answer no longer lists it
+
+        getattr(client, root, NFS3ERR_ACCES);
+        mnt(client, "/" + FS_A, MNT3ERR_ACCES);
+    }
+
+    @Test
+    void rootSquashMakesRootNobody() throws Exception {
+        start(false);
+        grants.set(FS_A, new Grant("grant-a", "123456789012", "READ_WRITE", true));
+        RpcTestClient client = tunnelled(FS_A, false, "grant-a");
+        client.uid = 0;
+        byte[] root = mnt(client, "/" + FS_A, 0);
+        create(client, root, "f", 0);
+        assertThat(fsA.lastCreator.uid()).isEqualTo(Caller.NOBODY);
+        assertThat(fsA.lastCreator.gid()).isEqualTo(Caller.NOBODY);
+
+        client.uid = 1000;
+        create(client, root, "g", 0);
+        assertThat(fsA.lastCreator.uid()).as("only root is squashed").isEqualTo(1000);
+
+        grants.set(FS_A, new Grant("grant-a", "123456789012", "READ_WRITE", false));
+        client.uid = 0;
+        create(client, root, "h", 0);
+        assertThat(fsA.lastCreator.uid()).isZero();
+    }
+
+    @Test
+    void untunnelledConnectionsAreAdmittedOnlyWhenAllowed() throws Exception {
+        start(false);
+        RpcTestClient direct = new RpcTestClient(server.port());
+        clients.add(direct);
+        mnt(direct, "/" + FS_A, MNT3ERR_ACCES);
+        server.close();
+
+        start(true);
+        RpcTestClient local = new RpcTestClient(server.port());
+        clients.add(local);
+        create(local, mnt(local, "/" + FS_A, 0), "f", 0);
+    }
+
+    private static byte[] mnt(RpcTestClient client, String path, int expected) throws Exception {
+        RpcTestClient.Reply r = client.call(NfsServerTest.MOUNT, 3, 1, new RpcTestClient.Out().str(path));
+        assertThat(r.acceptStat()).isEqualTo(RpcTestClient.SUCCESS);
+        assertThat(r.body().i()).as("MNT %s", path).isEqualTo(expected);
+        return expected == 0 ? r.body().opaque() : null;
+    }
+
+    private static void create(RpcTestClient client, byte[] dir, String name, int expected) throws Exception {
+        RpcTestClient.Reply r = client.call(NfsServerTest.NFS, 3, 8,
+                new RpcTestClient.Out().opaque(dir).str(name).i(0).sattr(0644));
+        assertThat(r.body().i()).as("CREATE %s", name).isEqualTo(expected);
+    }
+
+    private static void getattr(RpcTestClient client, byte[] fh, int expected) throws Exception {
+        RpcTestClient.Reply r = client.call(NfsServerTest.NFS, 3, 1, new RpcTestClient.Out().opaque(fh));
+        assertThat(r.body().i()).as("GETATTR").isEqualTo(expected);
+    }
+
+    /** The grants a node learned from its last heartbeat, set by the test. */
+    private static final class MutableGrants implements GrantBook {
+        private final Map<String, List<Grant>> byFileSystem = new ConcurrentHashMap<>();
+
+        void set(String fileSystemId, Grant... grants) {
+            byFileSystem.put(fileSystemId, List.of(grants));
+        }
+
+        @Override
+        public boolean isActive(String fileSystemId, String grantId) {
+            return grantsOf(fileSystemId).stream().anyMatch(g -> g.id().equals(grantId));
+        }
+
+        @Override
+        public List<Grant> grantsOf(String fileSystemId) {
+            return byFileSystem.getOrDefault(fileSystemId, List.of());
+        }
+    }
+}
