@@ -23,7 +23,13 @@ public final class ExportTable {
         static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), List.of());
     }
 
+    /** What a MOUNT of a path names: an export, and the directory path below its root ("" for the root). */
+    public record Match(Export export, String below) {
+    }
+
     private volatile Snapshot snapshot = Snapshot.EMPTY;
+    /** Other paths for an export index, e.g. {@code /fs-demo} for the embedded default's file system. */
+    private volatile Map<String, Integer> aliases = Map.of();
 
     /** @throws IllegalStateException when the index or the path is already exported */
     public synchronized void add(Export export) {
@@ -63,8 +69,51 @@ public final class ExportTable {
         snapshot = new Snapshot(Map.copyOf(byIndex), Map.copyOf(byPath), all);
     }
 
+    /**
+     * Makes {@code path} name the export with {@code index} too, whenever that index is exported: the alias outlives
+     * a restart of the file system behind it.
+     *
+     * @throws IllegalStateException when the path is an export's own path
+     */
+    public synchronized void alias(String path, int index) {
+        if (snapshot.byPath.containsKey(path)) {
+            throw new IllegalStateException("export path " + path + " is already exported");
+        }
+        Map<String, Integer> next = new HashMap<>(aliases);
+        next.put(path, index);
+        aliases = Map.copyOf(next);
+    }
+
+    /** The export at exactly {@code path}, by its own path or an alias. */
     public Optional<Export> byPath(String path) {
-        return Optional.ofNullable(snapshot.byPath.get(path));
+        Export export = snapshot.byPath.get(path);
+        if (export != null) {
+            return Optional.of(export);
+        }
+        Integer index = aliases.get(path);
+        return index == null ? Optional.empty() : byIndex(index);
+    }
+
+    /**
+     * The export a MOUNT of {@code path} names: the one at the longest path (own or alias) that is {@code path} or a
+     * directory above it. Like knfsd, a directory below an export can be mounted: {@code /fs-demo/projects/a}.
+     */
+    public Optional<Match> match(String path) {
+        Match best = null;
+        int bestLength = -1;
+        Snapshot s = snapshot;
+        Map<String, Integer> names = new HashMap<>(aliases);
+        s.byPath.forEach((exportPath, export) -> names.put(exportPath, export.index()));
+        for (Map.Entry<String, Integer> name : names.entrySet()) {
+            String prefix = name.getKey();
+            boolean covers = path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/");
+            Export export = s.byIndex.get(name.getValue());
+            if (covers && export != null && prefix.length() > bestLength) {
+                best = new Match(export, path.substring(prefix.length()));
+                bestLength = prefix.length();
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     public Optional<Export> byIndex(int index) {

@@ -141,18 +141,17 @@ final class MountService implements RpcDispatchable {
         }
         String p = Nfs3Xdr.utf8(raw);
         String path = p == null ? null : normalize(p);
-        Optional<ExportTable.Export> export = path == null ? Optional.empty() : exportOf(path);
-        if (export.isEmpty()) {
+        Optional<ExportTable.Match> match = path == null ? Optional.empty() : exports.match(path);
+        if (match.isEmpty()) {
             stat[0] = MNT3ERR_NOENT;
             return null;
         }
-        ExportTable.Export e = export.get();
+        ExportTable.Export e = match.get().export();
         try {
             ConnectionPolicy.Admission admission = policy.admit(call, e, Nfs3Service.credential(call));
             activity.record(e.index(), call);
             long dir = e.fileSystem().rootId();
-            // Like knfsd, a directory below an export can be mounted: /fs-demo/projects/a.
-            for (String name : path.substring(e.path().length()).split("/")) {
+            for (String name : match.get().below().split("/")) {
                 if (name.isEmpty()) {
                     continue;
                 }
@@ -181,16 +180,6 @@ final class MountService implements RpcDispatchable {
     }
 
     /** The export a mount path names: the export itself or a directory below it. */
-    private Optional<ExportTable.Export> exportOf(String path) {
-        Optional<ExportTable.Export> exact = exports.byPath(path);
-        if (exact.isPresent()) {
-            return exact;
-        }
-        return exports.all().stream()
-                .filter(x -> path.startsWith(x.path().endsWith("/") ? x.path() : x.path() + "/"))
-                .max(java.util.Comparator.comparingInt(x -> x.path().length()));
-    }
-
     static String statusName(int stat) {
         return switch (stat) {
             case MNT3_OK -> "ok";

@@ -114,6 +114,11 @@ public final class DataPlane implements AutoCloseable {
         return fileSystems.instance(id);
     }
 
+    /** Exports file system {@code id} as {@code path} too (the embedded default's {@code /fs-demo}). */
+    public void aliasExport(String path, String id) {
+        fileSystems.alias(path, id);
+    }
+
     /** The grants of the file systems the control plane assigned here; none without a control plane. */
     public Optional<GrantBook> grants() {
         return Optional.ofNullable(agent).map(NodeAgent::grants);

@@ -151,6 +151,12 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                 settings.endpoint() == null ? "" : " at " + settings.endpoint(), settings.exportPath(), index);
     }
 
+    /** Exports file system {@code id} as {@code path} too, now and whenever it is served again. */
+    public void alias(String path, String id) {
+        exports.alias(path, indexes.indexOf(id));
+        log.info("file system {} is also exported as {}", id, path);
+    }
+
     @Override
     public void stop(String fileSystemId) {
         Served s = served.remove(fileSystemId);

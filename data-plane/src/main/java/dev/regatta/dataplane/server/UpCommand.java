@@ -96,13 +96,17 @@ final class UpCommand implements Callable<Integer> {
         DataPlaneConfig config = options.toConfig();
         stack.dataPlane = DataPlane.start(config);
         awaitServed(stack.dataPlane, fsId);
+        // The name the README and earlier versions promise; mount.regatta and other nodes use the ID.
+        stack.dataPlane.aliasExport(config.exportPath(), fsId);
 
         Console.say("s3 " + options.s3Endpoint + " bucket " + options.bucket + " access-key "
                 + (options.s3AccessKey == null ? "(default chain)" : options.s3AccessKey) + " secret-key "
                 + (localBucket ? options.s3SecretKey : "(as given)"));
         Console.say("api " + api + " admin-token " + adminToken);
+        Console.say("file system " + fsId + " (" + DemoFileSystem.NAME + ") exported as " + config.exportPath()
+                + " and /" + fsId);
         int port = stack.dataPlane.nfsPort();
-        String export = "/" + fsId;
+        String export = config.exportPath();
         Console.say("nfs " + config.bindAddress() + ":" + port + " export " + export);
         Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port + ",mountport=" + port
                 + ",nolock " + config.bindAddress() + ":" + export + " /mnt/demo");

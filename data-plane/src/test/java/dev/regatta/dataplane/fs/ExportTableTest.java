@@ -31,6 +31,51 @@ class ExportTableTest {
     }
 
     @Test
+    void anAliasNamesItsIndexWheneverThatIsExported() {
+        ExportTable table = new ExportTable();
+        table.alias("/fs-demo", 2);
+        assertThat(table.byPath("/fs-demo")).as("not exported yet").isEmpty();
+
+        table.add(new ExportTable.Export(2, "/fs-0123456789abcdef0", fs));
+        assertThat(table.byPath("/fs-demo")).map(ExportTable.Export::path).contains("/fs-0123456789abcdef0");
+        assertThat(table.all()).extracting(ExportTable.Export::path).containsExactly("/fs-0123456789abcdef0");
+
+        table.remove("/fs-0123456789abcdef0");
+        assertThat(table.byPath("/fs-demo")).isEmpty();
+        table.add(new ExportTable.Export(2, "/fs-0123456789abcdef0", fs));
+        assertThat(table.byPath("/fs-demo")).as("served again").isPresent();
+
+        assertThatThrownBy(() -> table.alias("/fs-0123456789abcdef0", 5)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aMountPathMatchesTheLongestExportOrAliasAboveIt() {
+        ExportTable table = new ExportTable();
+        table.add(new ExportTable.Export(0, "/fs-a", fs));
+        table.add(new ExportTable.Export(1, "/fs-a/nested", fs));
+        table.alias("/demo", 0);
+
+        assertThat(table.match("/fs-a")).hasValueSatisfying(m -> {
+            assertThat(m.export().index()).isZero();
+            assertThat(m.below()).isEmpty();
+        });
+        assertThat(table.match("/fs-a/projects/x")).hasValueSatisfying(m -> {
+            assertThat(m.export().index()).isZero();
+            assertThat(m.below()).isEqualTo("/projects/x");
+        });
+        assertThat(table.match("/fs-a/nested/y")).hasValueSatisfying(m -> {
+            assertThat(m.export().index()).isEqualTo(1);
+            assertThat(m.below()).isEqualTo("/y");
+        });
+        assertThat(table.match("/demo/projects")).hasValueSatisfying(m -> {
+            assertThat(m.export().path()).isEqualTo("/fs-a");
+            assertThat(m.below()).isEqualTo("/projects");
+        });
+        assertThat(table.match("/fs-ab")).as("not a directory below /fs-a").isEmpty();
+        assertThat(table.match("/other")).isEmpty();
+    }
+
+    @Test
     void anIndexOrPathNamesOneExportAtATime() {
         ExportTable table = new ExportTable();
         table.add(new ExportTable.Export(0, "/fs-a", fs));

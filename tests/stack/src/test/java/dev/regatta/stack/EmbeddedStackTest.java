@@ -83,7 +83,9 @@ class EmbeddedStackTest {
             "regatta: s3 (http://\\S+) bucket (\\S+) access-key (\\S+) secret-key (\\S+)");
     private static final Pattern API_LINE = Pattern.compile(
             "regatta: api (http://127\\.0\\.0\\.1:\\d+) admin-token (rgt_[A-Za-z0-9_-]{20,})");
-    private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs (127\\.0\\.0\\.1:\\d+) export /(fs-[0-9a-f]{17})");
+    private static final Pattern FILE_SYSTEM_LINE = Pattern.compile(
+            "regatta: file system (fs-[0-9a-f]{17}) \\(demo\\) exported as /fs-demo and /\\1");
+    private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs (127\\.0\\.0\\.1:\\d+) export /fs-demo");
     private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
     /** A grant change reaches the node with its next heartbeat (every 10 s). */
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
@@ -136,7 +138,7 @@ class EmbeddedStackTest {
         adminToken = apiLine.group(2);
         Matcher nfs = match(NFS_LINE, up.seen());
         nfsAddress = nfs.group(1);
-        fsId = nfs.group(2);
+        fsId = match(FILE_SYSTEM_LINE, up.seen()).group(1);
         metrics = URI.create(match(METRICS_LINE, up.seen()).group(1));
     }
 
@@ -162,7 +164,7 @@ class EmbeddedStackTest {
                 .isNotNegative().isLessThan(indexOf(lines, "regatta: ready"));
         String port = nfsAddress.substring(nfsAddress.indexOf(':') + 1);
         assertThat(lines).contains("regatta: mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port
-                + ",mountport=" + port + ",nolock 127.0.0.1:/" + fsId + " /mnt/demo");
+                + ",mountport=" + port + ",nolock 127.0.0.1:/fs-demo /mnt/demo");
         assertThat(dir.resolve("data/s3/" + bucketName)).isDirectory();
 
         assertThat(new Api(api.base(), "rgt_not-the-token").get("/api/v1/file-systems").status()).isEqualTo(401);
@@ -280,6 +282,8 @@ class EmbeddedStackTest {
         assertThat(fsId).isEqualTo(id);
         assertThat(api.get("/api/v1/file-systems").body()).hasSize(1);
         assertThat(read(nfs().newFile("/hello.txt"))).isEqualTo(CONTENT);
+        assertThat(read(new Nfs3("127.0.0.1", "/fs-demo", new CredentialUnix(0, 0, null), 3).newFile("/hello.txt")))
+                .as("through the /fs-demo alias").isEqualTo(CONTENT);
     }
 
     /** Waits until the node's {@code node_grants} gauge for the demo file system says {@code count}. */
