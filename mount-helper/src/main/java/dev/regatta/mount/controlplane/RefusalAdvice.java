@@ -13,6 +13,10 @@ public final class RefusalAdvice {
     }
 
     public static MountFailure failure(ControlPlaneRefusal refusal, String fileSystemId, Access access) {
+        if (refusal.status() >= 200 && refusal.status() < 300) {
+            return MountFailure.mountFailed(refusal.detail() + "\n  the control plane's version may not match "
+                    + "mount.regatta's");
+        }
         return MountFailure.mountFailed("the control plane refused the mount (HTTP " + refusal.status() + "): "
                 + refusal.detail() + "\n  " + advice(refusal, fileSystemId, access));
     }

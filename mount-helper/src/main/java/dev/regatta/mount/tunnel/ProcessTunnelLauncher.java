@@ -33,7 +33,7 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
     private final List<String> program;
     private final Duration startTimeout;
 
-    /** @param program the tunnel's program before its arguments, e.g. {@link TunnelCommand#javaProgram()} */
+    /** @param program the tunnel's program before its arguments, e.g. {@code ThisJvm.program(TunnelCommand.MAIN_CLASS)} */
     public ProcessTunnelLauncher(List<String> program, Duration startTimeout) {
         this.program = List.copyOf(program);
         this.startTimeout = startTimeout;

@@ -1,6 +1,5 @@
 package dev.regatta.mount.tunnel;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,16 +13,6 @@ public final class TunnelCommand {
     public static final String MAIN_CLASS = "dev.regatta.tunnel.cli.TunnelCli";
 
     private TunnelCommand() {
-    }
-
-    /**
-     * This JVM's java and class path: the tunnel's jars are installed beside mount.regatta's
-     * ({@code $REGATTA_HOME/lib}), so the class path that runs us runs it too.
-     */
-    public static List<String> javaProgram() {
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "-cp", System.getProperty("java.class.path"), MAIN_CLASS);
     }
 
     static List<String> arguments(TunnelSpec spec) {

@@ -21,6 +21,10 @@ public record TunnelSpec(String fileSystemId, String nodeAddress, CredentialFile
     }
 
     public Path logFile(int port) {
+        return logFile(logDir, fileSystemId, port);
+    }
+
+    public static Path logFile(Path logDir, String fileSystemId, int port) {
         return logDir.resolve("tunnel-" + fileSystemId + "-" + port + ".log");
     }
 }
