@@ -3,6 +3,7 @@ package dev.regatta.mount.aws;
 import dev.regatta.mount.MountFailure;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.core.exception.SdkException;
 
 import java.util.Optional;
@@ -29,9 +30,14 @@ public final class Credentials {
         }
     }
 
-    /** Which provider found them, for {@code -v}; never the key itself. */
-    public static String origin(AwsCredentials credentials) {
-        return credentials.providerName().orElse("the AWS SDK");
+    /**
+     * Where they came from and what kind they are, for {@code -v}; never the key itself. (The SDK names the provider
+     * only by a metrics code, so the chain's link that answered is not told.)
+     */
+    public static String origin(AwsCredentials credentials, Optional<String> awsProfile) {
+        return awsProfile.map(name -> "profile " + name).orElse("the AWS default chain")
+                + (credentials instanceof AwsSessionCredentials ? " (temporary session credentials)"
+                : " (a long-term access key)");
     }
 
     private static String firstLine(String message) {

@@ -45,10 +45,6 @@ public final class MountTable {
         return entries;
     }
 
-    public boolean hasMountAt(Path directory) {
-        return entries().stream().anyMatch(entry -> entry.mountPoint().equals(directory));
-    }
-
     /** Whether {@code source} (of the given type) is mounted at {@code directory}, perhaps under or over others. */
     public boolean isMounted(Path directory, String type, String source) {
         return entries().stream().anyMatch(entry -> entry.mountPoint().equals(directory)

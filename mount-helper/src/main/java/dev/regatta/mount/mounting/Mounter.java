@@ -64,7 +64,7 @@ public final class Mounter {
         String region = SigningRegion.resolve(options.region(), config.region(), options.awsProfile());
         URI stsEndpoint = config.stsEndpointFor(region);
         AwsCredentials credentials = Credentials.resolve(environment.credentials(), options.awsProfile());
-        narrator.say("AWS credentials from " + Credentials.origin(credentials) + "; signing for region " + region);
+        narrator.say("AWS credentials from " + Credentials.origin(credentials, options.awsProfile()) + "; signing for region " + region);
 
         URI controlPlaneUrl = options.controlPlane().orElse(config.controlPlane());
         Enrollment enrollment = enroll(new ControlPlaneClient(controlPlaneUrl), credentials, stsEndpoint, region,
