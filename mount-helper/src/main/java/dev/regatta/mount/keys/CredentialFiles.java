@@ -48,10 +48,6 @@ public record CredentialFiles(Path directory) {
                 AtomicFiles.OWNER_ONLY_FILE);
     }
 
-    public String readCertificate() throws IOException {
-        return Files.readString(certificate(), StandardCharsets.US_ASCII);
-    }
-
     /** Removes this mount's directory, and the file system's when no other mount of it is left. */
     public void delete() throws IOException {
         if (Files.exists(directory)) {

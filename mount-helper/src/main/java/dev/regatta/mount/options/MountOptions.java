@@ -44,10 +44,6 @@ public record MountOptions(Access access, Optional<String> region, Optional<Stri
             Map.entry("mountaddr", "the kernel always talks to the tunnel on 127.0.0.1"),
             Map.entry("lock", "Regatta does not serve NFS locks yet, so mounts use nolock"));
 
-    public boolean readOnly() {
-        return access == Access.READ_ONLY;
-    }
-
     /** Parses one or more {@code -o} values, each comma-separated; of {@code ro} and {@code rw} the last wins. */
     public static MountOptions parse(List<String> optionLists) {
         Access access = Access.READ_WRITE;

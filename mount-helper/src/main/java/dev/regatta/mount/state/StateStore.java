@@ -24,10 +24,6 @@ public final class StateStore {
         this.directory = directory;
     }
 
-    public Path directory() {
-        return directory;
-    }
-
     public Path fileOf(String fileSystemId, Path mountPoint) {
         return directory.resolve(fileSystemId + "-" + MountState.keyOf(mountPoint) + SUFFIX);
     }

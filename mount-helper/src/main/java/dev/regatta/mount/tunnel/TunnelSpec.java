@@ -16,10 +16,6 @@ import java.util.OptionalInt;
 public record TunnelSpec(String fileSystemId, String nodeAddress, CredentialFiles credentials, OptionalInt listenPort,
                          PortRange portRange, Path logDir) {
 
-    public TunnelSpec onPort(int port) {
-        return new TunnelSpec(fileSystemId, nodeAddress, credentials, OptionalInt.of(port), portRange, logDir);
-    }
-
     public Path logFile(int port) {
         return logFile(logDir, fileSystemId, port);
     }

@@ -29,10 +29,6 @@ public final class WatchdogLog {
         this.echo = echo;
     }
 
-    public Path file() {
-        return file;
-    }
-
     public synchronized void log(String message) {
         String line = clock.instant() + " " + message + "\n";
         try {

@@ -33,7 +33,6 @@ class MountOptionsTest {
         MountOptions options = MountOptions.parse(List.of());
 
         assertThat(options.access()).isEqualTo(Access.READ_WRITE);
-        assertThat(options.readOnly()).isFalse();
         assertThat(options.region()).isEmpty();
         assertThat(options.port()).isEmpty();
         assertThat(options.nfsOptions()).isEmpty();

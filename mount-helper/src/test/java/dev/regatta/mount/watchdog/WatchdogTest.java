@@ -173,6 +173,19 @@ class WatchdogTest {
         assertThat(machine.err()).contains("another watchdog is running");
     }
 
+    @Test
+    void theWatchdogStopsByItselfOnceNoMountIsLeft() throws IOException {
+        machine.unmountAll();
+        later(Duration.ofMinutes(6));
+
+        assertThat(machine.run("watchdog")).isZero();
+
+        assertThat(stateFile).doesNotExist();
+        assertThat(log()).contains("watchdog started (pid " + ProcessHandle.current().pid() + ")",
+                "no mounts left to look after; watchdog stops");
+        assertThat(new WatchdogLock(temp.resolve("run")).isHeld()).isFalse();
+    }
+
     private int watchdogOnce() {
         return machine.run("watchdog", "--once");
     }
