@@ -101,8 +101,8 @@ public final class MountRegatta implements Callable<Integer> {
         FileSystemId fileSystem = FileSystemId.fromMountSource(fileSystemId);
         MountOptions parsed = MountOptions.parse(options);
         Environment environment = environments.get();
-        new Mounter(environment, new Narrator(environment.err(), verbose)).mount(fileSystem, mountPoint.toAbsolutePath(),
-                parsed, !noMount);
+        new Mounter(environment, new Narrator(environment.err(), verbose))
+                .mount(fileSystem, mountPoint.toAbsolutePath(), parsed, !noMount);
         return ExitCodes.SUCCESS;
     }
 

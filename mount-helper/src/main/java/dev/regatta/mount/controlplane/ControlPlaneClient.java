@@ -89,7 +89,8 @@ public final class ControlPlaneClient {
     }
 
     private ControlPlaneRefusal refusal(HttpResponse<String> response) {
-        Optional<Duration> retryAfter = response.headers().firstValue("Retry-After").flatMap(ControlPlaneClient::seconds);
+        Optional<Duration> retryAfter = response.headers().firstValue("Retry-After")
+                .flatMap(ControlPlaneClient::seconds);
         return new ControlPlaneRefusal(response.statusCode(), detail(response), retryAfter);
     }
 

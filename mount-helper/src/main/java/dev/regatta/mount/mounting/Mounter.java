@@ -64,7 +64,8 @@ public final class Mounter {
         String region = SigningRegion.resolve(options.region(), config.region(), options.awsProfile());
         URI stsEndpoint = config.stsEndpointFor(region);
         AwsCredentials credentials = Credentials.resolve(environment.credentials(), options.awsProfile());
-        narrator.say("AWS credentials from " + Credentials.origin(credentials, options.awsProfile()) + "; signing for region " + region);
+        narrator.say("AWS credentials from " + Credentials.origin(credentials, options.awsProfile())
+                + "; signing for region " + region);
 
         URI controlPlaneUrl = options.controlPlane().orElse(config.controlPlane());
         Enrollment enrollment = enroll(new ControlPlaneClient(controlPlaneUrl), credentials, stsEndpoint, region,
@@ -109,8 +110,20 @@ public final class Mounter {
             }
             throw (RuntimeException) e;
         }
-        environment.watchdogs().ensureRunning();
-        narrator.say("the watchdog looks after the tunnel and renews the certificate before " + grant.expiresAt());
+        startWatchdog(grant);
+    }
+
+    /** The mount works without the watchdog until the certificate expires: a failure to start it is a warning. */
+    private void startWatchdog(MountGrant grant) {
+        try {
+            environment.watchdogs().ensureRunning();
+            narrator.say("the watchdog looks after the tunnel and renews the certificate before "
+                    + grant.expiresAt());
+        } catch (RuntimeException e) {
+            environment.err().println("mount.regatta: warning: mounted, but the watchdog did not start ("
+                    + e.getMessage() + "); without it the certificate is not renewed after " + grant.expiresAt()
+                    + ": run 'mount.regatta watchdog' (see " + environment.config().logDir() + ")");
+        }
     }
 
     private Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentials credentials, URI stsEndpoint,

@@ -33,7 +33,10 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
     private final List<String> program;
     private final Duration startTimeout;
 
-    /** @param program the tunnel's program before its arguments, e.g. {@code ThisJvm.program(TunnelCommand.MAIN_CLASS)} */
+    /**
+     * @param program the tunnel's program before its arguments, e.g.
+     *                {@code ThisJvm.program(TunnelCommand.MAIN_CLASS)}
+     */
     public ProcessTunnelLauncher(List<String> program, Duration startTimeout) {
         this.program = List.copyOf(program);
         this.startTimeout = startTimeout;

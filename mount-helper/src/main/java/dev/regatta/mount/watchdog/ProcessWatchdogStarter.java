@@ -41,7 +41,8 @@ public final class ProcessWatchdogStarter implements WatchdogStarter {
             Files.createDirectories(config.logDir());
             new ProcessBuilder(command)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(config.logDir().resolve(WatchdogLog.FILE).toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            config.logDir().resolve(WatchdogLog.FILE).toFile()))
                     .redirectErrorStream(true)
                     .start();
         } catch (IOException e) {

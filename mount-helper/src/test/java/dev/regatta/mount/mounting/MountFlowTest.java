@@ -74,7 +74,8 @@ class MountFlowTest {
         assertThat(Files.readString(tunnel.credentials().key())).startsWith("-----BEGIN PRIVATE KEY-----");
         X509Certificate certificate = MountKeys.readCertificate(Files.readString(tunnel.credentials().certificate()));
         assertThat(certificate.getSubjectX500Principal().getName()).contains("CN=mount-00000000000000001");
-        assertThat(Files.readString(tunnel.credentials().caCertificates())).isEqualTo(controlPlane.ca().certificatePem());
+        assertThat(Files.readString(tunnel.credentials().caCertificates()))
+                .isEqualTo(controlPlane.ca().certificatePem());
 
         Path stateFile = onlyStateFile();
         assertThat(mode(stateFile)).isEqualTo("rw-------");
