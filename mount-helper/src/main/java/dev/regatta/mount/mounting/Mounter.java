@@ -75,6 +75,7 @@ public final class Mounter {
         CredentialFiles files = CredentialFiles.of(config.libDir(), fsId, MountState.keyOf(mountPoint));
         StateStore states = new StateStore(config.stateDir());
         try {
+            stopStaleTunnel(states, fsId, mountPoint);
             files.write(MountKeys.privateKeyPem(enrollment.keys()), grant.certificate(), grant.caCertificates());
             narrator.say("wrote the key (0600) and certificates to " + files.directory());
             TunnelProcess tunnel = startTunnel(fsId, grant.nodeAddress(), files, options);
@@ -87,7 +88,6 @@ public final class Mounter {
                         grant.expiresAt(), options.access(), nfsOptions, controlPlaneUrl.toString(),
                         stsEndpoint.toString(), region, options.awsProfile().orElse(null),
                         environment.clock().instant());
-                stopStaleTunnel(states, fsId, mountPoint);
                 // Written before the kernel mount, so that if mount.regatta dies during it the watchdog still
                 // finds the tunnel and cleans up.
                 states.write(state);

@@ -243,6 +243,28 @@ class MountFlowTest {
                 .isNotEqualTo(machine.tunnels.started.get(1).credentials().directory());
     }
 
+    @Test
+    void aWatchdogThatDoesNotStartIsOnlyAWarningForAGoodMount() {
+        machine.watchdogFailure = new java.io.UncheckedIOException("cannot start the watchdog",
+                new IOException("No space left on device"));
+
+        assertThat(machine.run(FS, mountPoint.toString())).isZero();
+        assertThat(machine.err()).startsWith("mount.regatta: warning: mounted, but the watchdog did not start "
+                + "(cannot start the watchdog)").contains("run 'mount.regatta watchdog'");
+        assertThat(machine.commands.ranCommand("mount")).hasSize(1);
+    }
+
+    @Test
+    void aTunnelLeftByAnUnfinishedMountOfTheSameDirectoryIsStoppedFirst() throws IOException {
+        assertThat(machine.run(FS, mountPoint.toString(), "--no-mount")).isZero();
+        long stale = Json.MAPPER.readTree(onlyStateFile().toFile()).path("tunnelPid").asLong();
+
+        assertThat(machine.run(FS, mountPoint.toString())).as(machine.err()).isZero();
+
+        assertThat(machine.tunnels.stopped).containsExactly(stale);
+        assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("tunnelPid").asLong()).isNotEqualTo(stale);
+    }
+
     private void assertNothingLeft() {
         assertThat(temp.resolve("lib").resolve(FS)).doesNotExist();
         if (Files.exists(temp.resolve("run"))) {

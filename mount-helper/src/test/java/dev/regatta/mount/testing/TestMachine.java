@@ -39,6 +39,8 @@ public final class TestMachine {
     public final FakeCommands commands = new FakeCommands();
     public final FakeTunnels tunnels = new FakeTunnels();
     public int watchdogStarts;
+    /** Thrown by the watchdog starter when set. */
+    public RuntimeException watchdogFailure;
     public HelperConfig config;
     public Clock clock = Clock.systemUTC();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -66,7 +68,7 @@ public final class TestMachine {
     }
 
     public Environment environment() {
-        return new Environment(config, host, commands, tunnels, () -> watchdogStarts++,
+        return new Environment(config, host, commands, tunnels, this::startWatchdog,
                 profile -> StaticCredentialsProvider.create(AwsBasicCredentials.create(FakeControlPlane.ACCESS_KEY_ID,
                         FakeControlPlane.SECRET_ACCESS_KEY)),
                 clock, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -79,6 +81,13 @@ public final class TestMachine {
         cli.setOut(new PrintWriter(new PrintStream(out, true, StandardCharsets.UTF_8), true));
         cli.setErr(new PrintWriter(new PrintStream(err, true, StandardCharsets.UTF_8), true));
         return cli.execute(args);
+    }
+
+    private void startWatchdog() {
+        if (watchdogFailure != null) {
+            throw watchdogFailure;
+        }
+        watchdogStarts++;
     }
 
     public String out() {
