@@ -1,0 +1,85 @@
+package dev.regatta.mount.enrollment;
+
+import dev.regatta.mount.Narrator;
+import dev.regatta.mount.aws.StsProof;
+import dev.regatta.mount.aws.StsProofSigner;
+import dev.regatta.mount.controlplane.ControlPlaneClient;
+import dev.regatta.mount.controlplane.ControlPlaneRefusal;
+import dev.regatta.mount.controlplane.MountGrant;
+import dev.regatta.mount.controlplane.MountRequest;
+import dev.regatta.mount.keys.MountKeys;
+import dev.regatta.mount.options.Access;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+
+import java.net.URI;
+import java.security.KeyPair;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+
+/**
+ * Mount authentication from the client's side, the same for a mount and for a renewal: learn the control plane's
+ * server ID, make a key pair and its request, sign the STS proof for this service and this file system, and ask.
+ */
+public final class CertificateEnrollment {
+
+    private final StsProofSigner signer;
+    private final Narrator narrator;
+
+    public CertificateEnrollment(StsProofSigner signer, Narrator narrator) {
+        this.signer = signer;
+        this.narrator = narrator;
+    }
+
+    /**
+     * @throws ControlPlaneRefusal when the control plane says no, or answers with a certificate that is not what was
+     *                             asked for
+     * @throws dev.regatta.mount.controlplane.ControlPlaneUnreachable when it does not answer
+     */
+    public Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
+                             String region, String fileSystemId, Access access) {
+        String serverId = controlPlane.serverId();
+        narrator.say("control plane " + controlPlane.base() + " is server " + serverId);
+
+        KeyPair keys = MountKeys.generate();
+        String csr = MountKeys.certificateRequest(keys, fileSystemId);
+        narrator.say("made a new EC P-256 key pair and its certificate request");
+
+        StsProof proof = signer.sign(credentials, stsEndpoint, region, serverId, fileSystemId);
+        narrator.say("signed the STS GetCallerIdentity proof for " + stsEndpoint + " (region " + region
+                + ", signed for server " + serverId + " and " + fileSystemId + ")");
+
+        narrator.say("asking the control plane for " + access + " access to " + fileSystemId);
+        MountGrant grant = controlPlane.requestMount(new MountRequest(fileSystemId, access, proof, csr));
+        X509Certificate certificate = checked(grant, keys, fileSystemId, access);
+        narrator.say("granted to " + grant.principal() + ": mount " + grant.mountId() + " on node "
+                + grant.nodeAddress() + ", certificate valid until " + grant.expiresAt());
+        return new Enrollment(grant, keys, certificate.getNotBefore().toInstant());
+    }
+
+    /** A certificate for another key or file system could only fail later, in the tunnel, less clearly. */
+    private static X509Certificate checked(MountGrant grant, KeyPair keys, String fileSystemId, Access access) {
+        X509Certificate certificate;
+        try {
+            certificate = MountKeys.readCertificate(grant.certificate());
+        } catch (CertificateException | RuntimeException e) {
+            throw wrong("a certificate that cannot be read (" + e.getMessage() + ")");
+        }
+        if (!MountKeys.certifies(certificate, keys)) {
+            throw wrong("a certificate for another key than the one this mount made");
+        }
+        if (!fileSystemId.equals(grant.fileSystemId()) || grant.access() != access) {
+            throw wrong("a mount of " + grant.fileSystemId() + " with " + grant.access() + " access, not "
+                    + fileSystemId + " with " + access);
+        }
+        if (grant.nodeAddress() == null || grant.nodeAddress().isBlank() || grant.caCertificates() == null
+                || grant.caCertificates().isEmpty() || grant.expiresAt() == null) {
+            throw wrong("a mount without a node address, CA certificates or expiry");
+        }
+        return certificate;
+    }
+
+    private static ControlPlaneRefusal wrong(String what) {
+        return new ControlPlaneRefusal(201, "the control plane answered with " + what, Optional.empty());
+    }
+}

@@ -1,0 +1,72 @@
+package dev.regatta.mount.state;
+
+import dev.regatta.mount.keys.CredentialFiles;
+import dev.regatta.mount.options.Access;
+import dev.regatta.mount.tunnel.TunnelProcess;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Everything the watchdog needs to look after one mount, kept in {@code <state_dir>/<FS_ID>-<mount key>.json}.
+ * No secrets: the key stays in its own 0600 file, named here.
+ *
+ * @param mountPoint         the directory, as the mount table names it
+ * @param mountId            the control plane's ID of the current certificate's mount session
+ * @param nodeAddress        the data-plane node the tunnel connects to
+ * @param localPort          the tunnel's port on 127.0.0.1, which the kernel mount names and so never changes
+ * @param tunnelStartedAt    tells the tunnel apart from a later process with the same PID
+ * @param certificateIssuedAt,expiresAt the certificate's validity, for renewal
+ * @param nfsOptions         the kernel mount's options, as run
+ * @param controlPlane       where the certificate came from, and where renewals go
+ * @param awsProfile         the {@code awsprofile=} option, or null for the default chain
+ * @param createdAt          when mount.regatta set the mount up
+ */
+public record MountState(String fileSystemId, String mountPoint, String mountId, String principal,
+                         String nodeAddress, int localPort, long tunnelPid, Instant tunnelStartedAt,
+                         String keyFile, String certificateFile, String caFile,
+                         Instant certificateIssuedAt, Instant expiresAt, Access access, List<String> nfsOptions,
+                         String controlPlane, String stsEndpoint, String region, String awsProfile,
+                         Instant createdAt) {
+
+    public TunnelProcess tunnel() {
+        return new TunnelProcess(tunnelPid, tunnelStartedAt, localPort);
+    }
+
+    public CredentialFiles credentials() {
+        return new CredentialFiles(Path.of(keyFile).getParent());
+    }
+
+    public MountState withTunnel(TunnelProcess tunnel) {
+        return new MountState(fileSystemId, mountPoint, mountId, principal, nodeAddress, tunnel.port(), tunnel.pid(),
+                tunnel.startedAt(), keyFile, certificateFile, caFile, certificateIssuedAt, expiresAt, access,
+                nfsOptions, controlPlane, stsEndpoint, region, awsProfile, createdAt);
+    }
+
+    public MountState withCertificate(String newMountId, String newNodeAddress, Instant issuedAt, Instant newExpiry) {
+        return new MountState(fileSystemId, mountPoint, newMountId, principal, newNodeAddress, localPort, tunnelPid,
+                tunnelStartedAt, keyFile, certificateFile, caFile, issuedAt, newExpiry, access, nfsOptions,
+                controlPlane, stsEndpoint, region, awsProfile, createdAt);
+    }
+
+    @Override
+    public String toString() {
+        return fileSystemId + " at " + mountPoint;
+    }
+
+    /** Names a mount point in file names: two mounts of one file system in two directories do not collide. */
+    public static String keyOf(Path mountPoint) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(mountPoint.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.regatta.mount.watchdog;
+
+import dev.regatta.mount.Environment;
+import dev.regatta.mount.MountFailure;
+import dev.regatta.mount.Narrator;
+import dev.regatta.mount.aws.Credentials;
+import dev.regatta.mount.aws.StsProofSigner;
+import dev.regatta.mount.config.HelperConfig;
+import dev.regatta.mount.controlplane.ControlPlaneClient;
+import dev.regatta.mount.controlplane.ControlPlaneRefusal;
+import dev.regatta.mount.controlplane.ControlPlaneUnreachable;
+import dev.regatta.mount.controlplane.MountGrant;
+import dev.regatta.mount.enrollment.CertificateEnrollment;
+import dev.regatta.mount.enrollment.Enrollment;
+import dev.regatta.mount.host.MountTable;
+import dev.regatta.mount.keys.MountKeys;
+import dev.regatta.mount.nfs.NfsMountCommand;
+import dev.regatta.mount.state.MountState;
+import dev.regatta.mount.state.StateStore;
+import dev.regatta.mount.tunnel.TunnelProcess;
+import dev.regatta.mount.tunnel.TunnelSpec;
+import dev.regatta.mount.tunnel.TunnelStartFailure;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * One pass over the mounts, for each: cleans up after an unmount, restarts a tunnel that died, renews a certificate
+ * that expires soon. Each mount is on its own: a problem with one is logged and the pass goes on.
+ */
+public final class Watchdog {
+
+    /**
+     * After a refused or failed renewal, the next attempt waits this long (or as long as a 429 asks): the
+     * control plane counts refusals, and a watchdog asking every few seconds would only lock this machine out.
+     */
+    static final Duration RENEWAL_RETRY = Duration.ofMinutes(1);
+
+    private final Environment environment;
+    private final HelperConfig config;
+    private final StateStore states;
+    private final WatchdogLog log;
+    private final Map<Path, Instant> nextRenewalAttempt = new HashMap<>();
+    private final Set<Path> reportedUnreadable = new HashSet<>();
+
+    public Watchdog(Environment environment, WatchdogLog log) {
+        this.environment = environment;
+        this.config = environment.config();
+        this.states = new StateStore(config.stateDir());
+        this.log = log;
+    }
+
+    /** @return how many mounts it still looks after */
+    public int pass() {
+        MountTable table = new MountTable(environment.host().mountTable());
+        int watched = 0;
+        for (MountState state : states.all(this::unreadable)) {
+            try {
+                if (lookAfter(state, table)) {
+                    watched++;
+                }
+            } catch (RuntimeException | IOException e) {
+                watched++;
+                log.log(state + ": " + e);
+            }
+        }
+        return watched;
+    }
+
+    private boolean lookAfter(MountState state, MountTable table) throws IOException {
+        Instant now = environment.clock().instant();
+        if (!table.isMounted(Path.of(state.mountPoint()), "nfs", NfsMountCommand.source(state.fileSystemId()))) {
+            if (now.isBefore(state.createdAt().plus(config.unmountedGrace()))) {
+                return true;
+            }
+            cleanUp(state);
+            return false;
+        }
+        MountState current = keepTunnelRunning(state);
+        renewIfDue(current, now);
+        return true;
+    }
+
+    private void cleanUp(MountState state) throws IOException {
+        environment.tunnels().stop(state.tunnel());
+        state.credentials().delete();
+        states.delete(state);
+        nextRenewalAttempt.remove(states.fileOf(state));
+        log.log(state + " is no longer mounted: stopped its tunnel (pid " + state.tunnelPid() + "), removed its key, "
+                + "certificates and state");
+    }
+
+    private MountState keepTunnelRunning(MountState state) throws IOException {
+        if (environment.tunnels().isRunning(state.tunnel())) {
+            return state;
+        }
+        log.log(state + ": its tunnel (pid " + state.tunnelPid() + ") is not running; restarting it on 127.0.0.1:"
+                + state.localPort());
+        return restartTunnel(state, state.nodeAddress());
+    }
+
+    private MountState restartTunnel(MountState state, String nodeAddress) throws IOException {
+        TunnelSpec spec = new TunnelSpec(state.fileSystemId(), nodeAddress, state.credentials(),
+                OptionalInt.of(state.localPort()), config.tunnelPortRange(), config.logDir());
+        try {
+            TunnelProcess tunnel = environment.tunnels().start(spec);
+            MountState restarted = state.withTunnel(tunnel);
+            states.write(restarted);
+            log.log(state + ": tunnel to " + nodeAddress + " running again (pid " + tunnel.pid() + ")");
+            return restarted;
+        } catch (TunnelStartFailure e) {
+            log.log(state + ": " + e.getMessage());
+            return state;
+        }
+    }
+
+    private void renewIfDue(MountState state, Instant now) throws IOException {
+        Path file = states.fileOf(state);
+        Instant due = RenewalPolicy.renewAt(state.certificateIssuedAt(), state.expiresAt(), config.renewalMargin());
+        if (now.isBefore(due) || now.isBefore(nextRenewalAttempt.getOrDefault(file, Instant.MIN))) {
+            return;
+        }
+        String keepsWorking = now.isBefore(state.expiresAt())
+                ? "the mount keeps working until its certificate expires at " + state.expiresAt()
+                : "its certificate expired at " + state.expiresAt() + ", so the mount does not work until renewed";
+        try {
+            Enrollment enrollment = new CertificateEnrollment(new StsProofSigner(environment.clock()),
+                    Narrator.silent()).enroll(new ControlPlaneClient(URI.create(state.controlPlane())),
+                    Credentials.resolve(environment.credentials(), Optional.ofNullable(state.awsProfile())),
+                    URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.access());
+            renewed(state, enrollment);
+            nextRenewalAttempt.remove(file);
+        } catch (ControlPlaneRefusal refusal) {
+            log.log(state + ": the control plane refused to renew the certificate (HTTP " + refusal.status() + "): "
+                    + refusal.detail() + "; " + keepsWorking);
+            nextRenewalAttempt.put(file, now.plus(refusal.retryAfter().filter(after -> after.compareTo(RENEWAL_RETRY)
+                    > 0).orElse(RENEWAL_RETRY)));
+        } catch (ControlPlaneUnreachable | MountFailure e) {
+            log.log(state + ": cannot renew the certificate: " + e.getMessage() + "; " + keepsWorking);
+            nextRenewalAttempt.put(file, now.plus(RENEWAL_RETRY));
+        }
+    }
+
+    /** New key and certificate in place (the tunnel reloads them); a new node means a new tunnel on the same port. */
+    private void renewed(MountState state, Enrollment enrollment) throws IOException {
+        MountGrant grant = enrollment.grant();
+        state.credentials().write(MountKeys.privateKeyPem(enrollment.keys()), grant.certificate(),
+                grant.caCertificates());
+        MountState renewed = state.withCertificate(grant.mountId(), grant.nodeAddress(), enrollment.issuedAt(),
+                grant.expiresAt());
+        states.write(renewed);
+        log.log(state + ": renewed the certificate (mount " + grant.mountId() + ", valid until " + grant.expiresAt()
+                + ")");
+        if (!grant.nodeAddress().equals(state.nodeAddress())) {
+            log.log(state + ": the file system moved from node " + state.nodeAddress() + " to " + grant.nodeAddress()
+                    + "; restarting the tunnel");
+            environment.tunnels().stop(renewed.tunnel());
+            restartTunnel(renewed, grant.nodeAddress());
+        }
+    }
+
+    private void unreadable(Path file, IOException e) {
+        if (reportedUnreadable.add(file)) {
+            log.log("cannot read the state file " + file + " (" + e.getMessage() + "); that mount is not looked after");
+        }
+    }
+}
