@@ -97,12 +97,12 @@ final class NodeDialer {
                              Promise<Channel> result, Throwable cause) {
         String reason = Failures.describe(cause);
         if (attempt >= attempts || !wanted.getAsBoolean()) {
-            result.tryFailure(new IOException("cannot reach the node " + node() + " (" + attempt + " attempt"
+            result.tryFailure(new IOException("cannot connect to the node " + node() + " (" + attempt + " attempt"
                     + (attempt == 1 ? "" : "s") + "): " + reason, cause));
             return;
         }
         long delayMillis = Math.min(MAX_BACKOFF.toMillis(), firstBackoff.toMillis() << (attempt - 1));
-        log.warn("cannot reach the node {} (attempt {} of {}): {}; retrying in {} ms", node(), attempt, attempts,
+        log.warn("cannot connect to the node {} (attempt {} of {}): {}; retrying in {} ms", node(), attempt, attempts,
                 reason, delayMillis);
         loop.schedule(() -> attempt(loop, attempt + 1, attempts, wanted, result), delayMillis, TimeUnit.MILLISECONDS);
     }

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +16,11 @@ import java.util.List;
  * the first application bytes, and a quick client may even have ended its input, while the server is still
  * admitting it and connecting the backend. {@link Relay#join} replays what was held, in order. The amount is
  * bounded: nothing asks to read once the handshake is over, so this is at most the rest of one read.
+ * A failure before the relay exists closes the connection; whoever waits for the handshake learns why from it.
  */
 public final class EarlyInbound extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(EarlyInbound.class);
 
     private final List<Object> held = new ArrayList<>();
 
@@ -31,6 +36,12 @@ public final class EarlyInbound extends ChannelInboundHandlerAdapter {
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{} failed before its relay started", ctx.channel(), cause);
+        ctx.close();
     }
 
     @Override
