@@ -1,0 +1,28 @@
+package dev.regatta.tunnel;
+
+/** What a mount may do with its file system, as its client certificate says ({@code regatta:access:...}). */
+public enum Access {
+    READ_WRITE("read-write"),
+    READ_ONLY("read-only");
+
+    private final String uriValue;
+
+    Access(String uriValue) {
+        this.uriValue = uriValue;
+    }
+
+    /** The value after {@code regatta:access:} in a client certificate. */
+    public String uriValue() {
+        return uriValue;
+    }
+
+    static Access fromUriValue(String value) {
+        for (Access access : values()) {
+            if (access.uriValue.equals(value)) {
+                return access;
+            }
+        }
+        throw new IllegalArgumentException("unknown access 'regatta:access:" + value
+                + "' (expected read-write or read-only)");
+    }
+}

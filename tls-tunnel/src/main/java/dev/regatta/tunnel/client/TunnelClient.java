@@ -1,0 +1,269 @@
+package dev.regatta.tunnel.client;
+
+import dev.regatta.tunnel.pki.CredentialSource;
+import dev.regatta.tunnel.pki.NodeVerification;
+import dev.regatta.tunnel.pki.ReloadableSslContext;
+import dev.regatta.tunnel.pki.TlsContexts;
+import dev.regatta.tunnel.relay.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The instance's end of the tunnel: listens on 127.0.0.1 for the NFS client and carries each local connection
+ * over its own mutual TLS 1.3 connection to the data-plane node.
+ *
+ * <pre>{@code
+ * TunnelClient client = TunnelClient.builder()
+ *         .node("10.0.0.5", 20490)
+ *         .nodeVerification(NodeVerification.nodeId("node-0123456789abcdef0"))
+ *         .credentials(new PemCredentialFiles(key, certificate, caCertificates))
+ *         .listenPortRange(20049, 20449)
+ *         .start();
+ * // mount -t nfs -o port=<client.port()>,... 127.0.0.1:/fs-... /mnt
+ * }</pre>
+ */
+public final class TunnelClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TunnelClient.class);
+    /** IPv4 loopback whatever the JVM prefers: the NFS mount names 127.0.0.1. */
+    private static final InetAddress LOOPBACK = ipv4Loopback();
+
+    private final EventLoopGroup eventLoops;
+    private final Channel serverChannel;
+    private final ChannelGroup localConnections;
+    private final ReloadableSslContext tls;
+    private final NodeDialer dialer;
+
+    private TunnelClient(EventLoopGroup eventLoops, Channel serverChannel, ChannelGroup localConnections,
+                         ReloadableSslContext tls, NodeDialer dialer) {
+        this.eventLoops = eventLoops;
+        this.serverChannel = serverChannel;
+        this.localConnections = localConnections;
+        this.tls = tls;
+        this.dialer = dialer;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The local address NFS connects to. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    /** Local connections open now, whether tunnelled already or still reaching the node. */
+    public int openConnections() {
+        return localConnections.size();
+    }
+
+    /**
+     * Whether a tunnel connection could be made now: the client certificate is still valid, and a TLS handshake
+     * with the node completes (one try, within the connect timeout). Completes exceptionally with the reason.
+     * In TLS 1.3 the node judges the client certificate after the client's handshake completes, so a node that
+     * refuses this mount still passes; the certificate's own expiry, the usual cause, is checked here.
+     */
+    public CompletableFuture<Void> checkHealth() {
+        CompletableFuture<Void> health = new CompletableFuture<>();
+        X509Certificate certificate = tls.credentials().certificate();
+        if (!certificate.getNotAfter().toInstant().isAfter(Instant.now())) {
+            health.completeExceptionally(new IOException("the client certificate expired at "
+                    + certificate.getNotAfter().toInstant()));
+            return health;
+        }
+        dialer.dial(eventLoops.next(), 1, () -> true).addListener((Future<Channel> dialed) -> {
+            if (dialed.isSuccess()) {
+                dialed.getNow().close();
+                health.complete(null);
+            } else {
+                health.completeExceptionally(dialed.cause());
+            }
+        });
+        return health;
+    }
+
+    /**
+     * Reads the credentials again (a renewed client certificate) for connections made from now on; open
+     * connections keep theirs. On failure the previous credentials stay in use.
+     */
+    public void reloadCredentials() throws IOException, GeneralSecurityException {
+        tls.reload();
+    }
+
+    private static InetAddress ipv4Loopback() {
+        try {
+            return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // only for an address of the wrong length
+        }
+    }
+
+    /** Stops listening, closes every connection and releases the threads. */
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        localConnections.close().awaitUninterruptibly();
+        eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+        log.info("TLS tunnel client on {} stopped", serverChannel.localAddress());
+    }
+
+    /**
+     * The client's configuration; {@link #node}, {@link #credentials} and {@link #nodeVerification} are required.
+     * By default it listens on the first free port of 20049-20449.
+     */
+    public static final class Builder {
+
+        private String nodeHost;
+        private int nodePort;
+        private CredentialSource credentials;
+        private NodeVerification verification;
+        private int firstListenPort = 20049;
+        private int lastListenPort = 20449;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private int connectAttempts = 4;
+        private Duration retryBackoff = Duration.ofMillis(250);
+        private int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
+
+        private Builder() {
+        }
+
+        /** The node's TLS address, as the control plane gave it ({@code nodeAddress}). */
+        public Builder node(String host, int port) {
+            this.nodeHost = Objects.requireNonNull(host, "host");
+            this.nodePort = port;
+            return this;
+        }
+
+        /** The mount's key and client certificate, and the CA certificates the node's certificate must chain to. */
+        public Builder credentials(CredentialSource source) {
+            this.credentials = source;
+            return this;
+        }
+
+        /** How the node's certificate is matched to the node meant: by node ID or by host name. */
+        public Builder nodeVerification(NodeVerification verification) {
+            this.verification = verification;
+            return this;
+        }
+
+        /** Listen on exactly this port of 127.0.0.1 (0 picks any free one). */
+        public Builder listenPort(int port) {
+            return listenPortRange(port, port);
+        }
+
+        /** Listen on the first free port of this range of 127.0.0.1. */
+        public Builder listenPortRange(int first, int last) {
+            if (first < 0 || last > 65535 || first > last) {
+                throw new IllegalArgumentException("bad port range " + first + "-" + last);
+            }
+            this.firstListenPort = first;
+            this.lastListenPort = last;
+            return this;
+        }
+
+        /** How long one connection attempt (TCP connect, then TLS handshake) may take. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Tries per local connection before closing it; the NFS client then reconnects. */
+        public Builder connectAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("connect attempts must be at least 1");
+            }
+            this.connectAttempts = attempts;
+            return this;
+        }
+
+        /** The wait before the second attempt; it doubles for each further one (at most 5 s). */
+        public Builder retryBackoff(Duration backoff) {
+            this.retryBackoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Loads the credentials and starts listening.
+         *
+         * @throws IOException when the credentials cannot be read or no port of the range is free
+         */
+        public TunnelClient start() throws IOException, GeneralSecurityException {
+            Objects.requireNonNull(nodeHost, "node address");
+            Objects.requireNonNull(credentials, "credentials");
+            Objects.requireNonNull(verification, "node verification");
+            NodeVerification nodeVerification = verification;
+            ReloadableSslContext tls = new ReloadableSslContext("tunnel client", credentials,
+                    loaded -> TlsContexts.client(loaded, nodeVerification));
+            NodeDialer dialer = new NodeDialer(tls, nodeHost, nodePort, connectTimeout, retryBackoff);
+            ChannelGroup localConnections = new DefaultChannelGroup("tunnel-client", GlobalEventExecutor.INSTANCE);
+            EventLoopGroup eventLoops = Transport.eventLoops("regatta-tunnel-client", threads);
+            int attempts = connectAttempts;
+            ServerBootstrap bootstrap = Transport.server(eventLoops)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            localConnections.add(channel);
+                            channel.pipeline().addLast(new LocalConnectionHandler(dialer, attempts));
+                        }
+                    });
+            Channel serverChannel;
+            try {
+                serverChannel = bindFirstFree(bootstrap);
+            } catch (IOException e) {
+                eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw e;
+            }
+            TunnelClient client = new TunnelClient(eventLoops, serverChannel, localConnections, tls, dialer);
+            log.info("TLS tunnel client listening on {}, tunnelling to the node {} ({})", client.localAddress(),
+                    dialer.node(), nodeVerification);
+            return client;
+        }
+
+        private Channel bindFirstFree(ServerBootstrap bootstrap) throws IOException {
+            Throwable lastFailure = null;
+            for (int port = firstListenPort; port <= lastListenPort; port++) {
+                ChannelFuture bound = bootstrap.bind(new InetSocketAddress(LOOPBACK, port)).awaitUninterruptibly();
+                if (bound.isSuccess()) {
+                    return bound.channel();
+                }
+                lastFailure = bound.cause();
+            }
+            throw new IOException("no free port on " + LOOPBACK.getHostAddress() + " in " + firstListenPort + "-"
+                    + lastListenPort + ": " + lastFailure.getMessage(), lastFailure);
+        }
+    }
+}

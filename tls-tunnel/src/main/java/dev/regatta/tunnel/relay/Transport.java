@@ -1,0 +1,60 @@
+package dev.regatta.tunnel.relay;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The socket settings every tunnel connection shares, on the NIO transport (no native library to ship).
+ * <ul>
+ *   <li>No automatic reading: a side reads only while the other side can take what it reads (backpressure),
+ *       and not at all before the relay is set up.</li>
+ *   <li>Half-closure allowed: NFS clients and servers may shut one direction and keep the other.</li>
+ *   <li>TCP_NODELAY: NFS requests are small and latency-bound; SO_KEEPALIVE: idle NFS connections stay open for
+ *       hours, and a vanished peer must still be noticed eventually. There is no idle timeout.</li>
+ * </ul>
+ */
+public final class Transport {
+
+    /**
+     * How much a connection may queue for writing before the other side stops reading: a few TLS records' worth,
+     * enough to keep a 1 MiB NFS reply streaming, small enough that thousands of connections stay cheap.
+     */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
+
+    private Transport() {
+    }
+
+    public static EventLoopGroup eventLoops(String threadNamePrefix, int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
+                NioIoHandler.newFactory());
+    }
+
+    /** A listener whose accepted connections get the tunnel's settings. */
+    public static ServerBootstrap server(EventLoopGroup group) {
+        return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+    }
+
+    /** An outgoing connection with the tunnel's settings. */
+    public static Bootstrap client(EventLoopGroup group, int connectTimeoutMillis) {
+        return new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+    }
+}

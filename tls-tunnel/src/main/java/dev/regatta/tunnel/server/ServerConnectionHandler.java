@@ -1,0 +1,190 @@
+package dev.regatta.tunnel.server;
+
+import dev.regatta.tunnel.ClientIdentity;
+import dev.regatta.tunnel.relay.Failures;
+import dev.regatta.tunnel.relay.Relay;
+import dev.regatta.tunnel.relay.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Takes one client connection from a finished TLS handshake to a running relay: reads the mount's identity from its
+ * verified certificate, asks the {@link Admission}, opens the backend connection, tells the {@link TunnelListener},
+ * and only then joins the two. A refusal at any step closes the connection and is logged once.
+ */
+final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerConnectionHandler.class);
+    private static final int BACKEND_CONNECT_TIMEOUT_MILLIS = 5_000;
+
+    private final InetSocketAddress backend;
+    private final Admission admission;
+    private final TunnelListener listener;
+    private final OpenConnections openConnections;
+    private final Clock clock;
+
+    ServerConnectionHandler(InetSocketAddress backend, Admission admission, TunnelListener listener,
+                            OpenConnections openConnections, Clock clock) {
+        this.backend = backend;
+        this.admission = admission;
+        this.listener = listener;
+        this.openConnections = openConnections;
+        this.clock = clock;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        // Nothing reads by itself (backpressure); the handshake needs this first read, the relay does the rest.
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                admit(ctx);
+            } else {
+                handshakeFailed(ctx, handshake.cause());
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A failed handshake also arrives here; it has been reported through its completion event.
+        log.debug("connection from {} failed before its relay started", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+
+    private void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (cause instanceof ClosedChannelException) {
+            // A port probe or a client that gave up: nothing was refused.
+            log.debug("{} closed the connection during the TLS handshake", remote);
+            ctx.close();
+        } else {
+            refuse(ctx, "TLS handshake failed: " + Failures.describe(cause));
+        }
+    }
+
+    private void admit(ChannelHandlerContext ctx) {
+        Channel inbound = ctx.channel();
+        InetSocketAddress remote = (InetSocketAddress) inbound.remoteAddress();
+        ClientIdentity identity;
+        try {
+            identity = ClientIdentity.fromCertificate(peerCertificate(inbound));
+        } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
+            refuse(ctx, e.getMessage());
+            return;
+        }
+        Instant now = clock.instant();
+        if (!identity.notAfter().isAfter(now)) {
+            // A resumed TLS session skips certificate verification; its certificate may have expired since.
+            refuse(ctx, "the client certificate of mount " + identity.mountId() + " expired at "
+                    + identity.notAfter());
+            return;
+        }
+        Optional<String> refusal;
+        try {
+            refusal = admission.refusal(identity, remote);
+        } catch (RuntimeException e) {
+            log.error("the admission check of mount {} from {} failed", identity.mountId(), remote, e);
+            refusal = Optional.of("the admission check failed: " + e);
+        }
+        if (refusal.isPresent()) {
+            refuse(ctx, "mount " + identity.mountId() + " of " + identity.fileSystemId() + " (grant "
+                    + identity.grantId() + ", " + identity.principalArn() + ") is not admitted: " + refusal.get());
+            return;
+        }
+        connectBackend(ctx, identity, remote);
+    }
+
+    private void connectBackend(ChannelHandlerContext ctx, ClientIdentity identity, InetSocketAddress remote) {
+        Channel inbound = ctx.channel();
+        // The same event loop as the client's connection: the relay between them is then single-threaded.
+        Transport.client(inbound.eventLoop(), BACKEND_CONNECT_TIMEOUT_MILLIS)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(backend)
+                .addListener((ChannelFuture connected) -> {
+                    if (!connected.isSuccess()) {
+                        log.warn("closing mount {}'s connection from {}: cannot connect to the backend {}: {}",
+                                identity.mountId(), remote, backend, Failures.describe(connected.cause()));
+                        inbound.close();
+                    } else if (!inbound.isActive()) {
+                        connected.channel().close();
+                    } else {
+                        startRelay(ctx, identity, remote, connected.channel());
+                    }
+                });
+    }
+
+    private void startRelay(ChannelHandlerContext ctx, ClientIdentity identity, InetSocketAddress remote,
+                            Channel backendChannel) {
+        InetSocketAddress backendLocal = (InetSocketAddress) backendChannel.localAddress();
+        TunnelConnection connection = new TunnelConnection(identity, remote, backendLocal, clock.instant());
+        try {
+            listener.opened(identity, backendLocal, remote);
+        } catch (RuntimeException e) {
+            log.error("closing mount {}'s connection from {}: the listener failed on its opening",
+                    identity.mountId(), remote, e);
+            backendChannel.close();
+            ctx.close();
+            return;
+        }
+        log.info("mount {} ({}, {}, grant {}, {}) connected from {} as backend connection {}", identity.mountId(),
+                identity.fileSystemId(), identity.access(), identity.grantId(), identity.principalArn(), remote,
+                backendLocal);
+        ctx.pipeline().remove(this);
+        Relay relay = Relay.join(ctx.channel(), "the client", backendChannel, "the backend",
+                reason -> closed(connection, reason));
+        if (relay.isOpen()) {
+            openConnections.add(connection, relay);
+        }
+    }
+
+    private void closed(TunnelConnection connection, String reason) {
+        openConnections.remove(connection);
+        ClientIdentity identity = connection.identity();
+        log.info("mount {} disconnected from {} after {} s: {}", identity.mountId(), connection.remote(),
+                Duration.between(connection.openedAt(), clock.instant()).toSeconds(), reason);
+        try {
+            listener.closed(identity, connection.backendLocalAddress(), connection.remote());
+        } catch (RuntimeException e) {
+            log.error("the listener failed on the closing of mount {}'s connection", identity.mountId(), e);
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx, String reason) {
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        log.warn("refused the connection from {}: {}", remote, reason);
+        ctx.close();
+        try {
+            listener.refused(remote, reason);
+        } catch (RuntimeException e) {
+            log.error("the listener failed on a refusal", e);
+        }
+    }
+
+    private static X509Certificate peerCertificate(Channel channel) throws SSLPeerUnverifiedException {
+        return (X509Certificate) channel.pipeline().get(SslHandler.class).engine().getSession()
+                .getPeerCertificates()[0];
+    }
+}

@@ -1,0 +1,140 @@
+package dev.regatta.tunnel.server;
+
+import dev.regatta.tunnel.client.TunnelClient;
+import dev.regatta.tunnel.testing.Await;
+import dev.regatta.tunnel.testing.CapturedLogs;
+import dev.regatta.tunnel.testing.RawTlsClient;
+import dev.regatta.tunnel.testing.RecordingListener;
+import dev.regatta.tunnel.testing.TestBackend;
+import dev.regatta.tunnel.testing.TestCa;
+import dev.regatta.tunnel.testing.Tunnels;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every connection the server must not admit: it is closed, {@code opened} is never called, the backend never sees
+ * it, and the reason is logged exactly once.
+ */
+class ServerRefusalTest {
+
+    private static final TestCa CA = TestCa.create("Regatta test CA");
+    private static final TestCa OTHER_CA = TestCa.create("Some other CA");
+
+    private final RecordingListener listener = new RecordingListener();
+    private TestBackend backend;
+    private TunnelServer server;
+    private CapturedLogs logs;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = new TestBackend(TestBackend.ECHO);
+        logs = new CapturedLogs(ServerConnectionHandler.class);
+        server = Tunnels.server(backend, CA.node(Tunnels.NODE_ID).issue().trusting(CA), listener,
+                (identity, remote) -> identity.grantId().equals("grant-revoked")
+                        ? Optional.of("grant grant-revoked is no longer active") : Optional.empty());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+        backend.close();
+        logs.close();
+    }
+
+    @Test
+    void refusesACertificateFromAnotherCa() throws Exception {
+        assertRefused(OTHER_CA.client("mount-1").issue(), "is not trusted");
+    }
+
+    @Test
+    void refusesAnExpiredCertificate() throws Exception {
+        Instant now = Instant.now();
+        assertRefused(CA.client("mount-1").validity(now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)))
+                .issue(), "expired at");
+    }
+
+    @Test
+    void refusesASelfSignedForgeryWithTheSameSubjectAndNames() throws Exception {
+        assertRefused(CA.client("mount-1").selfSigned().issue(), "is not trusted");
+    }
+
+    @Test
+    void refusesACertificateWithoutTheRegattaUris() throws Exception {
+        assertRefused(CA.client("mount-1").withoutAlternativeNames().issue(), "has no file system");
+    }
+
+    @Test
+    void refusesACertificateNotMadeForClientAuthentication() throws Exception {
+        assertRefused(CA.client("mount-1").purpose(KeyPurposeId.id_kp_serverAuth).issue(), "is not for clientAuth");
+    }
+
+    @Test
+    void refusesAClientWithoutACertificate() throws Exception {
+        assertRefused(null, "client certificate");
+    }
+
+    @Test
+    void refusesWhatTheAdmissionRefuses() throws Exception {
+        TestCa.Issued revoked = CA.client("mount-1").withoutAlternativeNames().uri("regatta:fs:fs-1")
+                .uri("regatta:access:read-only").uri("regatta:grant:grant-revoked")
+                .uri("arn:aws:iam::123456789012:role/app").issue();
+        String reason = assertRefused(revoked, "is not admitted: grant grant-revoked is no longer active");
+        assertThat(reason).contains("mount-1", "fs-1", "arn:aws:iam::123456789012:role/app");
+    }
+
+    @Test
+    void theTunnelClientsLocalConnectionIsClosedWhenTheServerRefusesIt() throws Exception {
+        Instant now = Instant.now();
+        TestCa.Issued expired = CA.client("mount-1")
+                .validity(now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1))).issue();
+        try (TunnelClient client = Tunnels.client(server.port(), expired.trusting(CA), Tunnels.NODE_ID);
+             Socket local = Tunnels.connect(client)) {
+            local.getOutputStream().write(1);
+            assertThat(local.getInputStream().read()).isEqualTo(-1);
+            Await.until("the client end dropped the connection", () -> client.openConnections() == 0);
+        }
+        Await.until("the refusal is reported", () -> !listener.refused.isEmpty());
+        assertThat(listener.refused.get(0).reason()).contains("expired at");
+        assertThat(listener.opened).isEmpty();
+        assertThat(backend.acceptedFrom()).isEmpty();
+    }
+
+    /** Connects with the given certificate (or none), expects the refusal, and returns its reason. */
+    private String assertRefused(TestCa.Issued certificate, String expectedReason) throws Exception {
+        InetSocketAddress localAddress;
+        try (SSLSocket socket = certificate == null
+                ? RawTlsClient.connect(server.localAddress(), null, null, CA.certificate())
+                : RawTlsClient.connect(server.localAddress(), certificate.keys().getPrivate(),
+                certificate.certificate(), CA.certificate())) {
+            localAddress = (InetSocketAddress) socket.getLocalSocketAddress();
+            assertThat(RawTlsClient.endedByServer(socket)).as("the server ended the connection").isTrue();
+        } catch (javax.net.ssl.SSLException refusedDuringHandshake) {
+            // Without a certificate the server refuses within the handshake; the port is then unknown.
+            localAddress = null;
+        }
+        Await.until("the refusal is reported", () -> !listener.refused.isEmpty());
+        RecordingListener.Refusal refusal = listener.refused.get(0);
+        if (localAddress != null) {
+            assertThat(refusal.remote()).isEqualTo(localAddress);
+        }
+        assertThat(refusal.reason()).contains(expectedReason);
+        assertThat(listener.refused).hasSize(1);
+        assertThat(listener.opened).isEmpty();
+        assertThat(backend.acceptedFrom()).isEmpty();
+        assertThat(logs.warnings(refusal.remote().toString())).as("warnings about " + refusal.remote())
+                .hasSize(1).allMatch(message -> message.contains(expectedReason));
+        return refusal.reason();
+    }
+}

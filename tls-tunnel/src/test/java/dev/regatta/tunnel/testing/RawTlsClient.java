@@ -1,0 +1,51 @@
+package dev.regatta.tunnel.testing;
+
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+
+/**
+ * A TLS 1.3 client made with the JDK alone, free to present any certificate or none: what an attacker or a
+ * misconfigured client would send, without the tunnel client's own checks in the way.
+ */
+public final class RawTlsClient {
+
+    private RawTlsClient() {
+    }
+
+    /** Connects and completes the client's side of the handshake; {@code key} null presents no certificate. */
+    public static SSLSocket connect(InetSocketAddress server, PrivateKey key, X509Certificate certificate,
+                                    X509Certificate trustedCa) throws IOException {
+        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3").trustManager(trustedCa).endpointIdentificationAlgorithm(null);
+        if (key != null) {
+            builder.keyManager(key, certificate);
+        }
+        JdkSslContext context = (JdkSslContext) builder.build();
+        SSLSocket socket = (SSLSocket) context.context().getSocketFactory()
+                .createSocket(server.getAddress(), server.getPort());
+        socket.setEnabledProtocols(new String[] {"TLSv1.3"});
+        socket.setSoTimeout((int) Await.DEFAULT.toMillis());
+        socket.startHandshake();
+        return socket;
+    }
+
+    /**
+     * Whether the server ended the connection: in TLS 1.3 the server judges the client's certificate after the
+     * client's handshake is complete, so a refusal shows up on the first read, as an alert or as the end of stream.
+     */
+    public static boolean endedByServer(SSLSocket socket) {
+        try {
+            socket.getOutputStream().write(1);
+            return socket.getInputStream().read() == -1;
+        } catch (IOException alertOrReset) {
+            return true;
+        }
+    }
+}
