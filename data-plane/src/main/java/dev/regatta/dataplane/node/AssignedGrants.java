@@ -12,12 +12,12 @@ import java.util.stream.Collectors;
  * The {@link GrantBook} the agent keeps: replaced whole by each assignment it learns. Each file system's grant count
  * is the gauge {@code node_grants{fs}}, so an operator can see a grant change reach the node.
  */
-final class AssignedGrants implements GrantBook {
+public final class AssignedGrants implements GrantBook {
 
     private final MultiGauge counts;
     private volatile Map<String, List<Grant>> byFileSystem = Map.of();
 
-    AssignedGrants(MeterRegistry metrics) {
+    public AssignedGrants(MeterRegistry metrics) {
         this.counts = MultiGauge.builder("node_grants")
                 .description("Grants of each file system assigned to this node, as of the last heartbeat answer")
                 .register(metrics);

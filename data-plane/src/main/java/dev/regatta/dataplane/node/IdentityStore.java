@@ -50,6 +50,10 @@ final class IdentityStore {
     }
 
     /** The stored identity; empty when there is none or it is incomplete. */
+    IdentityFiles files() {
+        return new IdentityFiles(dir.resolve(PRIVATE_KEY), dir.resolve(CERTIFICATE), dir.resolve(CA_CERTIFICATES));
+    }
+
     Optional<NodeIdentity> load() {
         if (!exists()) {
             return Optional.empty();

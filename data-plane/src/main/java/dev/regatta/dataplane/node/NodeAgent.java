@@ -1,6 +1,5 @@
 package dev.regatta.dataplane.node;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +9,7 @@ import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * This data plane as a node of the control plane: registers once (or reuses the identity in its data directory),
@@ -35,6 +35,7 @@ public final class NodeAgent implements AutoCloseable {
     private final ControlPlaneClient client;
     private final Reconciler reconciler;
     private final AssignedGrants grants;
+    private final Consumer<IdentityFiles> identityChanged;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile NodeIdentity identity;
@@ -44,32 +45,35 @@ public final class NodeAgent implements AutoCloseable {
     private int failures;
 
     private NodeAgent(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host,
-                      MeterRegistry metrics) {
+                      AssignedGrants grants, Consumer<IdentityFiles> identityChanged) {
         this.settings = settings;
-        this.grants = new AssignedGrants(metrics);
+        this.grants = grants;
         this.address = address;
         this.host = host;
         this.identities = new IdentityStore(dir);
         this.assignments = new AssignmentStore(dir);
         this.client = new ControlPlaneClient(settings.url());
         this.reconciler = new Reconciler(host);
+        this.identityChanged = identityChanged;
         this.thread = Thread.ofPlatform().daemon().name("regatta-node-agent").unstarted(this::run);
     }
 
     /**
      * @param address what clients' tunnels connect to, sent at registration
      * @param dir     where the node identity and the last assignment are kept ({@code <data-dir>/node})
-     * @param metrics where the grant counts are published
+     * @param grants  kept up to date with each assignment
+     * @param identityChanged told (on the agent's thread) when the node's identity files in {@code dir} are first
+     *                        found or replaced by a new registration: the TLS front serves with them
      * @throws IllegalArgumentException when the node has no identity yet and no bootstrap token to get one
      */
     public static NodeAgent start(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host,
-                                  MeterRegistry metrics) {
+                                  AssignedGrants grants, Consumer<IdentityFiles> identityChanged) {
         String scheme = settings.url() == null ? null : settings.url().getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
             throw new IllegalArgumentException("the control plane URL must start with http:// or https://, not '"
                     + settings.url() + "'");
         }
-        NodeAgent agent = new NodeAgent(settings, address, dir, host, metrics);
+        NodeAgent agent = new NodeAgent(settings, address, dir, host, grants, identityChanged);
         if (!agent.identities.exists() && blank(settings.bootstrapToken())) {
             throw new IllegalArgumentException("this node has no identity in " + dir + " yet, and no bootstrap "
                     + "token to register with: give --bootstrap-token-file, REGATTA_BOOTSTRAP_TOKEN or "
@@ -82,6 +86,11 @@ public final class NodeAgent implements AutoCloseable {
         });
         agent.thread.start();
         return agent;
+    }
+
+    /** The node's credential files, present once {@code identityChanged} was first told. */
+    public IdentityFiles identityFiles() {
+        return identities.files();
     }
 
     public GrantBook grants() {
@@ -120,9 +129,13 @@ public final class NodeAgent implements AutoCloseable {
     private void beat() throws ControlPlaneException {
         if (identity == null) {
             identity = identities.load().orElse(null);
+            if (identity != null) {
+                announceIdentity();
+            }
         }
         if (identity == null) {
             identity = register();
+            announceIdentity();
         }
         NodeMessages.HeartbeatRequest report = new NodeMessages.HeartbeatRequest(host.reports());
         NodeMessages.HeartbeatAnswer answer;
@@ -137,6 +150,7 @@ public final class NodeAgent implements AutoCloseable {
             identities.clear();
             identity = null;
             identity = register();
+            announceIdentity();
             answer = client.heartbeat(identity.nodeId(), identity.nodeToken(), report);
         }
         if (answer.heartbeatIntervalSeconds() > 0) {
@@ -155,6 +169,15 @@ public final class NodeAgent implements AutoCloseable {
             state = "connected";
         }
         failures = 0;
+    }
+
+    private void announceIdentity() {
+        try {
+            identityChanged.accept(identities.files());
+        } catch (RuntimeException e) {
+            log.error("node {}: cannot use its identity in {} for the TLS front: {}", identity.nodeId(),
+                    identities.dir(), e.getMessage(), e);
+        }
     }
 
     private NodeIdentity register() throws ControlPlaneException {

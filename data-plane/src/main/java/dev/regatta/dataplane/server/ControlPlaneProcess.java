@@ -5,8 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,7 +48,7 @@ final class ControlPlaneProcess implements AutoCloseable {
             throw new IllegalStateException("the control plane's jar " + jar + " is missing; build it with "
                     + "./mvnw -pl control-plane -am -Dmaven.test.skip=true package (./regatta does this itself)");
         }
-        int apiPort = port == 0 ? freePort() : port;
+        int apiPort = port == 0 ? FreePort.check("127.0.0.1", 0) : port;
         Path logFile = dataDir.resolve("control-plane.log");
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", jar.toString()))
@@ -118,11 +116,6 @@ final class ControlPlaneProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 
     private static String tail(Path file, int lines) {
         try {

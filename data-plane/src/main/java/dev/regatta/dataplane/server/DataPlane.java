@@ -1,9 +1,14 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.front.CertificatePolicy;
+import dev.regatta.dataplane.front.NodeTlsFront;
+import dev.regatta.dataplane.front.TunnelledConnections;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.nfs.ClientActivity;
 import dev.regatta.dataplane.nfs.ConnectionPolicy;
 import dev.regatta.dataplane.nfs.NfsServer;
+import dev.regatta.dataplane.node.AssignedGrants;
+import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.node.GrantBook;
 import dev.regatta.dataplane.node.NodeAgent;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -14,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +43,8 @@ public final class DataPlane implements AutoCloseable {
     private final MetricsEndpoint metricsEndpoint;
     private final PrometheusMeterRegistry metrics;
     private final NodeAgent agent;
+    /** With a control plane: the node's public TLS port; null without. */
+    private final NodeTlsFront front;
 
     private DataPlane(DataPlaneConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
@@ -46,22 +54,38 @@ public final class DataPlane implements AutoCloseable {
         ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
         boolean managed = config.controlPlane() != null;
         this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity);
+        TunnelledConnections tunnelled = new TunnelledConnections();
+        AssignedGrants grants = new AssignedGrants(metrics);
         NfsServer started = null;
         NodeAgent joined = null;
+        NodeTlsFront front = null;
         try {
             if (!managed) {
                 fileSystems.serve(FileSystemSettings.of(config));
             }
+            // A node's plain NFS port also serves the operator's own tools on the node: connections that did not
+            // come through the TLS front are admitted as they are (the port binds to loopback by default).
+            ConnectionPolicy policy = managed ? new CertificatePolicy(tunnelled, grants, true)
+                    : ConnectionPolicy.ALLOW_ALL;
             started = NfsServer.start(exports, handleKey(config.dataDir()), metrics, config.bindAddress(),
-                    config.nfsPort(), config.portmap(), ConnectionPolicy.ALLOW_ALL, activity);
+                    config.nfsPort(), config.portmap(), policy, activity);
             if (managed) {
-                String address = config.controlPlane().advertiseAddress() != null
-                        ? config.controlPlane().advertiseAddress()
-                        : defaultAddress(config.bindAddress(), started.port());
-                joined = NodeAgent.start(config.controlPlane(), address, config.dataDir().resolve("node"),
-                        fileSystems, metrics);
+                ControlPlaneSettings node = config.controlPlane();
+                // The address goes to the control plane at registration, before the front can start (it needs
+                // the certificate registration gives): take the port now, and fail now if it is taken.
+                int tlsPort = FreePort.check(node.tlsBindAddress(), node.tlsPort());
+                String address = node.advertiseAddress() != null ? node.advertiseAddress()
+                        : defaultAddress(node.tlsBindAddress(), tlsPort);
+                front = new NodeTlsFront(new InetSocketAddress(node.tlsBindAddress(), tlsPort),
+                        new InetSocketAddress(loopbackIfWildcard(config.bindAddress()), started.port()), grants,
+                        tunnelled);
+                joined = NodeAgent.start(node, address, config.dataDir().resolve("node"), fileSystems, grants,
+                        front);
             }
         } catch (IOException | RuntimeException e) {
+            if (front != null) {
+                front.close();
+            }
             if (started != null) {
                 started.close();
             }
@@ -70,8 +94,14 @@ public final class DataPlane implements AutoCloseable {
         }
         this.nfs = started;
         this.agent = joined;
+        this.front = front;
         this.metricsEndpoint = config.metricsPort() < 0 ? null
                 : MetricsEndpoint.start(config.bindAddress(), config.metricsPort(), metrics);
+    }
+
+    private static String loopbackIfWildcard(String bindAddress) {
+        return bindAddress == null || bindAddress.isBlank() || bindAddress.equals("0.0.0.0") || bindAddress.equals("::")
+                ? "127.0.0.1" : bindAddress;
     }
 
     public static DataPlane start(DataPlaneConfig config) throws IOException {
@@ -124,6 +154,11 @@ public final class DataPlane implements AutoCloseable {
         return Optional.ofNullable(agent).map(NodeAgent::grants);
     }
 
+    /** The TLS front's port: -1 without a control plane, or before the node has registered. */
+    public int tlsPort() {
+        return front == null ? -1 : front.port();
+    }
+
     /**
      * File handles carry a MAC under this node's key, so that they survive restarts but cannot be forged; the key
      * is made once and kept in the data directory, readable by the owner only.
@@ -144,6 +179,9 @@ public final class DataPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        if (front != null) {
+            front.close();
+        }
         if (agent != null) {
             agent.close();
         }

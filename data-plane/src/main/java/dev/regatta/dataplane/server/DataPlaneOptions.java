@@ -118,15 +118,24 @@ public final class DataPlaneOptions {
     String nodeName;
 
     @Option(names = "--advertise-address", defaultValue = "${env:REGATTA_ADVERTISE_ADDRESS}",
-            description = "host:port that clients' tunnels connect to (default: the bind address and NFS port).")
+            description = "host:port that clients' tunnels connect to (default: the TLS front's address and port).")
     String advertiseAddress;
+
+    @Option(names = "--tls-bind", defaultValue = "${env:REGATTA_TLS_BIND:-0.0.0.0}",
+            description = "Address of the TLS front, the node's public port for mount.regatta's tunnels "
+                    + "(default: ${DEFAULT-VALUE}); with --control-plane.")
+    String tlsBind;
+
+    @Option(names = "--tls-port", defaultValue = "${env:REGATTA_TLS_PORT:-20490}",
+            description = "Port of the TLS front (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int tlsPort;
 
     DataPlaneConfig toConfig() {
         DataPlaneConfig base = DataPlaneConfig.defaults(dataDir.toAbsolutePath());
         return base
                 .withControlPlane(controlPlane == null ? null : new ControlPlaneSettings(controlPlane,
                         bootstrapToken(), blankToNull(nodeName) == null ? hostName() : nodeName.trim(),
-                        blankToNull(advertiseAddress)))
+                        blankToNull(advertiseAddress), tlsBind, tlsPort))
                 .withNfs(bind, nfsPort, portmap)
                 .withMetricsPort(metricsPort)
                 .withExportPath(export.startsWith("/") ? export : "/" + export)

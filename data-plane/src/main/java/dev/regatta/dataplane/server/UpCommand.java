@@ -93,9 +93,11 @@ final class UpCommand implements Callable<Integer> {
         if (options.nodeName == null || options.nodeName.isBlank()) {
             options.nodeName = "local";
         }
+        options.tlsBind = options.bind; // the embedded default stays on this machine
         DataPlaneConfig config = options.toConfig();
         stack.dataPlane = DataPlane.start(config);
         awaitServed(stack.dataPlane, fsId);
+        awaitTlsFront(stack.dataPlane);
         // The name the README and earlier versions promise; mount.regatta and other nodes use the ID.
         stack.dataPlane.aliasExport(config.exportPath(), fsId);
 
@@ -108,6 +110,8 @@ final class UpCommand implements Callable<Integer> {
         int port = stack.dataPlane.nfsPort();
         String export = config.exportPath();
         Console.say("nfs " + config.bindAddress() + ":" + port + " export " + export);
+        Console.say("tls " + options.tlsBind + ":" + stack.dataPlane.tlsPort() + " (the node's TLS front, for "
+                + "mount.regatta)");
         Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port + ",mountport=" + port
                 + ",nolock " + config.bindAddress() + ":" + export + " /mnt/demo");
         if (stack.dataPlane.metricsPort() > 0) {
@@ -123,6 +127,18 @@ final class UpCommand implements Callable<Integer> {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the control plane did not assign " + fsId + " to this node within "
                         + FIRST_ASSIGNMENT + "; see the log above and control-plane.log in the data directory");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The front starts once the node has its certificate: right after registering, or at once on a restart. */
+    private static void awaitTlsFront(DataPlane dataPlane) throws InterruptedException {
+        long deadline = System.nanoTime() + FIRST_ASSIGNMENT.toNanos();
+        while (dataPlane.tlsPort() < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the node's TLS front did not start within " + FIRST_ASSIGNMENT
+                        + "; see the log above");
             }
             Thread.sleep(100);
         }

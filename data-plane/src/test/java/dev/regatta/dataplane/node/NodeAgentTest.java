@@ -92,7 +92,8 @@ class NodeAgentTest {
                 .withMetricsPort(-1)
                 .withS3(new DataPlaneConfig.S3(null, "us-east-1", ACCESS_KEY, SECRET_KEY, "unused", "", true))
                 .withTimings(Duration.ofMillis(200), Duration.ofMinutes(5), Duration.ofSeconds(1))
-                .withControlPlane(new ControlPlaneSettings(controlPlane.url(), bootstrapToken, "node-a", null));
+                .withControlPlane(new ControlPlaneSettings(controlPlane.url(), bootstrapToken, "node-a", null,
+                        "127.0.0.1", 0));
         node = DataPlane.start(config);
         return node;
     }
@@ -109,7 +110,9 @@ class NodeAgentTest {
         FakeControlPlane.Registered registered = controlPlane.registrations.getFirst();
         assertThat(registered.name()).isEqualTo("node-a");
         assertThat(registered.csrSubject()).isEqualTo("node-a");
-        assertThat(registered.address()).isEqualTo("127.0.0.1:" + node.nfsPort());
+        await("the TLS front started with the new identity", () -> node.tlsPort() > 0);
+        assertThat(registered.address()).as("the TLS front's address").isEqualTo("127.0.0.1:" + node.tlsPort());
+        assertThat(node.tlsPort()).isNotEqualTo(node.nfsPort());
         Path identity = dir.resolve("data/node");
         assertThat(Files.readString(identity.resolve("node-id")).strip()).isEqualTo(registered.nodeId());
         for (String secret : List.of("node-token", "node-key.pem")) {

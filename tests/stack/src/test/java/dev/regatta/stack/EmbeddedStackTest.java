@@ -86,6 +86,8 @@ class EmbeddedStackTest {
     private static final Pattern FILE_SYSTEM_LINE = Pattern.compile(
             "regatta: file system (fs-[0-9a-f]{17}) \\(demo\\) exported as /fs-demo and /\\1");
     private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs (127\\.0\\.0\\.1:\\d+) export /fs-demo");
+    private static final Pattern TLS_LINE = Pattern.compile(
+            "regatta: tls (127\\.0\\.0\\.1:\\d+) \\(the node's TLS front, for mount\\.regatta\\)");
     private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
     /** A grant change reaches the node with its next heartbeat (every 10 s). */
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
@@ -99,6 +101,7 @@ class EmbeddedStackTest {
     private String adminToken;
     private String fsId;
     private String nfsAddress;
+    private String tlsAddress;
     private S3Client bucket;
     private URI metrics;
     private String bucketName;
@@ -131,7 +134,7 @@ class EmbeddedStackTest {
     private void startUp() throws Exception {
         up = RegattaUp.start(dir.resolve("up.log"), Map.of("REGATTA_STS_ALLOWEDENDPOINTS", sts.baseUrl()),
                 "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0",
-                "--nfs-port", "0", "--portmap", "--metrics-port", "0", "--quiet-period", "1s");
+                "--nfs-port", "0", "--tls-port", "0", "--portmap", "--metrics-port", "0", "--quiet-period", "1s");
         up.awaitLine("regatta: ready", START);
         Matcher apiLine = match(API_LINE, up.seen());
         api = new Api(URI.create(apiLine.group(1)), apiLine.group(2));
@@ -139,6 +142,7 @@ class EmbeddedStackTest {
         Matcher nfs = match(NFS_LINE, up.seen());
         nfsAddress = nfs.group(1);
         fsId = match(FILE_SYSTEM_LINE, up.seen()).group(1);
+        tlsAddress = match(TLS_LINE, up.seen()).group(1);
         metrics = URI.create(match(METRICS_LINE, up.seen()).group(1));
     }
 
@@ -180,7 +184,7 @@ class EmbeddedStackTest {
         assertThat(nodes).hasSize(1);
         assertThat(nodes.get(0).path("id").asText()).isEqualTo(demo.path("nodeId").asText());
         assertThat(nodes.get(0).path("live").asBoolean()).isTrue();
-        assertThat(nodes.get(0).path("address").asText()).isEqualTo(nfsAddress);
+        assertThat(nodes.get(0).path("address").asText()).as("the node's TLS front").isEqualTo(tlsAddress);
     }
 
     @Test
@@ -222,7 +226,7 @@ class EmbeddedStackTest {
         Api.Answer mount = api.postAnonymous("/api/v1/mounts", mountRequest("READ_WRITE", key));
         assertThat(mount.status()).as("%s", mount.body()).isEqualTo(201);
         JsonNode body = mount.body();
-        assertThat(body.path("nodeAddress").asText()).isEqualTo(nfsAddress);
+        assertThat(body.path("nodeAddress").asText()).isEqualTo(tlsAddress);
         assertThat(body.path("principal").asText()).isEqualTo(SESSION);
 
         X509Certificate certificate = certificate(body.path("certificate").asText());

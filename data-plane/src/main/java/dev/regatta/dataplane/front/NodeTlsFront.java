@@ -1,0 +1,66 @@
+package dev.regatta.dataplane.front;
+
+import dev.regatta.dataplane.node.GrantBook;
+import dev.regatta.dataplane.node.IdentityFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * A node's TLS front over its lifetime: it needs the node certificate, which a new node only has once it has
+ * registered, so it starts when the node agent first has an identity and reloads when a new registration replaces
+ * it.
+ */
+public final class NodeTlsFront implements Consumer<IdentityFiles>, AutoCloseable {
+
+    private final InetSocketAddress listen;
+    private final InetSocketAddress nfs;
+    private final GrantBook grants;
+    private final TunnelledConnections connections;
+    private TlsFront front;
+    private boolean closed;
+
+    public NodeTlsFront(InetSocketAddress listen, InetSocketAddress nfs, GrantBook grants,
+                        TunnelledConnections connections) {
+        this.listen = listen;
+        this.nfs = nfs;
+        this.grants = grants;
+        this.connections = connections;
+    }
+
+    @Override
+    public synchronized void accept(IdentityFiles identity) {
+        if (closed) {
+            return;
+        }
+        try {
+            if (front == null) {
+                front = TlsFront.start(listen, nfs, identity, grants, connections, Clock.systemUTC());
+            } else {
+                front.reloadCredentials();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the node's key or certificates in " + identity + " are unusable: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The TLS front's port, or -1 before the node has an identity. */
+    public synchronized int port() {
+        return front == null ? -1 : front.port();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (front != null) {
+            front.close();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.regatta.dataplane.front;
+
+import dev.regatta.dataplane.node.GrantBook;
+import dev.regatta.dataplane.node.IdentityFiles;
+import dev.regatta.tunnel.Access;
+import dev.regatta.tunnel.ClientIdentity;
+import dev.regatta.tunnel.pki.PemCredentialFiles;
+import dev.regatta.tunnel.server.TunnelListener;
+import dev.regatta.tunnel.server.TunnelServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's public port: mutual TLS with certificates of the control plane's CA, each admitted connection relayed
+ * to the plain NFS port on loopback and registered in {@link TunnelledConnections}, where {@link CertificatePolicy}
+ * finds who it is. Connections whose grant is gone or whose certificate expired are closed by a periodic sweep, so
+ * that the client's tunnel reconnects with its renewed certificate or stops.
+ */
+public final class TlsFront implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TlsFront.class);
+    private static final Duration SWEEP_INTERVAL = Duration.ofSeconds(5);
+
+    private final TunnelServer server;
+    private final ScheduledExecutorService sweeper;
+
+    private TlsFront(TunnelServer server, ScheduledExecutorService sweeper) {
+        this.server = server;
+        this.sweeper = sweeper;
+    }
+
+    /**
+     * @param listen  the public address, e.g. 0.0.0.0:20490
+     * @param nfs     the plain NFS port the front relays to
+     */
+    public static TlsFront start(InetSocketAddress listen, InetSocketAddress nfs, IdentityFiles identity,
+                                 GrantBook grants, TunnelledConnections connections, Clock clock)
+            throws IOException, GeneralSecurityException {
+        TunnelServer server = TunnelServer.builder()
+                .listen(listen)
+                .backend(nfs)
+                .credentials(new PemCredentialFiles(identity.privateKey(), identity.certificate(),
+                        identity.caCertificates()))
+                .admission((mount, remote) -> refusal(grants, mount))
+                .listener(new TunnelListener() {
+                    @Override
+                    public void opened(ClientIdentity mount, InetSocketAddress backendLocal, InetSocketAddress remote) {
+                        connections.opened(backendLocal, new MountIdentity(mount.mountId(), mount.fileSystemId(),
+                                mount.access() == Access.READ_ONLY, mount.grantId(), mount.principalArn(), remote));
+                    }
+
+                    @Override
+                    public void closed(ClientIdentity mount, InetSocketAddress backendLocal, InetSocketAddress remote) {
+                        connections.closed(backendLocal);
+                    }
+                })
+                .clock(clock)
+                .start();
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("regatta-tls-front-sweep").unstarted(r));
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                server.closeWhere(mount -> refusal(grants, mount).isPresent(), "its grant was removed");
+                server.closeWhere(mount -> !mount.notAfter().isAfter(clock.instant()), "its certificate expired");
+            } catch (RuntimeException e) {
+                log.warn("TLS front: sweep of tunnel connections failed: {}", e.toString());
+            }
+        }, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("TLS front listening on {} for tunnels to the NFS port {}", server.localAddress(), nfs);
+        return new TlsFront(server, sweeper);
+    }
+
+    /** Why a mount may not use this node now: its file system is not served here, or its grant is gone. */
+    private static Optional<String> refusal(GrantBook grants, ClientIdentity mount) {
+        if (grants.grantsOf(mount.fileSystemId()).isEmpty()) {
+            return Optional.of("file system " + mount.fileSystemId() + " has no grants on this node (not assigned "
+                    + "here, or every grant was removed)");
+        }
+        if (!grants.isActive(mount.fileSystemId(), mount.grantId())) {
+            return Optional.of("grant " + mount.grantId() + " of " + mount.fileSystemId() + " was removed");
+        }
+        return Optional.empty();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Takes a renewed node certificate or a re-registration's new identity for new connections. */
+    public void reloadCredentials() throws IOException, GeneralSecurityException {
+        server.reloadCredentials();
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        server.close();
+    }
+}
