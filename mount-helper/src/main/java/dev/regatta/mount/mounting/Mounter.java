@@ -59,7 +59,7 @@ public final class Mounter {
         narrator.say("mounting " + fsId + " at " + requestedMountPoint + " with " + options.access() + " access");
 
         Path mountPoint = new Preconditions(environment.host(), environment.commands(), narrator)
-                .check(requestedMountPoint);
+                .check(requestedMountPoint, kernelMount);
 
         String region = SigningRegion.resolve(options.region(), config.region(), options.awsProfile());
         URI stsEndpoint = config.stsEndpointFor(region);

@@ -26,12 +26,20 @@ public final class Preconditions {
         this.narrator = narrator;
     }
 
-    /** @return the mount point as the mount table will name it (absolute, symbolic links resolved) */
-    public Path check(Path mountPoint) {
+    /**
+     * @param kernelMount false for {@code --no-mount}: the kernel mount is run elsewhere (another machine, a VM guest
+     *                    reaching the tunnel), so this kernel's NFS client is not needed
+     * @return the mount point as the mount table will name it (absolute, symbolic links resolved)
+     */
+    public Path check(Path mountPoint, boolean kernelMount) {
         requireRoot();
         Path directory = existingDirectory(mountPoint);
         requireNotMounted(directory);
-        new KernelNfsClient(files, commands, narrator).require();
+        if (kernelMount) {
+            new KernelNfsClient(files, commands, narrator).require();
+        } else {
+            narrator.say("--no-mount: not checking this kernel's NFS client; the printed mount runs elsewhere");
+        }
         return directory;
     }
 

@@ -105,6 +105,18 @@ class PreconditionsTest {
     }
 
     @Test
+    void noMountDoesNotNeedThisKernelsNfsClient() throws IOException {
+        Files.writeString(machine.kernelFilesystems, "nodev\tsysfs\n\text4\n");
+        Files.delete(temp.resolve("mount.nfs"));
+        machine.commands.answer(command -> new CommandResult(1, "", "modprobe: FATAL: Module nfs not found\n"));
+
+        machine.run("--no-mount", FS, mountPoint.toString());
+
+        // Past the checks: the next step, asking the control plane (none in this test), is what fails.
+        assertThat(machine.err()).doesNotContain("NFS client", "mount.nfs").contains("cannot reach the control plane");
+    }
+
+    @Test
     void mountNfsMustBeInstalled() throws IOException {
         Files.delete(temp.resolve("mount.nfs"));
 
