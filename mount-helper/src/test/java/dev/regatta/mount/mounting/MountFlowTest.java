@@ -131,7 +131,8 @@ class MountFlowTest {
 
         assertThat(exit).as(machine.err()).isZero();
         assertThat(machine.err()).contains("running as root", "is a directory", "nothing is mounted at",
-                "not checking this kernel's NFS client", "AWS credentials from", "is server " + FakeControlPlane.SERVER_ID,
+                "not checking this kernel's NFS client", "AWS credentials from",
+                "is server " + FakeControlPlane.SERVER_ID,
                 "key pair", "signed the STS GetCallerIdentity proof for https://sts.us-east-1.amazonaws.com/",
                 "granted to " + FakeControlPlane.ARN, "wrote the key (0600)", "starting the TLS tunnel",
                 "listens on 127.0.0.1:21049", "state in", "the watchdog");
