@@ -5,15 +5,11 @@ public enum Access {
     READ_WRITE("read-write"),
     READ_ONLY("read-only");
 
+    /** The value after {@code regatta:access:} in a client certificate. */
     private final String uriValue;
 
     Access(String uriValue) {
         this.uriValue = uriValue;
-    }
-
-    /** The value after {@code regatta:access:} in a client certificate. */
-    public String uriValue() {
-        return uriValue;
     }
 
     static Access fromUriValue(String value) {

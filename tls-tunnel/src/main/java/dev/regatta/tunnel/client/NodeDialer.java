@@ -86,7 +86,10 @@ final class NodeDialer {
                         if (!handshake.isSuccess()) {
                             channel.close();
                             retryOrFail(loop, attempt, attempts, wanted, result, handshake.cause());
-                        } else if (!wanted.getAsBoolean() || !result.trySuccess(channel)) {
+                        } else if (!wanted.getAsBoolean()) {
+                            channel.close();
+                            result.tryFailure(new IOException("no longer needed"));
+                        } else if (!result.trySuccess(channel)) {
                             channel.close();
                         }
                     });

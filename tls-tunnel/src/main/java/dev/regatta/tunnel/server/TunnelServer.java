@@ -120,7 +120,6 @@ public final class TunnelServer implements AutoCloseable {
         private TunnelListener listener = new TunnelListener() {
         };
         private int threads = Runtime.getRuntime().availableProcessors();
-        private Clock clock = Clock.systemUTC();
 
         private Builder() {
         }
@@ -163,12 +162,6 @@ public final class TunnelServer implements AutoCloseable {
             return this;
         }
 
-        /** The clock expiry is judged by; for tests. */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
         /**
          * Loads the credentials and starts listening.
          *
@@ -189,7 +182,8 @@ public final class TunnelServer implements AutoCloseable {
                             allChannels.add(channel);
                             channel.pipeline().addLast(
                                     tls.current().newHandler(channel.alloc()),
-                                    new ServerConnectionHandler(backend, admission, listener, openConnections, clock),
+                                    new ServerConnectionHandler(backend, admission, listener, openConnections,
+                                            Clock.systemUTC()),
                                     new EarlyInbound());
                         }
                     })
