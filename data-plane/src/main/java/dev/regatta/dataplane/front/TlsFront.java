@@ -64,7 +64,6 @@ public final class TlsFront implements AutoCloseable {
                         connections.closed(backendLocal);
                     }
                 })
-                .clock(clock)
                 .start();
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("regatta-tls-front-sweep").unstarted(r));

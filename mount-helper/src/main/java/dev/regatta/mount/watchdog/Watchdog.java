@@ -78,10 +78,10 @@ public final class Watchdog {
 
     private boolean lookAfter(MountState state, MountTable table) throws IOException {
         Instant now = environment.clock().instant();
-        if (!table.isMounted(Path.of(state.mountPoint()), "nfs", NfsMountCommand.source(state.fileSystemId()))) {
-            if (now.isBefore(state.createdAt().plus(config.unmountedGrace()))) {
-                return true;
-            }
+        // Within the grace a mount not in this machine's table is still being set up, or (--no-mount) is used from
+        // elsewhere: its tunnel and certificate are looked after all the same.
+        if (!table.isMounted(Path.of(state.mountPoint()), "nfs", NfsMountCommand.source(state.fileSystemId()))
+                && !now.isBefore(state.createdAt().plus(config.unmountedGrace()))) {
             cleanUp(state);
             return false;
         }

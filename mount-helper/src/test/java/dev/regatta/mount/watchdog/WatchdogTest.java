@@ -88,6 +88,18 @@ class WatchdogTest {
     }
 
     @Test
+    void aMountUsedFromElsewhereKeepsItsTunnelAndCertificateDuringTheGrace() throws IOException {
+        machine.unmountAll(); // --no-mount: the kernel mount runs in another machine or a VM guest
+        long pid = state().path("tunnelPid").asLong();
+        machine.tunnels.kill(pid);
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(machine.tunnels.started).as("tunnel restarted").hasSize(2);
+        assertThat(stateFile).exists();
+    }
+
+    @Test
     void aDeadTunnelIsRestartedOnTheSamePort() throws IOException {
         long pid = state().path("tunnelPid").asLong();
         machine.tunnels.kill(pid);
