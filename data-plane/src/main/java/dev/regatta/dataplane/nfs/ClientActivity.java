@@ -4,13 +4,15 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 
 /**
  * Which clients use which export: a client is a remote IP address, and it counts as connected to an export while
  * it has made an NFS or MOUNT call on it within the window given at construction. NFSv3 has no sessions, so
  * recent use is the closest thing to "connected" that the server can see. Clients that share an address (several
- * mounts of one machine, or every tunnel behind one TLS front) count once.
+ * mounts of one machine) count once. Connections relayed by the node's TLS front all come from loopback: the
+ * origin function given at construction names the instance behind each of them instead.
  */
 public final class ClientActivity {
 
@@ -18,14 +20,26 @@ public final class ClientActivity {
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(5);
 
     private final Duration window;
+    private final UnaryOperator<InetSocketAddress> origin;
     private final Map<Integer, Map<String, Long>> lastCallNanos = new ConcurrentHashMap<>();
 
     public ClientActivity(Duration window) {
+        this(window, UnaryOperator.identity());
+    }
+
+    /** @param origin the client behind a connection's remote address (the address itself unless relayed) */
+    public ClientActivity(Duration window, UnaryOperator<InetSocketAddress> origin) {
         this.window = window;
+        this.origin = origin;
     }
 
     void record(int exportIndex, RpcCall call) {
-        String client = clientAddress(call);
+        String client;
+        try {
+            client = hostOf(origin.apply(call.getTransport().getRemoteSocketAddress()));
+        } catch (RuntimeException e) {
+            client = "unknown";
+        }
         lastCallNanos.computeIfAbsent(exportIndex, i -> new ConcurrentHashMap<>()).put(client, System.nanoTime());
     }
 
@@ -47,10 +61,13 @@ public final class ClientActivity {
 
     static String clientAddress(RpcCall call) {
         try {
-            InetSocketAddress a = call.getTransport().getRemoteSocketAddress();
-            return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+            return hostOf(call.getTransport().getRemoteSocketAddress());
         } catch (RuntimeException e) {
             return "unknown";
         }
+    }
+
+    private static String hostOf(InetSocketAddress a) {
+        return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.front.CertificatePolicy;
+import dev.regatta.dataplane.front.MountIdentity;
 import dev.regatta.dataplane.front.NodeTlsFront;
 import dev.regatta.dataplane.front.TunnelledConnections;
 import dev.regatta.dataplane.fs.ExportTable;
@@ -51,10 +52,11 @@ public final class DataPlane implements AutoCloseable {
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         ExportTable exports = new ExportTable();
-        ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
+        TunnelledConnections tunnelled = new TunnelledConnections();
+        ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW,
+                remote -> tunnelled.identityOf(remote).map(MountIdentity::client).orElse(remote));
         boolean managed = config.controlPlane() != null;
         this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity);
-        TunnelledConnections tunnelled = new TunnelledConnections();
         AssignedGrants grants = new AssignedGrants(metrics);
         NfsServer started = null;
         NodeAgent joined = null;

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,8 @@ class CertificatePolicyTest {
     private final MutableGrants grants = new MutableGrants();
     private final TunnelledConnections connections = new TunnelledConnections();
     private final List<RpcTestClient> clients = new ArrayList<>();
+    private final ClientActivity activity = new ClientActivity(Duration.ofMinutes(5),
+            remote -> connections.identityOf(remote).map(MountIdentity::client).orElse(remote));
     private NfsServer server;
     private MemoryFileSystem fsA;
 
@@ -42,7 +45,7 @@ class CertificatePolicyTest {
         ExportTable table = NfsServerTest.table(new ExportTable.Export(0, "/" + FS_A, fsA),
                 new ExportTable.Export(1, "/" + FS_B, new MemoryFileSystem(false)));
         server = NfsServer.start(table, NfsServerTest.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
-                new CertificatePolicy(connections, grants, admitUntunnelled));
+                new CertificatePolicy(connections, grants, admitUntunnelled), activity);
     }
 
     @AfterEach
@@ -57,11 +60,26 @@ class CertificatePolicyTest {
 
     /** A connection as the TLS front makes it for a certificate of {@code fs} with {@code grantId}. */
     private RpcTestClient tunnelled(String fs, boolean readOnly, String grantId) throws Exception {
+        return tunnelled(fs, readOnly, grantId, "10.0.0.9");
+    }
+
+    private RpcTestClient tunnelled(String fs, boolean readOnly, String grantId, String instance) throws Exception {
         RpcTestClient client = new RpcTestClient(server.port());
         clients.add(client);
         connections.opened(client.localAddress(), new MountIdentity("mount-" + clients.size(), fs, readOnly, grantId,
-                "arn:aws:sts::123456789012:assumed-role/app/i-0abc", new InetSocketAddress("10.0.0.9", 700)));
+                "arn:aws:sts::123456789012:assumed-role/app/i-0abc", new InetSocketAddress(instance, 700)));
         return client;
+    }
+
+    @Test
+    void connectedClientsAreTheInstancesBehindTheFrontNotItsLoopbackHop() throws Exception {
+        start(true);
+        grants.set(FS_A, new Grant("grant-a", "123456789012", "READ_WRITE", false));
+        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.9"), "/" + FS_A, 0);
+        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.10"), "/" + FS_A, 0);
+        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.10"), "/" + FS_A, 0);
+
+        assertThat(activity.recentClients(0)).as("two instances, all through loopback").isEqualTo(2);
     }
 
     @Test
