@@ -1,6 +1,7 @@
 package dev.regatta.tunnel;
 
 import dev.regatta.tunnel.client.TunnelClient;
+import dev.regatta.tunnel.relay.Transport;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelServer;
 import dev.regatta.tunnel.testing.Await;
@@ -8,9 +9,7 @@ import dev.regatta.tunnel.testing.RecordingListener;
 import dev.regatta.tunnel.testing.TestBackend;
 import dev.regatta.tunnel.testing.TestCa;
 import dev.regatta.tunnel.testing.Tunnels;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import org.junit.jupiter.api.Test;
 
 import java.io.OutputStream;
@@ -118,7 +117,7 @@ class BackpressureTest {
     }
 
     private static long nettyBufferMemory() {
-        ByteBufAllocatorMetric metric = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+        ByteBufAllocatorMetric metric = Transport.ALLOCATOR.metric();
         return metric.usedDirectMemory() + metric.usedHeapMemory();
     }
 
