@@ -267,12 +267,45 @@ class MountHelperTest {
     void aForgedCertificateIsRefusedByTheTlsFront() throws Exception {
         grant(fsA, ROLE, "READ_WRITE");
         Path forged = forgedCredentials();
-        Path realCa = Files.walk(dir.resolve("lib")).filter(p -> p.getFileName().toString().startsWith("ca"))
+        Path realCa = Files.walk(dir.resolve("lib")).filter(p -> p.getFileName().toString().equals("ca.pem"))
                 .findFirst().orElseThrow();
+        assertRefusedByTheFront(forged.resolve("key.pem"), forged.resolve("certificate.pem"), realCa, 31200);
+        eventually("the front logging the untrusted certificate", () -> up.logTail()
+                .contains("certificate 'CN=mount-0000000000000000f,O=Regatta' (issued by 'CN=Regatta CA,O=Regatta') "
+                        + "is not trusted") ? true : null);
+    }
+
+    @Test
+    @Order(6)
+    void anExpiredCertificateIsRefusedByTheTlsFront() throws Exception {
+        // A real mount's credentials, copied before the watchdog renews them, used after they expire (90 s).
+        Path mountFiles = Files.walk(dir.resolve("lib")).filter(p -> p.getFileName().toString().equals("key.pem"))
+                .findFirst().orElseThrow().getParent();
+        Path copy = Files.createDirectories(dir.resolve("expired"));
+        for (String name : List.of("key.pem", "certificate.pem", "ca.pem")) {
+            Files.copy(mountFiles.resolve(name), copy.resolve(name));
+        }
+        X509Certificate expiring;
+        try (var in = Files.newInputStream(copy.resolve("certificate.pem"))) {
+            expiring = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+        Duration left = Duration.between(Instant.now(), expiring.getNotAfter().toInstant());
+        if (!left.isNegative()) {
+            Thread.sleep(left.plusSeconds(2).toMillis());
+        }
+        // The previous test's grant of fsA stands; the TLS handshake refuses before any grant is looked at.
+        assertRefusedByTheFront(copy.resolve("key.pem"), copy.resolve("certificate.pem"), copy.resolve("ca.pem"),
+                31201);
+        eventually("the front logging the expired certificate", () -> up.logTail()
+                .contains("' expired at " + expiring.getNotAfter().toInstant()) ? true : null);
+    }
+
+    /** A tunnel with these credentials listens, but NFS through it gets nowhere. */
+    private void assertRefusedByTheFront(Path key, Path certificate, Path ca, int port) throws Exception {
         List<String> tunnel = Command.java("tls-tunnel", "dev.regatta.tunnel.cli.TunnelCli", "client",
-                "--connect", tlsAddress, "--key", forged.resolve("key.pem").toString(),
-                "--cert", forged.resolve("certificate.pem").toString(), "--ca", realCa.toString(),
-                "--listen-port", "31200");
+                "--connect", tlsAddress, "--key", key.toString(), "--cert", certificate.toString(),
+                "--ca", ca.toString(), "--listen-port", Integer.toString(port));
         Process process = new ProcessBuilder(tunnel).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -280,13 +313,12 @@ class MountHelperTest {
             do {
                 line = out.readLine();
             } while (line != null && !line.startsWith("regatta-tunnel: listening"));
-            assertThat(line).startsWith("regatta-tunnel: listening 127.0.0.1:31200");
-            Command refused = nfs("nfs-ls", url(31200, fsA, ""));
+            assertThat(line).startsWith("regatta-tunnel: listening 127.0.0.1:" + port);
+            Command refused = nfs("nfs-ls", url(port, fsA, ""));
             assertThat(refused.exit()).as("%s", refused).isNotZero();
         } finally {
             process.destroy();
         }
-        eventually("the front logging the refusal", () -> up.logTail().contains("refus") ? true : null);
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
