@@ -7,6 +7,8 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,7 +20,15 @@ final class StsProof {
 
     static final String BODY = "Action=GetCallerIdentity&Version=2011-06-15";
 
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private StsProof() {
+    }
+
+    private static byte[] nonce() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return bytes;
     }
 
     /** The {@code stsRequest} object of a mount request. */
@@ -30,6 +40,9 @@ final class StsProof {
                 .putHeader("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
                 .putHeader("x-regatta-server-id", serverId)
                 .putHeader("x-regatta-fs-id", fileSystemId)
+                // Each proof admits one mount, and SigV4 dates have one-second resolution: without a signed
+                // nonce, two proofs of one caller for one file system within a second would be the same proof.
+                .putHeader("x-regatta-nonce", HexFormat.of().formatHex(nonce()))
                 .build();
         SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r
                 .identity(credentials)
