@@ -1,8 +1,10 @@
 package dev.regatta.tunnel.client;
 
 import dev.regatta.tunnel.pki.ReloadableSslContext;
+import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.Failures;
+import dev.regatta.tunnel.relay.StreamFraming;
 import dev.regatta.tunnel.relay.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -70,7 +72,7 @@ final class NodeDialer {
                     protected void initChannel(SocketChannel channel) {
                         SslHandler handler = context.newHandler(channel.alloc(), host, port);
                         handler.setHandshakeTimeoutMillis(connectTimeout.toMillis());
-                        channel.pipeline().addLast(handler, new EarlyInbound());
+                        channel.pipeline().addLast(handler, new StreamFraming(), new EarlyInbound());
                     }
                 })
                 .connect(host, port)
@@ -86,6 +88,12 @@ final class NodeDialer {
                         if (!handshake.isSuccess()) {
                             channel.close();
                             retryOrFail(loop, attempt, attempts, wanted, result, handshake.cause());
+                        } else if (!TlsContexts.TUNNEL_PROTOCOL.equals(
+                                channel.pipeline().get(SslHandler.class).applicationProtocol())) {
+                            channel.close();
+                            result.tryFailure(new IOException("the node " + node() + " does not speak the tunnel "
+                                    + "protocol " + TlsContexts.TUNNEL_PROTOCOL + " (a node of another Regatta "
+                                    + "version?)"));
                         } else if (!wanted.getAsBoolean()) {
                             channel.close();
                             result.tryFailure(new IOException("no longer needed"));

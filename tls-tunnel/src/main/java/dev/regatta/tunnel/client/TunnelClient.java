@@ -248,8 +248,8 @@ public final class TunnelClient implements AutoCloseable {
                 throw e;
             }
             TunnelClient client = new TunnelClient(eventLoops, serverChannel, localConnections, tls, dialer);
-            log.info("TLS tunnel client listening on {}, tunnelling to the node {} ({})", client.localAddress(),
-                    dialer.node(), nodeVerification);
+            log.info("TLS tunnel client listening on {}, tunnelling to the node {} ({}); TLS by {}",
+                    client.localAddress(), dialer.node(), nodeVerification, TlsContexts.engine());
             return client;
         }
 

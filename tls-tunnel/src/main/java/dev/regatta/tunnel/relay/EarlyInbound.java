@@ -16,6 +16,7 @@ import java.util.List;
  * the first application bytes, and a quick client may even have ended its input, while the server is still
  * admitting it and connecting the backend. {@link Relay#join} replays what was held, in order. The amount is
  * bounded: nothing asks to read once the handshake is over, so this is at most the rest of one read.
+ * It sits after {@link StreamFraming}, so what it holds is stream bytes and the end of the stream.
  * A failure before the relay exists closes the connection; whoever waits for the handshake learns why from it.
  */
 public final class EarlyInbound extends ChannelInboundHandlerAdapter {
@@ -31,7 +32,7 @@ public final class EarlyInbound extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent) {
+        if (isEvent(evt)) {
             held.add(evt);
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -49,6 +50,12 @@ public final class EarlyInbound extends ChannelInboundHandlerAdapter {
         // Whatever was not taken by a relay dies with the connection.
         held.forEach(ReferenceCountUtil::release);
         held.clear();
+    }
+
+    /** The events a relay acts on: the end of the peer's stream, of its TLS connection, of its socket's input. */
+    static boolean isEvent(Object item) {
+        return item == StreamFraming.END_OF_STREAM || item instanceof ChannelInputShutdownEvent
+                || item instanceof SslCloseCompletionEvent;
     }
 
     List<Object> takeAll() {

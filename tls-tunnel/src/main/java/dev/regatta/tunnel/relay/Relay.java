@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +22,9 @@ import java.util.function.Consumer;
  *   <li>Backpressure: a side stops reading while the other side's write buffer is above its high water mark and
  *       resumes when it drains, so a slow reader never makes the tunnel buffer without bound.</li>
  *   <li>Half-close: when a side's input ends, the other side's output is shut once everything before it has been
- *       written. On a TLS side, the input ends with the peer's {@code close_notify}, and the output is shut with a
- *       {@code close_notify} followed by a TCP FIN. A TLS stream cut without {@code close_notify} may have been
- *       truncated, so it closes both sides instead.</li>
+ *       written. A plain side ends with a TCP FIN. A TLS side carries {@link StreamFraming}: its stream ends with
+ *       the framing's end marker, inside TLS, and the TLS connection itself stays up until both directions are
+ *       done. A TLS side that closes before it ended its stream may have been cut short, so both sides close.</li>
  *   <li>Both sides close together, once both directions have finished or when either fails or closes.</li>
  * </ul>
  * Both channels must run on the same event loop, which makes every method here single-threaded.
@@ -101,22 +100,27 @@ public final class Relay {
         return side == first ? second : first;
     }
 
-    /** Shuts a side's output: a TLS side says {@code close_notify} first, then both send a FIN. */
+    /** Shuts a side's output: the framing's end marker on a TLS side, a TCP FIN on a plain one. */
     private void shutdownOutput(Side side) {
         if (closeReason != null) {
             return;
         }
-        SslHandler tls = side.channel.pipeline().get(SslHandler.class);
-        if (tls == null) {
-            shutdownSocketOutput(side);
-        } else {
-            tls.closeOutbound().addListener((ChannelFuture notified) -> {
-                if (notified.isSuccess()) {
-                    shutdownSocketOutput(side);
+        if (side.framed) {
+            side.channel.writeAndFlush(StreamFraming.END_OF_STREAM).addListener((ChannelFuture sent) -> {
+                if (!sent.isSuccess()) {
+                    close0("cannot end the stream to " + side.name + ": " + Failures.describe(sent.cause()));
                 } else {
-                    close0("cannot end the TLS stream to " + side.name + ": " + Failures.describe(notified.cause()));
+                    outputShut();
                 }
             });
+        } else {
+            shutdownSocketOutput(side);
+        }
+    }
+
+    private void outputShut() {
+        if (++outputsShut == 2) {
+            close0("both directions finished");
         }
     }
 
@@ -124,8 +128,8 @@ public final class Relay {
         ((DuplexChannel) side.channel).shutdownOutput().addListener((ChannelFuture shut) -> {
             if (!shut.isSuccess()) {
                 close0("cannot shut the output to " + side.name + ": " + Failures.describe(shut.cause()));
-            } else if (++outputsShut == 2) {
-                close0("both directions finished");
+            } else {
+                outputShut();
             }
         });
     }
@@ -135,7 +139,7 @@ public final class Relay {
 
         private final Channel channel;
         private final String name;
-        private final boolean tls;
+        private final boolean framed;
         private final ChannelFutureListener closeOnWriteFailure;
         private boolean inputEnded;
         private ChannelFuture lastWrite;
@@ -143,7 +147,7 @@ public final class Relay {
         Side(Channel channel, String name) {
             this.channel = channel;
             this.name = name;
-            this.tls = channel.pipeline().get(SslHandler.class) != null;
+            this.framed = channel.pipeline().get(StreamFraming.class) != null;
             this.closeOnWriteFailure = written -> {
                 if (!written.isSuccess()) {
                     close0("cannot write to " + other(this).name + ": " + Failures.describe(written.cause()));
@@ -169,7 +173,7 @@ public final class Relay {
             channel.pipeline().remove(early);
             ChannelHandlerContext ctx = channel.pipeline().context(this);
             for (Object item : held) {
-                if (item instanceof ChannelInputShutdownEvent || item instanceof SslCloseCompletionEvent) {
+                if (EarlyInbound.isEvent(item)) {
                     userEventTriggered(ctx, item);
                 } else {
                     channelRead(ctx, item);
@@ -205,24 +209,27 @@ public final class Relay {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslCloseCompletionEvent closed) {
-                if (closed.isSuccess()) {
-                    endInput();
-                } else if (closeReason == null) {
-                    close0("the TLS stream from " + name + " failed: " + Failures.describe(closed.cause()));
-                }
-            } else if (evt instanceof ChannelInputShutdownEvent) {
-                if (!tls) {
+            if (evt == StreamFraming.END_OF_STREAM) {
+                endInput();
+            } else if (evt instanceof SslCloseCompletionEvent || evt instanceof ChannelInputShutdownEvent) {
+                if (!framed) {
                     endInput();
                 } else if (!inputEnded) {
-                    close0(name + " ended its TLS stream without close_notify");
+                    close0(name + " closed the connection before it ended its stream");
                 }
+                // A framed side that ended its stream and now closes: its channelInactive follows.
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            close0(name + " closed the connection");
+            String reason = name + " closed the connection";
+            if (inputEnded && lastWrite != null && !lastWrite.isDone()) {
+                // What it sent before it ended its stream is still being written to the other side.
+                lastWrite.addListener(written -> close0(reason));
+            } else {
+                close0(reason);
+            }
         }
 
         @Override

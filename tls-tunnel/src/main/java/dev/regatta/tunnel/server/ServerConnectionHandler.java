@@ -1,6 +1,7 @@
 package dev.regatta.tunnel.server;
 
 import dev.regatta.tunnel.ClientIdentity;
+import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.Relay;
 import dev.regatta.tunnel.relay.Transport;
@@ -93,6 +94,13 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
             identity = ClientIdentity.fromCertificate(peerCertificate(inbound));
         } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
             refuse(ctx, e.getMessage());
+            return;
+        }
+        String protocol = inbound.pipeline().get(SslHandler.class).applicationProtocol();
+        if (!TlsContexts.TUNNEL_PROTOCOL.equals(protocol)) {
+            refuse(ctx, "mount " + identity.mountId() + " speaks " + (protocol == null ? "no tunnel protocol"
+                    : "the tunnel protocol " + protocol) + ", not " + TlsContexts.TUNNEL_PROTOCOL
+                    + " (a tunnel client of another Regatta version?)");
             return;
         }
         Instant now = clock.instant();

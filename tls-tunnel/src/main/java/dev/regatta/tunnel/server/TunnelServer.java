@@ -5,6 +5,7 @@ import dev.regatta.tunnel.pki.CredentialSource;
 import dev.regatta.tunnel.pki.ReloadableSslContext;
 import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.EarlyInbound;
+import dev.regatta.tunnel.relay.StreamFraming;
 import dev.regatta.tunnel.relay.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -182,6 +183,7 @@ public final class TunnelServer implements AutoCloseable {
                             allChannels.add(channel);
                             channel.pipeline().addLast(
                                     tls.current().newHandler(channel.alloc()),
+                                    new StreamFraming(),
                                     new ServerConnectionHandler(backend, admission, listener, openConnections,
                                             Clock.systemUTC()),
                                     new EarlyInbound());
@@ -194,8 +196,8 @@ public final class TunnelServer implements AutoCloseable {
                 throw new IOException("cannot listen on " + listen + ": " + bound.cause().getMessage(), bound.cause());
             }
             TunnelServer server = new TunnelServer(eventLoops, bound.channel(), allChannels, tls, openConnections);
-            log.info("TLS tunnel server listening on {}, forwarding admitted mounts to {}", server.localAddress(),
-                    backend);
+            log.info("TLS tunnel server listening on {}, forwarding admitted mounts to {}; TLS by {}",
+                    server.localAddress(), backend, TlsContexts.engine());
             return server;
         }
     }

@@ -86,6 +86,20 @@ class ServerRefusalTest {
     }
 
     @Test
+    void refusesAClientThatDoesNotSpeakTheTunnelProtocol() throws Exception {
+        TestCa.Issued valid = CA.client("mount-1").issue();
+        assertEnded(RawTlsClient.connect(server.localAddress(), valid.keys().getPrivate(), valid.certificate(),
+                CA.certificate(), null), "speaks no tunnel protocol, not regatta-tunnel/1");
+    }
+
+    @Test
+    void refusesAClientOfAnotherTunnelProtocolVersion() throws Exception {
+        TestCa.Issued valid = CA.client("mount-1").issue();
+        assertEnded(RawTlsClient.connect(server.localAddress(), valid.keys().getPrivate(), valid.certificate(),
+                CA.certificate(), "regatta-tunnel/0"), "not regatta-tunnel/1");
+    }
+
+    @Test
     void refusesWhatTheAdmissionRefuses() throws Exception {
         TestCa.Issued revoked = CA.client("mount-1").withoutAlternativeNames().uri("regatta:fs:fs-1")
                 .uri("regatta:access:read-only").uri("regatta:grant:grant-revoked")
@@ -124,6 +138,20 @@ class ServerRefusalTest {
             // Without a certificate the server refuses within the handshake; the port is then unknown.
             localAddress = null;
         }
+        return assertRefusal(localAddress, expectedReason);
+    }
+
+    /** Expects the server to end an already connected socket, and returns the refusal's reason. */
+    private String assertEnded(SSLSocket connected, String expectedReason) throws Exception {
+        InetSocketAddress localAddress;
+        try (SSLSocket socket = connected) {
+            localAddress = (InetSocketAddress) socket.getLocalSocketAddress();
+            assertThat(RawTlsClient.endedByServer(socket)).as("the server ended the connection").isTrue();
+        }
+        return assertRefusal(localAddress, expectedReason);
+    }
+
+    private String assertRefusal(InetSocketAddress localAddress, String expectedReason) {
         Await.until("the refusal is reported", () -> !listener.refused.isEmpty());
         RecordingListener.Refusal refusal = listener.refused.get(0);
         if (localAddress != null) {

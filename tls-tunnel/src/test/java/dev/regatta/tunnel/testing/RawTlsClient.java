@@ -1,9 +1,11 @@
 package dev.regatta.tunnel.testing;
 
+import dev.regatta.tunnel.pki.TlsContexts;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,6 +24,12 @@ public final class RawTlsClient {
     /** Connects and completes the client's side of the handshake; {@code key} null presents no certificate. */
     public static SSLSocket connect(InetSocketAddress server, PrivateKey key, X509Certificate certificate,
                                     X509Certificate trustedCa) throws IOException {
+        return connect(server, key, certificate, trustedCa, TlsContexts.TUNNEL_PROTOCOL);
+    }
+
+    /** As {@link #connect}, naming {@code protocol} in ALPN, or no protocol when it is null. */
+    public static SSLSocket connect(InetSocketAddress server, PrivateKey key, X509Certificate certificate,
+                                    X509Certificate trustedCa, String protocol) throws IOException {
         SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
                 .protocols("TLSv1.3").trustManager(trustedCa).endpointIdentificationAlgorithm(null);
         if (key != null) {
@@ -31,6 +39,11 @@ public final class RawTlsClient {
         SSLSocket socket = (SSLSocket) context.context().getSocketFactory()
                 .createSocket(server.getAddress(), server.getPort());
         socket.setEnabledProtocols(new String[] {"TLSv1.3"});
+        if (protocol != null) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {protocol});
+            socket.setSSLParameters(parameters);
+        }
         socket.setSoTimeout((int) Await.DEFAULT.toMillis());
         socket.startHandshake();
         return socket;
