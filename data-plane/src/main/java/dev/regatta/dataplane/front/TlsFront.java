@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +50,7 @@ public final class TlsFront implements AutoCloseable {
                 .backend(nfs)
                 .credentials(new PemCredentialFiles(identity.privateKey(), identity.certificate(),
                         identity.caCertificates()))
-                .admission((mount, remote) -> refusal(grants, mount))
+                .admission(new GrantAdmission(grants))
                 .listener(new TunnelListener() {
                     @Override
                     public void opened(ClientIdentity mount, InetSocketAddress backendLocal, InetSocketAddress remote) {
@@ -69,7 +68,7 @@ public final class TlsFront implements AutoCloseable {
                 r -> Thread.ofPlatform().daemon().name("regatta-tls-front-sweep").unstarted(r));
         sweeper.scheduleWithFixedDelay(() -> {
             try {
-                server.closeWhere(mount -> refusal(grants, mount).isPresent(), "its grant was removed");
+                server.closeWhere(mount -> GrantAdmission.refusal(grants, mount).isPresent(), "its grant was removed");
                 server.closeWhere(mount -> !mount.notAfter().isAfter(clock.instant()), "its certificate expired");
             } catch (RuntimeException e) {
                 log.warn("TLS front: sweep of tunnel connections failed: {}", e.toString());
@@ -77,18 +76,6 @@ public final class TlsFront implements AutoCloseable {
         }, SWEEP_INTERVAL.toMillis(), SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         log.info("TLS front listening on {} for tunnels to the NFS port {}", server.localAddress(), nfs);
         return new TlsFront(server, sweeper);
-    }
-
-    /** Why a mount may not use this node now: its file system is not served here, or its grant is gone. */
-    private static Optional<String> refusal(GrantBook grants, ClientIdentity mount) {
-        if (grants.grantsOf(mount.fileSystemId()).isEmpty()) {
-            return Optional.of("file system " + mount.fileSystemId() + " has no grants on this node (not assigned "
-                    + "here, or every grant was removed)");
-        }
-        if (!grants.isActive(mount.fileSystemId(), mount.grantId())) {
-            return Optional.of("grant " + mount.grantId() + " of " + mount.fileSystemId() + " was removed");
-        }
-        return Optional.empty();
     }
 
     public int port() {

@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Tags;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -16,11 +19,17 @@ public final class AssignedGrants implements GrantBook {
 
     private final MultiGauge counts;
     private volatile Map<String, List<Grant>> byFileSystem = Map.of();
+    /** Asks the agent for a heartbeat now; until there is an agent, there is nothing to ask. */
+    private volatile Supplier<CompletableFuture<Void>> heartbeatNow = () -> CompletableFuture.completedFuture(null);
 
     public AssignedGrants(MeterRegistry metrics) {
         this.counts = MultiGauge.builder("node_grants")
                 .description("Grants of each file system assigned to this node, as of the last heartbeat answer")
                 .register(metrics);
+    }
+
+    void refreshWith(Supplier<CompletableFuture<Void>> heartbeatNow) {
+        this.heartbeatNow = heartbeatNow;
     }
 
     void replace(List<AssignedFileSystem> assignments) {
@@ -35,6 +44,11 @@ public final class AssignedGrants implements GrantBook {
     @Override
     public boolean isActive(String fileSystemId, String grantId) {
         return grantsOf(fileSystemId).stream().map(Grant::id).anyMatch(grantId::equals);
+    }
+
+    @Override
+    public CompletionStage<Void> refresh() {
+        return heartbeatNow.get();
     }
 
     @Override

@@ -9,6 +9,8 @@ import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +28,8 @@ public final class NodeAgent implements AutoCloseable {
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     /** Retries never wait longer: the control plane counts a node silent for 45 s as down. */
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Heartbeats asked for out of turn come no closer together than this, however often they are asked for. */
+    private static final Duration MIN_ON_DEMAND_GAP = Duration.ofSeconds(1);
 
     private final ControlPlaneSettings settings;
     private final String address;
@@ -38,6 +42,11 @@ public final class NodeAgent implements AutoCloseable {
     private final Consumer<IdentityFiles> identityChanged;
     private final Thread thread;
     private volatile boolean running = true;
+    /** Guards the two fields below; the agent's thread waits on it between heartbeats. */
+    private final Object schedule = new Object();
+    private boolean heartbeatAsked;
+    /** Completed when the next heartbeat has been answered or has failed. */
+    private CompletableFuture<Void> nextHeartbeat = new CompletableFuture<>();
     private volatile NodeIdentity identity;
     private Duration interval = DEFAULT_INTERVAL;
     /** The last outcome logged, so that a state is logged when entered rather than on every retry. */
@@ -84,6 +93,7 @@ public final class NodeAgent implements AutoCloseable {
                     last.size());
             agent.accept(last);
         });
+        grants.refreshWith(agent::heartbeatNow);
         agent.thread.start();
         return agent;
     }
@@ -102,8 +112,30 @@ public final class NodeAgent implements AutoCloseable {
         return Optional.ofNullable(identity).map(NodeIdentity::nodeId);
     }
 
+    /**
+     * Asks for a heartbeat now rather than at the interval, for news the node cannot wait for: a mount whose grant
+     * it has not heard of yet. Heartbeats asked for together are one heartbeat, and they are at least
+     * {@link #MIN_ON_DEMAND_GAP} apart.
+     *
+     * @return completed once that heartbeat has been answered or has failed
+     */
+    public CompletableFuture<Void> heartbeatNow() {
+        synchronized (schedule) {
+            heartbeatAsked = true;
+            schedule.notifyAll();
+            return nextHeartbeat;
+        }
+    }
+
     private void run() {
         while (running) {
+            CompletableFuture<Void> thisHeartbeat;
+            synchronized (schedule) {
+                thisHeartbeat = nextHeartbeat;
+                nextHeartbeat = new CompletableFuture<>();
+                heartbeatAsked = false;
+            }
+            long started = System.nanoTime();
             Duration wait;
             try {
                 beat();
@@ -116,11 +148,29 @@ public final class NodeAgent implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("node agent cycle failed", e);
                 wait = failed(e.getClass().getSimpleName(), e.getMessage(), false);
+            } finally {
+                thisHeartbeat.complete(null);
             }
             try {
-                Thread.sleep(wait);
+                awaitNextHeartbeat(started, wait);
             } catch (InterruptedException e) {
                 return;
+            }
+        }
+    }
+
+    /** Waits until {@code wait} after {@code started}, or until a heartbeat is asked for (but not too soon). */
+    private void awaitNextHeartbeat(long started, Duration wait) throws InterruptedException {
+        long due = started + wait.toNanos();
+        long earliest = started + MIN_ON_DEMAND_GAP.toNanos();
+        synchronized (schedule) {
+            while (running) {
+                long now = System.nanoTime();
+                long until = heartbeatAsked ? Math.min(due, earliest) : due;
+                if (now - until >= 0) {
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(schedule, until - now);
             }
         }
     }

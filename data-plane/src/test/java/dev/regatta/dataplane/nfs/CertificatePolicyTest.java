@@ -15,6 +15,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -197,6 +199,11 @@ class CertificatePolicyTest {
         @Override
         public List<Grant> grantsOf(String fileSystemId) {
             return byFileSystem.getOrDefault(fileSystemId, List.of());
+        }
+
+        @Override
+        public CompletionStage<Void> refresh() {
+            return CompletableFuture.completedFuture(null);
         }
     }
 }

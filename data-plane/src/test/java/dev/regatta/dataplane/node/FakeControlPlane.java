@@ -46,6 +46,8 @@ final class FakeControlPlane implements AutoCloseable {
 
     static final String BOOTSTRAP_TOKEN = "bootstrap-secret-0123456789";
     static final int HEARTBEAT_SECONDS = 1;
+    /** The interval the answers tell the node; a test may lengthen it. */
+    volatile int heartbeatSeconds = HEARTBEAT_SECONDS;
 
     /** A registration as received, with the subject of its CSR. */
     record Registered(String nodeId, String name, String address, String csrSubject) {
@@ -174,7 +176,7 @@ final class FakeControlPlane implements AutoCloseable {
         registrations.add(new Registered(nodeId, name, address,
                 csr.getSubject().getRDNs(BCStyle.CN)[0].getFirst().getValue().toString()));
         answer(exchange, 201, Map.of("nodeId", nodeId, "nodeToken", token, "certificate", pem(certificate),
-                "caCertificates", List.of(pem(ca)), "heartbeatIntervalSeconds", HEARTBEAT_SECONDS));
+                "caCertificates", List.of(pem(ca)), "heartbeatIntervalSeconds", heartbeatSeconds));
     }
 
     private void heartbeat(HttpExchange exchange, String nodeId) throws Exception {
@@ -199,7 +201,7 @@ final class FakeControlPlane implements AutoCloseable {
         }
         heartbeats.computeIfAbsent(nodeId, k -> new CopyOnWriteArrayList<>()).add(body);
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("heartbeatIntervalSeconds", HEARTBEAT_SECONDS);
+        answer.put("heartbeatIntervalSeconds", heartbeatSeconds);
         answer.put("fileSystems", new ArrayList<>(assignment));
         answer(exchange, 200, answer);
     }

@@ -26,9 +26,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -192,6 +195,33 @@ class NodeAgentTest {
         assertThat(grants.isActive(FS, "grant-b")).isTrue();
         assertThat(grants.grantsOf("fs-not-assigned")).isEmpty();
         assertThat(node.scrapeMetrics()).contains("node_grants{fs=\"" + FS + "\"} 1.0");
+    }
+
+    @Test
+    void grantsAreFetchedWhenAskedForWithoutWaitingForTheIntervalButNotMoreThanOnceASecond() throws Exception {
+        controlPlane.heartbeatSeconds = 3600;
+        controlPlane.assign(List.of(assigned("", List.of(FakeControlPlane.grant("grant-a")))));
+        startNode();
+        GrantBook grants = node.grants().orElseThrow();
+        await("the first grant", () -> grants.isActive(FS, "grant-a"));
+        String nodeId = controlPlane.registrations.getFirst().nodeId();
+        int seen = controlPlane.heartbeatsOf(nodeId).size();
+
+        controlPlane.assign(List.of(assigned("", List.of(FakeControlPlane.grant("grant-a"),
+                FakeControlPlane.grant("grant-new")))));
+        Thread.sleep(1500);
+        assertThat(grants.isActive(FS, "grant-new")).as("no heartbeat is due for an hour").isFalse();
+        grants.refresh().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(grants.isActive(FS, "grant-new")).isTrue();
+
+        // Twenty asks within half a second: a heartbeat now and one a second later, not twenty.
+        List<CompletableFuture<Void>> asked = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            asked.add(grants.refresh().toCompletableFuture());
+            Thread.sleep(25);
+        }
+        CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(controlPlane.heartbeatsOf(nodeId).size() - seen).isBetween(2, 3);
     }
 
     @Test

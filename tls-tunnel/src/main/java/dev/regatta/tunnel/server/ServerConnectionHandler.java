@@ -22,6 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Takes one client connection from a finished TLS handshake to a running relay: reads the mount's identity from its
@@ -110,19 +112,31 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
                     + identity.notAfter());
             return;
         }
-        Optional<String> refusal;
+        CompletionStage<Optional<String>> decision;
         try {
-            refusal = admission.refusal(identity, remote);
+            decision = admission.refusal(identity, remote);
         } catch (RuntimeException e) {
-            log.error("the admission check of mount {} from {} failed", identity.mountId(), remote, e);
-            refusal = Optional.of("the admission check failed: " + e);
+            decision = CompletableFuture.failedFuture(e);
         }
-        if (refusal.isPresent()) {
-            refuse(ctx, "mount " + identity.mountId() + " of " + identity.fileSystemId() + " (grant "
-                    + identity.grantId() + ", " + identity.principalArn() + ") is not admitted: " + refusal.get());
-            return;
-        }
-        connectBackend(ctx, identity, remote);
+        decision.whenComplete((refusal, failure) -> inbound.eventLoop().execute(() -> {
+            if (!inbound.isActive()) {
+                log.debug("mount {} from {} closed its connection while it was being admitted",
+                        identity.mountId(), remote);
+                return;
+            }
+            Optional<String> reason = refusal;
+            if (failure != null) {
+                // The refusal below is the operator's line; the stack is for whoever debugs the admission.
+                log.debug("the admission check of mount {} from {} failed", identity.mountId(), remote, failure);
+                reason = Optional.of("the admission check failed: " + failure);
+            }
+            if (reason.isPresent()) {
+                refuse(ctx, "mount " + identity.mountId() + " of " + identity.fileSystemId() + " (grant "
+                        + identity.grantId() + ", " + identity.principalArn() + ") is not admitted: " + reason.get());
+            } else {
+                connectBackend(ctx, identity, remote);
+            }
+        }));
     }
 
     private void connectBackend(ChannelHandlerContext ctx, ClientIdentity identity, InetSocketAddress remote) {

@@ -36,8 +36,8 @@ import java.util.function.Predicate;
  *         .listen(new InetSocketAddress(20490))
  *         .backend(new InetSocketAddress(InetAddress.getLoopbackAddress(), 2049))
  *         .credentials(new PemCredentialFiles(key, certificate, caCertificates))
- *         .admission((identity, remote) -> grants.contains(identity.grantId()) ? Optional.empty()
- *                                                                              : Optional.of("grant revoked"))
+ *         .admission((identity, remote) -> CompletableFuture.completedFuture(
+ *                 grants.contains(identity.grantId()) ? Optional.empty() : Optional.of("grant revoked")))
  *         .listener(connectionMap)
  *         .start();
  * }</pre>

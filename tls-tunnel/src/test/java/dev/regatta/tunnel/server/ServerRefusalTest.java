@@ -17,9 +17,12 @@ import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,9 +44,12 @@ class ServerRefusalTest {
     void start() throws Exception {
         backend = new TestBackend(TestBackend.ECHO);
         logs = new CapturedLogs(ServerConnectionHandler.class);
+        // Decides a moment later, as the data plane does when it first asks the control plane about a grant.
         server = Tunnels.server(backend, CA.node(Tunnels.NODE_ID).issue().trusting(CA), listener,
-                (identity, remote) -> identity.grantId().equals("grant-revoked")
-                        ? Optional.of("grant grant-revoked is no longer active") : Optional.empty());
+                (identity, remote) -> CompletableFuture.supplyAsync(
+                        () -> identity.grantId().equals("grant-revoked")
+                                ? Optional.of("grant grant-revoked is no longer active") : Optional.<String>empty(),
+                        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)));
     }
 
     @AfterEach
@@ -106,6 +112,30 @@ class ServerRefusalTest {
                 .uri("arn:aws:iam::123456789012:role/app").issue();
         String reason = assertRefused(revoked, "is not admitted: grant grant-revoked is no longer active");
         assertThat(reason).contains("mount-1", "fs-1", "arn:aws:iam::123456789012:role/app");
+    }
+
+    @Test
+    void aConnectionAdmittedAfterAWaitCarriesWhatItSentMeanwhile() throws Exception {
+        try (TunnelClient client = Tunnels.client(server.port(), CA.client("mount-1").issue().trusting(CA),
+                Tunnels.NODE_ID);
+             Socket local = Tunnels.connect(client)) {
+            // Sent at once: it waits in the tunnel while the admission decides, and reaches the backend after.
+            local.getOutputStream().write("early".getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(local.getInputStream().readNBytes(5), StandardCharsets.US_ASCII))
+                    .isEqualTo("early");
+        }
+        assertThat(listener.refused).isEmpty();
+        assertThat(listener.opened).hasSize(1);
+    }
+
+    @Test
+    void anAdmissionThatFailsRefusesTheConnection() throws Exception {
+        TestCa.Issued valid = CA.client("mount-1").issue();
+        try (TunnelServer failing = Tunnels.server(backend, CA.node(Tunnels.NODE_ID).issue().trusting(CA), listener,
+                (identity, remote) -> CompletableFuture.failedFuture(new IllegalStateException("grants unknown")))) {
+            assertEnded(RawTlsClient.connect(failing.localAddress(), valid.keys().getPrivate(), valid.certificate(),
+                    CA.certificate()), "the admission check failed: java.lang.IllegalStateException: grants unknown");
+        }
     }
 
     @Test
