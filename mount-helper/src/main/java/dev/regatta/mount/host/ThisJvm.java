@@ -15,6 +15,8 @@ public final class ThisJvm {
     public static List<String> program(String mainClass) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "-cp", System.getProperty("java.class.path"), mainClass);
+        // The tunnel's TLS is BoringSSL, a native library: allowed explicitly, so newer Javas do not warn about it.
+        return List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                mainClass);
     }
 }
