@@ -40,8 +40,13 @@ public final class ControlPlaneClient {
 
     /** {@code GET /api/v1/service}: the server ID the proof must name. */
     public String serverId() {
+        return serverId(REQUEST_TIMEOUT);
+    }
+
+    /** @param timeout how long to wait for the answer */
+    public String serverId(Duration timeout) {
         HttpResponse<String> response = send(HttpRequest.newBuilder(endpoint("api/v1/service")).GET()
-                .header("Accept", "application/json").timeout(REQUEST_TIMEOUT).build());
+                .header("Accept", "application/json").timeout(timeout).build());
         if (response.statusCode() != 200) {
             throw refusal(response);
         }

@@ -36,7 +36,7 @@ public final class UnmountReporter {
      */
     public EndedMount report(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
                              String region, String fileSystemId, String mountId) {
-        String serverId = controlPlane.serverId();
+        String serverId = controlPlane.serverId(TIMEOUT);
         StsProof proof = signer.sign(credentials, stsEndpoint, region, serverId, fileSystemId);
         return controlPlane.reportUnmount(mountId, new UnmountReport(fileSystemId, proof), TIMEOUT);
     }
