@@ -54,6 +54,11 @@ public final class Watchdog {
     private final WatchdogLog log;
     private final Map<Path, Instant> nextRenewalAttempt = new HashMap<>();
     private final Set<Path> reportedUnreadable = new HashSet<>();
+    /**
+     * Sessions the control plane would not renew (409): their mount asks for a new session straight away next time,
+     * rather than a doomed renewal first, which would only add a refusal to this machine's count.
+     */
+    private final Set<String> notRenewable = new HashSet<>();
 
     public Watchdog(Environment environment, WatchdogLog log) {
         this.environment = environment;
@@ -98,6 +103,7 @@ public final class Watchdog {
         state.credentials().delete();
         states.delete(state);
         nextRenewalAttempt.remove(states.fileOf(state));
+        notRenewable.remove(state.mountId());
         log.log(state + " is no longer mounted: stopped its tunnel (pid " + state.tunnelPid() + "), removed its key, "
                 + "certificates and state");
         reportUnmount(state);
@@ -165,18 +171,23 @@ public final class Watchdog {
                 : "its certificate expired at " + state.expiresAt() + ", so the mount does not work until renewed";
         try {
             Enrollment enrollment;
-            try {
-                enrollment = enroll(state, Optional.of(state.mountId()));
-            } catch (ControlPlaneRefusal refusal) {
-                if (refusal.status() != 409) {
-                    throw refusal;
-                }
-                // The control plane will not continue this session (it does not know it, it ended, or this machine's
-                // identity is not the one that mounted): the mount is still in use, so it gets a new session, which
-                // is authorized like any mount.
-                log.log(state + ": the control plane will not renew mount " + state.mountId() + " (HTTP 409): "
-                        + refusal.detail() + "; asking for a new mount session instead");
+            if (notRenewable.contains(state.mountId())) {
                 enrollment = enroll(state, Optional.empty());
+            } else {
+                try {
+                    enrollment = enroll(state, Optional.of(state.mountId()));
+                } catch (ControlPlaneRefusal refusal) {
+                    if (refusal.status() != 409) {
+                        throw refusal;
+                    }
+                    // The control plane will not continue this session (it does not know it, it ended, or this
+                    // machine's identity is not the one that mounted): the mount is still in use, so it gets a new
+                    // session, which is authorized like any mount.
+                    log.log(state + ": the control plane will not renew mount " + state.mountId() + " (HTTP 409): "
+                            + refusal.detail() + "; asking for a new mount session instead");
+                    notRenewable.add(state.mountId());
+                    enrollment = enroll(state, Optional.empty());
+                }
             }
             renewed(state, enrollment);
             nextRenewalAttempt.remove(file);

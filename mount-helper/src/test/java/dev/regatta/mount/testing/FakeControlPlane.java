@@ -54,6 +54,7 @@ public final class FakeControlPlane implements ResponseDefinitionTransformerV2, 
     private final Map<String, Boolean> sessions = new ConcurrentHashMap<>();
     private volatile boolean ignoreRenews;
     private volatile ResponseDefinition unmountRefusal;
+    private volatile ResponseDefinition newMountRefusal;
     private volatile URI stsEndpoint = URI.create("https://sts.us-east-1.amazonaws.com/");
     private volatile String nodeAddress = "10.0.0.5:20490";
     private volatile Duration lifetime = Duration.ofHours(1);
@@ -110,6 +111,11 @@ public final class FakeControlPlane implements ResponseDefinitionTransformerV2, 
     /** Ends a session as an unmount report would (or an admin), so that renewing it gets a 409. */
     public void endSession(String mountId) {
         sessions.replace(mountId, true);
+    }
+
+    /** From now on, mount requests without {@code renews} get this refusal (they are still recorded). */
+    public void refuseNewMounts(int status, String detail) {
+        this.newMountRefusal = problem(status, detail).build();
     }
 
     /** Answers renewals with a new session, as a control plane from before renewals kept sessions did. */
@@ -176,6 +182,9 @@ public final class FakeControlPlane implements ResponseDefinitionTransformerV2, 
             }
             mountId = renews;
         } else {
+            if (newMountRefusal != null && renews == null) {
+                return newMountRefusal;
+            }
             mountId = String.format("mount-%017x", nextMount());
             sessions.put(mountId, false);
         }

@@ -18,6 +18,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Optional;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -226,6 +230,44 @@ class WatchdogTest {
         assertThat(watchdogOnce()).isZero();
         assertThat(controlPlane.unmountReports()).extracting(FakeControlPlane.UnmountCall::mountId)
                 .containsExactly(SECOND_MOUNT_ID);
+    }
+
+    @Test
+    void aSessionThatCannotBeRenewedIsNotAskedForAgain() throws IOException {
+        controlPlane.endSession(MOUNT_ID);
+        String reason = "no grant of " + FS + " admits " + FakeControlPlane.ARN;
+        controlPlane.refuseNewMounts(403, reason);
+        // One watchdog for two passes (as the running one), with a clock moved between them.
+        Duration[] shift = {Duration.ofMinutes(50)};
+        machine.clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.now().plus(shift[0]);
+            }
+        };
+        Watchdog watchdog = new Watchdog(machine.environment(), new WatchdogLog(temp.resolve("log"), machine.clock,
+                Optional.empty()));
+
+        assertThat(watchdog.pass()).isEqualTo(1);
+        assertThat(controlPlane.mountRequests()).hasSize(3);
+        assertThat(log()).contains("the control plane refused to renew the certificate (HTTP 403): " + reason);
+        assertThat(state().path("mountId").asText()).as("nothing to change yet").isEqualTo(MOUNT_ID);
+
+        shift[0] = Duration.ofMinutes(52);
+        assertThat(watchdog.pass()).isEqualTo(1);
+
+        assertThat(controlPlane.mountRequests()).hasSize(4);
+        assertThat(controlPlane.mountRequests().get(3).has("renews")).as("straight to a new mount").isFalse();
     }
 
     @Test
