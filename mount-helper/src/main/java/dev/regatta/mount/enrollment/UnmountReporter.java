@@ -1,15 +1,19 @@
 package dev.regatta.mount.enrollment;
 
+import dev.regatta.mount.aws.CredentialSource;
+import dev.regatta.mount.aws.Credentials;
 import dev.regatta.mount.aws.StsProof;
 import dev.regatta.mount.aws.StsProofSigner;
 import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.EndedMount;
 import dev.regatta.mount.controlplane.UnmountReport;
+import dev.regatta.mount.state.MountState;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Tells the control plane that a mount ended, so that it ends the mount's session instead of listing it as live until
@@ -39,5 +43,17 @@ public final class UnmountReporter {
         String serverId = controlPlane.serverId(TIMEOUT);
         StsProof proof = signer.sign(credentials, stsEndpoint, region, serverId, fileSystemId);
         return controlPlane.reportUnmount(mountId, new UnmountReport(fileSystemId, proof), TIMEOUT);
+    }
+
+    /**
+     * The mount a state file describes, to the control plane it came from, signed as it was (same profile, region
+     * and STS endpoint).
+     *
+     * @throws dev.regatta.mount.MountFailure when no AWS credentials can be found
+     */
+    public EndedMount report(MountState state, CredentialSource credentials) {
+        return report(new ControlPlaneClient(URI.create(state.controlPlane())),
+                Credentials.resolve(credentials, Optional.ofNullable(state.awsProfile())),
+                URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.mountId());
     }
 }

@@ -175,12 +175,24 @@ public final class Mounter {
         }
     }
 
-    /** A state file for this very mount point while nothing is mounted there: left by a mount that died midway. */
+    /**
+     * A state file for this very mount point while nothing is mounted there: left by a mount that died midway, or by
+     * one unmounted just now, before the watchdog saw it. Its tunnel is stopped and its session reported ended.
+     */
     private void stopStaleTunnel(StateStore states, String fsId, Path mountPoint) throws IOException {
         var stale = states.read(states.fileOf(fsId, mountPoint));
         if (stale.isPresent()) {
-            narrator.say("stopping the tunnel of an earlier, unfinished mount at " + mountPoint);
+            narrator.say("stopping the tunnel of an earlier mount at " + mountPoint + " (mount "
+                    + stale.get().mountId() + ")");
             environment.tunnels().stop(stale.get().tunnel());
+            try {
+                new UnmountReporter(new StsProofSigner(environment.clock())).report(stale.get(),
+                        environment.credentials());
+                narrator.say("told the control plane that the earlier mount " + stale.get().mountId() + " ended");
+            } catch (RuntimeException e) {
+                narrator.say("could not tell the control plane that the earlier mount " + stale.get().mountId()
+                        + " ended (" + e.getMessage() + ")");
+            }
         }
     }
 

@@ -115,13 +115,14 @@ public final class Watchdog {
      */
     private void reportUnmount(MountState state) {
         String mount = "mount " + state.mountId();
-        String consequence = "; the control plane lists " + mount + " as live until its certificate expires at "
-                + state.expiresAt() + ", and nothing else depends on the report";
+        String consequence = environment.clock().instant().isBefore(state.expiresAt())
+                ? "; the control plane lists " + mount + " as live until its certificate expires at "
+                + state.expiresAt() + ", and nothing else depends on the report"
+                : "; its certificate expired at " + state.expiresAt() + ", so the control plane no longer lists it "
+                + "as live anyway";
         try {
-            EndedMount ended = new UnmountReporter(new StsProofSigner(environment.clock())).report(
-                    new ControlPlaneClient(URI.create(state.controlPlane())),
-                    Credentials.resolve(environment.credentials(), Optional.ofNullable(state.awsProfile())),
-                    URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.mountId());
+            EndedMount ended = new UnmountReporter(new StsProofSigner(environment.clock())).report(state,
+                    environment.credentials());
             log.log(state + ": told the control plane at " + state.controlPlane() + " that " + mount + " ended; it "
                     + "ended the mount's session at " + ended.endedAt());
         } catch (ControlPlaneRefusal refusal) {

@@ -266,10 +266,16 @@ class MountFlowTest {
         assertThat(machine.run(FS, mountPoint.toString(), "--no-mount")).isZero();
         long stale = Json.MAPPER.readTree(onlyStateFile().toFile()).path("tunnelPid").asLong();
 
-        assertThat(machine.run(FS, mountPoint.toString())).as(machine.err()).isZero();
+        assertThat(machine.run(FS, mountPoint.toString(), "-v")).as(machine.err()).isZero();
 
         assertThat(machine.tunnels.stopped).containsExactly(stale);
         assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("tunnelPid").asLong()).isNotEqualTo(stale);
+        assertThat(controlPlane.unmountReports()).as("the earlier mount's session is reported ended")
+                .extracting(FakeControlPlane.UnmountCall::mountId).containsExactly("mount-00000000000000001");
+        assertThat(machine.err()).contains("told the control plane that the earlier mount mount-00000000000000001 "
+                + "ended");
+        assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("mountId").asText())
+                .isEqualTo("mount-00000000000000002");
     }
 
     private void assertNothingLeft() {
