@@ -4,10 +4,10 @@ import dev.regatta.controlplane.Ids;
 import dev.regatta.controlplane.api.Problems;
 import dev.regatta.controlplane.grant.GrantRepository;
 import dev.regatta.controlplane.node.NodeRepository;
-import dev.regatta.controlplane.status.ActiveMount;
 import dev.regatta.controlplane.status.ActivityRepository;
 import dev.regatta.controlplane.status.FileSystemReportRepository;
 import dev.regatta.controlplane.status.FileSystemStatus;
+import dev.regatta.controlplane.status.MountView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -105,13 +105,14 @@ public class FileSystemService {
     }
 
     private void refuseWhileMounted(String id, String action) {
-        List<ActiveMount> mounts = activity.activeMounts(id, Instant.now());
+        List<MountView> mounts = activity.activeMounts(id, Instant.now());
         if (!mounts.isEmpty()) {
-            Instant lastExpiry = mounts.stream().map(ActiveMount::certificateExpiresAt).max(Instant::compareTo)
+            Instant lastExpiry = mounts.stream().map(MountView::certificateExpiresAt).max(Instant::compareTo)
                     .orElseThrow();
             throw Problems.conflict(id + " has " + mounts.size() + " active mount(s) (client certificates valid "
-                    + "until " + lastExpiry + "); unmount the clients and wait for their certificates to expire "
-                    + "before " + action + ", or repeat the request with ?force=true");
+                    + "until " + lastExpiry + "); unmount the clients (mount.regatta reports the unmount; a client "
+                    + "that did not counts until its certificate expires) before " + action + ", or repeat the "
+                    + "request with ?force=true");
         }
     }
 }

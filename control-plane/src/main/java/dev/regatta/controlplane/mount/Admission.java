@@ -4,6 +4,10 @@ import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.grant.Grant;
 import dev.regatta.controlplane.node.Node;
 
-/** Everything that let a mount through: who the caller is, the grant that admits it, and the node to connect to. */
-record Admission(FileSystem fileSystem, CallerIdentity caller, Grant grant, Node node) {
+/**
+ * Everything that let a mount through: who the caller is, the grant that admits it, and the node to connect to.
+ *
+ * @param renewed the session a renewal continues, or null for a new mount
+ */
+record Admission(FileSystem fileSystem, CallerIdentity caller, Grant grant, Node node, MountSession renewed) {
 }

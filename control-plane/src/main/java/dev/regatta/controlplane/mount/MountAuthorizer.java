@@ -14,9 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Decides whether a well-formed mount request may go through, in the contract's order: the cheap checks of the
- * proof first, so that nothing unbound to this deployment and file system, or stale, ever reaches STS; then who the
- * caller is; then what it may do and where.
+ * Decides whether a well-formed mount request, renewal or unmount report may go through, in the contract's order:
+ * the cheap checks of the proof first, so that nothing unbound to this deployment and file system, or stale, ever
+ * reaches STS; then who the caller is; then, for a renewal or an unmount, whether the session named is the caller's;
+ * then what it may do and where.
  */
 @Component
 class MountAuthorizer {
@@ -28,12 +29,13 @@ class MountAuthorizer {
     private final GrantRepository grants;
     private final NodeRepository nodes;
     private final UsedProofs usedProofs;
+    private final MountSessionRepository sessions;
     private final ControlPlaneProperties.Sts sts;
     private final Duration nodeDeadAfter;
 
     MountAuthorizer(StsEndpoints endpoints, ServerIdentity serverIdentity, FileSystemRepository fileSystems,
                     CallerIdentityVerifier verifier, GrantRepository grants, NodeRepository nodes,
-                    UsedProofs usedProofs, ControlPlaneProperties properties) {
+                    UsedProofs usedProofs, MountSessionRepository sessions, ControlPlaneProperties properties) {
         this.endpoints = endpoints;
         this.serverIdentity = serverIdentity;
         this.fileSystems = fileSystems;
@@ -41,29 +43,18 @@ class MountAuthorizer {
         this.grants = grants;
         this.nodes = nodes;
         this.usedProofs = usedProofs;
+        this.sessions = sessions;
         this.sts = properties.sts();
         this.nodeDeadAfter = properties.nodes().deadAfter();
     }
 
     /** @throws MountRefusedException for the first check that fails */
     Admission authorize(MountRequest request, Instant now) {
-        StsProof proof = StsProof.read(request.stsRequest(), endpoints);
-        requireBoundTo(proof, request.fileSystemId());
-        requireFresh(proof, now);
-        FileSystem fileSystem = fileSystems.find(request.fileSystemId()).orElseThrow(() ->
-                MountRefusedException.notFound("there is no file system " + request.fileSystemId()));
-        requireUnused(proof, now);
-        CallerIdentity caller;
+        VerifiedCaller verified = verify(request.fileSystemId(), request.stsRequest(), now);
+        FileSystem fileSystem = verified.fileSystem();
+        CallerIdentity caller = verified.caller();
         try {
-            caller = verifier.verify(proof);
-        } catch (MountRefusedException e) {
-            if (e.status().is5xxServerError()) {
-                // STS never judged the proof (unreachable, failing, throttling): the client may retry with it.
-                usedProofs.release(proof.fingerprint());
-            }
-            throw e;
-        }
-        try {
+            MountSession renewed = request.renews() == null ? null : renewable(request, verified);
             Grant grant = GrantSelection.decidingGrant(grants.forFileSystem(fileSystem.id()), caller.arn(),
                     request.access()).orElseThrow(() -> MountRefusedException.forbidden("no grant of "
                     + fileSystem.id() + " admits " + caller.arn() + ": an admin can grant its role, user or account"));
@@ -74,10 +65,85 @@ class MountAuthorizer {
             Node node = nodes.liveNodeServing(fileSystem.id(), now.minus(nodeDeadAfter)).orElseThrow(() ->
                     MountRefusedException.unavailable("no live data-plane node serves " + fileSystem.id()
                             + " (none heartbeated within " + nodeDeadAfter.toSeconds() + " s); try again later"));
-            return new Admission(fileSystem, caller, grant, node);
+            return new Admission(fileSystem, caller, grant, node, renewed);
         } catch (MountRefusedException e) {
-            throw e.of(caller.arn().arn());
+            throw e.of(verified.arn());
         }
+    }
+
+    /**
+     * An unmount report: the same proof checks as a mount, then the session must be one of the proof's file system
+     * and have been made by the same caller. A session that already ended is returned as it is (a repeated report).
+     *
+     * @throws MountRefusedException for the first check that fails
+     */
+    Ending authorizeUnmount(String mountId, UnmountRequest request, Instant now) {
+        VerifiedCaller verified = verify(request.fileSystemId(), request.stsRequest(), now);
+        try {
+            MountSession session = sessions.find(mountId)
+                    .filter(found -> found.fileSystemId().equals(verified.fileSystem().id()))
+                    .orElseThrow(() -> MountRefusedException.notFound("there is no mount " + mountId + " of "
+                            + verified.fileSystem().id()));
+            if (!session.principalArn().equals(verified.arn())) {
+                throw MountRefusedException.forbidden("mount " + mountId + " was made by another IAM identity than "
+                        + verified.arn() + ": only the identity that mounted can report its unmount");
+            }
+            return new Ending(verified, session);
+        } catch (MountRefusedException e) {
+            throw e.of(verified.arn());
+        }
+    }
+
+    /** What an unmount report ends, and who reported it. */
+    record Ending(VerifiedCaller reporter, MountSession session) {
+    }
+
+    /**
+     * The proof's checks, in the contract's order, up to who the caller is: the cheap ones first, so that nothing
+     * unbound to this deployment and file system, or stale, ever reaches STS.
+     */
+    private VerifiedCaller verify(String fileSystemId, StsRequest stsRequest, Instant now) {
+        StsProof proof = StsProof.read(stsRequest, endpoints);
+        requireBoundTo(proof, fileSystemId);
+        requireFresh(proof, now);
+        FileSystem fileSystem = fileSystems.find(fileSystemId).orElseThrow(() ->
+                MountRefusedException.notFound("there is no file system " + fileSystemId));
+        requireUnused(proof, now);
+        try {
+            return new VerifiedCaller(fileSystem, verifier.verify(proof));
+        } catch (MountRefusedException e) {
+            if (e.status().is5xxServerError()) {
+                // STS never judged the proof (unreachable, failing, throttling): the client may retry with it.
+                usedProofs.release(proof.fingerprint());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The session a renewal continues: it must exist, be of the same file system, have been made by the same caller
+     * (the very ARN), not have ended, and keep its access. Any of these failing is a 409, which tells the client that
+     * this session cannot go on (it may mount anew), unlike a 403, which says the caller may not mount at all.
+     */
+    private MountSession renewable(MountRequest request, VerifiedCaller verified) {
+        String id = request.renews();
+        MountSession session = sessions.find(id)
+                .filter(found -> found.fileSystemId().equals(request.fileSystemId()))
+                .orElseThrow(() -> MountRefusedException.conflict("there is no mount " + id + " of "
+                        + request.fileSystemId() + " to renew: mount anew, without renews"));
+        if (!session.principalArn().equals(verified.arn())) {
+            throw MountRefusedException.conflict("mount " + id + " was made by another IAM identity than "
+                    + verified.arn() + ": only the identity that mounted can renew it; mount anew, without renews");
+        }
+        if (session.ended()) {
+            throw MountRefusedException.conflict("mount " + id + " ended at " + session.endedAt() + " ("
+                    + session.endReason() + ") and cannot be renewed: mount anew, without renews");
+        }
+        if (session.access() != request.access()) {
+            throw MountRefusedException.conflict("mount " + id + " is " + session.access() + " and a renewal keeps "
+                    + "its access: renew it with access " + session.access() + ", or mount anew");
+        }
+        return session;
     }
 
     private void requireBoundTo(StsProof proof, String fileSystemId) {
@@ -96,8 +162,8 @@ class MountAuthorizer {
     private void requireUnused(StsProof proof, Instant now) {
         Instant usableUntil = proof.signedAt().plus(sts.maxRequestAge()).plus(sts.maxClockSkew());
         if (!usedProofs.claim(proof.fingerprint(), usableUntil, now)) {
-            throw MountRefusedException.badRequest("this STS request was already used for a mount: each mount "
-                    + "needs a newly signed one");
+            throw MountRefusedException.badRequest("this STS request was already used: each mount, renewal and "
+                    + "unmount report needs a newly signed one");
         }
     }
 

@@ -2,14 +2,16 @@ package dev.regatta.controlplane.mount;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Mount authentication (docs/control-plane-protocols.md): authenticated by the STS proof in the body alone. The
- * body is validated by {@link MountService}, after the rate limit, so that malformed requests count as refusals.
+ * Mount authentication (docs/control-plane-protocols.md): mounts, their renewals and unmount reports, each
+ * authenticated by the STS proof in the body alone. Bodies are validated by {@link MountService}, after the rate
+ * limit, so that malformed requests count as refusals.
  */
 @RestController
 class MountController {
@@ -20,9 +22,16 @@ class MountController {
         this.mounts = mounts;
     }
 
+    /** A new mount, or with {@code renews} the renewal of one: either way a new certificate, hence 201. */
     @PostMapping("/api/v1/mounts")
     @ResponseStatus(HttpStatus.CREATED)
     MountResponse mount(@RequestBody MountRequest request, HttpServletRequest http) {
         return mounts.mount(request, http.getRemoteAddr());
+    }
+
+    @PostMapping("/api/v1/mounts/{id}/unmount")
+    UnmountResponse unmount(@PathVariable("id") String mountId, @RequestBody UnmountRequest request,
+                            HttpServletRequest http) {
+        return mounts.unmount(mountId, request, http.getRemoteAddr());
     }
 }

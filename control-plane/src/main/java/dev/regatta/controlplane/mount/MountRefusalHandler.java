@@ -8,7 +8,10 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
-/** Turns mount refusals into problem+json, for {@link MountController} only (the API's general errors live elsewhere). */
+/**
+ * Turns refusals of mounts, renewals and unmount reports into problem+json, for {@link MountController} only (the
+ * API's general errors live elsewhere).
+ */
 @RestControllerAdvice(assignableTypes = MountController.class)
 class MountRefusalHandler {
 
@@ -19,9 +22,9 @@ class MountRefusalHandler {
     }
 
     @ExceptionHandler(MountRefusedException.class)
-    ResponseEntity<ProblemDetail> refused(MountRefusedException refusal) {
+    ResponseEntity<ProblemDetail> refused(MountRefusedException refusal, HttpServletRequest request) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(refusal.status(), refusal.reason());
-        problem.setTitle("Mount refused");
+        problem.setTitle(isUnmount(request) ? "Unmount report refused" : "Mount refused");
         ResponseEntity.BodyBuilder response = ResponseEntity.status(refusal.status());
         if (refusal.retryAfter() != null) {
             response.header(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfter().toSeconds()));
@@ -33,6 +36,11 @@ class MountRefusalHandler {
     ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e, HttpServletRequest request) {
         String problem = e.getMostSpecificCause().getMessage();
         String firstLine = problem == null ? "no body" : problem.lines().findFirst().orElse("");
-        return refused(mounts.refuseUnreadable(Texts.clip(firstLine), request.getRemoteAddr()));
+        return refused(mounts.refuseUnreadable(isUnmount(request), Texts.clip(firstLine), request.getRemoteAddr()),
+                request);
+    }
+
+    private static boolean isUnmount(HttpServletRequest request) {
+        return request.getRequestURI().endsWith("/unmount");
     }
 }

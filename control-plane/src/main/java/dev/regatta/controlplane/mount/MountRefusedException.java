@@ -5,8 +5,9 @@ import org.springframework.http.HttpStatus;
 import java.time.Duration;
 
 /**
- * Why a mount was refused, with the HTTP status the caller gets. The reason is both the problem's {@code detail} and
- * the audit row's reason, so it must say what to fix and must never contain a secret (a signature, a token, a CSR).
+ * Why a mount, a renewal or an unmount report was refused, with the HTTP status the caller gets. The reason is both
+ * the problem's {@code detail} and the audit row's reason, so it must say what to fix and must never contain a secret
+ * (a signature, a token, a CSR).
  */
 public final class MountRefusedException extends RuntimeException {
 
@@ -31,6 +32,10 @@ public final class MountRefusedException extends RuntimeException {
 
     static MountRefusedException notFound(String reason) {
         return new MountRefusedException(HttpStatus.NOT_FOUND, reason, null, null);
+    }
+
+    static MountRefusedException conflict(String reason) {
+        return new MountRefusedException(HttpStatus.CONFLICT, reason, null, null);
     }
 
     static MountRefusedException unavailable(String reason) {

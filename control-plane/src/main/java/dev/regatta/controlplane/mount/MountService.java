@@ -14,11 +14,13 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.stream.Collectors;
 
 /**
- * Admits or refuses a mount: rate limit, shape, authorization, then the client certificate. Every decision is one
- * audit row and one log line; the only way out without one is an unexpected error (a 500).
+ * Admits or refuses a mount or a renewal (rate limit, shape, authorization, then the client certificate), and ends a
+ * mount's session when the client reports the unmount. Every decision is one audit row and one log line; the only
+ * way out without one is an unexpected error (a 500).
  */
 @Service
 public class MountService {
@@ -46,37 +48,68 @@ public class MountService {
     }
 
     /**
+     * A new mount, or the renewal of one when the request {@code renews} it.
+     *
      * @param source the caller's IP address
      * @throws MountRefusedException already audited and logged
      */
     public MountResponse mount(MountRequest request, String source) {
-        Instant now = Instant.now();
+        Instant now = now();
+        String what = request.renews() == null ? "mount" : "renewal";
         try {
             throttle.requireUnderLimit(source, now);
             requireWellFormed(request);
             Admission admission = authorizer.authorize(request, now);
             return admit(request, admission, source, now);
         } catch (MountRefusedException refusal) {
-            record(refusal, wellFormedFileSystemId(request), source, now);
+            record(refusal, what, wellFormedFileSystemId(request.fileSystemId()), source, now);
             throw refusal;
         }
     }
 
-    /** A body that is not even a mount request (bad JSON, a wrong type): refused and audited like any other. */
-    MountRefusedException refuseUnreadable(String problem, String source) {
-        Instant now = Instant.now();
+    /**
+     * The client's report that a mount ended: ends its session. A report of a session that already ended changes
+     * nothing and is answered like the first, so that a client may repeat a report whose answer it did not get.
+     *
+     * @param source the caller's IP address
+     * @throws MountRefusedException already audited and logged
+     */
+    public UnmountResponse unmount(String mountId, UnmountRequest request, String source) {
+        Instant now = now();
+        try {
+            throttle.requireUnderLimit(source, now);
+            if (!Ids.isId("mount", mountId)) {
+                throw MountRefusedException.badRequest("'" + Texts.clip(mountId) + "' in the path is not a mount ID "
+                        + "(mount- and 17 lowercase hex digits)");
+            }
+            requireWellFormed(request);
+            MountAuthorizer.Ending ending = authorizer.authorizeUnmount(mountId, request, now);
+            return end(ending, source, now);
+        } catch (MountRefusedException refusal) {
+            record(refusal, "unmount report", wellFormedFileSystemId(request.fileSystemId()), source, now);
+            throw refusal;
+        }
+    }
+
+    /**
+     * A body that is not even a mount request or unmount report (bad JSON, a wrong type): refused and audited like
+     * any other.
+     */
+    MountRefusedException refuseUnreadable(boolean unmountReport, String problem, String source) {
+        Instant now = now();
         MountRefusedException refusal;
         try {
             throttle.requireUnderLimit(source, now);
-            refusal = MountRefusedException.badRequest("the body is not a mount request: " + problem);
+            refusal = MountRefusedException.badRequest("the body is not " + (unmountReport ? "an unmount report"
+                    : "a mount request") + ": " + problem);
         } catch (MountRefusedException throttled) {
             refusal = throttled;
         }
-        record(refusal, null, source, now);
+        record(refusal, unmountReport ? "unmount report" : "mount", null, source, now);
         return refusal;
     }
 
-    private void requireWellFormed(MountRequest request) {
+    private void requireWellFormed(Object request) {
         var violations = validator.validate(request);
         if (!violations.isEmpty()) {
             throw MountRefusedException.badRequest(violations.stream()
@@ -87,45 +120,95 @@ public class MountService {
     }
 
     private MountResponse admit(MountRequest request, Admission admission, String source, Instant now) {
-        String mountId = Ids.newId("mount");
+        MountSession renewed = admission.renewed();
+        String mountId = renewed == null ? Ids.newId("mount") : renewed.id();
+        String fileSystemId = admission.fileSystem().id();
         String principal = admission.caller().arn().arn();
         IssuedCertificate certificate;
         try {
             certificate = authority.issueClientCertificate(request.csr(), new ClientIdentity(mountId,
-                    admission.fileSystem().id(), request.access(), admission.grant().id(), principal));
+                    fileSystemId, request.access(), admission.grant().id(), principal));
         } catch (IllegalArgumentException e) {
             throw MountRefusedException.badRequest("the CSR cannot be certified: " + Texts.clip(e.getMessage()))
                     .of(principal);
         }
-        String reason = "mount " + mountId + " " + request.access() + " by grant " + admission.grant().id() + " via node "
+        String grantAndNode = request.access() + " by grant " + admission.grant().id() + " via node "
                 + admission.node().id();
-        transaction.executeWithoutResult(status -> {
-            sessions.insert(new MountSession(mountId, admission.fileSystem().id(), admission.grant().id(), principal,
-                    request.access(), source, admission.node().id(), certificate.serialHex(), certificate.notAfter(),
-                    now));
-            audit.record(new AuditEvent(now, admission.fileSystem().id(), principal, source, Decision.ALLOWED, 201,
-                    reason));
+        String reason = transaction.execute(status -> {
+            String decision;
+            if (renewed == null) {
+                sessions.insert(MountSession.admitted(mountId, fileSystemId, admission.grant().id(), principal,
+                        request.access(), source, admission.node().id(), certificate.serialHex(),
+                        certificate.notAfter(), now));
+                decision = "mount " + mountId + " " + grantAndNode;
+            } else {
+                int renewals = sessions.renew(mountId, fileSystemId, admission.grant().id(), source,
+                        admission.node().id(), certificate.serialHex(), certificate.notAfter(), now)
+                        .orElseThrow(() -> MountRefusedException.conflict("mount " + mountId + " ended while it was "
+                                + "being renewed: mount anew, without renews").of(principal));
+                decision = "renewal " + renewals + " of mount " + mountId + " " + grantAndNode
+                        + ", certificate valid until " + certificate.notAfter();
+            }
+            audit.record(new AuditEvent(now, fileSystemId, principal, source, Decision.ALLOWED, 201, decision));
+            return decision;
         });
-        LOG.info("mount admitted: fs={} principal={} source={} {}", admission.fileSystem().id(), principal, source,
-                reason);
-        return new MountResponse(mountId, admission.fileSystem().id(), admission.node().address(), request.access(),
+        LOG.info("{} admitted: fs={} principal={} source={} {}", renewed == null ? "mount" : "renewal", fileSystemId,
+                principal, source, reason);
+        return new MountResponse(mountId, fileSystemId, admission.node().address(), request.access(),
                 principal, certificate.pem(), authority.caCertificatesPem(), certificate.notAfter());
     }
 
-    private void record(MountRefusedException refusal, String fileSystemId, String source, Instant now) {
+    private UnmountResponse end(MountAuthorizer.Ending ending, String source, Instant now) {
+        MountSession session = ending.session();
+        String principal = ending.reporter().arn();
+        String endReason = "unmount reported by the client from " + source;
+        Ended ended = transaction.execute(status -> {
+            if (!session.ended() && sessions.end(session.id(), now, endReason)) {
+                String decision = "unmount of mount " + session.id() + " reported: its session ended";
+                audit.record(new AuditEvent(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
+                        decision));
+                return new Ended(session.endedBy(now, endReason), decision);
+            }
+            // Ended before, or by a report racing with this one: the end stands as it was.
+            MountSession before = sessions.find(session.id()).filter(MountSession::ended)
+                    .orElse(session.ended() ? session : session.endedBy(now, endReason));
+            String decision = "unmount of mount " + session.id() + " reported again: its session had ended at "
+                    + before.endedAt();
+            audit.record(new AuditEvent(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
+                    decision));
+            return new Ended(before, decision);
+        });
+        LOG.info("unmount reported: fs={} principal={} source={} {}", session.fileSystemId(), principal, source,
+                ended.decision());
+        MountSession result = ended.session();
+        return new UnmountResponse(result.id(), result.fileSystemId(), principal, result.endedAt(),
+                result.endReason());
+    }
+
+    private record Ended(MountSession session, String decision) {
+    }
+
+    /** To the microsecond, as PostgreSQL keeps times: an answer says the very time a later one reads back. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** @param what "mount", "renewal", "unmount report"... as the log line names the request */
+    private void record(MountRefusedException refusal, String what, String fileSystemId, String source,
+                        Instant now) {
         audit.record(new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
                 refusal.status().value(), refusal.reason()));
         if (refusal.status().is5xxServerError()) {
-            LOG.warn("mount refused ({}): fs={} principal={} source={} reason: {}", refusal.status().value(),
+            LOG.warn("{} refused ({}): fs={} principal={} source={} reason: {}", what, refusal.status().value(),
                     fileSystemId, refusal.principalArn(), source, refusal.reason());
         } else {
-            LOG.info("mount refused ({}): fs={} principal={} source={} reason: {}", refusal.status().value(),
+            LOG.info("{} refused ({}): fs={} principal={} source={} reason: {}", what, refusal.status().value(),
                     fileSystemId, refusal.principalArn(), source, refusal.reason());
         }
     }
 
     /** The audit row names the file system asked for only when it is an ID, never arbitrary caller text. */
-    private static String wellFormedFileSystemId(MountRequest request) {
-        return Ids.isId("fs", request.fileSystemId()) ? request.fileSystemId() : null;
+    private static String wellFormedFileSystemId(String fileSystemId) {
+        return Ids.isId("fs", fileSystemId) ? fileSystemId : null;
     }
 }

@@ -58,8 +58,9 @@ public class SecurityConfiguration {
         RequestMatcher registration = PATHS.matcher(HttpMethod.POST, "/api/v1/nodes");
         RequestMatcher heartbeat = PATHS.matcher(HttpMethod.POST, "/api/v1/nodes/*/heartbeat");
         RequestMatcher mounts = PATHS.matcher(HttpMethod.POST, "/api/v1/mounts");
+        RequestMatcher unmounts = PATHS.matcher(HttpMethod.POST, "/api/v1/mounts/*/unmount");
         RequestMatcher service = PATHS.matcher(HttpMethod.GET, "/api/v1/service");
-        http.securityMatcher(new OrRequestMatcher(registration, heartbeat, mounts, service))
+        http.securityMatcher(new OrRequestMatcher(registration, heartbeat, mounts, unmounts, service))
                 .csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(cache -> cache.disable())
@@ -69,7 +70,7 @@ public class SecurityConfiguration {
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers(registration).hasRole(NodeAuthenticationFilter.REGISTRAR_ROLE)
                         .requestMatchers(heartbeat).hasRole(NodeAuthenticationFilter.NODE_ROLE)
-                        .requestMatchers(mounts, service).permitAll());
+                        .requestMatchers(mounts, unmounts, service).permitAll());
         return http.build();
     }
 

@@ -20,17 +20,39 @@ public class ActivityRepository {
         this.jdbc = jdbc;
     }
 
-    /** Mounts of a file system whose certificate is still valid at {@code now}, newest first. */
-    public List<ActiveMount> activeMounts(String fileSystemId, Instant now) {
-        return jdbc.sql("""
-                        select * from mount_session where file_system_id = ? and certificate_expires_at > ?
-                        order by created_at desc, id""")
-                .param(fileSystemId).param(Timestamp.from(now))
-                .query((rs, i) -> new ActiveMount(rs.getString("id"), rs.getString("file_system_id"),
-                        rs.getString("principal_arn"), rs.getString("access"), rs.getString("client_address"),
-                        rs.getString("node_id"), rs.getTimestamp("certificate_expires_at").toInstant(),
-                        rs.getTimestamp("created_at").toInstant()))
+    /**
+     * Live mount sessions of a file system (not ended, certificate still valid at {@code now}), newest first: the
+     * clients that may be using it.
+     */
+    public List<MountView> activeMounts(String fileSystemId, Instant now) {
+        return mounts(fileSystemId, MountView.Filter.LIVE, Integer.MAX_VALUE, now);
+    }
+
+    /** A file system's mount sessions in the state the filter asks for, newest first, at most {@code limit}. */
+    public List<MountView> mounts(String fileSystemId, MountView.Filter filter, int limit, Instant now) {
+        String condition = switch (filter) {
+            case LIVE -> "and ended_at is null and certificate_expires_at > :now";
+            case ENDED -> "and ended_at is not null";
+            case EXPIRED -> "and ended_at is null and certificate_expires_at <= :now";
+            case ALL -> "";
+        };
+        return jdbc.sql("select * from mount_session where file_system_id = :fs " + condition
+                        + " order by created_at desc, id limit :limit")
+                .param("fs", fileSystemId).param("now", Timestamp.from(now)).param("limit", limit)
+                .query((rs, i) -> {
+                    Instant endedAt = instant(rs.getTimestamp("ended_at"));
+                    Instant expiresAt = rs.getTimestamp("certificate_expires_at").toInstant();
+                    return new MountView(rs.getString("id"), rs.getString("file_system_id"),
+                            rs.getString("principal_arn"), rs.getString("access"), rs.getString("client_address"),
+                            rs.getString("node_id"), MountView.State.of(endedAt, expiresAt, now), expiresAt,
+                            rs.getTimestamp("created_at").toInstant(), rs.getInt("renewal_count"),
+                            instant(rs.getTimestamp("renewed_at")), endedAt, rs.getString("end_reason"));
+                })
                 .list();
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
     }
 
     /**

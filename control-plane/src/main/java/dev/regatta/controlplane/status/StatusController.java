@@ -35,10 +35,18 @@ public class StatusController {
         return FileSystemStatus.of(id, reports.latest(id).orElse(null));
     }
 
+    /**
+     * @param state LIVE (the default): sessions not ended whose certificate is valid; ENDED: unmount reported;
+     *              EXPIRED: certificate lapsed without an unmount report; ALL
+     * @param limit at most this many, newest first; default: every live session, or the newest 100 of the others
+     */
     @GetMapping("/file-systems/{id}/mounts")
-    public List<ActiveMount> mounts(@PathVariable("id") String id) {
+    public List<MountView> mounts(@PathVariable("id") String id,
+                                  @RequestParam(name = "state", defaultValue = "LIVE") MountView.Filter state,
+                                  @RequestParam(name = "limit", required = false) @Min(1) @Max(1000) Integer limit) {
         fileSystems.require(id);
-        return activity.activeMounts(id, Instant.now());
+        int most = limit != null ? limit : state == MountView.Filter.LIVE ? Integer.MAX_VALUE : 100;
+        return activity.mounts(id, state, most, Instant.now());
     }
 
     /**

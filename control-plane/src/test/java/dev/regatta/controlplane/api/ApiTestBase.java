@@ -87,16 +87,24 @@ public abstract class ApiTestBase extends EmbeddedDatabaseTest {
         return readSecret(properties.dataDir().resolve("node-bootstrap-token"));
     }
 
-    /** A mount admitted by the mount endpoint, as it records one. */
-    protected void insertMountSession(String fileSystemId, Instant certificateExpiresAt) {
+    /** A mount admitted by the mount endpoint, as it records one; returns its ID. */
+    protected String insertMountSession(String fileSystemId, Instant certificateExpiresAt) {
+        return insertMountSession(fileSystemId, certificateExpiresAt, null, null);
+    }
+
+    /** A mount session that ended at {@code endedAt} for {@code endReason} (both null: it goes on). */
+    protected String insertMountSession(String fileSystemId, Instant certificateExpiresAt, Instant endedAt,
+                                        String endReason) {
+        String id = Ids.newId("mount");
         jdbc.sql("""
                         insert into mount_session (id, file_system_id, principal_arn, access, client_address, node_id,
-                            certificate_serial, certificate_expires_at, created_at)
+                            certificate_serial, certificate_expires_at, created_at, ended_at, end_reason)
                         values (?, ?, 'arn:aws:sts::123456789012:assumed-role/app/i-0abc', 'READ_WRITE', '10.1.2.3',
-                            'node-00000000000000000', '01', ?, ?)""")
-                .params(Ids.newId("mount"), fileSystemId,
-                        Timestamp.from(certificateExpiresAt), Timestamp.from(Instant.now()))
+                            'node-00000000000000000', '01', ?, clock_timestamp(), ?, ?)""")
+                .params(id, fileSystemId, Timestamp.from(certificateExpiresAt),
+                        endedAt == null ? null : Timestamp.from(endedAt), endReason)
                 .update();
+        return id;
     }
 
     protected static String readSecret(Path file) {

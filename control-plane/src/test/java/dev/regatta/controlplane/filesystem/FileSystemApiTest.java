@@ -203,6 +203,18 @@ class FileSystemApiTest extends ApiTestBase {
     }
 
     @Test
+    void aMountWhoseUnmountWasReportedNoLongerHoldsTheFileSystem() {
+        String id = createFileSystem().get("id").asString();
+        insertMountSession(id, Instant.now().plus(Duration.ofMinutes(30)), Instant.now(),
+                "unmount reported by the client from 10.1.2.3");
+
+        assertThat(admin().get("/api/v1/file-systems/" + id).json().get("activeMountCount").asInt()).isZero();
+        assertThat(admin().patch("/api/v1/file-systems/" + id, Map.of("keyPrefix", "elsewhere")).status())
+                .isEqualTo(200);
+        assertThat(admin().delete("/api/v1/file-systems/" + id).status()).isEqualTo(204);
+    }
+
+    @Test
     void theDataCannotMoveUnderMountedClientsUnlessForced() {
         String id = createFileSystem().get("id").asString();
         insertMountSession(id, Instant.now().plus(Duration.ofMinutes(30)));

@@ -68,10 +68,12 @@ import static org.assertj.core.api.Assertions.within;
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "regatta.sts.timeout=2s",
+        "regatta.admin.initial-token=" + MountApiTest.ADMIN_TOKEN,
         "regatta.mounts.failed-attempts-per-source=5",
         "regatta.mounts.failure-window=10m"})
 class MountApiTest extends EmbeddedDatabaseTest {
 
+    static final String ADMIN_TOKEN = "rgt_mount-api-test-admin-token-5c2e";
     private static final String ACCOUNT = "123456789012";
     private static final FakeSts FAKE_STS = new FakeSts();
     private static final WireMockServer STS = new WireMockServer(options().dynamicPort().extensions(FAKE_STS));
@@ -224,6 +226,233 @@ class MountApiTest extends EmbeddedDatabaseTest {
         assertThat(body.get("access").asString()).isEqualTo("READ_ONLY");
         assertThat(uris(certificate(body.get("certificate").asString())))
                 .contains("regatta:access:read-only", "regatta:grant:" + grant);
+    }
+
+    // ---- renewals: the same session, a new certificate
+
+    @Test
+    void aRenewalKeepsTheMountIdAndUpdatesItsSession() throws Exception {
+        String firstNode = node("10.0.0.5:20490", Instant.now());
+        String fs = fileSystem(firstNode);
+        String grant = grant(fs, "arn:aws:iam::" + ACCOUNT + ":role/app", "READ_WRITE");
+        String mountId = mounted(fs, appSession);
+        Map<String, Object> before = session(mountId);
+        // The file system moved to another node since: the renewal says where it is now.
+        String secondNode = node("10.0.0.9:20490", Instant.now());
+        jdbc.sql("update file_system set node_id = ? where id = ?").params(secondNode, fs).update();
+        useNewSource();
+        KeyPair keys = TestCsr.ecKeyPair();
+
+        HttpResponse<String> response = renew(fs, "READ_WRITE", proof(appSession, fs), TestCsr.pem(keys), mountId);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("mountId").asString()).isEqualTo(mountId);
+        assertThat(body.get("nodeAddress").asString()).isEqualTo("10.0.0.9:20490");
+        X509Certificate cert = certificate(body.get("certificate").asString());
+        assertThat(cert.getPublicKey()).as("the renewal's key").isEqualTo(keys.getPublic());
+        assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("O=Regatta,CN=" + mountId);
+        assertThat(uris(cert)).containsExactly("regatta:fs:" + fs, "regatta:access:read-write",
+                "regatta:grant:" + grant, appSession.arn());
+
+        assertThat(jdbc.sql("select count(*) from mount_session where file_system_id = ?").param(fs)
+                .query(Integer.class).single()).as("still one session").isEqualTo(1);
+        Map<String, Object> after = session(mountId);
+        assertThat(after).containsEntry("renewal_count", 1).containsEntry("node_id", secondNode)
+                .containsEntry("client_address", source.getHostAddress()).containsEntry("ended_at", null)
+                .containsEntry("created_at", before.get("created_at"))
+                .containsEntry("certificate_serial", HexFormat.of().formatHex(cert.getSerialNumber().toByteArray()));
+        assertThat(after.get("certificate_serial")).isNotEqualTo(before.get("certificate_serial"));
+        assertThat(((Timestamp) after.get("certificate_expires_at")).toInstant())
+                .isEqualTo(cert.getNotAfter().toInstant());
+        assertThat(after.get("renewed_at")).isNotNull();
+        assertThat(audit()).singleElement().satisfies(row -> {
+            assertThat(row).containsEntry("decision", "ALLOWED").containsEntry("status", 201)
+                    .containsEntry("file_system_id", fs).containsEntry("principal_arn", appSession.arn());
+            assertThat((String) row.get("reason")).startsWith("renewal 1 of mount " + mountId + " READ_WRITE")
+                    .contains(grant, secondNode);
+        });
+
+        assertThat(renew(fs, "READ_WRITE", proof(appSession, fs), csr(), mountId).statusCode()).isEqualTo(201);
+        assertThat(session(mountId)).containsEntry("renewal_count", 2);
+        assertThat(admin("/api/v1/file-systems/" + fs + "/mounts").findValuesAsString("id"))
+                .containsExactly(mountId);
+    }
+
+    @Test
+    void aMountWhoseCertificateExpiredCanStillBeRenewed() throws Exception {
+        String fs = grantedFileSystem();
+        String mountId = mounted(fs, appSession);
+        jdbc.sql("update mount_session set certificate_expires_at = now() - interval '10 minutes' where id = ?")
+                .param(mountId).update();
+
+        HttpResponse<String> response = renew(fs, "READ_WRITE", proof(appSession, fs), csr(), mountId);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        assertThat(json.readTree(response.body()).get("mountId").asString()).isEqualTo(mountId);
+    }
+
+    @Test
+    void aRenewalByAnotherCallerIsRefusedAndLeavesTheSessionAlone() throws Exception {
+        String fs = grantedFileSystem();
+        grant(fs, alice.arn(), "READ_WRITE");
+        String mountId = mounted(fs, appSession);
+        Map<String, Object> before = session(mountId);
+
+        HttpResponse<String> response = renew(fs, "READ_WRITE", proof(alice, fs), csr(), mountId);
+
+        assertRefused(response, 409, "mount " + mountId + " was made by another IAM identity than " + alice.arn(),
+                fs, alice.arn());
+        assertThat(detail(response)).doesNotContain(appSession.arn());
+        assertThat(session(mountId)).isEqualTo(before);
+    }
+
+    @Test
+    void aRenewalOfAMountOfAnotherFileSystemOrOfNoMountIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        String other = grantedFileSystem();
+        String mountId = mounted(fs, appSession);
+
+        assertRefused(renew(other, "READ_WRITE", proof(appSession, other), csr(), mountId), 409,
+                "there is no mount " + mountId + " of " + other + " to renew", other, appSession.arn());
+        String unknown = Ids.newId("mount");
+        assertRefused(renew(fs, "READ_WRITE", proof(appSession, fs), csr(), unknown), 409,
+                "there is no mount " + unknown + " of " + fs + " to renew", fs, appSession.arn());
+        assertRefused(renew(fs, "READ_ONLY", proof(appSession, fs), csr(), mountId), 409,
+                "mount " + mountId + " is READ_WRITE and a renewal keeps its access", fs, appSession.arn());
+        assertThat(jdbc.sql("select count(*) from mount_session where file_system_id in (?, ?)").params(fs, other)
+                .query(Integer.class).single()).isEqualTo(1);
+        assertThat(session(mountId)).containsEntry("renewal_count", 0);
+
+        HttpResponse<String> malformed = renew(fs, "READ_WRITE", proof(appSession, fs), csr(), "mount-nope");
+        assertRefused(malformed, 400, "renews must be mount- and 17 lowercase hex digits", fs, null);
+    }
+
+    @Test
+    void aRenewalOfAnEndedMountIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        String mountId = mounted(fs, appSession);
+        assertThat(reportUnmount(mountId, fs, proof(appSession, fs)).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> response = renew(fs, "READ_WRITE", proof(appSession, fs), csr(), mountId);
+
+        assertRefused(response, 409, "mount " + mountId + " ended at ", fs, appSession.arn());
+        assertThat(detail(response)).contains("cannot be renewed: mount anew, without renews");
+        assertThat(session(mountId)).containsEntry("renewal_count", 0);
+    }
+
+    @Test
+    void aRenewalWhoseGrantWasRemovedIsForbiddenAndTheSessionGoesOnUntilItsCertificateExpires() throws Exception {
+        String fs = fileSystem(node("10.0.0.5:20490", Instant.now()));
+        String grant = grant(fs, "arn:aws:iam::" + ACCOUNT + ":role/app", "READ_WRITE");
+        String mountId = mounted(fs, appSession);
+        Map<String, Object> before = session(mountId);
+        jdbc.sql("delete from access_grant where id = ?").param(grant).update();
+
+        HttpResponse<String> response = renew(fs, "READ_WRITE", proof(appSession, fs), csr(), mountId);
+
+        assertRefused(response, 403, "no grant of " + fs + " admits " + appSession.arn(), fs, appSession.arn());
+        Map<String, Object> after = session(mountId);
+        assertThat(after).containsEntry("renewal_count", 0).containsEntry("ended_at", null)
+                .containsEntry("certificate_serial", before.get("certificate_serial"));
+    }
+
+    // ---- unmount reports: the session ends
+
+    @Test
+    void anUnmountReportEndsTheSessionAndTheListOfMountsHidesIt() throws Exception {
+        String fs = grantedFileSystem();
+        String mountId = mounted(fs, appSession);
+        String other = mounted(fs, appSession);
+        assertThat(admin("/api/v1/file-systems/" + fs + "/mounts").findValuesAsString("id"))
+                .containsExactlyInAnyOrder(mountId, other);
+
+        HttpResponse<String> response = reportUnmount(mountId, fs, proof(appSession, fs));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("mountId").asString()).isEqualTo(mountId);
+        assertThat(body.get("fileSystemId").asString()).isEqualTo(fs);
+        assertThat(body.get("principal").asString()).isEqualTo(appSession.arn());
+        assertThat(body.get("endReason").asString())
+                .isEqualTo("unmount reported by the client from " + source.getHostAddress());
+        Instant endedAt = Instant.parse(body.get("endedAt").asString());
+        assertThat(endedAt).isCloseTo(Instant.now(), within(Duration.ofMinutes(1)));
+        Map<String, Object> session = session(mountId);
+        assertThat(((Timestamp) session.get("ended_at")).toInstant()).isEqualTo(endedAt);
+        assertThat(session).containsEntry("end_reason", body.get("endReason").asString());
+        assertThat(session(other)).containsEntry("ended_at", null);
+        assertThat(audit().getLast()).satisfies(row -> {
+            assertThat(row).containsEntry("decision", "ALLOWED").containsEntry("status", 200)
+                    .containsEntry("file_system_id", fs).containsEntry("principal_arn", appSession.arn());
+            assertThat((String) row.get("reason")).isEqualTo("unmount of mount " + mountId
+                    + " reported: its session ended");
+        });
+
+        assertThat(admin("/api/v1/file-systems/" + fs + "/mounts").findValuesAsString("id"))
+                .as("live mounts").containsExactly(other);
+        JsonNode ended = admin("/api/v1/file-systems/" + fs + "/mounts?state=ENDED");
+        assertThat(ended.findValuesAsString("id")).containsExactly(mountId);
+        assertThat(ended.get(0).get("state").asString()).isEqualTo("ENDED");
+        assertThat(admin("/api/v1/file-systems/" + fs).get("activeMountCount").asInt()).isEqualTo(1);
+
+        HttpResponse<String> again = reportUnmount(mountId, fs, proof(appSession, fs));
+        assertThat(again.statusCode()).as("a repeated report").isEqualTo(200);
+        assertThat(Instant.parse(json.readTree(again.body()).get("endedAt").asString())).isEqualTo(endedAt);
+        assertThat((String) audit().getLast().get("reason")).isEqualTo("unmount of mount " + mountId
+                + " reported again: its session had ended at " + endedAt);
+    }
+
+    @Test
+    void anUnmountReportByAnotherCallerIsForbidden() throws Exception {
+        String fs = grantedFileSystem();
+        String mountId = mounted(fs, appSession);
+
+        HttpResponse<String> response = reportUnmount(mountId, fs, proof(alice, fs));
+
+        assertRefused(response, 403, "mount " + mountId + " was made by another IAM identity than " + alice.arn()
+                + ": only the identity that mounted can report its unmount", fs, alice.arn());
+        assertThat(response.body()).contains("\"title\":\"Unmount report refused\"");
+        assertThat(session(mountId)).containsEntry("ended_at", null);
+    }
+
+    @Test
+    void anUnmountReportNeedsAProofNeverUsedBefore() throws Exception {
+        String fs = grantedFileSystem();
+        Map<String, String> mountProof = proof(appSession, fs);
+        HttpResponse<String> mounted = mount(fs, "READ_WRITE", mountProof, csr());
+        String mountId = json.readTree(mounted.body()).get("mountId").asString();
+        STS.resetRequests();
+
+        assertRefused(reportUnmount(mountId, fs, mountProof), 400, "already used", fs, null);
+        assertStsNotCalled();
+        assertThat(session(mountId)).containsEntry("ended_at", null);
+
+        Map<String, String> unmountProof = proof(appSession, fs);
+        assertThat(reportUnmount(mountId, fs, unmountProof).statusCode()).isEqualTo(200);
+        STS.resetRequests();
+        assertRefused(reportUnmount(mountId, fs, unmountProof), 400, "already used", fs, null);
+        assertRefused(mount(fs, "READ_WRITE", unmountProof, csr()), 400, "already used", fs, null);
+        assertStsNotCalled();
+    }
+
+    @Test
+    void anUnmountReportOfNoSuchMountOrABadOneIsRefused() throws Exception {
+        String fs = grantedFileSystem();
+        String other = grantedFileSystem();
+        String mountId = mounted(fs, appSession);
+
+        assertRefused(reportUnmount(mountId, other, proof(appSession, other)), 404,
+                "there is no mount " + mountId + " of " + other, other, appSession.arn());
+        assertRefused(reportUnmount("mount-x", fs, proof(appSession, fs)), 400, "'mount-x' in the path is not a "
+                + "mount ID", fs, null);
+        assertRefused(reportUnmount(mountId, fs, ProofSigner.sign(appSession, sts(), "rg-00000000deadbeef", fs,
+                Clock.systemUTC())), 400, "x-regatta-server-id", fs, null);
+        HttpResponse<String> notJson = postJson("/api/v1/mounts/" + mountId + "/unmount", "{\"fileSystemId\": ");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(detail(notJson)).startsWith("the body is not an unmount report");
+        assertThat(session(mountId)).containsEntry("ended_at", null);
+        assertThat(audit()).hasSize(5).last().satisfies(row -> assertThat(row).containsEntry("decision", "REFUSED"));
     }
 
     // ---- refusals of a proof that is not good enough, before STS is asked
@@ -578,13 +807,55 @@ class MountApiTest extends EmbeddedDatabaseTest {
         return postMount(json.writeValueAsString(body));
     }
 
+    /** A new mount of {@code fileSystemId} by {@code caller}; its ID. */
+    private String mounted(String fileSystemId, Caller caller) throws Exception {
+        HttpResponse<String> response = mount(fileSystemId, "READ_WRITE", proof(caller, fileSystemId), csr());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return json.readTree(response.body()).get("mountId").asString();
+    }
+
+    private HttpResponse<String> renew(String fileSystemId, String access, Map<String, String> proofHeaders,
+                                       String csr, String renews) throws Exception {
+        Map<String, Object> body = new HashMap<>();
+        body.put("fileSystemId", fileSystemId);
+        body.put("access", access);
+        body.put("stsRequest", stsRequest("POST", sts().toString(), proofHeaders, ProofSigner.BODY));
+        body.put("csr", csr);
+        body.put("renews", renews);
+        return postMount(json.writeValueAsString(body));
+    }
+
+    private HttpResponse<String> reportUnmount(String mountId, String fileSystemId, Map<String, String> proofHeaders)
+            throws Exception {
+        return postJson("/api/v1/mounts/" + mountId + "/unmount", json.writeValueAsString(Map.of(
+                "fileSystemId", fileSystemId,
+                "stsRequest", stsRequest("POST", sts().toString(), proofHeaders, ProofSigner.BODY))));
+    }
+
+    private Map<String, Object> session(String mountId) {
+        return jdbc.sql("select * from mount_session where id = ?").param(mountId).query().singleRow();
+    }
+
+    /** An admin's GET, with the initial admin token. */
+    private JsonNode admin(String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + path)).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+
     private static Map<String, Object> stsRequest(String method, String url, Map<String, String> headers,
                                                   String body) {
         return Map.of("method", method, "url", url, "headers", headers, "body", body);
     }
 
     private HttpResponse<String> postMount(String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/mounts"))
+        return postJson("/api/v1/mounts", body);
+    }
+
+    private HttpResponse<String> postJson(String path, String body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -9,7 +9,9 @@ import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,18 +24,25 @@ final class ProofSigner {
      * would break the fake STS's signature check (CallerIdentityVerifierTest sees the bytes on the wire instead).
      */
     static final String CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ProofSigner() {
     }
 
-    /** A proof bound to {@code serverId} and {@code fileSystemId}; the result maps header names to values. */
+    /**
+     * A proof bound to {@code serverId} and {@code fileSystemId}; the result maps header names to values. Like
+     * mount.regatta's, it signs a random {@code x-regatta-nonce}, so that two proofs signed in one second differ.
+     */
     static Map<String, String> sign(Caller caller, URI sts, String serverId, String fileSystemId, Clock clock) {
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
         SdkHttpRequest request = SdkHttpRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .uri(sts)
                 .putHeader("Content-Type", CONTENT_TYPE)
                 .putHeader("x-regatta-server-id", serverId)
                 .putHeader("x-regatta-fs-id", fileSystemId)
+                .putHeader("x-regatta-nonce", HexFormat.of().formatHex(nonce))
                 .build();
         return headersOf(sign(request, caller.credentials(), BODY, clock));
     }

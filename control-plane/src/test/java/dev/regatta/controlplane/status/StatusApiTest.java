@@ -47,7 +47,46 @@ class StatusApiTest extends ApiTestBase {
         assertThat(mount.get("clientAddress").asString()).isEqualTo("10.1.2.3");
         assertThat(mount.get("nodeId").asString()).isEqualTo("node-00000000000000000");
         assertThat(Instant.parse(mount.get("certificateExpiresAt").asString())).isEqualTo(valid);
+        assertThat(mount.get("state").asString()).isEqualTo("LIVE");
+        assertThat(mount.get("renewalCount").asInt()).isZero();
+        assertThat(mount.get("endedAt").isNull()).isTrue();
         assertThat(admin().get("/api/v1/file-systems/fs-00000000000000000/mounts").status()).isEqualTo(404);
+    }
+
+    @Test
+    void mountsListsLiveSessionsByDefaultAndEndedOrExpiredOnesOnRequest() {
+        String fs = createFileSystem().get("id").asString();
+        Instant valid = Instant.now().plus(Duration.ofMinutes(40));
+        String live = insertMountSession(fs, valid);
+        Instant endedAt = Instant.now().minusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String ended = insertMountSession(fs, valid, endedAt, "unmount reported by the client from 10.1.2.3");
+        String expired = insertMountSession(fs, Instant.now().minusSeconds(1));
+
+        assertThat(ids(admin().get("/api/v1/file-systems/" + fs + "/mounts").json()))
+                .as("an ended session is hidden though its certificate is valid").containsExactly(live);
+        assertThat(ids(admin().get("/api/v1/file-systems/" + fs + "/mounts?state=LIVE").json()))
+                .containsExactly(live);
+        JsonNode endedOnes = admin().get("/api/v1/file-systems/" + fs + "/mounts?state=ENDED").json();
+        assertThat(ids(endedOnes)).containsExactly(ended);
+        assertThat(endedOnes.get(0).get("state").asString()).isEqualTo("ENDED");
+        assertThat(Instant.parse(endedOnes.get(0).get("endedAt").asString())).isEqualTo(endedAt);
+        assertThat(endedOnes.get(0).get("endReason").asString())
+                .isEqualTo("unmount reported by the client from 10.1.2.3");
+        JsonNode expiredOnes = admin().get("/api/v1/file-systems/" + fs + "/mounts?state=EXPIRED").json();
+        assertThat(ids(expiredOnes)).containsExactly(expired);
+        assertThat(expiredOnes.get(0).get("state").asString()).isEqualTo("EXPIRED");
+        JsonNode all = admin().get("/api/v1/file-systems/" + fs + "/mounts?state=ALL").json();
+        assertThat(ids(all)).as("newest first").containsExactly(expired, ended, live);
+        assertThat(all.findValuesAsString("state")).containsExactly("EXPIRED", "ENDED", "LIVE");
+        assertThat(ids(admin().get("/api/v1/file-systems/" + fs + "/mounts?state=ALL&limit=1").json()))
+                .containsExactly(expired);
+        assertThat(admin().get("/api/v1/file-systems/" + fs + "/mounts?state=GONE").status()).isEqualTo(400);
+        assertThat(admin().get("/api/v1/file-systems/" + fs + "/mounts?limit=0").status()).isEqualTo(400);
+        assertThat(admin().get("/api/v1/file-systems/" + fs).json().get("activeMountCount").asInt()).isEqualTo(1);
+    }
+
+    private static List<String> ids(JsonNode mounts) {
+        return mounts.findValuesAsString("id");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.regatta.mount.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 
-/** The two calls of mount authentication (docs/control-plane-protocols.md), over the JDK's HTTP client. */
+/**
+ * The calls of mount authentication (docs/control-plane-protocols.md): the server ID, a mount or its renewal, and
+ * the unmount report; over the JDK's HTTP client.
+ */
 public final class ControlPlaneClient {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -36,8 +40,13 @@ public final class ControlPlaneClient {
 
     /** {@code GET /api/v1/service}: the server ID the proof must name. */
     public String serverId() {
+        return serverId(REQUEST_TIMEOUT);
+    }
+
+    /** @param timeout how long to wait for the answer */
+    public String serverId(Duration timeout) {
         HttpResponse<String> response = send(HttpRequest.newBuilder(endpoint("api/v1/service")).GET()
-                .header("Accept", "application/json").timeout(REQUEST_TIMEOUT).build());
+                .header("Accept", "application/json").timeout(timeout).build());
         if (response.statusCode() != 200) {
             throw refusal(response);
         }
@@ -49,26 +58,52 @@ public final class ControlPlaneClient {
         return serverId.asText();
     }
 
-    /** {@code POST /api/v1/mounts}: the certificate for a mount, or the control plane's reason why not. */
+    /**
+     * {@code POST /api/v1/mounts}: the certificate for a mount or a renewal, or the control plane's reason why not.
+     */
     public MountGrant requestMount(MountRequest request) {
+        HttpResponse<String> response = post("api/v1/mounts", request, REQUEST_TIMEOUT);
+        if (response.statusCode() != 201) {
+            throw refusal(response);
+        }
+        return read(response, MountGrant.class, "the mount request", "a mount");
+    }
+
+    /**
+     * {@code POST /api/v1/mounts/{mountId}/unmount}: tells the control plane that the mount ended, so that its
+     * session does not look live until its certificate expires.
+     *
+     * @param timeout how long to wait for the answer (the control plane asks STS before it answers)
+     */
+    public EndedMount reportUnmount(String mountId, UnmountReport report, Duration timeout) {
+        HttpResponse<String> response = post("api/v1/mounts/" + URLEncoder.encode(mountId, StandardCharsets.UTF_8)
+                + "/unmount", report, timeout);
+        if (response.statusCode() != 200) {
+            throw refusal(response);
+        }
+        return read(response, EndedMount.class, "the unmount report", "an ended mount");
+    }
+
+    private HttpResponse<String> post(String path, Object request, Duration timeout) {
         String body;
         try {
             body = Json.MAPPER.writeValueAsString(request);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        HttpResponse<String> response = send(HttpRequest.newBuilder(endpoint("api/v1/mounts"))
+        return send(HttpRequest.newBuilder(endpoint(path))
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .header("Content-Type", "application/json").header("Accept", "application/json")
-                .timeout(REQUEST_TIMEOUT).build());
-        if (response.statusCode() != 201) {
-            throw refusal(response);
-        }
+                .timeout(timeout).build());
+    }
+
+    private <T> T read(HttpResponse<String> response, Class<T> type, String request, String expected) {
         try {
-            return Json.MAPPER.readValue(response.body(), MountGrant.class);
+            return Json.MAPPER.readValue(response.body(), type);
         } catch (IOException e) {
-            throw new ControlPlaneRefusal(response.statusCode(), base + " answered the mount request with something "
-                    + "that is not a mount (" + e.getMessage().lines().findFirst().orElse("") + ")", Optional.empty());
+            throw new ControlPlaneRefusal(response.statusCode(), base + " answered " + request + " with something "
+                    + "that is not " + expected + " (" + e.getMessage().lines().findFirst().orElse("") + ")",
+                    Optional.empty());
         }
     }
 

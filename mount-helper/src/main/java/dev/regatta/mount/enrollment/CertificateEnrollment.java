@@ -18,8 +18,9 @@ import java.security.cert.X509Certificate;
 import java.util.Optional;
 
 /**
- * Mount authentication from the client's side, the same for a mount and for a renewal: learn the control plane's
- * server ID, make a key pair and its request, sign the STS proof for this service and this file system, and ask.
+ * Mount authentication from the client's side, the same for a mount and for a renewal (which names the mount it
+ * renews): learn the control plane's server ID, make a key pair and its request, sign the STS proof for this service
+ * and this file system, and ask.
  */
 public final class CertificateEnrollment {
 
@@ -32,12 +33,27 @@ public final class CertificateEnrollment {
     }
 
     /**
+     * A new mount.
+     *
      * @throws ControlPlaneRefusal when the control plane says no, or answers with a certificate that is not what was
      *                             asked for
      * @throws dev.regatta.mount.controlplane.ControlPlaneUnreachable when it does not answer
      */
     public Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
                              String region, String fileSystemId, Access access) {
+        return enroll(controlPlane, credentials, stsEndpoint, region, fileSystemId, access, Optional.empty());
+    }
+
+    /**
+     * A new mount, or with {@code renews} a new certificate for that mount: the control plane then keeps the mount's
+     * ID and session (an older control plane may start a new session all the same; the grant says which).
+     *
+     * @throws ControlPlaneRefusal when the control plane says no, or answers with a certificate that is not what was
+     *                             asked for
+     * @throws dev.regatta.mount.controlplane.ControlPlaneUnreachable when it does not answer
+     */
+    public Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
+                             String region, String fileSystemId, Access access, Optional<String> renews) {
         String serverId = controlPlane.serverId();
         narrator.say("control plane " + controlPlane.base() + " is server " + serverId);
 
@@ -49,8 +65,10 @@ public final class CertificateEnrollment {
         narrator.say("signed the STS GetCallerIdentity proof for " + stsEndpoint + " (region " + region
                 + ", signed for server " + serverId + " and " + fileSystemId + ")");
 
-        narrator.say("asking the control plane for " + access + " access to " + fileSystemId);
-        MountGrant grant = controlPlane.requestMount(new MountRequest(fileSystemId, access, proof, csr));
+        narrator.say(renews.map(id -> "asking the control plane to renew mount " + id + " (" + access + " access to "
+                + fileSystemId + ")").orElse("asking the control plane for " + access + " access to " + fileSystemId));
+        MountGrant grant = controlPlane.requestMount(new MountRequest(fileSystemId, access, proof, csr,
+                renews.orElse(null)));
         X509Certificate certificate = checked(grant, keys, fileSystemId, access);
         narrator.say("granted to " + grant.principal() + ": mount " + grant.mountId() + " on node "
                 + grant.nodeAddress() + ", certificate valid until " + grant.expiresAt());

@@ -14,6 +14,7 @@ import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.controlplane.RefusalAdvice;
 import dev.regatta.mount.enrollment.CertificateEnrollment;
 import dev.regatta.mount.enrollment.Enrollment;
+import dev.regatta.mount.enrollment.UnmountReporter;
 import dev.regatta.mount.host.CommandResult;
 import dev.regatta.mount.keys.CredentialFiles;
 import dev.regatta.mount.keys.MountKeys;
@@ -37,7 +38,7 @@ import java.util.List;
 /**
  * One {@code mount -t regatta}: check the machine, prove who we are, get a certificate for a fresh key, start the
  * tunnel, mount, and leave the mount to the watchdog. Whatever fails, nothing is left behind: no tunnel, no key,
- * no state file.
+ * no state file, and a mount session the control plane admitted is reported unused.
  */
 public final class Mounter {
 
@@ -68,8 +69,8 @@ public final class Mounter {
                 + "; signing for region " + region);
 
         URI controlPlaneUrl = options.controlPlane().orElse(config.controlPlane());
-        Enrollment enrollment = enroll(new ControlPlaneClient(controlPlaneUrl), credentials, stsEndpoint, region,
-                fsId, options);
+        ControlPlaneClient controlPlane = new ControlPlaneClient(controlPlaneUrl);
+        Enrollment enrollment = enroll(controlPlane, credentials, stsEndpoint, region, fsId, options);
         MountGrant grant = enrollment.grant();
 
         CredentialFiles files = CredentialFiles.of(config.libDir(), fsId, MountState.keyOf(mountPoint));
@@ -105,6 +106,7 @@ public final class Mounter {
             }
         } catch (RuntimeException | IOException e) {
             deleteQuietly(files);
+            reportUnused(controlPlane, credentials, stsEndpoint, region, fsId, grant);
             if (e instanceof IOException) {
                 throw MountFailure.system("cannot write this mount's files: " + e.getMessage(), e);
             }
@@ -138,6 +140,24 @@ public final class Mounter {
         }
     }
 
+    /**
+     * The control plane admitted a mount that failed here: its session ends now rather than looking live until its
+     * certificate expires. Best effort, said only with {@code -v}: the failure being reported matters more.
+     */
+    private void reportUnused(ControlPlaneClient controlPlane, AwsCredentials credentials, URI stsEndpoint,
+                              String region, String fsId, MountGrant grant) {
+        try {
+            new UnmountReporter(new StsProofSigner(environment.clock())).report(controlPlane, credentials,
+                    stsEndpoint, region, fsId, grant.mountId());
+            narrator.say("told the control plane that mount " + grant.mountId() + " is not used; it ended its "
+                    + "session");
+        } catch (RuntimeException e) {
+            narrator.say("could not tell the control plane that mount " + grant.mountId() + " is not used ("
+                    + e.getMessage() + "); it lists the mount as live until its certificate expires at "
+                    + grant.expiresAt());
+        }
+    }
+
     private TunnelProcess startTunnel(String fsId, String nodeAddress, CredentialFiles files, MountOptions options) {
         HelperConfig config = environment.config();
         TunnelSpec spec = new TunnelSpec(fsId, nodeAddress, files, options.port(),
@@ -155,12 +175,24 @@ public final class Mounter {
         }
     }
 
-    /** A state file for this very mount point while nothing is mounted there: left by a mount that died midway. */
+    /**
+     * A state file for this very mount point while nothing is mounted there: left by a mount that died midway, or by
+     * one unmounted just now, before the watchdog saw it. Its tunnel is stopped and its session reported ended.
+     */
     private void stopStaleTunnel(StateStore states, String fsId, Path mountPoint) throws IOException {
         var stale = states.read(states.fileOf(fsId, mountPoint));
         if (stale.isPresent()) {
-            narrator.say("stopping the tunnel of an earlier, unfinished mount at " + mountPoint);
+            narrator.say("stopping the tunnel of an earlier mount at " + mountPoint + " (mount "
+                    + stale.get().mountId() + ")");
             environment.tunnels().stop(stale.get().tunnel());
+            try {
+                new UnmountReporter(new StsProofSigner(environment.clock())).report(stale.get(),
+                        environment.credentials());
+                narrator.say("told the control plane that the earlier mount " + stale.get().mountId() + " ended");
+            } catch (RuntimeException e) {
+                narrator.say("could not tell the control plane that the earlier mount " + stale.get().mountId()
+                        + " ended (" + e.getMessage() + ")");
+            }
         }
     }
 

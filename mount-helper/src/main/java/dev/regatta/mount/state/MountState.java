@@ -17,7 +17,8 @@ import java.util.List;
  * No secrets: the key stays in its own 0600 file, named here.
  *
  * @param mountPoint         the directory, as the mount table names it
- * @param mountId            the control plane's ID of the current certificate's mount session
+ * @param mountId            the control plane's ID of this mount's session: renewals name it and keep it; it changes
+ *                           only when the control plane starts a new session instead (see the watchdog)
  * @param nodeAddress        the data-plane node the tunnel connects to
  * @param localPort          the tunnel's port on 127.0.0.1, which the kernel mount names and so never changes
  * @param tunnelStartedAt    tells the tunnel apart from a later process with the same PID

@@ -9,9 +9,11 @@ import dev.regatta.mount.config.HelperConfig;
 import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.ControlPlaneUnreachable;
+import dev.regatta.mount.controlplane.EndedMount;
 import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.enrollment.CertificateEnrollment;
 import dev.regatta.mount.enrollment.Enrollment;
+import dev.regatta.mount.enrollment.UnmountReporter;
 import dev.regatta.mount.host.MountTable;
 import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.nfs.NfsMountCommand;
@@ -34,8 +36,9 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * One pass over the mounts, for each: cleans up after an unmount, restarts a tunnel that died, renews a certificate
- * that expires soon. Each mount is on its own: a problem with one is logged and the pass goes on.
+ * One pass over the mounts, for each: cleans up after an unmount and reports it to the control plane, restarts a
+ * tunnel that died, renews a certificate that expires soon (keeping the mount's session). Each mount is on its own: a
+ * problem with one is logged and the pass goes on.
  */
 public final class Watchdog {
 
@@ -51,6 +54,11 @@ public final class Watchdog {
     private final WatchdogLog log;
     private final Map<Path, Instant> nextRenewalAttempt = new HashMap<>();
     private final Set<Path> reportedUnreadable = new HashSet<>();
+    /**
+     * Sessions the control plane would not renew (409): their mount asks for a new session straight away next time,
+     * rather than a doomed renewal first, which would only add a refusal to this machine's count.
+     */
+    private final Set<String> notRenewable = new HashSet<>();
 
     public Watchdog(Environment environment, WatchdogLog log) {
         this.environment = environment;
@@ -95,8 +103,38 @@ public final class Watchdog {
         state.credentials().delete();
         states.delete(state);
         nextRenewalAttempt.remove(states.fileOf(state));
+        notRenewable.remove(state.mountId());
         log.log(state + " is no longer mounted: stopped its tunnel (pid " + state.tunnelPid() + "), removed its key, "
                 + "certificates and state");
+        reportUnmount(state);
+    }
+
+    /**
+     * Best effort, once, after the cleanup: a report that fails leaves the session listed as live until its
+     * certificate expires, which is all it costs, so it is logged and never retried or thrown.
+     */
+    private void reportUnmount(MountState state) {
+        String mount = "mount " + state.mountId();
+        String consequence = environment.clock().instant().isBefore(state.expiresAt())
+                ? "; the control plane lists " + mount + " as live until its certificate expires at "
+                + state.expiresAt() + ", and nothing else depends on the report"
+                : "; its certificate expired at " + state.expiresAt() + ", so the control plane no longer lists it "
+                + "as live anyway";
+        try {
+            EndedMount ended = new UnmountReporter(new StsProofSigner(environment.clock())).report(state,
+                    environment.credentials());
+            log.log(state + ": told the control plane at " + state.controlPlane() + " that " + mount + " ended; it "
+                    + "ended the mount's session at " + ended.endedAt());
+        } catch (ControlPlaneRefusal refusal) {
+            log.log(state + ": the control plane at " + state.controlPlane() + " refused the report that " + mount
+                    + " ended (HTTP " + refusal.status() + "): " + refusal.detail() + consequence
+                    + UnmountAdvice.of(refusal));
+        } catch (ControlPlaneUnreachable | MountFailure e) {
+            log.log(state + ": could not tell the control plane that " + mount + " ended: " + e.getMessage()
+                    + consequence);
+        } catch (RuntimeException e) {
+            log.log(state + ": could not tell the control plane that " + mount + " ended (" + e + ")" + consequence);
+        }
     }
 
     private MountState keepTunnelRunning(MountState state) throws IOException {
@@ -133,10 +171,25 @@ public final class Watchdog {
                 ? "the mount keeps working until its certificate expires at " + state.expiresAt()
                 : "its certificate expired at " + state.expiresAt() + ", so the mount does not work until renewed";
         try {
-            Enrollment enrollment = new CertificateEnrollment(new StsProofSigner(environment.clock()),
-                    Narrator.silent()).enroll(new ControlPlaneClient(URI.create(state.controlPlane())),
-                    Credentials.resolve(environment.credentials(), Optional.ofNullable(state.awsProfile())),
-                    URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.access());
+            Enrollment enrollment;
+            if (notRenewable.contains(state.mountId())) {
+                enrollment = enroll(state, Optional.empty());
+            } else {
+                try {
+                    enrollment = enroll(state, Optional.of(state.mountId()));
+                } catch (ControlPlaneRefusal refusal) {
+                    if (refusal.status() != 409) {
+                        throw refusal;
+                    }
+                    // The control plane will not continue this session (it does not know it, it ended, or this
+                    // machine's identity is not the one that mounted): the mount is still in use, so it gets a new
+                    // session, which is authorized like any mount.
+                    log.log(state + ": the control plane will not renew mount " + state.mountId() + " (HTTP 409): "
+                            + refusal.detail() + "; asking for a new mount session instead");
+                    notRenewable.add(state.mountId());
+                    enrollment = enroll(state, Optional.empty());
+                }
+            }
             renewed(state, enrollment);
             nextRenewalAttempt.remove(file);
         } catch (ControlPlaneRefusal refusal) {
@@ -150,7 +203,17 @@ public final class Watchdog {
         }
     }
 
-    /** New key and certificate in place (the tunnel reloads them); a new node means a new tunnel on the same port. */
+    private Enrollment enroll(MountState state, Optional<String> renews) {
+        return new CertificateEnrollment(new StsProofSigner(environment.clock()), Narrator.silent())
+                .enroll(new ControlPlaneClient(URI.create(state.controlPlane())),
+                        Credentials.resolve(environment.credentials(), Optional.ofNullable(state.awsProfile())),
+                        URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.access(), renews);
+    }
+
+    /**
+     * New key and certificate in place (the tunnel reloads them); a new node means a new tunnel on the same port. The
+     * mount ID is the one the control plane answered: the same for a renewal, a new one for a new session.
+     */
     private void renewed(MountState state, Enrollment enrollment) throws IOException {
         MountGrant grant = enrollment.grant();
         state.credentials().write(MountKeys.privateKeyPem(enrollment.keys()), grant.certificate(),
@@ -158,8 +221,13 @@ public final class Watchdog {
         MountState renewed = state.withCertificate(grant.mountId(), grant.nodeAddress(), enrollment.issuedAt(),
                 grant.expiresAt());
         states.write(renewed);
-        log.log(state + ": renewed the certificate (mount " + grant.mountId() + ", valid until " + grant.expiresAt()
-                + ")");
+        if (grant.mountId().equals(state.mountId())) {
+            log.log(state + ": renewed the certificate of mount " + grant.mountId() + " (valid until "
+                    + grant.expiresAt() + ")");
+        } else {
+            log.log(state + ": renewed the certificate under a new mount session " + grant.mountId() + " (was "
+                    + state.mountId() + "; valid until " + grant.expiresAt() + ")");
+        }
         if (!grant.nodeAddress().equals(state.nodeAddress())) {
             log.log(state + ": the file system moved from node " + state.nodeAddress() + " to " + grant.nodeAddress()
                     + "; restarting the tunnel");

@@ -101,6 +101,8 @@ class MountFlowTest {
         assertThat(request.path("fileSystemId").asText()).isEqualTo(FS);
         assertThat(request.path("access").asText()).isEqualTo("READ_WRITE");
         assertThat(request.path("csr").asText()).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
+        assertThat(request.has("renews")).as("a new mount renews nothing").isFalse();
+        assertThat(controlPlane.unmountReports()).isEmpty();
     }
 
     @Test
@@ -218,16 +220,20 @@ class MountFlowTest {
         assertThat(machine.tunnels.stopped).hasSize(1);
         assertNothingLeft();
         assertThat(machine.watchdogStarts).isZero();
+        assertThat(controlPlane.unmountReports()).as("the unused session is reported")
+                .extracting(FakeControlPlane.UnmountCall::mountId).containsExactly("mount-00000000000000001");
     }
 
     @Test
     void aTunnelThatDoesNotStartFailsTheMountWithItsReason() {
         machine.tunnels.failStarts("the TLS tunnel did not start: it did not say it listens within 5 s; ...");
 
-        assertThat(machine.run(FS, mountPoint.toString())).isEqualTo(32);
-        assertThat(machine.err()).contains("the TLS tunnel did not start");
+        assertThat(machine.run(FS, mountPoint.toString(), "-v")).isEqualTo(32);
+        assertThat(machine.err()).contains("the TLS tunnel did not start",
+                "told the control plane that mount mount-00000000000000001 is not used; it ended its session");
         assertThat(machine.commands.ranCommand("mount")).isEmpty();
         assertNothingLeft();
+        assertThat(controlPlane.unmountReports()).hasSize(1);
     }
 
     @Test
@@ -260,10 +266,16 @@ class MountFlowTest {
         assertThat(machine.run(FS, mountPoint.toString(), "--no-mount")).isZero();
         long stale = Json.MAPPER.readTree(onlyStateFile().toFile()).path("tunnelPid").asLong();
 
-        assertThat(machine.run(FS, mountPoint.toString())).as(machine.err()).isZero();
+        assertThat(machine.run(FS, mountPoint.toString(), "-v")).as(machine.err()).isZero();
 
         assertThat(machine.tunnels.stopped).containsExactly(stale);
         assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("tunnelPid").asLong()).isNotEqualTo(stale);
+        assertThat(controlPlane.unmountReports()).as("the earlier mount's session is reported ended")
+                .extracting(FakeControlPlane.UnmountCall::mountId).containsExactly("mount-00000000000000001");
+        assertThat(machine.err()).contains("told the control plane that the earlier mount mount-00000000000000001 "
+                + "ended");
+        assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("mountId").asText())
+                .isEqualTo("mount-00000000000000002");
     }
 
     private void assertNothingLeft() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.regatta.mount.Json;
 import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.testing.FakeControlPlane;
+import dev.regatta.mount.testing.ProofCheck;
 import dev.regatta.mount.testing.TestMachine;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import org.junit.jupiter.api.AfterEach;
@@ -17,13 +18,21 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Optional;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code mount.regatta watchdog --once} after a real (faked-kernel) mount, with time moved on where it matters. */
 class WatchdogTest {
 
     private static final String FS = "fs-0123456789abcdef0";
+    private static final String MOUNT_ID = "mount-00000000000000001";
+    private static final String SECOND_MOUNT_ID = "mount-00000000000000002";
 
     @TempDir
     Path temp;
@@ -75,6 +84,55 @@ class WatchdogTest {
         assertThat(machine.tunnels.stopped).containsExactly(pid);
         assertThat(log()).contains(FS + " at " + mountPoint + " is no longer mounted: stopped its tunnel (pid " + pid
                 + "), removed its key, certificates and state");
+        assertThat(controlPlane.unmountReports()).singleElement().satisfies(report -> {
+            assertThat(report.mountId()).isEqualTo(MOUNT_ID);
+            assertThat(report.body().path("fileSystemId").asText()).isEqualTo(FS);
+            JsonNode proof = report.body().path("stsRequest");
+            assertThat(ProofCheck.headers(proof)).containsEntry("x-regatta-fs-id", FS)
+                    .containsEntry("x-regatta-server-id", FakeControlPlane.SERVER_ID);
+            assertThat(ProofCheck.signatureMatches(proof, FakeControlPlane.SECRET_ACCESS_KEY)).isTrue();
+        });
+        assertThat(log()).contains(FS + " at " + mountPoint + ": told the control plane at " + controlPlane.url()
+                + " that mount " + MOUNT_ID + " ended; it ended the mount's session at ");
+    }
+
+    @Test
+    void anUnmountReportTheControlPlaneRefusesIsLoggedWithAdviceAndTheCleanupStands() throws IOException {
+        String expiresAt = state().path("expiresAt").asText();
+        controlPlane.refuseUnmounts(403, "mount " + MOUNT_ID + " was made by another IAM identity than "
+                + FakeControlPlane.ARN + ": only the identity that mounted can report its unmount");
+        machine.unmountAll();
+        later(Duration.ofMinutes(6));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(stateFile).doesNotExist();
+        assertThat(temp.resolve("lib").resolve(FS)).doesNotExist();
+        assertThat(controlPlane.unmountReports()).hasSize(1);
+        assertThat(log()).contains("the control plane at " + controlPlane.url() + " refused the report that mount "
+                + MOUNT_ID + " ended (HTTP 403): mount " + MOUNT_ID + " was made by another IAM identity than "
+                + FakeControlPlane.ARN + ": only the identity that mounted can report its unmount; the control "
+                + "plane lists mount " + MOUNT_ID + " as live until its certificate expires at " + expiresAt
+                + ", and nothing else depends on the report; the report must be signed by the IAM identity that "
+                + "mounted, and this machine's credentials are another identity now");
+    }
+
+    @Test
+    void anUnreachableControlPlaneDoesNotHoldUpTheCleanup() throws IOException {
+        long pid = state().path("tunnelPid").asLong();
+        String url = controlPlane.url().toString();
+        controlPlane.close();
+        machine.unmountAll();
+        later(Duration.ofMinutes(6));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(stateFile).doesNotExist();
+        assertThat(machine.tunnels.stopped).containsExactly(pid);
+        assertThat(log()).contains("is no longer mounted: stopped its tunnel",
+                ": could not tell the control plane that mount " + MOUNT_ID + " ended: cannot reach the control "
+                        + "plane at " + url,
+                "as live until its certificate expires at ");
     }
 
     @Test
@@ -127,22 +185,101 @@ class WatchdogTest {
         assertThat(watchdogOnce()).isZero();
 
         assertThat(controlPlane.mountRequests()).hasSize(2);
+        assertThat(controlPlane.mountRequests().get(0).has("renews")).as("a new mount renews nothing").isFalse();
         JsonNode renewal = controlPlane.mountRequests().get(1);
         assertThat(renewal.path("fileSystemId").asText()).isEqualTo(FS);
         assertThat(renewal.path("access").asText()).isEqualTo("READ_WRITE");
+        assertThat(renewal.path("renews").asText()).isEqualTo(MOUNT_ID);
         String newKey = Files.readString(firstTunnel.credentials().key());
         String newCertificate = Files.readString(firstTunnel.credentials().certificate());
         assertThat(newKey).isNotEqualTo(oldKey);
         assertThat(newCertificate).isNotEqualTo(oldCertificate);
         assertThat(MountKeys.readCertificate(newCertificate).getSubjectX500Principal().getName())
-                .contains("CN=mount-00000000000000002");
+                .contains("CN=" + MOUNT_ID);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(firstTunnel.credentials().key())))
                 .isEqualTo("rw-------");
-        assertThat(state().path("mountId").asText()).isEqualTo("mount-00000000000000002");
+        assertThat(state().path("mountId").asText()).as("the same session").isEqualTo(MOUNT_ID);
         assertThat(state().path("expiresAt").asText())
                 .isEqualTo(MountKeys.readCertificate(newCertificate).getNotAfter().toInstant().toString());
         assertThat(machine.tunnels.started).hasSize(1);
-        assertThat(log()).contains("renewed the certificate (mount mount-00000000000000002, valid until ");
+        assertThat(log()).contains("renewed the certificate of mount " + MOUNT_ID + " (valid until ");
+    }
+
+    @Test
+    void aSessionTheControlPlaneWillNotRenewIsReplacedByANewOne() throws Exception {
+        controlPlane.endSession(MOUNT_ID);
+        later(Duration.ofMinutes(50));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(controlPlane.mountRequests()).hasSize(3);
+        assertThat(controlPlane.mountRequests().get(1).path("renews").asText()).isEqualTo(MOUNT_ID);
+        assertThat(controlPlane.mountRequests().get(2).has("renews")).as("then a new mount").isFalse();
+        assertThat(state().path("mountId").asText()).isEqualTo(SECOND_MOUNT_ID);
+        assertThat(MountKeys.readCertificate(Files.readString(firstTunnel.credentials().certificate()))
+                .getSubjectX500Principal().getName()).contains("CN=" + SECOND_MOUNT_ID);
+        assertThat(log()).contains("the control plane will not renew mount " + MOUNT_ID + " (HTTP 409): mount "
+                        + MOUNT_ID + " ended and cannot be renewed: mount anew, without renews; asking for a new mount "
+                        + "session instead",
+                "renewed the certificate under a new mount session " + SECOND_MOUNT_ID + " (was " + MOUNT_ID
+                        + "; valid until ");
+
+        // Its unmount is reported under the new session's ID.
+        machine.unmountAll();
+        later(Duration.ofMinutes(56));
+        assertThat(watchdogOnce()).isZero();
+        assertThat(controlPlane.unmountReports()).extracting(FakeControlPlane.UnmountCall::mountId)
+                .containsExactly(SECOND_MOUNT_ID);
+    }
+
+    @Test
+    void aSessionThatCannotBeRenewedIsNotAskedForAgain() throws IOException {
+        controlPlane.endSession(MOUNT_ID);
+        String reason = "no grant of " + FS + " admits " + FakeControlPlane.ARN;
+        controlPlane.refuseNewMounts(403, reason);
+        // One watchdog for two passes (as the running one), with a clock moved between them.
+        Duration[] shift = {Duration.ofMinutes(50)};
+        machine.clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.now().plus(shift[0]);
+            }
+        };
+        Watchdog watchdog = new Watchdog(machine.environment(), new WatchdogLog(temp.resolve("log"), machine.clock,
+                Optional.empty()));
+
+        assertThat(watchdog.pass()).isEqualTo(1);
+        assertThat(controlPlane.mountRequests()).hasSize(3);
+        assertThat(log()).contains("the control plane refused to renew the certificate (HTTP 403): " + reason);
+        assertThat(state().path("mountId").asText()).as("nothing to change yet").isEqualTo(MOUNT_ID);
+
+        shift[0] = Duration.ofMinutes(52);
+        assertThat(watchdog.pass()).isEqualTo(1);
+
+        assertThat(controlPlane.mountRequests()).hasSize(4);
+        assertThat(controlPlane.mountRequests().get(3).has("renews")).as("straight to a new mount").isFalse();
+    }
+
+    @Test
+    void aControlPlaneThatStartsANewSessionOnRenewalIsFollowed() throws Exception {
+        controlPlane.ignoreRenews();
+        later(Duration.ofMinutes(50));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(controlPlane.mountRequests()).hasSize(2);
+        assertThat(state().path("mountId").asText()).isEqualTo(SECOND_MOUNT_ID);
+        assertThat(log()).contains("renewed the certificate under a new mount session " + SECOND_MOUNT_ID);
     }
 
     @Test
@@ -160,6 +297,8 @@ class WatchdogTest {
         assertThat(Files.readString(stateFile)).isEqualTo(oldState);
         assertThat(log()).contains("the control plane refused to renew the certificate (HTTP 403): " + reason
                 + "; the mount keeps working until its certificate expires at " + state().path("expiresAt").asText());
+        assertThat(controlPlane.server().findAll(postRequestedFor(urlPathEqualTo("/api/v1/mounts"))))
+                .as("a 403 is no reason to mount anew").hasSize(2);
         assertThat(machine.tunnels.stopped).isEmpty();
     }
 

@@ -301,6 +301,64 @@ class MountHelperTest {
                 .contains("' expired at " + expiring.getNotAfter().toInstant()) ? true : null);
     }
 
+    @Test
+    @Order(7)
+    void renewalsKeepEachMountsSession() throws Exception {
+        // The helper's mounts of fsA (tests 1 to 3) have 90-second certificates, renewed 30 s before they end (or a
+        // minute after a refused renewal): by now each has been renewed, and still has the one session it began with.
+        List<String> mountIds = new ArrayList<>();
+        try (var files = Files.list(dir.resolve("run"))) {
+            for (Path state : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+                mountIds.add(Api.JSON.readTree(state.toFile()).path("mountId").asText());
+            }
+        }
+        assertThat(mountIds).as("rw-mount, cross-mount, ro-mount").hasSize(3);
+        JsonNode sessions = eventually("a renewal of every helper mount of " + fsA, () -> {
+            JsonNode all = api.get("/api/v1/file-systems/" + fsA + "/mounts?state=ALL").body();
+            for (JsonNode session : all) {
+                if (session.path("renewalCount").asInt() < 1) {
+                    return null;
+                }
+            }
+            return all;
+        });
+        assertThat(sessions.findValuesAsText("id")).as("one session per mount, whatever its renewals")
+                .containsExactlyInAnyOrderElementsOf(mountIds);
+        assertThat(Files.readString(dir.resolve("log/watchdog.log"))).contains("renewed the certificate of mount ");
+    }
+
+    @Test
+    @Order(8)
+    void theWatchdogReportsAnUnmountAndItsSessionEnds() throws Exception {
+        // A configuration of its own (state, keys, logs, so its own watchdog) in which a mount not in this machine's
+        // mount table is cleaned up after 1 s: with --no-mount it never is, so the watchdog cleans up and reports.
+        Path config = dir.resolve("regatta-unmount.conf");
+        Files.writeString(config, Files.readString(dir.resolve("regatta.conf"))
+                .replace("state_dir = " + dir.resolve("run"), "state_dir = " + dir.resolve("run-unmount"))
+                .replace("lib_dir = " + dir.resolve("lib"), "lib_dir = " + dir.resolve("lib-unmount"))
+                .replace("log_dir = " + dir.resolve("log"), "log_dir = " + dir.resolve("log-unmount"))
+                .replace("unmounted_grace_seconds = 600", "unmounted_grace_seconds = 1"));
+        Map<String, String> env = new HashMap<>(helperEnv);
+        env.put("REGATTA_CONFIG", config.toString());
+        Path mountPoint = Files.createDirectories(dir.resolve("unmounted"));
+        Command mounted = Command.run(env, Command.java("mount-helper", "dev.regatta.mount.MountRegatta", fsA,
+                mountPoint.toString(), "-o", "rw", "--no-mount", "-v"));
+        assertThat(mounted.exit()).as("%s", mounted).isZero();
+        Matcher granted = Pattern.compile("mount (mount-[0-9a-f]{17}) on node").matcher(mounted.err());
+        assertThat(granted.find()).as(mounted.err()).isTrue();
+        String mountId = granted.group(1);
+
+        Path watchdogLog = dir.resolve("log-unmount/watchdog.log");
+        eventually("the watchdog's unmount report", () -> Files.exists(watchdogLog)
+                && Files.readString(watchdogLog).contains("that mount " + mountId + " ended") ? true : null);
+        assertThat(Files.readString(watchdogLog)).contains("is no longer mounted", "told the control plane at ",
+                " that mount " + mountId + " ended; it ended the mount's session at ");
+        JsonNode ended = api.get("/api/v1/file-systems/" + fsA + "/mounts?state=ENDED").body();
+        assertThat(ended.findValuesAsText("id")).contains(mountId);
+        assertThat(api.get("/api/v1/file-systems/" + fsA + "/mounts").body().findValuesAsText("id"))
+                .as("live mounts").doesNotContain(mountId);
+    }
+
     /** A tunnel with these credentials listens, but NFS through it gets nowhere. */
     private void assertRefusedByTheFront(Path key, Path certificate, Path ca, int port) throws Exception {
         List<String> tunnel = Command.java("tls-tunnel", "dev.regatta.tunnel.cli.TunnelCli", "client",
@@ -426,9 +484,12 @@ class MountHelperTest {
         return forged;
     }
 
-    /** The tunnels and the watchdog the helper started for this test's configuration, found by their environment. */
+    /**
+     * The tunnels and the watchdogs the helper started for this test's configurations (all in its directory), found by
+     * their environment.
+     */
     private void stopHelperProcesses() {
-        String marker = "REGATTA_CONFIG=" + helperEnv.get("REGATTA_CONFIG");
+        String marker = "REGATTA_CONFIG=" + dir + "/";
         List<ProcessHandle> ours = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> {
             try {
