@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.node;
 
 import dev.regatta.dataplane.files.DurableFiles;
+import dev.regatta.tunnel.pki.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +62,7 @@ final class IdentityStore {
         try {
             String nodeId = Files.readString(dir.resolve(NODE_ID), StandardCharsets.UTF_8).strip();
             String token = Files.readString(dir.resolve(NODE_TOKEN), StandardCharsets.UTF_8).strip();
-            PrivateKey key = NodeKeys.readPrivateKey(Files.readString(dir.resolve(PRIVATE_KEY), StandardCharsets.UTF_8));
+            PrivateKey key = Pem.privateKey(Files.readString(dir.resolve(PRIVATE_KEY), StandardCharsets.UTF_8));
             String certificate = Files.readString(dir.resolve(CERTIFICATE), StandardCharsets.UTF_8);
             List<String> cas = pemBlocks(Files.readString(dir.resolve(CA_CERTIFICATES), StandardCharsets.UTF_8));
             return Optional.of(new NodeIdentity(nodeId, token, key, certificate, cas));
@@ -75,7 +76,7 @@ final class IdentityStore {
         try {
             createPrivateDir();
             Files.deleteIfExists(dir.resolve(NODE_ID));
-            write(PRIVATE_KEY, NodeKeys.privateKeyPem(identity.privateKey()), true);
+            write(PRIVATE_KEY, Pem.privateKeyText(identity.privateKey()), true);
             write(CERTIFICATE, identity.certificatePem(), false);
             write(CA_CERTIFICATES, String.join("", identity.caCertificatePems().stream()
                     .map(p -> p.endsWith("\n") ? p : p + "\n").toList()), false);

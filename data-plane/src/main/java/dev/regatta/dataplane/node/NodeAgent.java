@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.node;
 
+import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.tunnel.pki.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -235,11 +237,11 @@ public final class NodeAgent implements AutoCloseable {
             throw new IllegalStateException("the node must register again but has no bootstrap token; give one "
                     + "(--bootstrap-token-file, REGATTA_BOOTSTRAP_TOKEN) and restart it");
         }
-        KeyPair keys = NodeKeys.generate();
+        KeyPair keys = KeyMaterial.generate();
         NodeMessages.Registration r;
         try {
             r = client.register(settings.bootstrapToken(), new NodeMessages.RegistrationRequest(settings.nodeName(),
-                    address, NodeKeys.certificateRequest(keys, settings.nodeName())));
+                    address, KeyMaterial.certificateRequest(keys, settings.nodeName())));
         } catch (ControlPlaneException e) {
             if (e.kind() == ControlPlaneException.Kind.UNAUTHORIZED) {
                 throw new ControlPlaneException(e.kind(), "the control plane refused the bootstrap token; give "
@@ -248,7 +250,7 @@ public final class NodeAgent implements AutoCloseable {
             throw e;
         }
         try {
-            if (!NodeKeys.certifies(NodeKeys.readCertificate(r.certificate()), keys.getPublic())) {
+            if (!KeyMaterial.certifies(Pem.certificate(r.certificate()), keys.getPublic())) {
                 throw new ControlPlaneException(ControlPlaneException.Kind.REFUSED,
                         "the node certificate the control plane issued is not for this node's key", null);
             }

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.node;
 
+import dev.regatta.tunnel.pki.KeyMaterial;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -55,7 +56,7 @@ final class FakeControlPlane implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final KeyPair caKeys = NodeKeys.generate();
+    private final KeyPair caKeys = KeyMaterial.generate();
     private final X509Certificate ca;
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();

@@ -7,8 +7,9 @@ import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.controlplane.MountRequest;
-import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.options.Access;
+import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.tunnel.pki.Pem;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;
@@ -57,8 +58,8 @@ public final class CertificateEnrollment {
         String serverId = controlPlane.serverId();
         narrator.say("control plane " + controlPlane.base() + " is server " + serverId);
 
-        KeyPair keys = MountKeys.generate();
-        String csr = MountKeys.certificateRequest(keys, fileSystemId);
+        KeyPair keys = KeyMaterial.generate();
+        String csr = KeyMaterial.certificateRequest(keys, fileSystemId);
         narrator.say("made a new EC P-256 key pair and its certificate request");
 
         StsProof proof = signer.sign(credentials, stsEndpoint, region, serverId, fileSystemId);
@@ -79,11 +80,11 @@ public final class CertificateEnrollment {
     private static X509Certificate checked(MountGrant grant, KeyPair keys, String fileSystemId, Access access) {
         X509Certificate certificate;
         try {
-            certificate = MountKeys.readCertificate(grant.certificate());
+            certificate = Pem.certificate(grant.certificate());
         } catch (CertificateException | RuntimeException e) {
             throw wrong("a certificate that cannot be read (" + e.getMessage() + ")");
         }
-        if (!MountKeys.certifies(certificate, keys)) {
+        if (!KeyMaterial.certifies(certificate, keys.getPublic())) {
             throw wrong("a certificate for another key than the one this mount made");
         }
         if (!fileSystemId.equals(grant.fileSystemId()) || grant.access() != access) {

@@ -17,7 +17,6 @@ import dev.regatta.mount.enrollment.Enrollment;
 import dev.regatta.mount.enrollment.UnmountReporter;
 import dev.regatta.mount.host.CommandResult;
 import dev.regatta.mount.keys.CredentialFiles;
-import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.nfs.NfsMountCommand;
 import dev.regatta.mount.options.FileSystemId;
 import dev.regatta.mount.options.MountOptions;
@@ -27,6 +26,7 @@ import dev.regatta.mount.state.StateStore;
 import dev.regatta.mount.tunnel.TunnelProcess;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import dev.regatta.mount.tunnel.TunnelStartFailure;
+import dev.regatta.tunnel.pki.Pem;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 
 import java.io.IOException;
@@ -77,7 +77,8 @@ public final class Mounter {
         StateStore states = new StateStore(config.stateDir());
         try {
             stopStaleTunnel(states, fsId, mountPoint);
-            files.write(MountKeys.privateKeyPem(enrollment.keys()), grant.certificate(), grant.caCertificates());
+            files.write(Pem.privateKeyText(enrollment.keys().getPrivate()), grant.certificate(),
+                    grant.caCertificates());
             narrator.say("wrote the key (0600) and certificates to " + files.directory());
             TunnelProcess tunnel = startTunnel(fsId, grant.nodeAddress(), files, options);
             try {

@@ -15,13 +15,13 @@ import dev.regatta.mount.enrollment.CertificateEnrollment;
 import dev.regatta.mount.enrollment.Enrollment;
 import dev.regatta.mount.enrollment.UnmountReporter;
 import dev.regatta.mount.host.MountTable;
-import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.nfs.NfsMountCommand;
 import dev.regatta.mount.state.MountState;
 import dev.regatta.mount.state.StateStore;
 import dev.regatta.mount.tunnel.TunnelProcess;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import dev.regatta.mount.tunnel.TunnelStartFailure;
+import dev.regatta.tunnel.pki.Pem;
 
 import java.io.IOException;
 import java.net.URI;
@@ -216,7 +216,7 @@ public final class Watchdog {
      */
     private void renewed(MountState state, Enrollment enrollment) throws IOException {
         MountGrant grant = enrollment.grant();
-        state.credentials().write(MountKeys.privateKeyPem(enrollment.keys()), grant.certificate(),
+        state.credentials().write(Pem.privateKeyText(enrollment.keys().getPrivate()), grant.certificate(),
                 grant.caCertificates());
         MountState renewed = state.withCertificate(grant.mountId(), grant.nodeAddress(), enrollment.issuedAt(),
                 grant.expiresAt());

@@ -5,9 +5,9 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.regatta.mount.Json;
 import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.MountRequest;
-import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.options.Access;
 import dev.regatta.mount.testing.ProofCheck;
+import dev.regatta.tunnel.pki.KeyMaterial;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,7 +136,7 @@ class StsProofSignerTest {
     /** Through the helper's own client, as the mount request's {@code stsRequest}; returns it as it arrived. */
     private JsonNode send(StsProof proof) throws Exception {
         controlPlane.resetRequests();
-        String csr = MountKeys.certificateRequest(MountKeys.generate(), "fs-0123456789abcdef0");
+        String csr = KeyMaterial.certificateRequest(KeyMaterial.generate(), "fs-0123456789abcdef0");
         try {
             new ControlPlaneClient(URI.create(controlPlane.baseUrl())).requestMount(new MountRequest(
                     "fs-0123456789abcdef0", Access.READ_WRITE, proof, csr));

@@ -2,10 +2,10 @@ package dev.regatta.mount.mounting;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.regatta.mount.Json;
-import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.testing.FakeControlPlane;
 import dev.regatta.mount.testing.TestMachine;
 import dev.regatta.mount.tunnel.TunnelSpec;
+import dev.regatta.tunnel.pki.Pem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,7 +72,7 @@ class MountFlowTest {
             assertThat(mode(file)).as(file.toString()).isEqualTo("rw-------");
         }
         assertThat(Files.readString(tunnel.credentials().key())).startsWith("-----BEGIN PRIVATE KEY-----");
-        X509Certificate certificate = MountKeys.readCertificate(Files.readString(tunnel.credentials().certificate()));
+        X509Certificate certificate = Pem.certificate(Files.readString(tunnel.credentials().certificate()));
         assertThat(certificate.getSubjectX500Principal().getName()).contains("CN=mount-00000000000000001");
         assertThat(Files.readString(tunnel.credentials().caCertificates()))
                 .isEqualTo(controlPlane.ca().certificatePem());

@@ -1,6 +1,6 @@
 package dev.regatta.mount.testing;
 
-import dev.regatta.mount.keys.MountKeys;
+import dev.regatta.tunnel.pki.KeyMaterial;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A certificate authority for tests: signs the helper's certificate requests as the control plane's CA would. */
 public final class TestCa {
 
-    private final KeyPair keys = MountKeys.generate();
+    private final KeyPair keys = KeyMaterial.generate();
     private final X500Name name = new X500Name("CN=Regatta test CA, O=Regatta");
     private final AtomicLong serial = new AtomicLong(1);
     private final String certificatePem;

@@ -2,11 +2,11 @@ package dev.regatta.mount.watchdog;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.regatta.mount.Json;
-import dev.regatta.mount.keys.MountKeys;
 import dev.regatta.mount.testing.FakeControlPlane;
 import dev.regatta.mount.testing.ProofCheck;
 import dev.regatta.mount.testing.TestMachine;
 import dev.regatta.mount.tunnel.TunnelSpec;
+import dev.regatta.tunnel.pki.Pem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,13 +194,13 @@ class WatchdogTest {
         String newCertificate = Files.readString(firstTunnel.credentials().certificate());
         assertThat(newKey).isNotEqualTo(oldKey);
         assertThat(newCertificate).isNotEqualTo(oldCertificate);
-        assertThat(MountKeys.readCertificate(newCertificate).getSubjectX500Principal().getName())
+        assertThat(Pem.certificate(newCertificate).getSubjectX500Principal().getName())
                 .contains("CN=" + MOUNT_ID);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(firstTunnel.credentials().key())))
                 .isEqualTo("rw-------");
         assertThat(state().path("mountId").asText()).as("the same session").isEqualTo(MOUNT_ID);
         assertThat(state().path("expiresAt").asText())
-                .isEqualTo(MountKeys.readCertificate(newCertificate).getNotAfter().toInstant().toString());
+                .isEqualTo(Pem.certificate(newCertificate).getNotAfter().toInstant().toString());
         assertThat(machine.tunnels.started).hasSize(1);
         assertThat(log()).contains("renewed the certificate of mount " + MOUNT_ID + " (valid until ");
     }
@@ -216,7 +216,7 @@ class WatchdogTest {
         assertThat(controlPlane.mountRequests().get(1).path("renews").asText()).isEqualTo(MOUNT_ID);
         assertThat(controlPlane.mountRequests().get(2).has("renews")).as("then a new mount").isFalse();
         assertThat(state().path("mountId").asText()).isEqualTo(SECOND_MOUNT_ID);
-        assertThat(MountKeys.readCertificate(Files.readString(firstTunnel.credentials().certificate()))
+        assertThat(Pem.certificate(Files.readString(firstTunnel.credentials().certificate()))
                 .getSubjectX500Principal().getName()).contains("CN=" + SECOND_MOUNT_ID);
         assertThat(log()).contains("the control plane will not renew mount " + MOUNT_ID + " (HTTP 409): mount "
                         + MOUNT_ID + " ended and cannot be renewed: mount anew, without renews; asking for a new mount "

@@ -4,20 +4,25 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemWriter;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Parses the PEM texts the control plane hands out: PKCS#8 private keys and (concatenated) certificates. */
+/** The PEM texts the control plane hands out and the ends keep: PKCS#8 private keys and certificates. */
 public final class Pem {
 
     private Pem() {
@@ -40,6 +45,27 @@ public final class Pem {
             throw new IOException(object == null ? "no PEM private key found"
                     : "expected an unencrypted PRIVATE KEY (PKCS#8) block, found " + object.getClass().getSimpleName());
         }
+    }
+
+    /** The first certificate in the text. */
+    public static X509Certificate certificate(String pem) throws CertificateException {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** A private key as a {@code PRIVATE KEY} block (PKCS#8), the form TLS libraries read. */
+    public static String privateKeyText(PrivateKey key) {
+        return text("PRIVATE KEY", key.getEncoded());
+    }
+
+    static String text(String type, byte[] der) {
+        StringWriter out = new StringWriter();
+        try (PemWriter writer = new PemWriter(out)) {
+            writer.writeObject(new PemObject(type, der));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
     }
 
     /** Every certificate in the text, in order; at least one. */
