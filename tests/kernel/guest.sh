@@ -75,7 +75,13 @@ s_io() {
 }
 
 s_tree() {
-  nfsmount; cd /mnt/x || fail cd
+  nfsmount; tree_work /mnt/x
+  manifest /mnt/x/tree $OUT/manifest
+  nfsumount; pass
+}
+# mkdir/rmdir/rename in DIR/tree, checked by a listing (the `tree` scenario's work, also run by `mount-regatta`).
+tree_work() { # DIR
+  cd "$1" || fail "cd $1"
   mkdir tree && cd tree || fail "mkdir tree"
   mkdir -p a/b/c d/e empty1 empty2 || fail "mkdir -p"
   for f in a/1 a/b/2 a/b/c/3 d/4 d/e/5 top; do head -c $((RANDOM * 7)) /dev/urandom > $f || fail "write $f"; done
@@ -98,9 +104,7 @@ s_tree() {
   sleep 3   # past the quiet period: the upload and the delete of again3/f are both due
   mkdir again4 && echo x > again4/f && sleep 3 && rm again4/f && rmdir again4 && mkdir again4 || fail "again4"
   cd /; dropcaches
-  [[ "$(ls /mnt/x/tree | sort | paste -sd,)" == "again1,again2,again3,again4,d,empty1,empty3,renamed-a,top-renamed" ]] || fail "listing: $(ls /mnt/x/tree | paste -sd,)"
-  manifest /mnt/x/tree $OUT/manifest
-  nfsumount; pass
+  [[ "$(ls "$1/tree" | sort | paste -sd,)" == "again1,again2,again3,again4,d,empty1,empty3,renamed-a,top-renamed" ]] || fail "listing: $(ls "$1/tree" | paste -sd,)"
 }
 
 s_links() {
@@ -272,7 +276,108 @@ s_posix() {
   cd /; nfsumount; pass
 }
 
+# mount -t regatta in the guest itself: mount(8) runs /sbin/mount.regatta (links into the share, see `run`), which
+# proves the identity to the control plane at 10.0.2.2, gets a certificate, starts the TLS tunnel and its watchdog
+# here, and runs mount.nfs to the tunnel on 127.0.0.1. Then the `tree` work, kill -9 of the tunnel (the watchdog
+# restarts it on the same port; the tree reads back through it), umount, and the watchdog's cleanup.
+s_mount_regatta() {
+  local env=$SH/data/mount-regatta.env conf=/etc/regatta/regatta.conf
+  [[ -f $env ]] || fail "the host wrote no $env"
+  [[ -f $conf ]] || fail "no $conf (the root's /etc/regatta links to $SH/regatta/etc)"
+  source "$env"   # FS_ID and the AWS credentials WireMock (STS) knows
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  local lib state_dir log_dir
+  lib=$(conf_value lib_dir /var/lib/regatta); state_dir=$(conf_value state_dir /var/run/regatta)
+  log_dir=$(conf_value log_dir /var/log/regatta)
+  [[ -x /sbin/mount.regatta ]] || fail "/sbin/mount.regatta is not executable ($(ls -l /sbin/mount.regatta 2>&1))"
+  local t0=$SECONDS
+  if ! mount -v -t regatta "$FS_ID" /mnt/x > $OUT/mount.log 2>&1; then
+    local tl; tl=$(ls "$log_dir"/tunnel-*.log 2>/dev/null | head -1)
+    fail "mount -t regatta $FS_ID /mnt/x failed after $((SECONDS - t0)) s: $(awk '/^mount.regatta: /{m = ""} {m = m $0 "|"} END {print m}' $OUT/mount.log) (all: $OUT/mount.log${tl:+, tunnel log: $tl})"
+  fi
+  note "mount -t regatta took $((SECONDS - t0)) s"
+  # The kernel's mount is NFS to the tunnel on this machine's loopback, at the port the state file names.
+  local info sf pid port opts
+  info=$(awk '$5 == "/mnt/x"' /proc/self/mountinfo)
+  [[ -n "$info" ]] || fail "nothing mounted at /mnt/x after mount -t regatta succeeded"
+  [[ "$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") { print $(i+1), $(i+2); exit }}' <<<"$info")" == "nfs 127.0.0.1:/$FS_ID" ]] \
+    || fail "/mnt/x is not NFS from 127.0.0.1:/$FS_ID: $info"
+  sf=$(ls "$state_dir/$FS_ID"-*.json 2>/dev/null)
+  [[ -n "$sf" && $(wc -l <<<"$sf") == 1 ]] || fail "want one state file $state_dir/$FS_ID-*.json, found: $(ls "$state_dir" 2>&1 | paste -sd' ')"
+  pid=$(json_value tunnelPid "$sf"); port=$(json_value localPort "$sf")
+  [[ "$(json_value nodeAddress "$sf")" == "$NODE_ADDRESS" ]] || fail "the node's address is $(json_value nodeAddress "$sf"), want $NODE_ADDRESS: $(paste -sd' ' "$sf")"
+  opts=$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") print $(i+3)}' <<<"$info")
+  [[ ",$opts," == *",port=$port,"* && ",$opts," == *",vers=3,"* ]] || fail "the kernel mount is not NFSv3 to the tunnel's port $port: $opts"
+  note "kernel mount options: $opts"
+  [[ -n "$pid" ]] && alive "$pid" || fail "the tunnel (pid '$pid' in $sf) is not running"
+  tr '\0' ' ' < /proc/$pid/cmdline | grep -q "TunnelCli client --connect $NODE_ADDRESS " \
+    || fail "pid $pid is not the tunnel to $NODE_ADDRESS: $(tr '\0' ' ' < /proc/$pid/cmdline)"
+  local key; key=$(json_value keyFile "$sf")
+  [[ "$(stat -c %a "$key" 2>&1)" == 600 ]] || fail "the key $key has mode $(stat -c %a "$key" 2>&1), want 600"
+  local wd; wd=$(pids_of 'dev.regatta.mount.MountRegatta watchdog')
+  [[ -n "$wd" && $(wc -w <<<"$wd") == 1 ]] || fail "want one watchdog after the mount, found: '$wd'"
+  tree_work /mnt/x
+  manifest /mnt/x/tree $OUT/manifest
+  # The tunnel dies: the watchdog restarts it on the same port, and the kernel's (hard) mount carries on through it.
+  sync; t0=$SECONDS
+  kill -9 "$pid"
+  local i old=$pid
+  # The watchdog writes the new PID once the new tunnel says it listens.
+  for i in $(seq 360); do
+    pid=$(json_value tunnelPid "$sf")
+    [[ "$pid" != "$old" ]] && alive "$pid" && break
+    sleep 0.5
+  done
+  [[ "$pid" != "$old" ]] && alive "$pid" || fail "the watchdog did not restart the killed tunnel within $((SECONDS - t0)) s: $(tail -3 "$log_dir/watchdog.log" 2>&1 | paste -sd'|')"
+  [[ "$(json_value localPort "$sf")" == "$port" ]] || fail "the tunnel came back on port $(json_value localPort "$sf"), not $port"
+  note "the watchdog restarted the killed tunnel (pid $old, now $pid) in $((SECONDS - t0)) s"
+  dropcaches
+  timeout -s KILL 300 bash -c "$(declare -f manifest); manifest /mnt/x/tree /tmp/after" \
+    || fail "reading the tree through the restarted tunnel failed or hung (300 s)"
+  diff $OUT/manifest /tmp/after > /tmp/d || fail "after the tunnel's restart the tree differs: $(head -5 /tmp/d | paste -sd'|')"
+  note "the mount worked again $((SECONDS - t0)) s after the tunnel was killed"
+  # umount(8) runs umount.nfs; then the watchdog must stop the tunnel and remove the key and state.
+  sync; t0=$SECONDS
+  umount /mnt/x > /tmp/umount.log 2>&1 || fail "umount /mnt/x failed: $(paste -sd'|' /tmp/umount.log)"
+  [[ -s /tmp/umount.log ]] && note "umount said: $(paste -sd'|' /tmp/umount.log)"
+  local clean=""
+  for i in $(seq 240); do
+    if [[ ! -e "$sf" && ! -e "$key" ]] && ! alive "$pid" && ! alive "$wd"; then
+      clean=1; break
+    fi
+    sleep 0.5
+  done
+  [[ -n "$clean" ]] || fail "$((SECONDS - t0)) s after umount: state file $( [[ -e $sf ]] && echo kept || echo removed), key $( [[ -e $key ]] && echo kept || echo removed), tunnel $(alive "$pid" && echo running || echo stopped), watchdog $(alive "$wd" && echo running || echo stopped); watchdog.log: $(tail -3 "$log_dir/watchdog.log" 2>&1 | paste -sd'|')"
+  note "the watchdog cleaned up $((SECONDS - t0)) s after umount"
+  grep -q "$FS_ID at /mnt/x is no longer mounted: stopped its tunnel (pid $pid)" "$log_dir/watchdog.log" \
+    || fail "watchdog.log does not tell of the cleanup: $(tail -3 "$log_dir/watchdog.log" 2>&1 | paste -sd'|')"
+  [[ -z "$(ls -A "$lib/$FS_ID" 2>/dev/null)" ]] || fail "left in $lib/$FS_ID: $(ls -AR "$lib/$FS_ID" | paste -sd' ')"
+  pass
+}
+# A setting of /etc/regatta/regatta.conf, or DEFAULT.
+conf_value() { # KEY DEFAULT
+  local v; v=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" /etc/regatta/regatta.conf | sed 's/[[:space:]]*$//')
+  echo "${v:-$2}"
+}
+# A top-level string or number of a mount.regatta state file (Jackson, indented: "name" : value).
+json_value() { # NAME FILE
+  sed -n "s/^  \"$1\" : \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$2"
+}
+# Whether PID runs (a process that exited but is not reaped yet, a zombie, does not).
+alive() { # PID
+  local st; st=$(sed -n 's/.*) \(.\).*/\1/p' /proc/$1/stat 2>/dev/null)
+  [[ -n "$st" && "$st" != Z ]]
+}
+# PIDs whose command line contains WORDS (arguments joined by spaces).
+pids_of() { # WORDS
+  local c
+  for c in /proc/[0-9]*/cmdline; do
+    tr '\0' ' ' < "$c" 2>/dev/null | grep -qF -- "$1" && { c=${c#/proc/}; echo "${c%/cmdline}"; }
+  done
+}
+
 case "$scen" in
   io|tree|links|meta|git|untar|twoclients|crash|s3outage|posix) "s_$scen" ;;
+  mount-regatta) s_mount_regatta ;;
   *) fail "unknown scenario" ;;
 esac
