@@ -138,6 +138,10 @@ public final class Nlm implements AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             return;
         }
+        if (grace.active()) {
+            timer.schedule(() -> log.info("NLM: the grace period is over; new locks are granted"),
+                    grace.remaining().toMillis(), TimeUnit.MILLISECONDS);
+        }
         for (MonitoredHosts.Host h : toNotify) {
             notifying.add(h);
             callbacks.execute(() -> notifyRestart(h));
