@@ -79,6 +79,10 @@ public final class LockManager {
         }
     }
 
+    /** A lock granted to a waiter, and what its owner held in that range before (an upgrade's read lock). */
+    private record Unconfirmed(ByteRangeLock lock, List<ByteRangeLock> before) {
+    }
+
     private static final class FileState {
         /** Held locks, sorted by start; an owner's locks never overlap each other. */
         final List<ByteRangeLock> held = new ArrayList<>();
@@ -86,7 +90,7 @@ public final class LockManager {
         final List<Waiter> waiters = new ArrayList<>();
         final List<ShareReservation> shares = new ArrayList<>();
         /** Locks granted to waiters that their clients have not acknowledged yet. */
-        final List<ByteRangeLock> unconfirmed = new ArrayList<>();
+        final List<Unconfirmed> unconfirmed = new ArrayList<>();
 
         boolean isEmpty() {
             return held.isEmpty() && waiters.isEmpty() && shares.isEmpty();
@@ -204,13 +208,14 @@ public final class LockManager {
     public synchronized void confirm(FileKey file, ByteRangeLock lock) {
         FileState s = files.get(file);
         if (s != null) {
-            s.unconfirmed.remove(lock);
+            s.unconfirmed.removeIf(u -> u.lock().equals(lock));
         }
     }
 
     /**
-     * The client refused a lock granted while it waited (it is no longer waiting for it): the lock is released,
-     * unless the client has since shown that it knows it holds it.
+     * The client refused a lock granted while it waited (it is no longer waiting for it): the lock is released (what
+     * the owner held in its range before, such as the read lock of an upgrade, is held again), unless the client has
+     * since shown that it knows it holds it.
      *
      * @return whether the lock was released
      */
@@ -230,10 +235,21 @@ public final class LockManager {
     }
 
     private boolean giveBack(FileKey file, FileState s, ByteRangeLock lock, List<Grant> grants) {
-        if (!s.unconfirmed.remove(lock)) {
+        Unconfirmed u = null;
+        for (Unconfirmed candidate : s.unconfirmed) {
+            if (candidate.lock().equals(lock)) {
+                u = candidate;
+                break;
+            }
+        }
+        if (u == null) {
             return false;
         }
+        s.unconfirmed.remove(u);
         cut(s, lock.owner(), lock.range());
+        for (ByteRangeLock before : u.before()) {
+            apply(s, before);
+        }
         wake(file, s, grants);
         return true;
     }
@@ -288,7 +304,7 @@ public final class LockManager {
                 int before = s.held.size();
                 s.held.removeIf(l -> which.test(l.owner()));
                 locks += before - s.held.size();
-                s.unconfirmed.removeIf(l -> which.test(l.owner()));
+                s.unconfirmed.removeIf(u -> which.test(u.lock().owner()));
                 for (Waiter w : List.copyOf(s.waiters)) {
                     if (which.test(w.request.owner())) {
                         dequeue(s, w);
@@ -430,8 +446,13 @@ public final class LockManager {
             for (Waiter w : List.copyOf(s.waiters)) {
                 if (s.held.stream().noneMatch(w.request::conflictsWith)) {
                     dequeue(s, w);
+                    LockRange range = w.request.range();
+                    List<ByteRangeLock> before = s.held.stream()
+                            .filter(h -> h.owner().equals(w.request.owner()) && h.range().overlaps(range))
+                            .map(h -> new ByteRangeLock(h.owner(), h.range().intersect(range), h.exclusive()))
+                            .toList();
                     apply(s, w.request);
-                    s.unconfirmed.add(w.request);
+                    s.unconfirmed.add(new Unconfirmed(w.request, before));
                     grants.add(new Grant(file, w.request, w.attachment));
                     granted = true;
                 }
@@ -487,7 +508,7 @@ public final class LockManager {
 
     /** The owner acted on the range again: any grant there is known to it. */
     private static void forgetUnconfirmed(FileState s, LockOwner owner, LockRange range) {
-        s.unconfirmed.removeIf(l -> l.owner().equals(owner) && l.range().overlaps(range));
+        s.unconfirmed.removeIf(u -> u.lock().owner().equals(owner) && u.lock().range().overlaps(range));
     }
 
     private void dropIfEmpty(FileKey file, FileState s) {

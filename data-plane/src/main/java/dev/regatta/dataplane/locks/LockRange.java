@@ -78,6 +78,13 @@ public record LockRange(long start, long last) {
         return new LockRange(s, l);
     }
 
+    /** The part both ranges cover; meant for ranges that {@link #overlaps overlap}. */
+    public LockRange intersect(LockRange o) {
+        long s = Long.compareUnsigned(start, o.start) >= 0 ? start : o.start;
+        long l = Long.compareUnsigned(last, o.last) <= 0 ? last : o.last;
+        return new LockRange(s, l);
+    }
+
     /** What is left of this range without {@code o}: none, one or two pieces, in order. */
     public List<LockRange> minus(LockRange o) {
         List<LockRange> left = new ArrayList<>(2);

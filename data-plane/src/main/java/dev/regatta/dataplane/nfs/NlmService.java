@@ -134,11 +134,9 @@ final class NlmService implements RpcDispatchable {
             case NlmXdr.UNLOCK, NlmXdr.UNLOCK_MSG -> NlmXdr.unlockArgs(in);
             case NlmXdr.SHARE, NlmXdr.UNSHARE -> NlmXdr.shareArgs(in);
             case NlmXdr.FREE_ALL -> NlmXdr.notify(in);
-            case NlmXdr.TEST_RES -> {
-                NlmXdr.Res res = NlmXdr.res(in); // nlm4_testres: the holder follows a DENIED; nothing to do with it
-                yield res;
-            }
-            case NlmXdr.LOCK_RES, NlmXdr.CANCEL_RES, NlmXdr.UNLOCK_RES, NlmXdr.GRANTED_RES -> NlmXdr.res(in);
+            // nlm4_testres starts as nlm4_res does (a holder may follow); nothing is done with any of them.
+            case NlmXdr.TEST_RES, NlmXdr.LOCK_RES, NlmXdr.CANCEL_RES, NlmXdr.UNLOCK_RES, NlmXdr.GRANTED_RES ->
+                    NlmXdr.res(in);
             default -> null; // NULL
         };
     }

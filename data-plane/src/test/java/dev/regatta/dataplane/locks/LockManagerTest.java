@@ -294,6 +294,17 @@ class LockManagerTest {
     }
 
     @Test
+    void anUpgradeGivenBackLeavesTheReadLock() {
+        lock(shared(A, 0, 10));
+        lock(shared(B, 5, 5));
+        assertThat(m.lock(F, excl(A, 0, 20), true, "a")).isEqualTo(BLOCKED);
+        m.unlock(F, B, LockRange.WHOLE_FILE);
+        assertThat(m.locks(F)).containsExactly(excl(A, 0, 20));
+        assertThat(m.refuse(F, excl(A, 0, 20))).isTrue();
+        assertThat(m.locks(F)).as("what A held before it asked").containsExactly(shared(A, 0, 10));
+    }
+
+    @Test
     void metersPerFileSystem() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         m.bindMeters(0, registry);

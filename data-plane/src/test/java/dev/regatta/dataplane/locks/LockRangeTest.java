@@ -68,6 +68,8 @@ class LockRangeTest {
         assertThat(r(MAX, MAX).minus(r(0, MAX))).isEmpty();
         assertThat(r(HALF, MAX).minus(r(HALF + 1, MAX - 1))).containsExactly(r(HALF, HALF), r(MAX, MAX));
         assertThat(r(0, 9).span(r(10, 20))).isEqualTo(r(0, 20));
+        assertThat(r(0, 100).intersect(r(50, MAX))).isEqualTo(r(50, 100));
+        assertThat(r(HALF, MAX).intersect(r(0, HALF))).isEqualTo(r(HALF, HALF));
         assertThat(r(HALF, MAX).span(r(5, HALF))).isEqualTo(r(5, MAX));
         assertThat(List.of(r(HALF, MAX), r(0, 1)).stream().sorted(LockRange::compareStart).toList())
                 .containsExactly(r(0, 1), r(HALF, MAX));
