@@ -22,6 +22,8 @@ public final class ClientActivity {
     private final Duration window;
     private final UnaryOperator<InetSocketAddress> origin;
     private final Map<Integer, Map<String, Long>> lastCallNanos = new ConcurrentHashMap<>();
+    /** The last call of each client on any export (NFS, MOUNT, NLM), for the lock lease. */
+    private final Map<String, Long> lastCallAnywhere = new ConcurrentHashMap<>();
 
     public ClientActivity(Duration window) {
         this(window, UnaryOperator.identity());
@@ -34,13 +36,29 @@ public final class ClientActivity {
     }
 
     void record(int exportIndex, RpcCall call) {
-        String client;
-        try {
-            client = hostOf(origin.apply(call.getTransport().getRemoteSocketAddress()));
-        } catch (RuntimeException e) {
-            client = "unknown";
+        String client = clientOf(call);
+        long now = System.nanoTime();
+        lastCallNanos.computeIfAbsent(exportIndex, i -> new ConcurrentHashMap<>()).put(client, now);
+        lastCallAnywhere.put(client, now);
+        if (lastCallAnywhere.size() > 4096) { // bounded: clients silent for a day are forgotten
+            long dayAgo = now - java.util.concurrent.TimeUnit.DAYS.toNanos(1);
+            lastCallAnywhere.values().removeIf(seen -> seen - dayAgo < 0);
         }
-        lastCallNanos.computeIfAbsent(exportIndex, i -> new ConcurrentHashMap<>()).put(client, System.nanoTime());
+    }
+
+    /** The client behind a call: its address, or for a relayed connection the instance behind it. */
+    String clientOf(RpcCall call) {
+        try {
+            return hostOf(origin.apply(call.getTransport().getRemoteSocketAddress()));
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** The {@link System#nanoTime()} of the client's last call on any export, if it made one. */
+    java.util.OptionalLong lastCall(String client) {
+        Long at = lastCallAnywhere.get(client);
+        return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(at);
     }
 
     /** Distinct clients that called on the export within the window; older ones are forgotten. */
@@ -67,7 +85,7 @@ public final class ClientActivity {
         }
     }
 
-    private static String hostOf(InetSocketAddress a) {
+    static String hostOf(InetSocketAddress a) {
         return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
     }
 }

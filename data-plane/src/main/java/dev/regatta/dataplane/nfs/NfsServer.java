@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The NFSv3 + MOUNTv3 server on one TCP port. Calls run on virtual threads, so file system calls may block.
+ * The NFSv3 + MOUNTv3 + NLMv4 server on one TCP port, with NSM's SM_NOTIFY on it too (and on UDP at the same port
+ * number, as sm-notify speaks only UDP). Calls run on virtual threads, so file system calls may block.
  *
  * <pre>{@code
  * try (NfsServer nfs = NfsServer.start(exports, key, registry, "0.0.0.0", 2049, true)) { ... }
@@ -35,18 +36,24 @@ public final class NfsServer implements AutoCloseable {
     private static final String OWNER = "regatta";
 
     private final OncRpcSvc svc;
+    private final OncRpcSvc udp;
     private final ExecutorService executor;
     private final int port;
     private final OncRpcEmbeddedPortmap portmap;
     private final String uaddr;
+    private final Nlm nlm;
+    private final boolean ownsNlm;
 
-    private NfsServer(OncRpcSvc svc, ExecutorService executor, int port, OncRpcEmbeddedPortmap portmap,
-                      String uaddr) {
+    private NfsServer(OncRpcSvc svc, OncRpcSvc udp, ExecutorService executor, int port, OncRpcEmbeddedPortmap portmap,
+                      String uaddr, Nlm nlm, boolean ownsNlm) {
         this.svc = svc;
+        this.udp = udp;
         this.executor = executor;
         this.port = port;
         this.portmap = portmap;
         this.uaddr = uaddr;
+        this.nlm = nlm;
+        this.ownsNlm = ownsNlm;
     }
 
     public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
@@ -65,10 +72,28 @@ public final class NfsServer implements AutoCloseable {
                 new ClientActivity(ClientActivity.DEFAULT_WINDOW));
     }
 
-    /** @param activity learns which clients call on which export */
+    /**
+     * With a lock service of its own that forgets its client hosts when the server stops.
+     *
+     * @param activity learns which clients call on which export
+     */
     public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
                                   int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity)
             throws IOException {
+        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, activity, Nlm.inMemory(), true);
+    }
+
+    /** @param nlm the node's lock service behind NLM and NSM; the caller closes it after the server */
+    public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
+                                  int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity,
+                                  Nlm nlm) throws IOException {
+        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, activity, nlm, false);
+    }
+
+    private static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
+                                   int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity,
+                                   Nlm nlm, boolean ownsNlm) throws IOException {
+        Objects.requireNonNull(nlm, "nlm");
         Objects.requireNonNull(exports, "exports");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(policy, "policy");
@@ -77,8 +102,11 @@ public final class NfsServer implements AutoCloseable {
         FileHandles handles = new FileHandles(handleKey);
         RpcDispatchable nfs = new Nfs3Service(exports, handles, policy, metrics, activity);
         RpcDispatchable mount = new MountService(exports, handles, policy, metrics, activity);
+        RpcDispatchable nlmService = new NlmService(exports, handles, policy, metrics, activity, nlm);
+        RpcDispatchable nsm = new NsmService(metrics, activity, nlm);
         RpcDispatchable nfsMismatch = call -> call.failProgramMismatch(Nfs3Xdr.NFS_V3, Nfs3Xdr.NFS_V3);
         RpcDispatchable mountMismatch = call -> call.failProgramMismatch(Nfs3Xdr.MOUNT_V3, Nfs3Xdr.MOUNT_V3);
+        RpcDispatchable nlmMismatch = call -> call.failProgramMismatch(NlmXdr.NLM_V4, NlmXdr.NLM_V4);
         ExecutorService executor = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("nfs-call-", 0).factory());
         OncRpcSvc svc = new OncRpcSvcBuilder()
@@ -96,33 +124,90 @@ public final class NfsServer implements AutoCloseable {
                 .withRpcService(new OncRpcProgram(Nfs3Xdr.MOUNT_PROGRAM, Nfs3Xdr.MOUNT_V3), mount)
                 .withRpcService(new OncRpcProgram(Nfs3Xdr.MOUNT_PROGRAM, 1), mountMismatch)
                 .withRpcService(new OncRpcProgram(Nfs3Xdr.MOUNT_PROGRAM, 2), mountMismatch)
+                .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4), nlmService)
+                .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, 1), nlmMismatch)
+                .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, 3), nlmMismatch)
+                .withRpcService(new OncRpcProgram(NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1), nsm)
                 .build();
         OncRpcEmbeddedPortmap pm = null;
+        OncRpcSvc udp = null;
         String uaddr = null;
         try {
             svc.start();
             int actual = svc.getInetSocketAddress(IpProtocolType.TCP).getPort();
+            udp = startNsmOverUdp(bind, actual, executor, nsm);
             if (portmap) {
                 pm = new OncRpcEmbeddedPortmap();
                 uaddr = InetSocketAddresses.uaddrOf(bind, actual);
-                register(uaddr);
+                register(uaddr, udp != null);
             }
-            LOG.info("NFSv3 and MOUNTv3 listening on {}:{}{}", bind, actual, portmap ? " (portmap on 111)" : "");
-            return new NfsServer(svc, executor, actual, pm, uaddr);
+            nlm.start(activity, actual);
+            LOG.info("NFSv3, MOUNTv3, NLMv4 and NSM listening on {}:{}{}", bind, actual,
+                    portmap ? " (portmap on 111)" : "");
+            return new NfsServer(svc, udp, executor, actual, pm, uaddr, nlm, ownsNlm);
         } catch (IOException | RuntimeException e) {
-            stopQuietly(svc, pm, executor);
+            stopQuietly(svc, udp, pm, executor);
+            if (ownsNlm) {
+                nlm.close();
+            }
             throw e;
         }
     }
 
-    private static void register(String uaddr) throws IOException {
+    /**
+     * SM_NOTIFY over UDP on the NFS port's number: Linux's sm-notify, which tells servers that their client
+     * restarted, speaks only UDP. Nothing else is served over UDP. Not being able to bind is not fatal.
+     */
+    private static OncRpcSvc startNsmOverUdp(String bind, int port, ExecutorService executor, RpcDispatchable nsm) {
+        OncRpcSvc udp = new OncRpcSvcBuilder()
+                .withUDP()
+                .withPort(port)
+                .withBindAddress(bind)
+                .withoutAutoPublish()
+                .withWorkerThreadIoStrategy()
+                .withWorkerThreadExecutionService(executor)
+                .withServiceName("regatta-nsm-udp")
+                .withRpcService(new OncRpcProgram(NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1), nsm)
+                .build();
+        try {
+            udp.start();
+            return udp;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("NSM over UDP on {}:{} is not available ({}); clients' reboot notifications must come over TCP",
+                    bind, port, e.toString());
+            try {
+                udp.stop();
+            } catch (Exception ignored) {
+                // it never started
+            }
+            return null;
+        }
+    }
+
+    /** What the portmapper is told: program, version, transport. */
+    private static final int[][] REGISTERED = {
+            {Nfs3Xdr.NFS_PROGRAM, Nfs3Xdr.NFS_V3, 0},
+            {Nfs3Xdr.MOUNT_PROGRAM, Nfs3Xdr.MOUNT_V3, 0},
+            {NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4, 0},
+            {NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1, 0},
+            {NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1, 1}};
+
+    private static void register(String uaddr, boolean udp) throws IOException {
         try (OncRpcClient client = new OncRpcClient(InetAddress.getLoopbackAddress(), IpProtocolType.TCP,
                 PORTMAP_PORT)) {
             OncPortmapClient pm = new GenericPortmapClient(client.connect());
-            for (int prog : new int[] {Nfs3Xdr.NFS_PROGRAM, Nfs3Xdr.MOUNT_PROGRAM}) {
-                pm.unsetPort(prog, 3, OWNER);
-                if (!pm.setPort(prog, 3, "tcp", uaddr, OWNER)) {
-                    LOG.warn("portmap refused to register program {} v3 at {}", prog, uaddr);
+            for (int[] r : REGISTERED) {
+                if (r[2] == 0) {
+                    pm.unsetPort(r[0], r[1], OWNER);
+                }
+            }
+            for (int[] r : REGISTERED) {
+                if (r[2] == 1 && !udp) {
+                    continue;
+                }
+                String netid = r[2] == 0 ? "tcp" : "udp";
+                if (!pm.setPort(r[0], r[1], netid, uaddr, OWNER)) {
+                    LOG.warn("portmap refused to register program {} v{} ({}) at {}", r[0], r[1], netid, uaddr);
                 }
             }
         } catch (java.util.concurrent.TimeoutException e) {
@@ -134,16 +219,24 @@ public final class NfsServer implements AutoCloseable {
         try (OncRpcClient client = new OncRpcClient(InetAddress.getLoopbackAddress(), IpProtocolType.TCP,
                 PORTMAP_PORT)) {
             OncPortmapClient pm = new GenericPortmapClient(client.connect());
-            pm.unsetPort(Nfs3Xdr.NFS_PROGRAM, 3, OWNER);
-            pm.unsetPort(Nfs3Xdr.MOUNT_PROGRAM, 3, OWNER);
+            for (int[] r : REGISTERED) {
+                if (r[2] == 0) {
+                    pm.unsetPort(r[0], r[1], OWNER);
+                }
+            }
         } catch (Exception e) {
             LOG.debug("portmap unregistration failed", e);
         }
     }
 
-    /** The TCP port NFS and MOUNT listen on. */
+    /** The TCP port NFS, MOUNT, NLM and NSM listen on. */
     public int port() {
         return port;
+    }
+
+    /** The lock service behind NLM and NSM. */
+    public Nlm nlm() {
+        return nlm;
     }
 
     @Override
@@ -151,14 +244,25 @@ public final class NfsServer implements AutoCloseable {
         if (uaddr != null) {
             unregister();
         }
-        stopQuietly(svc, portmap, executor);
+        stopQuietly(svc, udp, portmap, executor);
+        if (ownsNlm) {
+            nlm.close();
+        }
     }
 
-    private static void stopQuietly(OncRpcSvc svc, OncRpcEmbeddedPortmap pm, ExecutorService executor) {
+    private static void stopQuietly(OncRpcSvc svc, OncRpcSvc udp, OncRpcEmbeddedPortmap pm,
+                                    ExecutorService executor) {
         try {
             svc.stop();
         } catch (Exception e) {
             LOG.warn("stopping the NFS service failed", e);
+        }
+        if (udp != null) {
+            try {
+                udp.stop();
+            } catch (Exception e) {
+                LOG.warn("stopping NSM over UDP failed", e);
+            }
         }
         if (pm != null) {
             try {

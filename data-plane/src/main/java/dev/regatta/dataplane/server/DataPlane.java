@@ -8,6 +8,8 @@ import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.nfs.ClientActivity;
 import dev.regatta.dataplane.nfs.ConnectionPolicy;
 import dev.regatta.dataplane.nfs.NfsServer;
+import dev.regatta.dataplane.nfs.Nlm;
+import dev.regatta.dataplane.nfs.PortmapCallbackTarget;
 import dev.regatta.dataplane.node.AssignedGrants;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.node.GrantBook;
@@ -41,6 +43,8 @@ public final class DataPlane implements AutoCloseable {
 
     private final ServedFileSystems fileSystems;
     private final NfsServer nfs;
+    /** NLM locks, NSM, and the client hosts kept in {@code <data-dir>/nlm}. */
+    private final Nlm nlm;
     private final MetricsEndpoint metricsEndpoint;
     private final PrometheusMeterRegistry metrics;
     private final NodeAgent agent;
@@ -56,7 +60,9 @@ public final class DataPlane implements AutoCloseable {
         ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW,
                 remote -> tunnelled.identityOf(remote).map(MountIdentity::client).orElse(remote));
         boolean managed = config.controlPlane() != null;
-        this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity);
+        // Callbacks go to the client's address; a client behind the TLS front needs a route through its tunnel.
+        this.nlm = Nlm.open(config.locks(), config.dataDir().resolve("nlm"), new PortmapCallbackTarget());
+        this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity, nlm.locks());
         AssignedGrants grants = new AssignedGrants(metrics);
         NfsServer started = null;
         NodeAgent joined = null;
@@ -70,7 +76,7 @@ public final class DataPlane implements AutoCloseable {
             ConnectionPolicy policy = managed ? new CertificatePolicy(tunnelled, grants, true)
                     : ConnectionPolicy.ALLOW_ALL;
             started = NfsServer.start(exports, handleKey(config.dataDir()), metrics, config.bindAddress(),
-                    config.nfsPort(), config.portmap(), policy, activity);
+                    config.nfsPort(), config.portmap(), policy, activity, nlm);
             if (managed) {
                 ControlPlaneSettings node = config.controlPlane();
                 // The address goes to the control plane at registration, before the front can start (it needs
@@ -92,6 +98,7 @@ public final class DataPlane implements AutoCloseable {
                 started.close();
             }
             fileSystems.close();
+            nlm.close();
             throw e;
         }
         this.nfs = started;
@@ -156,6 +163,11 @@ public final class DataPlane implements AutoCloseable {
         return Optional.ofNullable(agent).map(NodeAgent::grants);
     }
 
+    /** The node's NLM locks and NSM. */
+    public Nlm nlm() {
+        return nlm;
+    }
+
     /** The TLS front's port: -1 without a control plane, or before the node has registered. */
     public int tlsPort() {
         return front == null ? -1 : front.port();
@@ -192,6 +204,7 @@ public final class DataPlane implements AutoCloseable {
             metricsEndpoint.close();
         }
         fileSystems.close();
+        nlm.close();
     }
 
     /** Waits until every change of every file system is in S3 (for an orderly shutdown or a test). */

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 
 import java.net.URI;
@@ -24,6 +25,7 @@ import java.time.Duration;
  * @param revalidateAfter cached listings and attributes are checked against S3 after this long
  * @param cacheTtl       clean cached data leaves after this long unread
  * @param cacheMaxBytes  disk the data cache may use; eviction of clean data starts at the high watermark
+ * @param locks          NLM locks: the grace period after a start, the lease, the callback timeout
  */
 public record DataPlaneConfig(
         Path dataDir,
@@ -44,7 +46,8 @@ public record DataPlaneConfig(
         long multipartThreshold,
         long multipartPartSize,
         int uploadConcurrency,
-        ControlPlaneSettings controlPlane) {
+        ControlPlaneSettings controlPlane,
+        LockSettings locks) {
 
     /**
      * Where the bucket is.
@@ -80,54 +83,61 @@ public record DataPlaneConfig(
                 16L << 20,
                 8L << 20,
                 8,
-                null);
+                null,
+                LockSettings.DEFAULTS);
     }
 
     public DataPlaneConfig withS3(S3 s3) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withNfs(String bindAddress, int nfsPort, boolean portmap) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withMetricsPort(int metricsPort) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withExportPath(String exportPath) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withTimings(Duration quietPeriod, Duration flushDeadline, Duration revalidateAfter) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withCache(Duration cacheTtl, long cacheMaxBytes, double high, double low) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, high, low,
-                multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withControlPlane(ControlPlaneSettings controlPlane) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+    }
+
+    public DataPlaneConfig withLocks(LockSettings locks) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
     }
 
     public DataPlaneConfig withMultipart(long threshold, long partSize) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, threshold, partSize, uploadConcurrency, controlPlane);
+                cacheLowWatermark, threshold, partSize, uploadConcurrency, controlPlane, locks);
     }
 }

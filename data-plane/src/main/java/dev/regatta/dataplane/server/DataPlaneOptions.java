@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -99,6 +100,23 @@ public final class DataPlaneOptions {
             description = "Disk the data cache may use (default: ${DEFAULT-VALUE}).")
     long cacheSize;
 
+    @Option(names = "--lock-grace-period", defaultValue = "${env:REGATTA_LOCK_GRACE_PERIOD:-50s}",
+            converter = DurationConverter.class,
+            description = "After a restart, only reclaims of NLM locks are granted for this long, when clients held "
+                    + "locks before (default: ${DEFAULT-VALUE}, Linux lockd's).")
+    Duration lockGracePeriod;
+
+    @Option(names = "--lock-lease", defaultValue = "${env:REGATTA_LOCK_LEASE:-0s}", converter = DurationConverter.class,
+            description = "Release the NLM locks of a client that made no call for this long and whose lock manager "
+                    + "does not answer; 0 = never (default: ${DEFAULT-VALUE}).")
+    Duration lockLease;
+
+    @Option(names = "--lock-callback-timeout", defaultValue = "${env:REGATTA_LOCK_CALLBACK_TIMEOUT:-5s}",
+            converter = DurationConverter.class,
+            description = "How long a call back to a client's lock manager or status monitor may take "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration lockCallbackTimeout;
+
     @Option(names = "--control-plane", defaultValue = "${env:REGATTA_CONTROL_PLANE}",
             description = "Control plane URL: register with it as a node and serve the file systems it assigns "
                     + "(each as export /<file system ID>) instead of --bucket/--export.")
@@ -142,7 +160,8 @@ public final class DataPlaneOptions {
                 .withS3(new DataPlaneConfig.S3(s3Endpoint, s3Region, blankToNull(s3AccessKey),
                         blankToNull(s3SecretKey), bucket, prefix == null ? "" : prefix, !virtualHostedStyle))
                 .withTimings(quietPeriod, flushDeadline, revalidateAfter)
-                .withCache(cacheTtl, cacheSize, base.cacheHighWatermark(), base.cacheLowWatermark());
+                .withCache(cacheTtl, cacheSize, base.cacheHighWatermark(), base.cacheLowWatermark())
+                .withLocks(new LockSettings(lockGracePeriod, lockLease, lockCallbackTimeout));
     }
 
     private String bootstrapToken() {
@@ -173,11 +192,14 @@ public final class DataPlaneOptions {
         return s == null || s.isBlank() ? null : s;
     }
 
-    /** "250ms", "10s", "5m", "1h", "2d", or ISO-8601 ("PT10S"). */
+    /** "250ms", "10s", "5m", "1h", "2d", "0", or ISO-8601 ("PT10S"). */
     public static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.equals("0")) {
+                return Duration.ZERO;
+            }
             if (v.startsWith("p")) {
                 return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
             }

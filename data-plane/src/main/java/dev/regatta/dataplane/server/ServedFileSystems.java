@@ -2,6 +2,7 @@ package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.GatedFileSystem;
+import dev.regatta.dataplane.locks.LockManager;
 import dev.regatta.dataplane.nfs.ClientActivity;
 import dev.regatta.dataplane.node.AssignedFileSystem;
 import dev.regatta.dataplane.node.FileSystemHost;
@@ -82,6 +83,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     private final boolean tagMeters;
     private final ClientActivity activity;
     private final S3Clients s3Clients;
+    /** Whose lock meters each file system shows; null: none. */
+    private final LockManager locks;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
 
     /**
@@ -90,6 +93,13 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
      */
     ServedFileSystems(DataPlaneConfig node, ExportTable exports, MeterRegistry metrics, boolean tagMeters,
                       ClientActivity activity) {
+        this(node, exports, metrics, tagMeters, activity, null);
+    }
+
+    /** @param locks the node's NLM locks, whose meters each file system shows (nlm_locks_held, ...) */
+    ServedFileSystems(DataPlaneConfig node, ExportTable exports, MeterRegistry metrics, boolean tagMeters,
+                      ClientActivity activity, LockManager locks) {
+        this.locks = locks;
         this.node = node;
         this.exports = exports;
         this.indexes = ExportIndexes.open(node.dataDir().resolve("export-indexes"));
@@ -124,6 +134,9 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         }
         int index = indexes.indexOf(id);
         FileSystemMeters meters = tagMeters ? FileSystemMeters.tagged(metrics, id) : FileSystemMeters.untagged(metrics);
+        if (locks != null) {
+            locks.bindMeters(index, meters.registry()); // locks are kept by export index, which is the file system's
+        }
         // Virtual-hosted addressing is AWS's own; S3-compatible servers mostly want the bucket in the path.
         boolean pathStyle = settings.endpoint() != null && node.s3().pathStyle();
         S3ObjectStore objects = new S3ObjectStore(s3Clients.lease(settings.endpoint(), settings.region(), pathStyle),

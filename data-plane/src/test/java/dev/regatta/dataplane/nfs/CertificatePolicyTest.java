@@ -165,6 +165,37 @@ class CertificatePolicyTest {
         create(local, mnt(local, "/" + FS_A, 0), "f", 0);
     }
 
+    @Test
+    void locksFollowTheCertificateAndTheGrant() throws Exception {
+        start(false);
+        grants.set(FS_A, new Grant("grant-rw", "123456789012", "READ_WRITE", false),
+                new Grant("grant-ro", "arn:aws:iam::123456789012:role/reader", "READ_ONLY", false));
+        grants.set(FS_B, new Grant("grant-b", "123456789012", "READ_WRITE", false));
+        RpcTestClient writer = tunnelled(FS_A, false, "grant-rw", "10.0.0.9");
+        byte[] root = mnt(writer, "/" + FS_A, 0);
+        RpcTestClient reader = tunnelled(FS_A, false, "grant-ro", "10.0.0.10");
+        mnt(reader, "/" + FS_A, 0);
+        RpcTestClient other = tunnelled(FS_B, false, "grant-b", "10.0.0.11");
+        byte[] rootB = mnt(other, "/" + FS_B, 0);
+
+        NlmTestClient w = new NlmTestClient(writer, "writer", 1);
+        NlmTestClient r = new NlmTestClient(reader, "reader", 1);
+        assertThat(r.lock(root, false, 0, 1, false)).as("a read lock needs no write access")
+                .isEqualTo(NlmTestClient.GRANTED);
+        assertThat(r.lock(root, true, 0, 1, false)).isEqualTo(NlmTestClient.ROFS);
+        assertThat(r.share(root, 2, 3)).isEqualTo(NlmTestClient.ROFS);
+        assertThat(w.lock(root, true, 0, 1, false)).as("the reader's lock is another host's")
+                .isEqualTo(NlmTestClient.DENIED);
+        assertThat(w.lock(root, true, 1, 1, false)).isEqualTo(NlmTestClient.GRANTED);
+        assertThat(w.lock(rootB, false, 0, 1, false)).as("another file system's handle")
+                .isEqualTo(NlmTestClient.FAILED);
+        // Both instances come through loopback; their locks are told apart by the instance behind each.
+        assertThat(server.nlm().locks().clients()).containsExactlyInAnyOrder("10.0.0.9", "10.0.0.10");
+
+        grants.set(FS_A, new Grant("grant-rw", "123456789012", "READ_WRITE", false));
+        assertThat(r.lock(root, false, 5, 1, false)).as("the grant is gone").isEqualTo(NlmTestClient.FAILED);
+    }
+
     private static byte[] mnt(RpcTestClient client, String path, int expected) throws Exception {
         RpcTestClient.Reply r = client.call(NfsServerTest.MOUNT, 3, 1, new RpcTestClient.Out().str(path));
         assertThat(r.acceptStat()).isEqualTo(RpcTestClient.SUCCESS);

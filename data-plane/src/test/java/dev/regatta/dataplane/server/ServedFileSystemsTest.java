@@ -8,6 +8,11 @@ import dev.regatta.dataplane.fs.FsException;
 import dev.regatta.dataplane.fs.SetAttributes;
 import dev.regatta.dataplane.fs.Stability;
 import dev.regatta.dataplane.fs.VirtualFileSystem;
+import dev.regatta.dataplane.locks.ByteRangeLock;
+import dev.regatta.dataplane.locks.FileKey;
+import dev.regatta.dataplane.locks.LockManager;
+import dev.regatta.dataplane.locks.LockOwner;
+import dev.regatta.dataplane.locks.LockRange;
 import dev.regatta.dataplane.nfs.ClientActivity;
 import dev.regatta.dataplane.node.FileSystemReport;
 import dev.regatta.dataplane.s3.LocalS3Endpoint;
@@ -168,6 +173,27 @@ class ServedFileSystemsTest {
         served.stop("fs-b");
         assertThat(metrics.scrape()).doesNotContain("fs=\"fs-b\"").contains("fs=\"fs-a\"");
         assertThat(reports()).containsOnlyKeys("fs-a");
+    }
+
+    @Test
+    void lockMetersCarryTheFileSystemTag() throws Exception {
+        served.close();
+        LockManager locks = new LockManager();
+        DataPlaneConfig node = DataPlaneConfig.defaults(dir)
+                .withS3(new DataPlaneConfig.S3(null, "us-east-1", ACCESS_KEY, SECRET_KEY, "unused", "", true));
+        served = new ServedFileSystems(node, exports, metrics, true, new ClientActivity(Duration.ofMinutes(5)), locks);
+        served.serve(settings("fs-a", "bucket-a", "locks"));
+        served.serve(settings("fs-b", "bucket-b", "locks"));
+        LockOwner owner = new LockOwner("10.0.0.1", "alpha", 1, new byte[] {1});
+        locks.lock(new FileKey(indexOf("fs-a"), 5), new ByteRangeLock(owner, LockRange.WHOLE_FILE, true), false, null);
+        locks.countGrantCallback(indexOf("fs-a"), true);
+
+        assertThat(metrics.scrape()).contains("nlm_locks_held{fs=\"fs-a\"} 1.0", "nlm_locks_held{fs=\"fs-b\"} 0.0",
+                "nlm_locks_waiting{fs=\"fs-a\"} 0.0", "nlm_shares{fs=\"fs-a\"} 0.0",
+                "nlm_granted_callbacks_total{fs=\"fs-a\",result=\"sent\"} 1.0",
+                "nlm_granted_callbacks_total{fs=\"fs-a\",result=\"failed\"} 0.0");
+        served.stop("fs-b");
+        assertThat(metrics.scrape()).doesNotContain("nlm_locks_held{fs=\"fs-b\"}");
     }
 
     @Test

@@ -1,0 +1,429 @@
+package dev.regatta.dataplane.nfs;
+
+import dev.regatta.dataplane.locks.GracePeriod;
+import dev.regatta.dataplane.locks.LockManager;
+import dev.regatta.dataplane.locks.LockSettings;
+import dev.regatta.dataplane.locks.MonitoredHosts;
+import dev.regatta.dataplane.nfs.Nfs3Xdr.Decoder;
+import dev.regatta.dataplane.nfs.Nfs3Xdr.Encoder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's lock service behind NLM v4 and NSM: the {@link LockManager} every client of a file system shares, the
+ * grace period after a start, the hosts that took locks (kept on disk, told of a restart), and the callbacks to
+ * clients: GRANTED when a blocked lock is granted, the *_RES answers to *_MSG calls, SM_NOTIFY after a restart, and
+ * the lease's probe. Callbacks run on their own virtual threads, never on RPC workers, each attempt bounded by the
+ * callback timeout; a client that cannot be called back is logged once (until a callback to it works again).
+ *
+ * <p>Locks live in memory only. That is what NLM expects of a server: after a restart, the node tells each client
+ * that took locks before (SM_NOTIFY, to the hosts in {@code <data-dir>/nlm/hosts}), and during the grace period only
+ * those clients' reclaims are granted, so every lock held before is held again before anyone else can take a
+ * conflicting one.
+ */
+public final class Nlm implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Nlm.class);
+
+    /** A host that holds nothing and was not heard from for this long leaves the hosts file. */
+    static final Duration HOST_IDLE = Duration.ofHours(1);
+    /** How long the node keeps trying to tell a host of its restart (sm-notify's default). */
+    static final Duration NOTIFY_FOR = Duration.ofMinutes(15);
+    static final int CALLBACK_ATTEMPTS = 3;
+
+    /** What a blocked request waits with: everything its GRANTED callback needs. */
+    record Waiting(NlmPeer peer, byte[] cookie, NlmXdr.Lock lock, boolean exclusive) {
+    }
+
+    private final LockSettings settings;
+    private final MonitoredHosts hosts;
+    private final CallbackTarget target;
+    private final LockManager locks = new LockManager();
+    private final GracePeriod grace;
+    private final int state;
+    private final List<MonitoredHosts.Host> toNotify;
+    private final long startNanos = System.nanoTime();
+    private final ExecutorService callbacks =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nlm-callback-", 0).factory());
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("nlm-timer").daemon().factory());
+    private final Map<String, NlmPeer> lastPeer = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    private final Set<MonitoredHosts.Host> notifying = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
+    private volatile int selfPort = -1;
+    /** The first wait between SM_NOTIFY attempts; doubles up to a minute. */
+    volatile Duration notifyBackoff = Duration.ofSeconds(2);
+    /** The wait between attempts of a GRANTED or *_RES callback. */
+    volatile Duration callbackBackoff = Duration.ofSeconds(1);
+
+    /**
+     * @param hosts  the hosts that took locks before; when there are any, the grace period starts now
+     * @param target where clients are called back
+     */
+    public Nlm(LockSettings settings, MonitoredHosts hosts, CallbackTarget target) throws IOException {
+        this.settings = settings;
+        this.hosts = hosts;
+        this.target = target;
+        this.state = hosts.nextState();
+        this.toNotify = hosts.all();
+        this.grace = toNotify.isEmpty() ? GracePeriod.none() : GracePeriod.startingNow(settings.gracePeriod());
+        locks.onGrant(this::granted);
+        if (!toNotify.isEmpty()) {
+            log.info("NLM: {} client hosts took locks before this start; only their reclaims are granted for {}",
+                    toNotify.size(), settings.gracePeriod());
+        }
+    }
+
+    /** The lock service of a node: its hosts kept in {@code dir} ({@code <data-dir>/nlm}). */
+    public static Nlm open(LockSettings settings, Path dir, CallbackTarget target) throws IOException {
+        return new Nlm(settings, MonitoredHosts.open(dir), target);
+    }
+
+    /** A lock service that forgets its hosts when it stops: default settings, callbacks through portmap. */
+    public static Nlm inMemory() {
+        try {
+            return new Nlm(LockSettings.DEFAULTS, MonitoredHosts.inMemory(), new PortmapCallbackTarget());
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // nothing to read or write in memory
+        }
+    }
+
+    public LockManager locks() {
+        return locks;
+    }
+
+    public GracePeriod grace() {
+        return grace;
+    }
+
+    /** This start's NSM state number. */
+    public int state() {
+        return state;
+    }
+
+    public LockSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Starts the background work once the RPC port is open: telling the hosts of before that the node restarted,
+     * the lease, and the hosts file's upkeep.
+     *
+     * @param selfPort the node's own RPC port, which a callback must never reach
+     */
+    void start(ClientActivity activity, int selfPort) {
+        this.activity = activity;
+        this.selfPort = selfPort;
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        if (grace.active()) {
+            timer.schedule(() -> log.info("NLM: the grace period is over; new locks are granted"),
+                    grace.remaining().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        for (MonitoredHosts.Host h : toNotify) {
+            notifying.add(h);
+            callbacks.execute(() -> notifyRestart(h));
+        }
+        if (settings.leaseEnabled()) {
+            long every = Math.clamp(settings.lease().toMillis() / 4, 100, 30_000);
+            timer.scheduleWithFixedDelay(this::leaseTick, every, every, TimeUnit.MILLISECONDS);
+        }
+        timer.scheduleWithFixedDelay(this::forgetIdleHosts, 10, 10, TimeUnit.MINUTES);
+    }
+
+    // ---- what the services tell it -------------------------------------------------------------------------
+
+    /** A call from the client: remember how to reach it, and that it is alive. */
+    void seen(NlmPeer peer) {
+        lastPeer.put(peer.client(), peer);
+        lastSeen.put(peer.client(), System.nanoTime());
+    }
+
+    /** Keeps the client host on disk, so a restart can tell it; done before its first lock is granted. */
+    void monitor(NlmPeer peer) throws IOException {
+        hosts.add(new MonitoredHosts.Host(peer.client(), peer.name(), ClientActivity.hostOf(peer.remote()),
+                peer.local() == null ? "" : ClientActivity.hostOf(peer.local())));
+    }
+
+    /** FREE_ALL: the host {@code name} at {@code client} frees everything it holds. */
+    LockManager.Released freeAll(String client, String name) {
+        LockManager.Released r = locks.release(o -> o.isOn(client, name));
+        if (!r.isEmpty()) {
+            log.info("NLM FREE_ALL from {} at {}: released {} locks, {} waiting requests, {} share reservations",
+                    name, client, r.locks(), r.waiters(), r.shares());
+        }
+        return r;
+    }
+
+    /**
+     * SM_NOTIFY: the host {@code monName} at {@code client} restarted, so whatever it held is gone. The notification
+     * must come from the host's own network identity; the name is its {@code caller_name} or that identity itself.
+     */
+    LockManager.Released rebooted(String client, String monName, int newState) {
+        LockManager.Released r = locks.release(o -> o.client().equals(client)
+                && (o.host().equalsIgnoreCase(monName) || client.equals(monName)));
+        log.info("NSM: {} at {} restarted (state {}): released {} locks, {} waiting requests, {} share reservations",
+                monName, client, newState, r.locks(), r.waiters(), r.shares());
+        return r;
+    }
+
+    /** Answers a *_MSG call with the client's *_RES procedure, off the RPC thread. */
+    void respond(NlmPeer peer, int procedure, Encoder result) {
+        callbacks.execute(() -> {
+            try {
+                callWithRetries(peer, NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4, procedure, result, in -> null);
+                worked(peer);
+            } catch (IOException e) {
+                failed(peer, "the answer (procedure " + procedure + ") to its asynchronous call", e);
+            }
+        });
+    }
+
+    // ---- GRANTED -------------------------------------------------------------------------------------------
+
+    private void granted(LockManager.Grant grant) {
+        if (grant.attachment() instanceof Waiting w) {
+            callbacks.execute(() -> sendGranted(grant, w));
+        }
+    }
+
+    private void sendGranted(LockManager.Grant grant, Waiting w) {
+        int fs = grant.file().fileSystem();
+        IOException last = null;
+        for (int attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
+            try {
+                NlmXdr.Res res = call(w.peer(), NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4, NlmXdr.GRANTED,
+                        out -> NlmXdr.testArgs(out, w.cookie(), w.exclusive(), w.lock()), NlmXdr::res);
+                if (res.stat() == NlmXdr.Stat.DENIED_GRACE_PERIOD && attempt < CALLBACK_ATTEMPTS) {
+                    pause(callbackBackoff.multipliedBy(attempt)); // the client restarted and is in its own grace
+                    continue;
+                }
+                locks.countGrantCallback(fs, true);
+                worked(w.peer());
+                if (res.stat() == NlmXdr.Stat.GRANTED) {
+                    locks.confirm(grant.file(), grant.lock());
+                } else if (locks.refuse(grant.file(), grant.lock())) {
+                    log.info("NLM: {} no longer waits for {} ({}), released it", w.peer(), grant.lock(), res.stat());
+                }
+                return;
+            } catch (IOException e) {
+                last = e;
+                target.failed(w.peer(), NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4);
+                if (attempt < CALLBACK_ATTEMPTS && !pause(callbackBackoff.multipliedBy(attempt))) {
+                    break;
+                }
+            }
+        }
+        locks.countGrantCallback(fs, false);
+        failed(w.peer(), "GRANTED of " + grant.lock() + "; the lock stays granted, and the client gets it when it "
+                + "asks again (Linux clients ask every 30 s)", last);
+    }
+
+    // ---- restart notifications -----------------------------------------------------------------------------
+
+    private void notifyRestart(MonitoredHosts.Host h) {
+        long deadline = System.nanoTime() + NOTIFY_FOR.toNanos();
+        Duration delay = notifyBackoff;
+        String monName = h.server().isEmpty() ? localName() : h.server();
+        try {
+            NlmPeer peer = new NlmPeer(new InetSocketAddress(InetAddress.getByName(h.address()), 0), h.client(),
+                    h.name(), null);
+            while (true) {
+                try {
+                    call(peer, NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1, NlmXdr.SM_NOTIFY,
+                            out -> NlmXdr.statChange(out, monName, state), in -> null);
+                    log.info("NSM: told {} at {} that this node restarted (as {}, state {})", h.name(), h.address(),
+                            monName, state);
+                    return;
+                } catch (IOException e) {
+                    target.failed(peer, NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1);
+                    if (System.nanoTime() + delay.toNanos() - deadline > 0) {
+                        log.warn("NSM: could not tell {} at {} that this node restarted, giving up after {}: {}; "
+                                + "its locks, if it held any, are not reclaimed", h.name(), h.address(), NOTIFY_FOR,
+                                e.getMessage());
+                        return;
+                    }
+                    if (!pause(delay)) {
+                        return;
+                    }
+                    delay = delay.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1)
+                            : delay.multipliedBy(2);
+                }
+            }
+        } catch (UnknownHostException e) {
+            log.warn("NSM: cannot tell {} that this node restarted: no address '{}'", h.name(), h.address());
+        } finally {
+            notifying.remove(h);
+            lastSeen.putIfAbsent(h.client(), System.nanoTime());
+        }
+    }
+
+    private static String localName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    // ---- the lease -----------------------------------------------------------------------------------------
+
+    /**
+     * Clients that hold something and were silent for the lease are probed with a NULL call to their lock manager;
+     * those that do not answer lose everything they hold.
+     */
+    void leaseTick() {
+        long now = System.nanoTime();
+        long lease = settings.lease().toNanos();
+        for (String client : locks.clients()) {
+            long last = Math.max(lastSeen.getOrDefault(client, startNanos),
+                    activity.lastCall(client).orElse(startNanos));
+            if (now - last < lease || !probing.add(client)) {
+                continue;
+            }
+            callbacks.execute(() -> {
+                try {
+                    probe(client);
+                } finally {
+                    probing.remove(client);
+                }
+            });
+        }
+    }
+
+    private void probe(String client) {
+        NlmPeer peer = lastPeer.get(client);
+        IOException failure = null;
+        if (peer != null) {
+            try {
+                callWithRetries(peer, NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4, NlmXdr.NULL, out -> { }, in -> null);
+                lastSeen.put(client, System.nanoTime());
+                log.debug("NLM lease: {} was silent but its lock manager answers; its locks stay", peer);
+                return;
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        LockManager.Released r = locks.release(o -> o.client().equals(client));
+        log.warn("NLM lease: client {} made no call for {} and its lock manager does not answer ({}): released {} "
+                        + "locks, {} waiting requests, {} share reservations", client, settings.lease(),
+                failure == null ? "no address known" : failure.getMessage(), r.locks(), r.waiters(), r.shares());
+    }
+
+    // ---- the hosts file's upkeep ---------------------------------------------------------------------------
+
+    private void forgetIdleHosts() {
+        try {
+            Set<String> holding = locks.clients();
+            long idle = HOST_IDLE.toNanos();
+            long now = System.nanoTime();
+            int removed = hosts.removeIf(h -> !holding.contains(h.client()) && !notifying.contains(h)
+                    && now - lastSeen.getOrDefault(h.client(), startNanos) > idle);
+            if (removed > 0) {
+                log.debug("NLM: forgot {} idle client hosts", removed);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("NLM: cannot update the hosts file: {}", e.toString());
+        }
+    }
+
+    // ---- calling clients -----------------------------------------------------------------------------------
+
+    private <T> T callWithRetries(NlmPeer peer, int program, int version, int procedure, Encoder args,
+                                  Decoder<T> reply) throws IOException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= CALLBACK_ATTEMPTS; attempt++) {
+            try {
+                return call(peer, program, version, procedure, args, reply);
+            } catch (IOException e) {
+                last = e;
+                target.failed(peer, program, version);
+                if (attempt < CALLBACK_ATTEMPTS && !pause(callbackBackoff.multipliedBy(attempt))) {
+                    break;
+                }
+            }
+        }
+        throw last;
+    }
+
+    private <T> T call(NlmPeer peer, int program, int version, int procedure, Encoder args, Decoder<T> reply)
+            throws IOException {
+        InetSocketAddress at = target.locate(peer, program, version, settings.callbackTimeout());
+        if (isSelf(at)) {
+            throw new IOException("program " + program + " at " + at + " is this node itself, not " + peer);
+        }
+        return RpcCalls.call(at, program, version, procedure, args, reply, settings.callbackTimeout());
+    }
+
+    private boolean isSelf(InetSocketAddress at) {
+        if (at.getPort() != selfPort || at.getAddress() == null) {
+            return false;
+        }
+        InetAddress a = at.getAddress();
+        try {
+            return a.isLoopbackAddress() || a.isAnyLocalAddress() || NetworkInterface.getByInetAddress(a) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    private void worked(NlmPeer peer) {
+        if (failing.remove(peer.client())) {
+            log.info("NLM: callbacks to {} work again", peer);
+        }
+    }
+
+    private void failed(NlmPeer peer, String what, IOException e) {
+        String reason = e == null ? "interrupted" : e.getMessage();
+        if (failing.add(peer.client())) {
+            log.warn("NLM: cannot call back {}: {} failed: {} (logged once until a callback to it works)", peer,
+                    what, reason);
+        } else {
+            log.debug("NLM: cannot call back {}: {} failed: {}", peer, what, reason);
+        }
+    }
+
+    /** Sleeps; false when interrupted (the service is closing). */
+    private static boolean pause(Duration d) {
+        try {
+            Thread.sleep(d);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        callbacks.shutdownNow();
+        try {
+            callbacks.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

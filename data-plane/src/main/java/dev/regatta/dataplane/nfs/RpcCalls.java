@@ -1,0 +1,71 @@
+package dev.regatta.dataplane.nfs;
+
+import dev.regatta.dataplane.nfs.Nfs3Xdr.Decoder;
+import dev.regatta.dataplane.nfs.Nfs3Xdr.Encoder;
+import dev.regatta.dataplane.nfs.Nfs3Xdr.Reply;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.dcache.oncrpc4j.rpc.OncRpcClient;
+import org.dcache.oncrpc4j.rpc.OncRpcException;
+import org.dcache.oncrpc4j.rpc.RpcAuth;
+import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
+import org.dcache.oncrpc4j.rpc.RpcCall;
+import org.dcache.oncrpc4j.rpc.RpcTransport;
+import org.dcache.oncrpc4j.xdr.XdrAble;
+import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
+import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
+
+/** One RPC call from the node to a client over a fresh TCP connection (callbacks are rare; none is kept open). */
+final class RpcCalls {
+    private RpcCalls() {
+    }
+
+    /** AUTH_SYS as root of this machine: what Linux's lockd sends its callbacks with. */
+    private static final RpcAuth AUTH = new RpcAuthTypeUnix(0, 0, new int[] {0}, 0, "regatta");
+
+    /**
+     * Calls {@code procedure} and decodes the reply, all within {@code timeout}.
+     *
+     * @throws IOException when the connection, the call or the reply's decoding fails, or time runs out
+     */
+    static <T> T call(InetSocketAddress address, int program, int version, int procedure, Encoder args,
+                      Decoder<T> reply, Duration timeout) throws IOException {
+        long millis = Math.max(1, timeout.toMillis());
+        try (OncRpcClient client = OncRpcClient.newBuilder().withTCP()
+                .withConnectTimeout(millis, TimeUnit.MILLISECONDS)
+                .withServiceName("regatta-callback")
+                .build(address)) {
+            RpcTransport transport = client.connect(millis, TimeUnit.MILLISECONDS);
+            Result<T> result = new Result<>(reply);
+            new RpcCall(program, version, AUTH, transport)
+                    .call(procedure, new Reply(args), result, millis, TimeUnit.MILLISECONDS);
+            return result.value;
+        } catch (TimeoutException e) {
+            throw new IOException("no answer from " + address + " within " + timeout, e);
+        } catch (RuntimeException e) {
+            throw new IOException("call to " + address + " failed: " + e, e);
+        }
+    }
+
+    private static final class Result<T> implements XdrAble {
+        private final Decoder<T> decoder;
+        private T value;
+
+        Result(Decoder<T> decoder) {
+            this.decoder = decoder;
+        }
+
+        @Override
+        public void xdrDecode(XdrDecodingStream in) throws IOException, OncRpcException {
+            value = decoder.decode(in);
+        }
+
+        @Override
+        public void xdrEncode(XdrEncodingStream out) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.regatta.dataplane.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.regatta.dataplane.locks.LockSettings;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class LockOptionsTest {
+
+    static DataPlaneConfig parse(String... args) {
+        return CommandLine.populateCommand(new DataPlaneOptions(), args).toConfig();
+    }
+
+    @Test
+    void defaultsAreLockSettingsDefaults() {
+        assertThat(parse().locks()).isEqualTo(LockSettings.DEFAULTS);
+        assertThat(DataPlaneConfig.defaults(java.nio.file.Path.of("x")).locks()).isEqualTo(LockSettings.DEFAULTS);
+        assertThat(LockSettings.DEFAULTS.gracePeriod()).isEqualTo(Duration.ofSeconds(50));
+        assertThat(LockSettings.DEFAULTS.leaseEnabled()).isFalse();
+    }
+
+    @Test
+    void flagsSetThem() {
+        LockSettings locks = parse("--lock-grace-period", "90s", "--lock-lease", "10m", "--lock-callback-timeout",
+                "250ms").locks();
+        assertThat(locks).isEqualTo(new LockSettings(Duration.ofSeconds(90), Duration.ofMinutes(10),
+                Duration.ofMillis(250)));
+        assertThat(parse("--lock-lease", "0", "--lock-grace-period", "0").locks())
+                .isEqualTo(new LockSettings(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
+    }
+}
