@@ -48,16 +48,17 @@ final class Nfs3Xdr {
 
     /** Decodes the call's arguments with {@code decoder}; any failure means GARBAGE_ARGS. */
     static <T> T retrieve(RpcCall call, Decoder<T> decoder) throws IOException, OncRpcException {
-        Args<T> args = new Args<>(decoder);
+        Decoded<T> args = new Decoded<>(decoder);
         call.retrieveCall(args);
-        return args.value;
+        return args.value();
     }
 
-    private static final class Args<T> implements XdrAble {
+    /** What a {@link Decoder} reads, as the XdrAble oncrpc4j decodes into: call arguments or a reply. */
+    static final class Decoded<T> implements XdrAble {
         private final Decoder<T> decoder;
         private T value;
 
-        Args(Decoder<T> decoder) {
+        Decoded(Decoder<T> decoder) {
             this.decoder = decoder;
         }
 
@@ -69,6 +70,10 @@ final class Nfs3Xdr {
         @Override
         public void xdrEncode(XdrEncodingStream out) {
             throw new UnsupportedOperationException();
+        }
+
+        T value() {
+            return value;
         }
     }
 

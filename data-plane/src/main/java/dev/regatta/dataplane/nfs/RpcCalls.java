@@ -9,14 +9,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.dcache.oncrpc4j.rpc.OncRpcClient;
-import org.dcache.oncrpc4j.rpc.OncRpcException;
 import org.dcache.oncrpc4j.rpc.RpcAuth;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcTransport;
-import org.dcache.oncrpc4j.xdr.XdrAble;
-import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
-import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 
 /** One RPC call from the node to a client over a fresh TCP connection (callbacks are rare; none is kept open). */
 final class RpcCalls {
@@ -39,33 +35,14 @@ final class RpcCalls {
                 .withServiceName("regatta-callback")
                 .build(address)) {
             RpcTransport transport = client.connect(millis, TimeUnit.MILLISECONDS);
-            Result<T> result = new Result<>(reply);
+            Nfs3Xdr.Decoded<T> result = new Nfs3Xdr.Decoded<>(reply);
             new RpcCall(program, version, AUTH, transport)
                     .call(procedure, new Reply(args), result, millis, TimeUnit.MILLISECONDS);
-            return result.value;
+            return result.value();
         } catch (TimeoutException e) {
             throw new IOException("no answer from " + address + " within " + timeout, e);
         } catch (RuntimeException e) {
             throw new IOException("call to " + address + " failed: " + e, e);
-        }
-    }
-
-    private static final class Result<T> implements XdrAble {
-        private final Decoder<T> decoder;
-        private T value;
-
-        Result(Decoder<T> decoder) {
-            this.decoder = decoder;
-        }
-
-        @Override
-        public void xdrDecode(XdrDecodingStream in) throws IOException, OncRpcException {
-            value = decoder.decode(in);
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream out) {
-            throw new UnsupportedOperationException();
         }
     }
 }
