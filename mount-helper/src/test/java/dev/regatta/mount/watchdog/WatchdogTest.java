@@ -172,7 +172,14 @@ class WatchdogTest {
         long newPid = state().path("tunnelPid").asLong();
         assertThat(newPid).isNotEqualTo(pid);
         assertThat(machine.tunnels.running(newPid)).isTrue();
-        assertThat(log()).contains("its tunnel (pid " + pid + ") is not running; restarting it on 127.0.0.1:21049",
+        String address = state().path("listenAddress").asText();
+        assertThat(address).startsWith("127.0.77.");
+        assertThat(restarted.listenAddress()).as("the same address").isEqualTo(address);
+        assertThat(restarted.portmapper()).isTrue();
+        assertThat(restarted.portmapperPort()).as("the same portmapper port").isEqualTo(40111);
+        assertThat(machine.commands.ranCommand("nft")).as("the rule still names that port").hasSize(1);
+        assertThat(log()).contains("its tunnel (pid " + pid + ") is not running; restarting it on " + address
+                + ":21049",
                 "tunnel to 10.0.0.5:20490 running again (pid " + newPid + ")");
     }
 
