@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -135,14 +136,11 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
             byte[] content = Files.readAllBytes(log);
             String written = new String(content, (int) Math.min(from, content.length),
                     content.length - (int) Math.min(from, content.length), StandardCharsets.UTF_8);
-            Matcher matcher = LISTENING.matcher(written);
-            if (!matcher.find() || !matcher.group(1).equals(address)) {
+            OptionalInt port = portOn(LISTENING.matcher(written), address);
+            if (port.isEmpty()) {
                 return Optional.empty();
             }
-            Matcher portmapper = PORTMAPPER.matcher(written);
-            int portmapperPort = portmapper.find() && portmapper.group(1).equals(address)
-                    ? Integer.parseInt(portmapper.group(2)) : 0;
-            return Optional.of(new int[] {Integer.parseInt(matcher.group(2)), portmapperPort});
+            return Optional.of(new int[] {port.getAsInt(), portOn(PORTMAPPER.matcher(written), address).orElse(0)});
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -154,6 +152,16 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /** The port of the first line that names {@code address}. */
+    private static OptionalInt portOn(Matcher lines, String address) {
+        while (lines.find()) {
+            if (lines.group(1).equals(address)) {
+                return OptionalInt.of(Integer.parseInt(lines.group(2)));
+            }
+        }
+        return OptionalInt.empty();
     }
 
     static String tail(Path log) {
