@@ -2,6 +2,7 @@ package dev.regatta.mount.config;
 
 import dev.regatta.mount.MountFailure;
 import dev.regatta.mount.options.MountOptions;
+import dev.regatta.mount.options.Locks;
 import dev.regatta.mount.options.PortRange;
 
 import java.io.IOException;
@@ -24,7 +25,7 @@ public final class ConfigFile {
 
     private static final List<String> KEYS = List.of("control_plane", "region", "sts_endpoint", "tunnel_port_range",
             "state_dir", "lib_dir", "log_dir", "tunnel_start_timeout_seconds", "watchdog_interval_seconds",
-            "renewal_margin_seconds", "unmounted_grace_seconds");
+            "renewal_margin_seconds", "unmounted_grace_seconds", "locks");
 
     private ConfigFile() {
     }
@@ -93,7 +94,8 @@ public final class ConfigFile {
                 setting(settings, where, "tunnel_start_timeout_seconds", ConfigFile::seconds, d.tunnelStartTimeout()),
                 setting(settings, where, "watchdog_interval_seconds", ConfigFile::seconds, d.watchdogInterval()),
                 setting(settings, where, "renewal_margin_seconds", ConfigFile::seconds, d.renewalMargin()),
-                setting(settings, where, "unmounted_grace_seconds", ConfigFile::seconds, d.unmountedGrace()));
+                setting(settings, where, "unmounted_grace_seconds", ConfigFile::seconds, d.unmountedGrace()),
+                setting(settings, where, "locks", (w, v) -> Locks.parse(v, w), d.locks()));
     }
 
     private static <T> T setting(Map<String, String> settings, Map<String, String> where, String key,

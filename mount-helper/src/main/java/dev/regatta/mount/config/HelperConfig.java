@@ -1,5 +1,6 @@
 package dev.regatta.mount.config;
 
+import dev.regatta.mount.options.Locks;
 import dev.regatta.mount.options.PortRange;
 
 import java.net.URI;
@@ -24,11 +25,21 @@ import java.util.Optional;
  *                           certificate's lifetime when that is less)
  * @param unmountedGrace     a mount not seen in the mount table for this long after it was set up is cleaned up
  *                           (the grace covers {@code --no-mount}, where the user runs the kernel mount)
+ * @param locks              NFS locks through the tunnel: off, auto or required; {@code -o locks=} overrides it
  */
 public record HelperConfig(URI controlPlane, Optional<String> region, Optional<URI> stsEndpoint,
                            PortRange tunnelPortRange, Path stateDir, Path libDir, Path logDir,
                            Duration tunnelStartTimeout, Duration watchdogInterval, Duration renewalMargin,
-                           Duration unmountedGrace) {
+                           Duration unmountedGrace, Locks locks) {
+
+    /** With NFS locks {@code auto}, the default. */
+    public HelperConfig(URI controlPlane, Optional<String> region, Optional<URI> stsEndpoint,
+                        PortRange tunnelPortRange, Path stateDir, Path libDir, Path logDir,
+                        Duration tunnelStartTimeout, Duration watchdogInterval, Duration renewalMargin,
+                        Duration unmountedGrace) {
+        this(controlPlane, region, stsEndpoint, tunnelPortRange, stateDir, libDir, logDir, tunnelStartTimeout,
+                watchdogInterval, renewalMargin, unmountedGrace, Locks.AUTO);
+    }
 
     public static final Path DEFAULT_FILE = Path.of("/etc/regatta/regatta.conf");
     /** The environment variable that names another configuration file. */

@@ -15,11 +15,12 @@ import java.util.regex.Pattern;
  * mount unchanged (so {@code hard}, {@code timeo=}, {@code actimeo=}... work as with any NFS mount).
  *
  * @param port            the local tunnel port; empty: a free one in the tunnel port range
+ * @param locks           {@code locks=}, {@code nolock} (off) or {@code lock} (required); empty: the config's
  * @param nfsOptions      passed through, in the order given
  */
 public record MountOptions(Access access, Optional<String> region, Optional<String> awsProfile,
                            Optional<URI> controlPlane, OptionalInt port, Optional<PortRange> tunnelPortRange,
-                           List<String> nfsOptions) {
+                           Optional<Locks> locks, List<String> nfsOptions) {
 
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]+");
     private static final int MAX_NCONNECT = 16;
@@ -40,9 +41,8 @@ public record MountOptions(Access access, Optional<String> region, Optional<Stri
             Map.entry("mountport", "MOUNT shares the tunnel's port with NFS (use port= to choose it)"),
             Map.entry("mountproto", "MOUNT always runs over TCP through the local TLS tunnel"),
             Map.entry("mountvers", "the MOUNT version is always 3"),
-            Map.entry("addr", "the kernel always talks to the tunnel on 127.0.0.1"),
-            Map.entry("mountaddr", "the kernel always talks to the tunnel on 127.0.0.1"),
-            Map.entry("lock", "Regatta does not serve NFS locks yet, so mounts use nolock"));
+            Map.entry("addr", "the kernel always talks to the mount's tunnel on its loopback address"),
+            Map.entry("mountaddr", "the kernel always talks to the mount's tunnel on its loopback address"));
 
     /** Parses one or more {@code -o} values, each comma-separated; of {@code ro} and {@code rw} the last wins. */
     public static MountOptions parse(List<String> optionLists) {
@@ -52,6 +52,7 @@ public record MountOptions(Access access, Optional<String> region, Optional<Stri
         URI controlPlane = null;
         Integer port = null;
         PortRange range = null;
+        Locks locks = null;
         List<String> nfs = new ArrayList<>();
         for (String list : optionLists) {
             for (String option : list.split(",")) {
@@ -74,15 +75,16 @@ public record MountOptions(Access access, Optional<String> region, Optional<Stri
                     case "port" -> port = Ports.parse(required(key, value), "option port");
                     case "tunnelport-range" -> range = PortRange.parse(required(key, value), "option tunnelport-range");
                     case "nconnect" -> nfs.add("nconnect=" + nconnect(required(key, value)));
-                    // mount.regatta always adds nolock (see NfsMountCommand); once is enough.
-                    case "nolock" -> { }
+                    case "locks" -> locks = Locks.parse(required(key, value), "option locks");
+                    case "nolock" -> locks = Locks.OFF;
+                    case "lock" -> locks = Locks.REQUIRED;
                     default -> nfs.add(option.strip());
                 }
             }
         }
         return new MountOptions(access, Optional.ofNullable(region), Optional.ofNullable(awsProfile),
                 Optional.ofNullable(controlPlane), port == null ? OptionalInt.empty() : OptionalInt.of(port),
-                Optional.ofNullable(range), List.copyOf(nfs));
+                Optional.ofNullable(range), Optional.ofNullable(locks), List.copyOf(nfs));
     }
 
     /** An http(s) URL with a host, as the control plane's address must be. */

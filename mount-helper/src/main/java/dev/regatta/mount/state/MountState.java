@@ -20,23 +20,33 @@ import java.util.List;
  * @param mountId            the control plane's ID of this mount's session: renewals name it and keep it; it changes
  *                           only when the control plane starts a new session instead (see the watchdog)
  * @param nodeAddress        the data-plane node the tunnel connects to
- * @param localPort          the tunnel's port on 127.0.0.1, which the kernel mount names and so never changes
+ * @param localPort          the tunnel's port on its address, which the kernel mount names and so never changes
  * @param tunnelStartedAt    tells the tunnel apart from a later process with the same PID
  * @param certificateIssuedAt,expiresAt the certificate's validity, for renewal
  * @param nfsOptions         the kernel mount's options, as run
  * @param controlPlane       where the certificate came from, and where renewals go
  * @param awsProfile         the {@code awsprofile=} option, or null for the default chain
  * @param createdAt          when mount.regatta set the mount up
+ * @param listenAddress      the tunnel's loopback address, the NFS server's address for the kernel: the mount's own
+ *                           (127.0.77.x), or 127.0.0.1 (and null in state files written before there were others)
+ * @param portmapperPort     the port of the tunnel's portmapper, 0 for none
+ * @param lockRedirect       whether mount.regatta's netfilter rule sends {@code listenAddress}:111 to that portmapper
+ *                           (so NFS locks go to the data plane), to be removed with the mount
  */
 public record MountState(String fileSystemId, String mountPoint, String mountId, String principal,
                          String nodeAddress, int localPort, long tunnelPid, Instant tunnelStartedAt,
                          String keyFile, String certificateFile, String caFile,
                          Instant certificateIssuedAt, Instant expiresAt, Access access, List<String> nfsOptions,
                          String controlPlane, String stsEndpoint, String region, String awsProfile,
-                         Instant createdAt) {
+                         Instant createdAt, String listenAddress, int portmapperPort, boolean lockRedirect) {
+
+    /** The tunnel's address; 127.0.0.1 for a state file written before mounts had their own. */
+    public String address() {
+        return listenAddress == null ? "127.0.0.1" : listenAddress;
+    }
 
     public TunnelProcess tunnel() {
-        return new TunnelProcess(tunnelPid, tunnelStartedAt, localPort);
+        return new TunnelProcess(tunnelPid, tunnelStartedAt, localPort, portmapperPort);
     }
 
     public CredentialFiles credentials() {
@@ -46,13 +56,23 @@ public record MountState(String fileSystemId, String mountPoint, String mountId,
     public MountState withTunnel(TunnelProcess tunnel) {
         return new MountState(fileSystemId, mountPoint, mountId, principal, nodeAddress, tunnel.port(), tunnel.pid(),
                 tunnel.startedAt(), keyFile, certificateFile, caFile, certificateIssuedAt, expiresAt, access,
-                nfsOptions, controlPlane, stsEndpoint, region, awsProfile, createdAt);
+                nfsOptions, controlPlane, stsEndpoint, region, awsProfile, createdAt, listenAddress,
+                tunnel.portmapperPort(), lockRedirect);
+    }
+
+    /** After a fallback to local locks: other NFS options, and no netfilter rule any more. */
+    public MountState withLocalLocks(List<String> newNfsOptions) {
+        return new MountState(fileSystemId, mountPoint, mountId, principal, nodeAddress, localPort, tunnelPid,
+                tunnelStartedAt, keyFile, certificateFile, caFile, certificateIssuedAt, expiresAt, access,
+                newNfsOptions, controlPlane, stsEndpoint, region, awsProfile, createdAt, listenAddress, portmapperPort,
+                false);
     }
 
     public MountState withCertificate(String newMountId, String newNodeAddress, Instant issuedAt, Instant newExpiry) {
         return new MountState(fileSystemId, mountPoint, newMountId, principal, newNodeAddress, localPort, tunnelPid,
                 tunnelStartedAt, keyFile, certificateFile, caFile, issuedAt, newExpiry, access, nfsOptions,
-                controlPlane, stsEndpoint, region, awsProfile, createdAt);
+                controlPlane, stsEndpoint, region, awsProfile, createdAt, listenAddress, portmapperPort,
+                lockRedirect);
     }
 
     @Override

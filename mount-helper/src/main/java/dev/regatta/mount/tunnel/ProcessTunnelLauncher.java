@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,8 @@ import java.util.regex.Pattern;
 /** Runs the tunnel as a detached background process and watches its log for the line that says it listens. */
 public final class ProcessTunnelLauncher implements TunnelLauncher {
 
-    private static final Pattern LISTENING = Pattern.compile("regatta-tunnel: listening 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("regatta-tunnel: listening ([0-9.]+):(\\d+)");
+    private static final Pattern PORTMAPPER = Pattern.compile("regatta-tunnel: portmapper ([0-9.]+):(\\d+)");
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
     private static final Duration POLL = Duration.ofMillis(50);
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
@@ -52,9 +54,10 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
         Instant startedAt = process.info().startInstant().orElse(Instant.now());
         long deadline = System.nanoTime() + startTimeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<Integer> port = listeningPort(log, logStart);
-            if (port.isPresent()) {
-                return started(spec, log, new TunnelProcess(process.pid(), startedAt, port.get()));
+            Optional<int[]> ports = listeningPorts(log, logStart, spec.listenAddress());
+            if (ports.isPresent()) {
+                return started(spec, log, new TunnelProcess(process.pid(), startedAt, ports.get()[0],
+                        ports.get()[1]));
             }
             if (!process.isAlive()) {
                 throw new TunnelStartFailure("the TLS tunnel to " + spec.nodeAddress() + " exited with status "
@@ -127,13 +130,17 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
         }
     }
 
-    private static Optional<Integer> listeningPort(Path log, long from) {
+    /** The tunnel's port and its portmapper's (0 if none), once it says it listens on the address asked for. */
+    private static Optional<int[]> listeningPorts(Path log, long from, String address) {
         try {
             byte[] content = Files.readAllBytes(log);
             String written = new String(content, (int) Math.min(from, content.length),
                     content.length - (int) Math.min(from, content.length), StandardCharsets.UTF_8);
-            Matcher matcher = LISTENING.matcher(written);
-            return matcher.find() ? Optional.of(Integer.parseInt(matcher.group(1))) : Optional.empty();
+            OptionalInt port = portOn(LISTENING.matcher(written), address);
+            if (port.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(new int[] {port.getAsInt(), portOn(PORTMAPPER.matcher(written), address).orElse(0)});
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -145,6 +152,16 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /** The port of the first line that names {@code address}. */
+    private static OptionalInt portOn(Matcher lines, String address) {
+        while (lines.find()) {
+            if (lines.group(1).equals(address)) {
+                return OptionalInt.of(Integer.parseInt(lines.group(2)));
+            }
+        }
+        return OptionalInt.empty();
     }
 
     static String tail(Path log) {

@@ -5,8 +5,10 @@ import java.util.List;
 
 /**
  * The tunnel's command line, the contract with the tls-tunnel module:
- * {@code <program> client --connect HOST:PORT --key FILE --cert FILE --ca FILE (--listen-port N | --port-range A-B)}.
- * Once it listens it prints {@code regatta-tunnel: listening 127.0.0.1:<port>}.
+ * {@code <program> client --connect HOST:PORT --key FILE --cert FILE --ca FILE (--listen-port N | --port-range A-B)
+ * [--listen-address A] [--portmapper [--portmapper-port R]]}. Once it listens it prints
+ * {@code regatta-tunnel: listening <address>:<port>}, after {@code regatta-tunnel: portmapper <address>:<port>} if
+ * asked for one.
  */
 public final class TunnelCommand {
 
@@ -25,6 +27,15 @@ public final class TunnelCommand {
             arguments.addAll(List.of("--listen-port", Integer.toString(spec.listenPort().getAsInt())));
         } else {
             arguments.addAll(List.of("--port-range", spec.portRange().toString()));
+        }
+        if (!spec.listenAddress().equals(TunnelSpec.DEFAULT_ADDRESS)) {
+            arguments.addAll(List.of("--listen-address", spec.listenAddress()));
+        }
+        if (spec.portmapper()) {
+            arguments.add("--portmapper");
+            if (spec.portmapperPort() != 0) {
+                arguments.addAll(List.of("--portmapper-port", Integer.toString(spec.portmapperPort())));
+            }
         }
         return arguments;
     }

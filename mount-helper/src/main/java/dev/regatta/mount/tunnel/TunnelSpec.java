@@ -9,12 +9,24 @@ import java.util.OptionalInt;
 /**
  * What a tunnel needs to start.
  *
- * @param nodeAddress {@code host:port} of the data-plane node's TLS front
- * @param listenPort  the local port to listen on; empty: any free one of {@code portRange}
- * @param logDir      its output goes to {@code tunnel-<FS_ID>-<port>.log} there
+ * @param nodeAddress    {@code host:port} of the data-plane node's TLS front
+ * @param listenPort     the local port to listen on; empty: any free one of {@code portRange}
+ * @param logDir         its output goes to {@code tunnel-<FS_ID>-<port>.log} there
+ * @param listenAddress  the loopback address to listen on: the mount's own (127.0.77.x), or 127.0.0.1
+ * @param portmapper     whether it also answers portmapper calls on that address, for NFS locks
+ * @param portmapperPort the portmapper's port; 0: a free one
  */
 public record TunnelSpec(String fileSystemId, String nodeAddress, CredentialFiles credentials, OptionalInt listenPort,
-                         PortRange portRange, Path logDir) {
+                         PortRange portRange, Path logDir, String listenAddress, boolean portmapper,
+                         int portmapperPort) {
+
+    public static final String DEFAULT_ADDRESS = "127.0.0.1";
+
+    /** On 127.0.0.1, without a portmapper. */
+    public TunnelSpec(String fileSystemId, String nodeAddress, CredentialFiles credentials, OptionalInt listenPort,
+                      PortRange portRange, Path logDir) {
+        this(fileSystemId, nodeAddress, credentials, listenPort, portRange, logDir, DEFAULT_ADDRESS, false, 0);
+    }
 
     public Path logFile(int port) {
         return logFile(logDir, fileSystemId, port);

@@ -15,6 +15,7 @@ import dev.regatta.mount.enrollment.CertificateEnrollment;
 import dev.regatta.mount.enrollment.Enrollment;
 import dev.regatta.mount.enrollment.UnmountReporter;
 import dev.regatta.mount.host.MountTable;
+import dev.regatta.mount.locks.LockRedirect;
 import dev.regatta.mount.nfs.NfsMountCommand;
 import dev.regatta.mount.state.MountState;
 import dev.regatta.mount.state.StateStore;
@@ -52,6 +53,7 @@ public final class Watchdog {
     private final HelperConfig config;
     private final StateStore states;
     private final WatchdogLog log;
+    private final LockRedirect redirects;
     private final Map<Path, Instant> nextRenewalAttempt = new HashMap<>();
     private final Set<Path> reportedUnreadable = new HashSet<>();
     /**
@@ -65,6 +67,7 @@ public final class Watchdog {
         this.config = environment.config();
         this.states = new StateStore(config.stateDir());
         this.log = log;
+        this.redirects = new LockRedirect(environment.commands());
     }
 
     /** @return how many mounts it still looks after */
@@ -88,7 +91,8 @@ public final class Watchdog {
         Instant now = environment.clock().instant();
         // Within the grace a mount not in this machine's table is still being set up, or (--no-mount) is used from
         // elsewhere: its tunnel and certificate are looked after all the same.
-        if (!table.isMounted(Path.of(state.mountPoint()), "nfs", NfsMountCommand.source(state.fileSystemId()))
+        if (!table.isMounted(Path.of(state.mountPoint()), "nfs", NfsMountCommand.source(state.address(),
+                state.fileSystemId()))
                 && !now.isBefore(state.createdAt().plus(config.unmountedGrace()))) {
             cleanUp(state);
             return false;
@@ -100,6 +104,12 @@ public final class Watchdog {
 
     private void cleanUp(MountState state) throws IOException {
         environment.tunnels().stop(state.tunnel());
+        if (state.lockRedirect()) {
+            redirects.remove(state.address()).ifPresentOrElse(
+                    failure -> log.log(state + ": could not remove its netfilter rule (table ip " + LockRedirect.TABLE
+                            + ", chain " + LockRedirect.chain(state.address()) + "): " + failure),
+                    () -> log.log(state + ": removed its netfilter rule for " + state.address() + ":111"));
+        }
         state.credentials().delete();
         states.delete(state);
         nextRenewalAttempt.remove(states.fileOf(state));
@@ -141,19 +151,29 @@ public final class Watchdog {
         if (environment.tunnels().isRunning(state.tunnel())) {
             return state;
         }
-        log.log(state + ": its tunnel (pid " + state.tunnelPid() + ") is not running; restarting it on 127.0.0.1:"
-                + state.localPort());
+        log.log(state + ": its tunnel (pid " + state.tunnelPid() + ") is not running; restarting it on "
+                + state.address() + ":" + state.localPort());
         return restartTunnel(state, state.nodeAddress());
     }
 
     private MountState restartTunnel(MountState state, String nodeAddress) throws IOException {
+        // The same address and port, which the kernel mount names, and the same portmapper port, which the netfilter
+        // rule names (if it is taken now, the tunnel fails to start and the next pass tries again).
         TunnelSpec spec = new TunnelSpec(state.fileSystemId(), nodeAddress, state.credentials(),
-                OptionalInt.of(state.localPort()), config.tunnelPortRange(), config.logDir());
+                OptionalInt.of(state.localPort()), config.tunnelPortRange(), config.logDir(), state.address(),
+                state.portmapperPort() != 0, state.portmapperPort());
         try {
             TunnelProcess tunnel = environment.tunnels().start(spec);
             MountState restarted = state.withTunnel(tunnel);
             states.write(restarted);
             log.log(state + ": tunnel to " + nodeAddress + " running again (pid " + tunnel.pid() + ")");
+            if (restarted.lockRedirect() && tunnel.portmapperPort() != state.portmapperPort()) {
+                redirects.install(state.address(), tunnel.portmapperPort()).ifPresentOrElse(
+                        refusal -> log.log(state + ": could not point its netfilter rule at the new portmapper port "
+                                + tunnel.portmapperPort() + ": " + refusal.detail()),
+                        () -> log.log(state + ": its netfilter rule now names portmapper port "
+                                + tunnel.portmapperPort()));
+            }
             return restarted;
         } catch (TunnelStartFailure e) {
             log.log(state + ": " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.regatta.mount.mounting;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.regatta.mount.Json;
+import dev.regatta.mount.host.CommandResult;
 import dev.regatta.mount.testing.FakeControlPlane;
 import dev.regatta.mount.testing.TestMachine;
 import dev.regatta.mount.tunnel.TunnelSpec;
@@ -59,9 +60,21 @@ class MountFlowTest {
         assertThat(tunnel.listenPort()).isEmpty();
         assertThat(tunnel.portRange().toString()).isEqualTo("21049-21548");
 
-        assertThat(machine.commands.ranCommand("mount")).containsExactly(List.of("mount", "-t", "nfs", "-o",
-                "vers=3,proto=tcp,port=21049,mountport=21049,rw,hard,timeo=600,actimeo=1,nolock",
-                "127.0.0.1:/" + FS, mountPoint.toString()));
+        String address = tunnel.listenAddress();
+        assertThat(address).as("the mount's own loopback address").matches("127\\.0\\.77\\.\\d+");
+        assertThat(tunnel.portmapper()).isTrue();
+        assertThat(tunnel.portmapperPort()).as("any free one").isZero();
+        assertThat(machine.commands.ranCommand("nft")).as("before the kernel mount").containsExactly(List.of("nft",
+                "add table ip regatta; add chain ip regatta lock-" + address.replace('.', '-') + " { type nat hook "
+                        + "output priority -100; policy accept; }; flush chain ip regatta lock-"
+                        + address.replace('.', '-') + "; add rule ip regatta lock-" + address.replace('.', '-')
+                        + " ip daddr " + address + " tcp dport 111 dnat to " + address + ":40111; add rule ip regatta "
+                        + "lock-" + address.replace('.', '-') + " ip daddr " + address + " udp dport 111 dnat to "
+                        + address + ":40111"));
+        assertThat(machine.commands.ran.get(machine.commands.ran.size() - 1).get(0)).isEqualTo("mount");
+        assertThat(machine.commands.ranCommand("mount")).as("with locks: no nolock").containsExactly(List.of(
+                "mount", "-t", "nfs", "-o", "vers=3,proto=tcp,port=21049,mountport=21049,rw,hard,timeo=600,actimeo=1",
+                address + ":/" + FS, mountPoint.toString()));
 
         Path credentials = tunnel.credentials().directory();
         assertThat(credentials.getParent()).isEqualTo(temp.resolve("lib").resolve(FS));
@@ -91,7 +104,11 @@ class MountFlowTest {
         assertThat(state.path("certificateFile").asText()).isEqualTo(tunnel.credentials().certificate().toString());
         assertThat(state.path("access").asText()).isEqualTo("READ_WRITE");
         assertThat(state.path("expiresAt").asText()).isEqualTo(certificate.getNotAfter().toInstant().toString());
-        assertThat(state.path("nfsOptions").toString()).contains("\"hard\"", "\"timeo=600\"", "\"nolock\"");
+        assertThat(state.path("nfsOptions").toString()).contains("\"hard\"", "\"timeo=600\"")
+                .doesNotContain("nolock");
+        assertThat(state.path("listenAddress").asText()).isEqualTo(address);
+        assertThat(state.path("portmapperPort").asInt()).isEqualTo(40111);
+        assertThat(state.path("lockRedirect").asBoolean()).isTrue();
         assertThat(state.path("controlPlane").asText()).isEqualTo(controlPlane.url().toString());
         assertThat(state.path("stsEndpoint").asText()).isEqualTo("https://sts.us-east-1.amazonaws.com/");
         assertThat(Files.readString(stateFile)).doesNotContain("PRIVATE KEY", FakeControlPlane.SECRET_ACCESS_KEY);
@@ -114,6 +131,10 @@ class MountFlowTest {
         assertThat(machine.out()).isEqualTo("mount -t nfs -o vers=3,proto=tcp,port=2999,mountport=2999,rw,nconnect=4,"
                 + "nolock 127.0.0.1:/" + FS + " " + mountPoint + "\n");
         assertThat(machine.tunnels.started.get(0).listenPort()).hasValue(2999);
+        assertThat(machine.tunnels.started.get(0).listenAddress()).as("where a VM guest reaches it")
+                .isEqualTo("127.0.0.1");
+        assertThat(machine.tunnels.started.get(0).portmapper()).isFalse();
+        assertThat(machine.commands.ranCommand("nft")).isEmpty();
     }
 
     @Test
@@ -123,7 +144,7 @@ class MountFlowTest {
         assertThat(exit).as(machine.err()).isZero();
         assertThat(controlPlane.mountRequests().get(0).path("access").asText()).isEqualTo("READ_ONLY");
         assertThat(machine.commands.ranCommand("mount").get(0).get(4))
-                .isEqualTo("vers=3,proto=tcp,port=21049,mountport=21049,ro,nolock");
+                .isEqualTo("vers=3,proto=tcp,port=21049,mountport=21049,ro");
         assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("access").asText()).isEqualTo("READ_ONLY");
     }
 
@@ -276,6 +297,153 @@ class MountFlowTest {
                 + "ended");
         assertThat(Json.MAPPER.readTree(onlyStateFile().toFile()).path("mountId").asText())
                 .isEqualTo("mount-00000000000000002");
+    }
+
+    @Test
+    void withoutNftLocksStayLocalAndItSaysSoInOneLine() throws IOException {
+        machine.nftInstalled = false;
+
+        int exit = machine.run(FS, mountPoint.toString(), "-o", "hard");
+
+        assertThat(exit).as(machine.err()).isZero();
+        String address = machine.tunnels.started.get(0).listenAddress();
+        assertThat(machine.commands.ranCommand("mount")).containsExactly(List.of("mount", "-t", "nfs", "-o",
+                "vers=3,proto=tcp,port=21049,mountport=21049,rw,hard,nolock", address + ":/" + FS,
+                mountPoint.toString()));
+        assertThat(machine.err()).isEqualTo("mount.regatta: warning: NFS locks at " + mountPoint + " stay on this "
+                + "instance (nolock, that is local_lock=all; other clients do not see them): nft (nftables) is not "
+                + "installed\n");
+        JsonNode state = Json.MAPPER.readTree(onlyStateFile().toFile());
+        assertThat(state.path("lockRedirect").asBoolean()).isFalse();
+        assertThat(state.path("nfsOptions").toString()).contains("\"nolock\"");
+    }
+
+    @Test
+    void verboseSaysWhyLocksStayLocal() {
+        machine.nftInstalled = false;
+
+        assertThat(machine.run(FS, mountPoint.toString(), "-v")).isZero();
+
+        assertThat(machine.err()).contains("NFS locks cannot go to the data plane: cannot run nft: ",
+                "install nftables so that mount.regatta can send 127.0.77.", "warning: NFS locks at ");
+    }
+
+    @Test
+    void aRuleNftRefusesIsAFallbackToo() {
+        machine.commands.answer(command -> command.get(0).equals("nft")
+                ? new CommandResult(1, "", "Error: Could not process rule: Operation not permitted\n")
+                : machine.kernel(command));
+
+        assertThat(machine.run(FS, mountPoint.toString())).isZero();
+
+        assertThat(machine.err()).contains("stay on this instance", "nft could not add mount.regatta's netfilter "
+                + "rule (Error: Could not process rule: Operation not permitted)");
+        assertThat(machine.commands.ranCommand("mount").get(0).get(4)).endsWith(",nolock");
+    }
+
+    @Test
+    void locksRequiredFailsTheMountWithTheReasonInsteadOfFallingBack() {
+        machine.nftInstalled = false;
+
+        int exit = machine.run(FS, mountPoint.toString(), "-o", "locks=required");
+
+        assertThat(exit).isEqualTo(32);
+        assertThat(machine.err()).contains("NFS locks cannot go to the data plane (locks=required): nft (nftables) "
+                + "is not installed").doesNotContain("warning");
+        assertThat(machine.commands.ranCommand("mount")).isEmpty();
+        assertThat(machine.tunnels.stopped).hasSize(1);
+        assertNothingLeft();
+    }
+
+    @Test
+    void locksOffMountsWithNolockAndTouchesNoNetfilter() {
+        assertThat(machine.run(FS, mountPoint.toString(), "-o", "nolock")).as(machine.err()).isZero();
+
+        assertThat(machine.err()).isEmpty();
+        assertThat(machine.commands.ranCommand("nft")).isEmpty();
+        assertThat(machine.tunnels.started.get(0).portmapper()).isFalse();
+        assertThat(machine.commands.ranCommand("mount").get(0).get(4)).endsWith(",rw,nolock");
+    }
+
+    @Test
+    void aMachineWithoutStatdGetsLocalLocksTheRuleRemovedAndTheMountRunAgain() throws IOException {
+        machine.commands.answer(command -> command.get(0).equals("mount") && !command.get(4).contains("nolock")
+                ? new CommandResult(32, "", "mount.nfs: rpc.statd is not running but is required for remote "
+                + "locking.\nmount.nfs: Either use '-o nolock' to keep locks local, or start statd.\n")
+                : machine.kernel(command));
+
+        assertThat(machine.run(FS, mountPoint.toString())).as(machine.err()).isZero();
+
+        String address = machine.tunnels.started.get(0).listenAddress();
+        assertThat(machine.commands.ran).extracting(command -> command.get(0))
+                .containsExactly("nft", "mount", "nft", "mount");
+        assertThat(machine.commands.ran.get(2)).isEqualTo(List.of("nft", "flush chain ip regatta lock-"
+                + address.replace('.', '-') + "; delete chain ip regatta lock-" + address.replace('.', '-')));
+        assertThat(machine.commands.ran.get(3).get(4)).endsWith(",nolock");
+        assertThat(machine.err()).contains("stay on this instance", "rpc.statd is not running and mount.nfs could "
+                + "not start it");
+        JsonNode state = Json.MAPPER.readTree(onlyStateFile().toFile());
+        assertThat(state.path("lockRedirect").asBoolean()).isFalse();
+        assertThat(state.path("nfsOptions").toString()).contains("\"nolock\"");
+    }
+
+    @Test
+    void withoutStatdLocksRequiredFailsAndRemovesTheRule() {
+        machine.commands.answer(command -> command.get(0).equals("mount")
+                ? new CommandResult(32, "", "mount.nfs: rpc.statd is not running but is required for remote locking.")
+                : machine.kernel(command));
+
+        assertThat(machine.run(FS, mountPoint.toString(), "-o", "lock")).isEqualTo(32);
+
+        assertThat(machine.err()).contains("NFS locks cannot go to the data plane (locks=required): rpc.statd is "
+                + "not running");
+        assertThat(machine.commands.ran).extracting(command -> command.get(0)).containsExactly("nft", "mount", "nft");
+        assertThat(machine.commands.ran.get(2).get(1)).startsWith("flush chain ip regatta lock-127-0-77-");
+        assertNothingLeft();
+    }
+
+    @Test
+    void aFailedKernelMountRemovesTheNetfilterRule() {
+        machine.commands.answer(command -> command.get(0).equals("mount")
+                ? new CommandResult(32, "", "mount.nfs: Connection refused\n") : machine.kernel(command));
+
+        assertThat(machine.run(FS, mountPoint.toString())).isEqualTo(32);
+
+        assertThat(machine.commands.ran).extracting(command -> command.get(0)).containsExactly("nft", "mount", "nft");
+        assertThat(machine.commands.ran.get(0).get(1)).startsWith("add table ip regatta;");
+        assertThat(machine.commands.ran.get(2).get(1)).startsWith("flush chain ip regatta lock-127-0-77-")
+                .contains("delete chain");
+        assertNothingLeft();
+    }
+
+    @Test
+    void noMountWithLocksRequiredIsAUsageError() {
+        assertThat(machine.run(FS, mountPoint.toString(), "--no-mount", "-o", "locks=required")).isEqualTo(1);
+        assertThat(machine.err()).contains("locks=required needs the kernel mount on this machine");
+        assertThat(machine.tunnels.started).isEmpty();
+    }
+
+    @Test
+    void eachMountGetsALoopbackAddressOfItsOwn() throws IOException {
+        Path other = machine.directory("mnt/other");
+
+        assertThat(machine.run(FS, mountPoint.toString())).as(machine.err()).isZero();
+        assertThat(machine.run(FS, other.toString())).as(machine.err()).isZero();
+
+        String first = machine.tunnels.started.get(0).listenAddress();
+        String second = machine.tunnels.started.get(1).listenAddress();
+        assertThat(first).isNotEqualTo(second).startsWith("127.0.77.");
+        assertThat(second).startsWith("127.0.77.");
+        assertThat(machine.commands.ranCommand("mount")).extracting(command -> command.get(5))
+                .containsExactly(first + ":/" + FS, second + ":/" + FS);
+    }
+
+    @Test
+    void aTakenAddressIsSkipped() {
+        String preferred = dev.regatta.mount.locks.LoopbackAddresses.choose(mountPoint, java.util.Set.of());
+        String next = dev.regatta.mount.locks.LoopbackAddresses.choose(mountPoint, java.util.Set.of(preferred));
+        assertThat(next).isNotEqualTo(preferred).startsWith("127.0.77.");
+        assertThat(next).isNotIn("127.0.77.0", "127.0.77.255");
     }
 
     private void assertNothingLeft() {

@@ -45,13 +45,21 @@ class MountOptionsTest {
     }
 
     @Test
-    void nolockIsNotRepeatedSinceItIsAlwaysThere() {
-        assertThat(MountOptions.parse(List.of("nolock,hard")).nfsOptions()).containsExactly("hard");
+    void nolockAndLockChooseTheLocksModeAndAreNotPassedOn() {
+        MountOptions nolock = MountOptions.parse(List.of("nolock,hard"));
+        assertThat(nolock.nfsOptions()).containsExactly("hard");
+        assertThat(nolock.locks()).contains(Locks.OFF);
+        assertThat(MountOptions.parse(List.of("lock")).locks()).contains(Locks.REQUIRED);
+        assertThat(MountOptions.parse(List.of("locks=off,locks=required")).locks()).contains(Locks.REQUIRED);
+        assertThat(MountOptions.parse(List.of("locks=auto")).locks()).contains(Locks.AUTO);
+        assertThat(MountOptions.parse(List.of("hard")).locks()).isEmpty();
+        assertThatThrownBy(() -> MountOptions.parse(List.of("locks=maybe")))
+                .isInstanceOf(MountFailure.class).hasMessage("option locks: 'maybe' is not off, auto or required");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"vers=4", "nfsvers=3", "proto=udp", "mountport=2049", "addr=10.0.0.1", "mountproto=tcp",
-            "udp", "tcp", "v4", "lock", "mountaddr=1.2.3.4", "mountvers=3"})
+            "udp", "tcp", "v4", "mountaddr=1.2.3.4", "mountvers=3"})
     void refusesTheOptionsItOwns(String option) {
         String key = option.split("=")[0];
         assertThatThrownBy(() -> MountOptions.parse(List.of("hard," + option)))

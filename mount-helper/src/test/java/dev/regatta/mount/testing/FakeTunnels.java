@@ -20,6 +20,10 @@ public final class FakeTunnels implements TunnelLauncher {
     private final Set<Long> running = ConcurrentHashMap.newKeySet();
     private final AtomicLong pids = new AtomicLong(40_000);
     private volatile String failure;
+    /** The port a started portmapper gets when none is asked for. */
+    public volatile int nextPortmapperPort = 40111;
+    /** The portmapper port asked for is taken: a restarted tunnel's portmapper gets {@link #nextPortmapperPort}. */
+    public volatile boolean portmapperPortTaken;
 
     @Override
     public TunnelProcess start(TunnelSpec spec) {
@@ -30,7 +34,9 @@ public final class FakeTunnels implements TunnelLauncher {
         long pid = pids.incrementAndGet();
         running.add(pid);
         int port = spec.listenPort().isPresent() ? spec.listenPort().getAsInt() : spec.portRange().first();
-        return new TunnelProcess(pid, Instant.parse("2026-01-01T00:00:00Z").plusSeconds(pid), port);
+        int portmapper = !spec.portmapper() ? 0 : spec.portmapperPort() != 0 && !portmapperPortTaken
+                ? spec.portmapperPort() : nextPortmapperPort;
+        return new TunnelProcess(pid, Instant.parse("2026-01-01T00:00:00Z").plusSeconds(pid), port, portmapper);
     }
 
     @Override

@@ -124,8 +124,19 @@ public final class TestMachine {
                 .filter(line -> !line.contains(" - nfs ")).map(line -> line + "\n").reduce("", String::concat));
     }
 
-    /** {@code mount -t nfs -o OPTS SOURCE DIR} succeeds and shows up in the mount table; other commands fail. */
-    private CommandResult kernel(List<String> command) {
+    /** Whether {@code nft} is installed here; it succeeds when it is. */
+    public boolean nftInstalled = true;
+
+    /**
+     * {@code mount -t nfs -o OPTS SOURCE DIR} succeeds and shows up in the mount table; {@code nft} succeeds (or
+     * cannot be run, see {@link #nftInstalled}); other commands fail.
+     */
+    public CommandResult kernel(List<String> command) {
+        if (command.get(0).equals("nft")) {
+            return nftInstalled ? new CommandResult(0, "", "")
+                    : new CommandResult(127, "", "cannot run nft: Cannot run program \"nft\": error=2, No such file "
+                    + "or directory");
+        }
         if (command.get(0).equals("mount")) {
             mounted(Path.of(command.get(command.size() - 1)), "nfs", command.get(command.size() - 2));
             return new CommandResult(0, "", "");

@@ -59,6 +59,27 @@ class ProcessTunnelLauncherTest {
     }
 
     @Test
+    void aTunnelOnItsOwnAddressWithAPortmapperIsFoundByBothLines() throws IOException {
+        launcher = launcher("""
+                echo "args: $*"
+                echo "regatta-tunnel: listening 127.0.0.1:21001"
+                echo "regatta-tunnel: portmapper 127.0.77.5:40222"
+                echo "regatta-tunnel: listening 127.0.77.5:21078"
+                exec sleep 60
+                """, Duration.ofSeconds(10));
+
+        TunnelProcess tunnel = start(new TunnelSpec(FS, "10.0.0.5:20490",
+                new CredentialFiles(temp.resolve("lib/" + FS + "/abc")), OptionalInt.empty(),
+                new PortRange(21049, 21548), temp.resolve("log"), "127.0.77.5", true, 40222));
+
+        assertThat(tunnel.port()).as("the line for the address asked for").isEqualTo(21078);
+        assertThat(tunnel.portmapperPort()).isEqualTo(40222);
+        assertThat(Files.readString(temp.resolve("log/tunnel-" + FS + "-21078.log")))
+                .contains(" --port-range 21049-21548 --listen-address 127.0.77.5 --portmapper --portmapper-port "
+                        + "40222\n");
+    }
+
+    @Test
     void aRestartOnAFixedPortAppendsToThatPortsLog() throws IOException {
         launcher = launcher("""
                 echo "args: $*"

@@ -97,6 +97,64 @@ class WatchdogTest {
     }
 
     @Test
+    void afterAnUnmountItRemovesTheNetfilterRuleToo() throws IOException {
+        String address = state().path("listenAddress").asText();
+        String chain = "lock-" + address.replace('.', '-');
+        machine.unmountAll();
+        later(Duration.ofMinutes(6));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(machine.commands.ranCommand("nft")).hasSize(2).last().isEqualTo(java.util.List.of("nft",
+                "flush chain ip regatta " + chain + "; delete chain ip regatta " + chain));
+        assertThat(log()).contains("removed its netfilter rule for " + address + ":111");
+    }
+
+    @Test
+    void aMountStillInTheTableOnItsOwnAddressIsLeftMounted() throws IOException {
+        later(Duration.ofMinutes(6));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(stateFile).as("mounted from " + state().path("listenAddress").asText()).exists();
+        assertThat(machine.commands.ranCommand("nft")).hasSize(1);
+    }
+
+    @Test
+    void aStateFileFromBeforeAddressesIsMountedFrom127001AndTouchesNoNetfilter() throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode) state();
+        old.remove(java.util.List.of("listenAddress", "portmapperPort", "lockRedirect"));
+        Files.write(stateFile, Json.MAPPER.writeValueAsBytes(old));
+        machine.unmountAll();
+        machine.mounted(mountPoint, "nfs", "127.0.0.1:/" + FS);
+        later(Duration.ofMinutes(6));
+
+        assertThat(watchdogOnce()).isZero();
+        assertThat(stateFile).as("still mounted from 127.0.0.1").exists();
+        machine.unmountAll();
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(stateFile).doesNotExist();
+        assertThat(machine.commands.ranCommand("nft")).as("only the first mount's install").hasSize(1);
+    }
+
+    @Test
+    void aRestartedTunnelWhosePortmapperPortWasTakenGetsTheRulePointedAtTheNewOne() throws IOException {
+        String address = state().path("listenAddress").asText();
+        machine.tunnels.portmapperPortTaken = true;
+        machine.tunnels.nextPortmapperPort = 40999;
+        machine.tunnels.kill(state().path("tunnelPid").asLong());
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(state().path("portmapperPort").asInt()).isEqualTo(40999);
+        assertThat(machine.commands.ranCommand("nft")).hasSize(2);
+        assertThat(machine.commands.ranCommand("nft").get(1).get(1)).contains("flush chain ip regatta lock-",
+                "tcp dport 111 dnat to " + address + ":40999", "udp dport 111 dnat to " + address + ":40999");
+        assertThat(log()).contains("its netfilter rule now names portmapper port 40999");
+    }
+
+    @Test
     void anUnmountReportTheControlPlaneRefusesIsLoggedWithAdviceAndTheCleanupStands() throws IOException {
         String expiresAt = state().path("expiresAt").asText();
         controlPlane.refuseUnmounts(403, "mount " + MOUNT_ID + " was made by another IAM identity than "
@@ -172,7 +230,14 @@ class WatchdogTest {
         long newPid = state().path("tunnelPid").asLong();
         assertThat(newPid).isNotEqualTo(pid);
         assertThat(machine.tunnels.running(newPid)).isTrue();
-        assertThat(log()).contains("its tunnel (pid " + pid + ") is not running; restarting it on 127.0.0.1:21049",
+        String address = state().path("listenAddress").asText();
+        assertThat(address).startsWith("127.0.77.");
+        assertThat(restarted.listenAddress()).as("the same address").isEqualTo(address);
+        assertThat(restarted.portmapper()).isTrue();
+        assertThat(restarted.portmapperPort()).as("the same portmapper port").isEqualTo(40111);
+        assertThat(machine.commands.ranCommand("nft")).as("the rule still names that port").hasSize(1);
+        assertThat(log()).contains("its tunnel (pid " + pid + ") is not running; restarting it on " + address
+                + ":21049",
                 "tunnel to 10.0.0.5:20490 running again (pid " + newPid + ")");
     }
 

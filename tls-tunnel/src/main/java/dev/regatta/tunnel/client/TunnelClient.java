@@ -4,6 +4,7 @@ import dev.regatta.tunnel.pki.CredentialSource;
 import dev.regatta.tunnel.pki.NodeVerification;
 import dev.regatta.tunnel.pki.ReloadableSslContext;
 import dev.regatta.tunnel.pki.TlsContexts;
+import dev.regatta.tunnel.portmap.PortmapResponder;
 import dev.regatta.tunnel.relay.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -19,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -27,12 +29,14 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The instance's end of the tunnel: listens on 127.0.0.1 for the NFS client and carries each local connection
- * over its own mutual TLS 1.3 connection to the data-plane node.
+ * The instance's end of the tunnel: listens on a loopback address (127.0.0.1 unless told another) for the NFS client
+ * and carries each local connection over its own mutual TLS 1.3 connection to the data-plane node. With
+ * {@link Builder#portmapper}, it also answers portmapper/rpcbind calls on that address (see {@link PortmapResponder}).
  *
  * <pre>{@code
  * TunnelClient client = TunnelClient.builder()
@@ -55,6 +59,7 @@ public final class TunnelClient implements AutoCloseable {
     private final ChannelGroup localConnections;
     private final ReloadableSslContext tls;
     private final NodeDialer dialer;
+    private volatile PortmapResponder portmapper;
 
     private TunnelClient(EventLoopGroup eventLoops, Channel serverChannel, ChannelGroup localConnections,
                          ReloadableSslContext tls, NodeDialer dialer) {
@@ -63,6 +68,12 @@ public final class TunnelClient implements AutoCloseable {
         this.localConnections = localConnections;
         this.tls = tls;
         this.dialer = dialer;
+    }
+
+    /** The portmapper responder's address (TCP and UDP), if it was asked for. */
+    public Optional<InetSocketAddress> portmapperAddress() {
+        PortmapResponder responder = portmapper;
+        return responder == null ? Optional.empty() : Optional.of(responder.localAddress());
     }
 
     public static Builder builder() {
@@ -127,6 +138,9 @@ public final class TunnelClient implements AutoCloseable {
     /** Stops listening, closes every connection and releases the threads. */
     @Override
     public void close() {
+        if (portmapper != null) {
+            portmapper.close();
+        }
         serverChannel.close().syncUninterruptibly();
         localConnections.close().awaitUninterruptibly();
         eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
@@ -149,6 +163,9 @@ public final class TunnelClient implements AutoCloseable {
         private int connectAttempts = 4;
         private Duration retryBackoff = Duration.ofMillis(250);
         private int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
+        private InetAddress listenAddress = LOOPBACK;
+        private boolean portmapper;
+        private int portmapperPort;
 
         private Builder() {
         }
@@ -172,12 +189,36 @@ public final class TunnelClient implements AutoCloseable {
             return this;
         }
 
-        /** Listen on exactly this port of 127.0.0.1 (0 picks any free one). */
+        /**
+         * The address to listen on (default 127.0.0.1). mount.regatta gives each mount its own address of
+         * 127.0.77.0/24, so that the kernel's lock client, which asks rpcbind at the server's address, reaches this
+         * tunnel's portmapper rather than the machine's own rpcbind.
+         */
+        public Builder listenAddress(InetAddress address) {
+            this.listenAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * Also answer portmapper/rpcbind calls on the listen address (IPv4 only), at {@code port} for TCP and UDP
+         * (0: a free one): every program served through the tunnel (NFS 3, MOUNT 3, NLM 4, NSM 1) is on the tunnel's
+         * port over TCP.
+         */
+        public Builder portmapper(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("bad portmapper port " + port);
+            }
+            this.portmapper = true;
+            this.portmapperPort = port;
+            return this;
+        }
+
+        /** Listen on exactly this port of the listen address (0 picks any free one). */
         public Builder listenPort(int port) {
             return listenPortRange(port, port);
         }
 
-        /** Listen on the first free port of this range of 127.0.0.1. */
+        /** Listen on the first free port of this range of the listen address. */
         public Builder listenPortRange(int first, int last) {
             if (first < 0 || last > 65535 || first > last) {
                 throw new IllegalArgumentException("bad port range " + first + "-" + last);
@@ -225,6 +266,10 @@ public final class TunnelClient implements AutoCloseable {
             Objects.requireNonNull(nodeHost, "node address");
             Objects.requireNonNull(credentials, "credentials");
             Objects.requireNonNull(verification, "node verification");
+            if (portmapper && !(listenAddress instanceof Inet4Address)) {
+                throw new IllegalArgumentException("the portmapper needs an IPv4 listen address, not "
+                        + listenAddress.getHostAddress());
+            }
             NodeVerification nodeVerification = verification;
             ReloadableSslContext tls = new ReloadableSslContext("tunnel client", credentials,
                     loaded -> TlsContexts.client(loaded, nodeVerification));
@@ -248,6 +293,15 @@ public final class TunnelClient implements AutoCloseable {
                 throw e;
             }
             TunnelClient client = new TunnelClient(eventLoops, serverChannel, localConnections, tls, dialer);
+            if (portmapper) {
+                try {
+                    client.portmapper = PortmapResponder.start(eventLoops, (Inet4Address) listenAddress,
+                            portmapperPort, client.port());
+                } catch (IOException e) {
+                    client.close();
+                    throw e;
+                }
+            }
             log.info("TLS tunnel client listening on {}, tunnelling to the node {} ({}); TLS by {}",
                     client.localAddress(), dialer.node(), nodeVerification, TlsContexts.engine());
             return client;
@@ -256,13 +310,14 @@ public final class TunnelClient implements AutoCloseable {
         private Channel bindFirstFree(ServerBootstrap bootstrap) throws IOException {
             Throwable lastFailure = null;
             for (int port = firstListenPort; port <= lastListenPort; port++) {
-                ChannelFuture bound = bootstrap.bind(new InetSocketAddress(LOOPBACK, port)).awaitUninterruptibly();
+                ChannelFuture bound = bootstrap.bind(new InetSocketAddress(listenAddress, port))
+                        .awaitUninterruptibly();
                 if (bound.isSuccess()) {
                     return bound.channel();
                 }
                 lastFailure = bound.cause();
             }
-            throw new IOException("no free port on " + LOOPBACK.getHostAddress() + " in " + firstListenPort + "-"
+            throw new IOException("no free port on " + listenAddress.getHostAddress() + " in " + firstListenPort + "-"
                     + lastListenPort + ": " + lastFailure.getMessage(), lastFailure);
         }
     }

@@ -80,6 +80,29 @@ class TunnelCliTest {
     }
 
     @Test
+    void clientListensOnTheGivenAddressAndPrintsItsPortmapperFirst() throws Exception {
+        TestCa.Issued mount = CA.client("mount-cli").issue();
+        Path ca = PemWriter.writeCertificates(directory.resolve("ca.pem"), CA.certificate());
+        Process client = start(javaOf(JAVA_17), "client", "--connect", "127.0.0.1:9", "--node-id", "node-cli",
+                "--listen-port", "0", "--listen-address", "127.0.77.8", "--portmapper",
+                "--key", PemWriter.writeKey(directory.resolve("key.pem"), mount.keys().getPrivate()).toString(),
+                "--cert", PemWriter.writeCertificates(directory.resolve("cert.pem"), mount.certificate()).toString(),
+                "--ca", ca.toString());
+        BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                StandardCharsets.UTF_8));
+        Matcher portmapper = Pattern.compile("regatta-tunnel: portmapper 127\\.0\\.77\\.8:(\\d+)")
+                .matcher(String.valueOf(out.readLine()));
+        assertThat(portmapper.matches()).isTrue();
+        Matcher listening = Pattern.compile("regatta-tunnel: listening 127\\.0\\.77\\.8:(\\d+)")
+                .matcher(String.valueOf(out.readLine()));
+        assertThat(listening.matches()).isTrue();
+        try (Socket socket = new Socket(InetAddress.getByName("127.0.77.8"),
+                Integer.parseInt(portmapper.group(1)))) {
+            assertThat(socket.isConnected()).isTrue();
+        }
+    }
+
+    @Test
     void benchPrintsBothThroughputsAndTheRatio() throws Exception {
         Process bench = start(javaOf(Path.of(System.getProperty("java.home"), "bin", "java")), "bench",
                 "--seconds", "1", "--warm-up-seconds", "0", "--reply-kib", "64");
