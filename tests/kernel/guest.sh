@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 export GIT_CONFIG_NOSYSTEM=1 HOME=/root
 MOUNT_OPTS="vers=3,proto=tcp,port=$port,mountport=$port,mountproto=tcp,nolock,addr=10.0.2.2"
 
-fail() { echo "@@FAIL $scen: $*"; exit 1; }
+fail() { [[ -n "${ON_FAIL:-}" ]] && $ON_FAIL; echo "@@FAIL $scen: $*"; exit 1; }
 pass() { echo "@@PASS $scen"; exit 0; }
 note() { echo "@@NOTE $scen: $*"; }
 mark() { echo "@@$*"; }
@@ -285,6 +285,7 @@ s_mount_regatta() {
   [[ -f $env ]] || fail "the host wrote no $env"
   [[ -f $conf ]] || fail "no $conf (the root's /etc/regatta links to $SH/regatta/etc)"
   source "$env"   # FS_ID and the AWS credentials WireMock (STS) knows
+  ON_FAIL=keep_jvm_crashes
   export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
   local lib state_dir log_dir
   lib=$(conf_value lib_dir /var/lib/regatta); state_dir=$(conf_value state_dir /var/run/regatta)
@@ -353,6 +354,13 @@ s_mount_regatta() {
     || fail "watchdog.log does not tell of the cleanup: $(tail -3 "$log_dir/watchdog.log" 2>&1 | paste -sd'|')"
   [[ -z "$(ls -A "$lib/$FS_ID" 2>/dev/null)" ]] || fail "left in $lib/$FS_ID: $(ls -AR "$lib/$FS_ID" | paste -sd' ')"
   pass
+}
+# A JVM that crashes writes hs_err_pid*.log to its working directory, else /tmp (the guest's tmpfs): keep them.
+keep_jvm_crashes() {
+  local f
+  for f in /tmp/hs_err_pid*.log /hs_err_pid*.log; do
+    [[ -f "$f" ]] && cp "$f" "$OUT/" && note "a JVM crashed: $OUT/${f##*/} ($(grep -m1 -a '^#  SIG' "$f" | sed 's/^# *//'))"
+  done
 }
 # A setting of /etc/regatta/regatta.conf, or DEFAULT.
 conf_value() { # KEY DEFAULT
