@@ -297,19 +297,26 @@ s_mount_regatta() {
     fail "mount -t regatta $FS_ID /mnt/x failed after $((SECONDS - t0)) s: $(awk '/^mount.regatta: /{m = ""} {m = m $0 "|"} END {print m}' $OUT/mount.log) (all: $OUT/mount.log${tl:+, tunnel log: $tl})"
   fi
   note "mount -t regatta took $((SECONDS - t0)) s"
-  # The kernel's mount is NFS to the tunnel on this machine's loopback, at the port the state file names.
-  local info sf pid port opts
-  info=$(awk '$5 == "/mnt/x"' /proc/self/mountinfo)
-  [[ -n "$info" ]] || fail "nothing mounted at /mnt/x after mount -t regatta succeeded"
-  [[ "$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") { print $(i+1), $(i+2); exit }}' <<<"$info")" == "nfs 127.0.0.1:/$FS_ID" ]] \
-    || fail "/mnt/x is not NFS from 127.0.0.1:/$FS_ID: $info"
+  # The kernel's mount is NFS to the tunnel on this machine's loopback (the mount's own 127.0.77.N, or 127.0.0.1
+  # from a mount.regatta before those), at the address and port the state file names.
+  local info sf pid port opts addr
   sf=$(ls "$state_dir/$FS_ID"-*.json 2>/dev/null)
   [[ -n "$sf" && $(wc -l <<<"$sf") == 1 ]] || fail "want one state file $state_dir/$FS_ID-*.json, found: $(ls "$state_dir" 2>&1 | paste -sd' ')"
-  pid=$(json_value tunnelPid "$sf"); port=$(json_value localPort "$sf")
+  pid=$(json_value tunnelPid "$sf"); port=$(json_value localPort "$sf"); addr=$(json_value listenAddress "$sf")
+  [[ -z "$addr" || "$addr" == null ]] && addr=127.0.0.1
+  [[ "$addr" == 127.* ]] || fail "the tunnel listens on $addr, not on a loopback address"
+  json_value mountId "$sf" > $OUT/mount-id
+  info=$(awk '$5 == "/mnt/x"' /proc/self/mountinfo)
+  [[ -n "$info" ]] || fail "nothing mounted at /mnt/x after mount -t regatta succeeded"
+  [[ "$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") { print $(i+1), $(i+2); exit }}' <<<"$info")" == "nfs $addr:/$FS_ID" ]] \
+    || fail "/mnt/x is not NFS from $addr:/$FS_ID: $info"
   [[ "$(json_value nodeAddress "$sf")" == "$NODE_ADDRESS" ]] || fail "the node's address is $(json_value nodeAddress "$sf"), want $NODE_ADDRESS: $(paste -sd' ' "$sf")"
   opts=$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") print $(i+3)}' <<<"$info")
   [[ ",$opts," == *",port=$port,"* && ",$opts," == *",vers=3,"* ]] || fail "the kernel mount is not NFSv3 to the tunnel's port $port: $opts"
   note "kernel mount options: $opts"
+  # Locks go through the tunnel only with nft (nftables) and rpc.statd; this root has neither running, so they stay
+  # local (nolock) and mount.regatta says why.
+  note "locks through the tunnel: $(json_value lockRedirect "$sf")$(grep -m1 'warning: NFS locks' $OUT/mount.log | sed 's/^mount.regatta: warning: / (/; s/$/)/')"
   [[ -n "$pid" ]] && alive "$pid" || fail "the tunnel (pid '$pid' in $sf) is not running"
   tr '\0' ' ' < /proc/$pid/cmdline | grep -q "TunnelCli client --connect $NODE_ADDRESS " \
     || fail "pid $pid is not the tunnel to $NODE_ADDRESS: $(tr '\0' ' ' < /proc/$pid/cmdline)"
