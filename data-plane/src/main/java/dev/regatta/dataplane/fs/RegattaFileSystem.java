@@ -925,7 +925,11 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         return result;
     }
 
-    /** Every inode below a moved directory has new keys: queue each for sync, which copies and deletes. */
+    /**
+     * Every inode below a moved directory has new keys: queue each for sync, which copies and deletes. Each also
+     * gets a new version, so that a sync already under way for its old keys keeps it queued when it finishes
+     * (otherwise that sync would record the old keys as current and the move would never reach the bucket).
+     */
     private void markSubtreeMoved(MetadataStore.Batch batch, long directoryId) {
         List<Long> pending = new ArrayList<>(List.of(directoryId));
         long millis = System.currentTimeMillis();
@@ -937,8 +941,11 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                 for (MetadataStore.Entry child : page) {
                     batch.markDirty(child.childId(), millis);
                     Inode inode = store.inode(child.childId());
-                    if (inode != null && inode.isDirectory()) {
-                        pending.add(inode.id);
+                    if (inode != null) {
+                        batch.putInode(inode);
+                        if (inode.isDirectory()) {
+                            pending.add(inode.id);
+                        }
                     }
                     after = child.cookie();
                 }

@@ -183,6 +183,26 @@ class SyncEngineTest {
     }
 
     @Test
+    void aDirectoryRenameGivesEveryInodeBelowANewVersion() throws Exception {
+        // A sync of an inode below, under way when the rename happens, records keys of the old path; only a new
+        // version keeps that inode queued so that the move reaches the bucket (record() compares versions).
+        rig.startSync(Duration.ofMillis(200), Duration.ofSeconds(30), 5 * MIB, 5 * MIB);
+        long d = rig.mkdir(root, "d");
+        long sub = rig.mkdir(d, "sub");
+        long f = rig.create(sub, "f");
+        rig.write(f, 0, "one");
+        flush();
+        long subVersion = rig.store.inode(sub).version;
+        long fileVersion = rig.store.inode(f).version;
+        fs.rename(Caller.ROOT, root, "d", root, "e");
+        assertThat(rig.store.inode(sub).version).isGreaterThan(subVersion);
+        assertThat(rig.store.inode(f).version).isGreaterThan(fileVersion);
+        flush();
+        assertThat(new String(rig.getObject("e/sub/f"), StandardCharsets.UTF_8)).isEqualTo("one");
+        assertThat(rig.exists("d/sub/f")).isFalse();
+    }
+
+    @Test
     void chmodOnlyUpdatesMetadataByCopy() throws Exception {
         rig.startSync(Duration.ofMillis(200), Duration.ofSeconds(30), 5 * MIB, 5 * MIB);
         long f = rig.create(root, "perm");
