@@ -6,6 +6,7 @@ import dev.regatta.dataplane.node.IdentityFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.function.Consumer;
@@ -49,6 +50,15 @@ public final class NodeTlsFront implements Consumer<IdentityFiles>, AutoCloseabl
             throw new IllegalStateException("the node's key or certificates in " + identity + " are unusable: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Where the node calls a mount's lock services back ({@link TlsFront#callbackAddress}); empty before it starts. */
+    public Optional<InetSocketAddress> callbackAddress(String mountId, int program, int version) {
+        TlsFront started;
+        synchronized (this) {
+            started = front;
+        }
+        return started == null ? Optional.empty() : started.callbackAddress(mountId, program, version);
     }
 
     /** The TLS front's port, or -1 before the node has an identity. */

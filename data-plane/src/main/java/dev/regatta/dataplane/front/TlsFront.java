@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,6 +81,11 @@ public final class TlsFront implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** Where the node calls a mount's lock services back, through the mount's callback line (if it keeps one). */
+    public Optional<InetSocketAddress> callbackAddress(String mountId, int program, int version) {
+        return server.callbackAddress(mountId, program, version);
     }
 
     /** Takes a renewed node certificate or a re-registration's new identity for new connections. */

@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 
 /**
@@ -12,7 +12,8 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
  * it has made an NFS or MOUNT call on it within the window given at construction. NFSv3 has no sessions, so
  * recent use is the closest thing to "connected" that the server can see. Clients that share an address (several
  * mounts of one machine) count once. Connections relayed by the node's TLS front all come from loopback: the
- * origin function given at construction names the instance behind each of them instead.
+ * origin function given at construction names the mount behind each of them instead (instances behind one NAT
+ * share an address, and the mount's certificate is what tells them apart).
  */
 public final class ClientActivity {
 
@@ -20,17 +21,17 @@ public final class ClientActivity {
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(5);
 
     private final Duration window;
-    private final UnaryOperator<InetSocketAddress> origin;
+    private final Function<InetSocketAddress, String> origin;
     private final Map<Integer, Map<String, Long>> lastCallNanos = new ConcurrentHashMap<>();
     /** The last call of each client on any export (NFS, MOUNT, NLM), for the lock lease. */
     private final Map<String, Long> lastCallAnywhere = new ConcurrentHashMap<>();
 
     public ClientActivity(Duration window) {
-        this(window, UnaryOperator.identity());
+        this(window, ClientActivity::hostOf);
     }
 
-    /** @param origin the client behind a connection's remote address (the address itself unless relayed) */
-    public ClientActivity(Duration window, UnaryOperator<InetSocketAddress> origin) {
+    /** @param origin names the client behind a connection's remote address (its {@link #hostOf} unless relayed) */
+    public ClientActivity(Duration window, Function<InetSocketAddress, String> origin) {
         this.window = window;
         this.origin = origin;
     }
@@ -49,7 +50,7 @@ public final class ClientActivity {
     /** The client behind a call: its address, or for a relayed connection the instance behind it. */
     String clientOf(RpcCall call) {
         try {
-            return hostOf(origin.apply(call.getTransport().getRemoteSocketAddress()));
+            return origin.apply(call.getTransport().getRemoteSocketAddress());
         } catch (RuntimeException e) {
             return "unknown";
         }
@@ -85,7 +86,8 @@ public final class ClientActivity {
         }
     }
 
-    static String hostOf(InetSocketAddress a) {
+    /** The address of {@code a} as text, e.g. {@code 10.0.0.9}. */
+    public static String hostOf(InetSocketAddress a) {
         return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
     }
 }

@@ -3,6 +3,7 @@ package dev.regatta.dataplane.server;
 import dev.regatta.dataplane.front.CertificatePolicy;
 import dev.regatta.dataplane.front.MountIdentity;
 import dev.regatta.dataplane.front.NodeTlsFront;
+import dev.regatta.dataplane.front.TunnelCallbackTarget;
 import dev.regatta.dataplane.front.TunnelledConnections;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.nfs.ClientActivity;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,10 +61,15 @@ public final class DataPlane implements AutoCloseable {
         ExportTable exports = new ExportTable();
         TunnelledConnections tunnelled = new TunnelledConnections();
         ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW,
-                remote -> tunnelled.identityOf(remote).map(MountIdentity::client).orElse(remote));
+                remote -> tunnelled.identityOf(remote).map(MountIdentity::clientName)
+                        .orElseGet(() -> ClientActivity.hostOf(remote)));
         boolean managed = config.controlPlane() != null;
-        // Callbacks go to the client's address; a client behind the TLS front needs a route through its tunnel.
-        this.nlm = Nlm.open(config.locks(), config.dataDir().resolve("nlm"), new PortmapCallbackTarget());
+        // Callbacks go to a direct client's address, and to a tunnelled one through its mount's callback line at
+        // the TLS front, which starts after the NFS server (it relays to the NFS port) and so after the lock manager.
+        AtomicReference<NodeTlsFront> frontForCallbacks = new AtomicReference<>();
+        this.nlm = Nlm.open(config.locks(), config.dataDir().resolve("nlm"), new TunnelCallbackTarget(
+                new PortmapCallbackTarget(), (mountId, program, version) -> Optional.ofNullable(frontForCallbacks.get())
+                        .flatMap(started -> started.callbackAddress(mountId, program, version))));
         this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity, nlm.locks());
         AssignedGrants grants = new AssignedGrants(metrics);
         NfsServer started = null;
@@ -87,6 +95,7 @@ public final class DataPlane implements AutoCloseable {
                 front = new NodeTlsFront(new InetSocketAddress(node.tlsBindAddress(), tlsPort),
                         new InetSocketAddress(loopbackIfWildcard(config.bindAddress()), started.port()), grants,
                         tunnelled);
+                frontForCallbacks.set(front);
                 joined = NodeAgent.start(node, address, config.dataDir().resolve("node"), fileSystems, grants,
                         front);
             }

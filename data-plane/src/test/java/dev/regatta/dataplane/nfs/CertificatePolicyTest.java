@@ -38,7 +38,8 @@ class CertificatePolicyTest {
     private final TunnelledConnections connections = new TunnelledConnections();
     private final List<RpcTestClient> clients = new ArrayList<>();
     private final ClientActivity activity = new ClientActivity(Duration.ofMinutes(5),
-            remote -> connections.identityOf(remote).map(MountIdentity::client).orElse(remote));
+            remote -> connections.identityOf(remote).map(MountIdentity::clientName)
+                    .orElseGet(() -> ClientActivity.hostOf(remote)));
     private NfsServer server;
     private MemoryFileSystem fsA;
 
@@ -66,22 +67,27 @@ class CertificatePolicyTest {
     }
 
     private RpcTestClient tunnelled(String fs, boolean readOnly, String grantId, String instance) throws Exception {
+        return tunnelled(fs, readOnly, grantId, instance, "mount-" + (clients.size() + 1));
+    }
+
+    private RpcTestClient tunnelled(String fs, boolean readOnly, String grantId, String instance, String mountId)
+            throws Exception {
         RpcTestClient client = new RpcTestClient(server.port());
         clients.add(client);
-        connections.opened(client.localAddress(), new MountIdentity("mount-" + clients.size(), fs, readOnly, grantId,
+        connections.opened(client.localAddress(), new MountIdentity(mountId, fs, readOnly, grantId,
                 "arn:aws:sts::123456789012:assumed-role/app/i-0abc", new InetSocketAddress(instance, 700)));
         return client;
     }
 
     @Test
-    void connectedClientsAreTheInstancesBehindTheFrontNotItsLoopbackHop() throws Exception {
+    void connectedClientsAreTheMountsBehindTheFrontNotItsLoopbackHop() throws Exception {
         start(true);
         grants.set(FS_A, new Grant("grant-a", "123456789012", "READ_WRITE", false));
-        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.9"), "/" + FS_A, 0);
-        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.10"), "/" + FS_A, 0);
-        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.10"), "/" + FS_A, 0);
+        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.9", "mount-a"), "/" + FS_A, 0);
+        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.10", "mount-b"), "/" + FS_A, 0);
+        mnt(tunnelled(FS_A, false, "grant-a", "10.0.0.10", "mount-b"), "/" + FS_A, 0);
 
-        assertThat(activity.recentClients(0)).as("two instances, all through loopback").isEqualTo(2);
+        assertThat(activity.recentClients(0)).as("two mounts, three connections, all through loopback").isEqualTo(2);
     }
 
     @Test
@@ -190,7 +196,8 @@ class CertificatePolicyTest {
         assertThat(w.lock(rootB, false, 0, 1, false)).as("another file system's handle")
                 .isEqualTo(NlmTestClient.FAILED);
         // Both instances come through loopback; their locks are told apart by the instance behind each.
-        assertThat(server.nlm().locks().clients()).containsExactlyInAnyOrder("10.0.0.9", "10.0.0.10");
+        assertThat(server.nlm().locks().clients())
+                .containsExactlyInAnyOrder("mount:mount-1@10.0.0.9", "mount:mount-2@10.0.0.10");
 
         grants.set(FS_A, new Grant("grant-rw", "123456789012", "READ_WRITE", false));
         assertThat(r.lock(root, false, 5, 1, false)).as("the grant is gone").isEqualTo(NlmTestClient.FAILED);

@@ -18,6 +18,7 @@ import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.FsError;
 import dev.regatta.dataplane.fs.FsException;
 import dev.regatta.dataplane.fs.SetAttributes;
+import dev.regatta.dataplane.front.MountIdentity;
 import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.locks.MonitoredHosts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -54,9 +55,10 @@ class NlmServerTest {
     static final int ACCESS_W = 2;
     static final int ACCESS_RW = 3;
 
-    final Map<InetSocketAddress, InetSocketAddress> identities = new ConcurrentHashMap<>();
+    /** The client names of connections relayed by the TLS front, as the front names them. */
+    final Map<InetSocketAddress, String> identities = new ConcurrentHashMap<>();
     final ClientActivity activity = new ClientActivity(Duration.ofMinutes(5),
-            remote -> identities.getOrDefault(remote, remote));
+            remote -> identities.getOrDefault(remote, ClientActivity.hostOf(remote)));
     final AtomicBoolean refuse = new AtomicBoolean();
     final List<RpcTestClient> connections = new ArrayList<>();
     MemoryFileSystem fs;
@@ -159,10 +161,31 @@ class NlmServerTest {
 
         // The same host name and process at another network identity is another owner.
         RpcTestClient other = connect();
-        identities.put(other.localAddress(), new InetSocketAddress("10.9.9.9", 700));
+        identities.put(other.localAddress(), "10.9.9.9");
         NlmTestClient alphaElsewhere = new NlmTestClient(other, "alpha", 100);
         assertThat(alphaElsewhere.lock(f, true, 0, 1, false)).isEqualTo(DENIED);
         assertThat(alphaElsewhere.test(f, true, 0, 1).holder().svid()).isEqualTo(100);
+    }
+
+    @Test
+    void mountsBehindOneAddressWithTheSameHostNameAndProcessAreDifferentOwners() throws Exception {
+        // Two cloned instances behind one NAT: same address at the TLS front, same host name, same first lock owner
+        // (Linux numbers its NLM lock owners per server from 1). Their mounts are what tells them apart.
+        RpcTestClient first = connect();
+        RpcTestClient second = connect();
+        identities.put(first.localAddress(), new MountIdentity("m-1", "fs-1", false, "g", "arn",
+                new InetSocketAddress("203.0.113.7", 40001)).clientName());
+        identities.put(second.localAddress(), new MountIdentity("m-2", "fs-1", false, "g", "arn",
+                new InetSocketAddress("203.0.113.7", 40002)).clientName());
+        NlmTestClient one = new NlmTestClient(first, "localhost", 1);
+        NlmTestClient two = new NlmTestClient(second, "localhost", 1);
+
+        assertThat(one.lock(f, true, 0, 0, false)).isEqualTo(GRANTED);
+        assertThat(two.lock(f, true, 0, 0, false)).isEqualTo(DENIED);
+        two.freeAll("localhost");
+        assertThat(two.lock(f, true, 0, 0, false)).as("FREE_ALL of the other mount frees nothing").isEqualTo(DENIED);
+        assertThat(one.unlock(f, 0, 0)).isEqualTo(GRANTED);
+        assertThat(two.lock(f, true, 0, 0, false)).isEqualTo(GRANTED);
     }
 
     @Test
@@ -318,7 +341,7 @@ class NlmServerTest {
         assertThat(beta.lock(f, true, 0, 1, true)).isEqualTo(BLOCKED);
 
         RpcTestClient other = connect();
-        identities.put(other.localAddress(), new InetSocketAddress("10.9.9.9", 700));
+        identities.put(other.localAddress(), "10.9.9.9");
         new NlmTestClient(other, "x", 1).freeAll("alpha");
         assertThat(nlm.locks().counts(0)).as("FREE_ALL from another machine frees nothing")
                 .isEqualTo(new dev.regatta.dataplane.locks.LockManager.Counts(3, 1, 1));
@@ -346,7 +369,7 @@ class NlmServerTest {
 
         // Over UDP too, as sm-notify sends it; and a notification from elsewhere frees nothing.
         RpcTestClient other = connect();
-        identities.put(other.localAddress(), new InetSocketAddress("10.9.9.9", 700));
+        identities.put(other.localAddress(), "10.9.9.9");
         assertThat(other.call(NSM, 1, 6, new RpcTestClient.Out().str("gamma").i(5)).acceptStat()).isZero();
         assertThat(beta.test(g, true, 0, 0).stat()).isEqualTo(DENIED);
         assertThat(udpCall(server.port(), NSM, 1, 6, new RpcTestClient.Out().str("gamma").i(5).toBytes())).isZero();

@@ -48,8 +48,10 @@ final class ClientCommand implements Callable<Integer> {
             description = "The IP address to listen on, e.g. 127.0.77.5 (default: ${DEFAULT-VALUE}).")
     String listenAddress;
 
-    @Option(names = "--portmapper", description = "Also answer portmapper/rpcbind calls (TCP and UDP) on the listen "
-            + "address: NFS 3, MOUNT 3, NLM 4 and NSM 1 are on the tunnel's port over TCP.")
+    @Option(names = "--portmapper", description = "For NFS locks: answer portmapper/rpcbind calls (TCP and UDP) on the "
+            + "listen address (NFS 3, MOUNT 3, NLM 4 and NSM 1 are on the tunnel's port over TCP), and pass the "
+            + "node's lock callbacks to this machine's lock manager and status monitor (found through rpcbind at "
+            + "127.0.0.1:111), calling from the listen address.")
     boolean portmapper;
 
     @Option(names = "--portmapper-port", paramLabel = "N", defaultValue = "0",
@@ -74,7 +76,7 @@ final class ClientCommand implements Callable<Integer> {
                 .connectAttempts(connectAttempts)
                 .listenAddress(address(listenAddress));
         if (portmapper) {
-            builder.portmapper(portmapperPort);
+            builder.portmapper(portmapperPort).callbacks();
         }
         if (listen != null && listen.port != null) {
             builder.listenPort(listen.port);

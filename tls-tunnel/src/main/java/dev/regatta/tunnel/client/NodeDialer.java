@@ -1,7 +1,6 @@
 package dev.regatta.tunnel.client;
 
 import dev.regatta.tunnel.pki.ReloadableSslContext;
-import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.StreamFraming;
@@ -33,13 +32,17 @@ final class NodeDialer {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final ReloadableSslContext tls;
+    private final String protocol;
     private final String host;
     private final int port;
     private final Duration connectTimeout;
     private final Duration firstBackoff;
 
-    NodeDialer(ReloadableSslContext tls, String host, int port, Duration connectTimeout, Duration firstBackoff) {
+    /** @param protocol what {@code tls} names in ALPN, which the node must select */
+    NodeDialer(ReloadableSslContext tls, String protocol, String host, int port, Duration connectTimeout,
+               Duration firstBackoff) {
         this.tls = tls;
+        this.protocol = protocol;
         this.host = host;
         this.port = port;
         this.connectTimeout = connectTimeout;
@@ -88,12 +91,10 @@ final class NodeDialer {
                         if (!handshake.isSuccess()) {
                             channel.close();
                             retryOrFail(loop, attempt, attempts, wanted, result, handshake.cause());
-                        } else if (!TlsContexts.TUNNEL_PROTOCOL.equals(
-                                channel.pipeline().get(SslHandler.class).applicationProtocol())) {
+                        } else if (!protocol.equals(channel.pipeline().get(SslHandler.class).applicationProtocol())) {
                             channel.close();
-                            result.tryFailure(new IOException("the node " + node() + " does not speak the tunnel "
-                                    + "protocol " + TlsContexts.TUNNEL_PROTOCOL + " (a node of another Regatta "
-                                    + "version?)"));
+                            result.tryFailure(new IOException("the node " + node() + " does not speak "
+                                    + protocol + " (a node of another Regatta version?)"));
                         } else if (!wanted.getAsBoolean()) {
                             channel.close();
                             result.tryFailure(new IOException("no longer needed"));

@@ -60,6 +60,8 @@ public final class TunnelClient implements AutoCloseable {
     private final ReloadableSslContext tls;
     private final NodeDialer dialer;
     private volatile PortmapResponder portmapper;
+    private volatile ReloadableSslContext callbackTls;
+    private volatile CallbackReceiver callbacks;
 
     private TunnelClient(EventLoopGroup eventLoops, Channel serverChannel, ChannelGroup localConnections,
                          ReloadableSslContext tls, NodeDialer dialer) {
@@ -125,6 +127,9 @@ public final class TunnelClient implements AutoCloseable {
      */
     public void reloadCredentials() throws IOException, GeneralSecurityException {
         tls.reload();
+        if (callbackTls != null) {
+            callbackTls.reload();
+        }
     }
 
     private static InetAddress ipv4Loopback() {
@@ -140,6 +145,9 @@ public final class TunnelClient implements AutoCloseable {
     public void close() {
         if (portmapper != null) {
             portmapper.close();
+        }
+        if (callbacks != null) {
+            callbacks.close();
         }
         serverChannel.close().syncUninterruptibly();
         localConnections.close().awaitUninterruptibly();
@@ -166,6 +174,7 @@ public final class TunnelClient implements AutoCloseable {
         private InetAddress listenAddress = LOOPBACK;
         private boolean portmapper;
         private int portmapperPort;
+        private InetSocketAddress localPortmapper;
 
         private Builder() {
         }
@@ -210,6 +219,22 @@ public final class TunnelClient implements AutoCloseable {
             }
             this.portmapper = true;
             this.portmapperPort = port;
+            return this;
+        }
+
+        /**
+         * Let the node call the machine's lock manager and status monitor back (NLM GRANTED for a blocked lock that
+         * was granted, SM_NOTIFY after the node restarted): the client keeps a callback line open to the node and
+         * passes each call to the service, which it finds through the machine's rpcbind at 127.0.0.1:111. The calls
+         * come from the listen address, the address the kernel knows the server by.
+         */
+        public Builder callbacks() {
+            return callbacks(LocalServices.standardPortmapper());
+        }
+
+        /** {@link #callbacks()} with the machine's rpcbind elsewhere (tests). */
+        public Builder callbacks(InetSocketAddress localPortmapper) {
+            this.localPortmapper = Objects.requireNonNull(localPortmapper, "localPortmapper");
             return this;
         }
 
@@ -272,8 +297,9 @@ public final class TunnelClient implements AutoCloseable {
             }
             NodeVerification nodeVerification = verification;
             ReloadableSslContext tls = new ReloadableSslContext("tunnel client", credentials,
-                    loaded -> TlsContexts.client(loaded, nodeVerification));
-            NodeDialer dialer = new NodeDialer(tls, nodeHost, nodePort, connectTimeout, retryBackoff);
+                    loaded -> TlsContexts.client(loaded, nodeVerification, TlsContexts.TUNNEL_PROTOCOL));
+            NodeDialer dialer = new NodeDialer(tls, TlsContexts.TUNNEL_PROTOCOL, nodeHost, nodePort, connectTimeout,
+                    retryBackoff);
             ChannelGroup localConnections = new DefaultChannelGroup("tunnel-client", GlobalEventExecutor.INSTANCE);
             EventLoopGroup eventLoops = Transport.eventLoops("regatta-tunnel-client", threads);
             int attempts = connectAttempts;
@@ -301,6 +327,21 @@ public final class TunnelClient implements AutoCloseable {
                     client.close();
                     throw e;
                 }
+            }
+            if (localPortmapper != null) {
+                try {
+                    client.callbackTls = new ReloadableSslContext("callback line", credentials,
+                            loaded -> TlsContexts.client(loaded, nodeVerification, TlsContexts.CALLBACK_PROTOCOL));
+                } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                    client.close();
+                    throw e;
+                }
+                client.callbacks = new CallbackReceiver(new NodeDialer(client.callbackTls,
+                        TlsContexts.CALLBACK_PROTOCOL, nodeHost, nodePort, connectTimeout, retryBackoff),
+                        eventLoops, listenAddress, new LocalServices(localPortmapper, connectTimeout));
+                client.callbacks.start();
+                log.info("TLS tunnel client passes the node's lock callbacks to this machine's services "
+                        + "(rpcbind at {}), calling from {}", localPortmapper, listenAddress.getHostAddress());
             }
             log.info("TLS tunnel client listening on {}, tunnelling to the node {} ({}); TLS by {}",
                     client.localAddress(), dialer.node(), nodeVerification, TlsContexts.engine());

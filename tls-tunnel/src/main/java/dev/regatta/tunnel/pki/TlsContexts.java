@@ -32,16 +32,23 @@ public final class TlsContexts {
      * (or none) is refused after the handshake with a message saying so, rather than misreading its bytes.
      */
     public static final String TUNNEL_PROTOCOL = "regatta-tunnel/1";
-    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
-            ApplicationProtocolConfig.Protocol.ALPN,
-            // The only failure behaviours BoringSSL's engine supports; the ends check the outcome themselves.
-            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            TUNNEL_PROTOCOL);
+    /**
+     * A callback line: a connection the instance opens so that the node can call the instance's lock manager back
+     * through it (NLM GRANTED, replies to asynchronous calls, SM_NOTIFY). The node's end starts each stream with the
+     * program and version it wants ({@code CallbackHeader}); the rest is {@code StreamFraming} as in the tunnel.
+     */
+    public static final String CALLBACK_PROTOCOL = "regatta-callback/1";
 
     private TlsContexts() {
     }
 
+    private static ApplicationProtocolConfig alpn(String... protocols) {
+        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                // The only failure behaviours BoringSSL's engine supports; the ends check the outcome themselves.
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                protocols);
+    }
     /** Which TLS implementation the tunnel uses here, for the start-up log. */
     public static String engine() {
         return PROVIDER == SslProvider.OPENSSL ? "BoringSSL" : "the JDK's TLS (BoringSSL's native library did not load: "
@@ -55,19 +62,24 @@ public final class TlsContexts {
                 .protocols(TLS_1_3)
                 .ciphers(CIPHER_SUITES)
                 .clientAuth(ClientAuth.REQUIRE)
-                .applicationProtocolConfig(ALPN)
+                .applicationProtocolConfig(alpn(TUNNEL_PROTOCOL, CALLBACK_PROTOCOL))
                 .trustManager(new ClientCertificateTrustManager(credentials.caCertificates()))
                 .build();
     }
 
-    /** The instance's end: presents the mount's client certificate and verifies the node's. */
-    public static SslContext client(TlsCredentials credentials, NodeVerification verification) throws SSLException {
+    /**
+     * The instance's end: presents the mount's client certificate and verifies the node's.
+     *
+     * @param protocol {@link #TUNNEL_PROTOCOL} or {@link #CALLBACK_PROTOCOL}
+     */
+    public static SslContext client(TlsCredentials credentials, NodeVerification verification, String protocol)
+            throws SSLException {
         return SslContextBuilder.forClient()
                 .sslProvider(PROVIDER)
                 .protocols(TLS_1_3)
                 .ciphers(CIPHER_SUITES)
                 .keyManager(credentials.privateKey(), credentials.chain())
-                .applicationProtocolConfig(ALPN)
+                .applicationProtocolConfig(alpn(protocol))
                 .trustManager(new NodeCertificateTrustManager(credentials.caCertificates(), verification))
                 .endpointIdentificationAlgorithm(verification.endpointIdentificationAlgorithm())
                 .build();

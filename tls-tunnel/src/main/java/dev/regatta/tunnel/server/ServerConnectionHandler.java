@@ -39,14 +39,16 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Admission admission;
     private final TunnelListener listener;
     private final OpenConnections openConnections;
+    private final CallbackRoutes callbackRoutes;
     private final Clock clock;
 
     ServerConnectionHandler(InetSocketAddress backend, Admission admission, TunnelListener listener,
-                            OpenConnections openConnections, Clock clock) {
+                            OpenConnections openConnections, CallbackRoutes callbackRoutes, Clock clock) {
         this.backend = backend;
         this.admission = admission;
         this.listener = listener;
         this.openConnections = openConnections;
+        this.callbackRoutes = callbackRoutes;
         this.clock = clock;
     }
 
@@ -99,7 +101,8 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String protocol = inbound.pipeline().get(SslHandler.class).applicationProtocol();
-        if (!TlsContexts.TUNNEL_PROTOCOL.equals(protocol)) {
+        boolean callbackLine = TlsContexts.CALLBACK_PROTOCOL.equals(protocol);
+        if (!callbackLine && !TlsContexts.TUNNEL_PROTOCOL.equals(protocol)) {
             refuse(ctx, "mount " + identity.mountId() + " speaks " + (protocol == null ? "no tunnel protocol"
                     : "the tunnel protocol " + protocol) + ", not " + TlsContexts.TUNNEL_PROTOCOL
                     + " (a tunnel client of another Regatta version?)");
@@ -133,6 +136,9 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
             if (reason.isPresent()) {
                 refuse(ctx, "mount " + identity.mountId() + " of " + identity.fileSystemId() + " (grant "
                         + identity.grantId() + ", " + identity.principalArn() + ") is not admitted: " + reason.get());
+            } else if (callbackLine) {
+                ctx.pipeline().remove(this);
+                callbackRoutes.add(identity, inbound);
             } else {
                 connectBackend(ctx, identity, remote);
             }

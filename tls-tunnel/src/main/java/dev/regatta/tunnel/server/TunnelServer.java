@@ -24,6 +24,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -51,14 +52,16 @@ public final class TunnelServer implements AutoCloseable {
     private final ChannelGroup allChannels;
     private final ReloadableSslContext tls;
     private final OpenConnections openConnections;
+    private final CallbackRoutes callbackRoutes;
 
     private TunnelServer(EventLoopGroup eventLoops, Channel serverChannel, ChannelGroup allChannels,
-                         ReloadableSslContext tls, OpenConnections openConnections) {
+                         ReloadableSslContext tls, OpenConnections openConnections, CallbackRoutes callbackRoutes) {
         this.eventLoops = eventLoops;
         this.serverChannel = serverChannel;
         this.allChannels = allChannels;
         this.tls = tls;
         this.openConnections = openConnections;
+        this.callbackRoutes = callbackRoutes;
     }
 
     public static Builder builder() {
@@ -95,6 +98,7 @@ public final class TunnelServer implements AutoCloseable {
      * @return how many connections are being closed
      */
     public int closeWhere(Predicate<ClientIdentity> which, String reason) {
+        callbackRoutes.closeWhere(which);
         int closed = openConnections.closeWhere(which, "closed by the server: " + reason);
         if (closed > 0) {
             log.info("closing {} tunnel connection(s): {}", closed, reason);
@@ -102,9 +106,19 @@ public final class TunnelServer implements AutoCloseable {
         return closed;
     }
 
+    /**
+     * Where the node's RPC code connects to call {@code program} {@code version} (NLM v4 or NSM v1) of a mount's
+     * instance, over the callback line the mount keeps open (see {@link CallbackRoutes}): a TCP address on loopback,
+     * good while the mount keeps a line. Empty when the mount has no line open.
+     */
+    public Optional<InetSocketAddress> callbackAddress(String mountId, int program, int version) {
+        return callbackRoutes.address(mountId, program, version);
+    }
+
     /** Stops listening, closes every connection and releases the threads. */
     @Override
     public void close() {
+        callbackRoutes.close();
         serverChannel.close().syncUninterruptibly();
         allChannels.close().awaitUninterruptibly();
         eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
@@ -176,6 +190,7 @@ public final class TunnelServer implements AutoCloseable {
             OpenConnections openConnections = new OpenConnections();
             ChannelGroup allChannels = new DefaultChannelGroup("tunnel-server", GlobalEventExecutor.INSTANCE);
             EventLoopGroup eventLoops = Transport.eventLoops("regatta-tunnel-server", threads);
+            CallbackRoutes callbackRoutes = new CallbackRoutes(eventLoops);
             ChannelFuture bound = Transport.server(eventLoops)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -185,7 +200,7 @@ public final class TunnelServer implements AutoCloseable {
                                     tls.current().newHandler(channel.alloc()),
                                     new StreamFraming(),
                                     new ServerConnectionHandler(backend, admission, listener, openConnections,
-                                            Clock.systemUTC()),
+                                            callbackRoutes, Clock.systemUTC()),
                                     new EarlyInbound());
                         }
                     })
@@ -195,7 +210,8 @@ public final class TunnelServer implements AutoCloseable {
                 eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw new IOException("cannot listen on " + listen + ": " + bound.cause().getMessage(), bound.cause());
             }
-            TunnelServer server = new TunnelServer(eventLoops, bound.channel(), allChannels, tls, openConnections);
+            TunnelServer server = new TunnelServer(eventLoops, bound.channel(), allChannels, tls, openConnections,
+                    callbackRoutes);
             log.info("TLS tunnel server listening on {}, forwarding admitted mounts to {}; TLS by {}",
                     server.localAddress(), backend, TlsContexts.engine());
             return server;

@@ -1,0 +1,210 @@
+package dev.regatta.tunnel.client;
+
+import dev.regatta.tunnel.relay.CallbackHeader;
+import dev.regatta.tunnel.relay.EarlyInbound;
+import dev.regatta.tunnel.relay.Failures;
+import dev.regatta.tunnel.relay.Relay;
+import dev.regatta.tunnel.relay.Transport;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The instance's end of the callback lines (see the node's {@code CallbackRoutes}): keeps one idle line open to the
+ * node, and when the node uses it, connects it to the lock service the node names (found through the machine's
+ * rpcbind) and opens the next idle line.
+ *
+ * <p>The connection to the local service comes from the mount's own address (127.0.77.N): the kernel's lock client
+ * accepts a GRANTED callback only from the address of the server it asked, and for a tunnel mount that is the
+ * address the mount names.
+ */
+final class CallbackReceiver implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CallbackReceiver.class);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+
+    private final NodeDialer dialer;
+    private final EventLoopGroup eventLoops;
+    private final InetAddress sourceAddress;
+    private final LocalServices services;
+    /** rpcbind lookups block; they are rare (one per callback) and quick. */
+    private final ExecutorService lookups = Executors.newCachedThreadPool(
+            new DefaultThreadFactory("regatta-callback-lookup", true));
+    private volatile boolean closed;
+    private volatile Channel spare;
+
+    CallbackReceiver(NodeDialer dialer, EventLoopGroup eventLoops, InetAddress sourceAddress, LocalServices services) {
+        this.dialer = dialer;
+        this.eventLoops = eventLoops;
+        this.sourceAddress = sourceAddress;
+        this.services = services;
+    }
+
+    /** Opens the first idle line, in the background (the node may not be reachable yet). */
+    void start() {
+        openSpare(FIRST_RETRY);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Channel line = spare;
+        if (line != null) {
+            line.close();
+        }
+        lookups.shutdownNow();
+    }
+
+    private void openSpare(Duration nextRetry) {
+        if (closed) {
+            return;
+        }
+        dialer.dial(eventLoops.next(), 1, () -> !closed).addListener((Future<Channel> dialed) -> {
+            if (dialed.isSuccess()) {
+                idle(dialed.getNow());
+            } else if (!closed) {
+                log.warn("no callback line to the node {} (lock callbacks wait for it): {}; retrying in {} s",
+                        dialer.node(), dialed.cause().getMessage(), nextRetry.toSeconds());
+                eventLoops.next().schedule(() -> openSpare(min(nextRetry.multipliedBy(2), MAX_RETRY)),
+                        nextRetry.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void idle(Channel line) {
+        if (closed) {
+            line.close();
+            return;
+        }
+        spare = line;
+        line.pipeline().addBefore(line.pipeline().context(EarlyInbound.class).name(), "callback-header",
+                new HeaderReader());
+        line.closeFuture().addListener(f -> {
+            if (spare == line) {
+                // Closed while idle: the node restarted, or it closed the line. Keep one open.
+                spare = null;
+                if (!closed) {
+                    log.info("the callback line to the node {} closed; opening another", dialer.node());
+                    eventLoops.next().schedule(() -> openSpare(FIRST_RETRY), FIRST_RETRY.toMillis(),
+                            TimeUnit.MILLISECONDS);
+                }
+            }
+        });
+        // Read while idle: the node's header, or the line's end.
+        line.config().setAutoRead(true);
+        log.debug("callback line to the node {} open via {}", dialer.node(), line.localAddress());
+    }
+
+    /** The node started a call on {@code line}: connect it to the service it names, and open the next spare. */
+    private void called(Channel line, CallbackHeader service) {
+        spare = null;
+        openSpare(FIRST_RETRY);
+        if (!service.allowed()) {
+            log.warn("closing a callback line: the node asked for {}, which callback lines do not carry", service);
+            line.close();
+            return;
+        }
+        lookups.execute(() -> {
+            InetSocketAddress target;
+            try {
+                target = services.locate(service.program(), service.version());
+            } catch (IOException e) {
+                log.warn("the node called this machine's {}, which cannot be reached: {}", service, e.getMessage());
+                line.close();
+                return;
+            }
+            line.eventLoop().execute(() -> connect(line, service, target));
+        });
+    }
+
+    private void connect(Channel line, CallbackHeader service, InetSocketAddress target) {
+        Transport.client(line.eventLoop(), CONNECT_TIMEOUT_MILLIS)
+                .handler(new ChannelInboundHandlerAdapter())
+                .localAddress(new InetSocketAddress(sourceAddress, 0))
+                .connect(target)
+                .addListener((ChannelFuture connected) -> {
+                    if (!connected.isSuccess()) {
+                        log.warn("cannot pass the node's call to this machine's {} at {}: {}", service, target,
+                                Failures.describe(connected.cause()));
+                        line.close();
+                        return;
+                    }
+                    log.debug("the node calls this machine's {} at {}", service, target);
+                    Relay.join(line, "the node's callback line", connected.channel(), "the local " + service,
+                            reason -> log.debug("callback to the local {} ended: {}", service, reason));
+                });
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Waits on an idle line for the node's {@link CallbackHeader}; what follows it is held for the relay. */
+    private final class HeaderReader extends ChannelInboundHandlerAdapter {
+
+        private ByteBuf header;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf in)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (header == null) {
+                header = ctx.alloc().buffer(CallbackHeader.BYTES);
+            }
+            header.writeBytes(in, Math.min(in.readableBytes(), CallbackHeader.BYTES - header.readableBytes()));
+            CallbackHeader.read(header).ifPresent(service -> {
+                ctx.channel().config().setAutoRead(false);
+                ctx.pipeline().remove(this);
+                if (in.isReadable()) {
+                    ctx.fireChannelRead(in.retain());
+                }
+                called(ctx.channel(), service);
+            });
+            in.release();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (EarlyInbound.isEvent(evt)) {
+                // The node ended the line before using it (it closes idle lines of a revoked grant, or stopped).
+                ctx.close();
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("the idle callback line to the node {} failed", dialer.node(), cause);
+            ctx.close();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            if (header != null) {
+                header.release();
+                header = null;
+            }
+        }
+    }
+}
