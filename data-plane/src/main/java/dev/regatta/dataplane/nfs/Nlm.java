@@ -147,7 +147,7 @@ public final class Nlm implements AutoCloseable {
             callbacks.execute(() -> notifyRestart(h));
         }
         if (settings.leaseEnabled()) {
-            long every = Math.clamp(settings.lease().toMillis() / 4, 100, 30_000);
+            long every = Math.clamp(settings.shortestLease().toMillis() / 4, 100, 30_000);
             timer.scheduleWithFixedDelay(this::leaseTick, every, every, TimeUnit.MILLISECONDS);
         }
         timer.scheduleWithFixedDelay(this::forgetIdleHosts, 10, 10, TimeUnit.MINUTES);
@@ -296,11 +296,11 @@ public final class Nlm implements AutoCloseable {
      */
     void leaseTick() {
         long now = System.nanoTime();
-        long lease = settings.lease().toNanos();
         for (String client : locks.clients()) {
+            long lease = lease(client).toNanos();
             long last = Math.max(lastSeen.getOrDefault(client, startNanos),
                     activity.lastCall(client).orElse(startNanos));
-            if (now - last < lease || !probing.add(client)) {
+            if (lease == 0 || now - last < lease || !probing.add(client)) {
                 continue;
             }
             callbacks.execute(() -> {
@@ -311,6 +311,11 @@ public final class Nlm implements AutoCloseable {
                 }
             });
         }
+    }
+
+    private Duration lease(String client) {
+        NlmPeer peer = lastPeer.get(client);
+        return settings.lease(peer != null && peer.relayed());
     }
 
     private void probe(String client) {
@@ -328,7 +333,7 @@ public final class Nlm implements AutoCloseable {
         }
         LockManager.Released r = locks.release(o -> o.client().equals(client));
         log.warn("NLM lease: client {} made no call for {} and its lock manager does not answer ({}): released {} "
-                        + "locks, {} waiting requests, {} share reservations", client, settings.lease(),
+                        + "locks, {} waiting requests, {} share reservations", client, lease(client),
                 failure == null ? "no address known" : failure.getMessage(), r.locks(), r.waiters(), r.shares());
     }
 

@@ -111,6 +111,13 @@ public final class DataPlaneOptions {
                     + "does not answer; 0 = never (default: ${DEFAULT-VALUE}).")
     Duration lockLease;
 
+    @Option(names = "--lock-tunnel-lease", defaultValue = "${env:REGATTA_LOCK_TUNNEL_LEASE:-90s}",
+            converter = DurationConverter.class,
+            description = "The same for mounts through the TLS front, whose lock manager is asked through the "
+                    + "mount's callback line: frees the locks of an instance that crashed or vanished; 0 = never "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration lockTunnelLease;
+
     @Option(names = "--lock-callback-timeout", defaultValue = "${env:REGATTA_LOCK_CALLBACK_TIMEOUT:-5s}",
             converter = DurationConverter.class,
             description = "How long a call back to a client's lock manager or status monitor may take "
@@ -161,7 +168,7 @@ public final class DataPlaneOptions {
                         blankToNull(s3SecretKey), bucket, prefix == null ? "" : prefix, !virtualHostedStyle))
                 .withTimings(quietPeriod, flushDeadline, revalidateAfter)
                 .withCache(cacheTtl, cacheSize, base.cacheHighWatermark(), base.cacheLowWatermark())
-                .withLocks(new LockSettings(lockGracePeriod, lockLease, lockCallbackTimeout));
+                .withLocks(new LockSettings(lockGracePeriod, lockLease, lockTunnelLease, lockCallbackTimeout));
     }
 
     private String bootstrapToken() {

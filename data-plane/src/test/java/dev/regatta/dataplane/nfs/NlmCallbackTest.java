@@ -23,6 +23,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -47,7 +49,10 @@ class NlmCallbackTest {
     Path dir;
 
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final ClientActivity activity = new ClientActivity(Duration.ofMinutes(5));
+    /** Client names of connections as if relayed by the TLS front, by their local address. */
+    final Map<InetSocketAddress, String> relayed = new ConcurrentHashMap<>();
+    final ClientActivity activity = new ClientActivity(Duration.ofMinutes(5),
+            remote -> relayed.getOrDefault(remote, ClientActivity.hostOf(remote)));
     final List<AutoCloseable> closing = new ArrayList<>();
     MemoryFileSystem fs;
     ExportTable table;
@@ -232,6 +237,29 @@ class NlmCallbackTest {
 
         callbacks.unreachable = true;
         eventually(() -> assertThat(nlm.locks().counts(0)).isEqualTo(new LockManager.Counts(0, 0, 0)));
+    }
+
+    @Test
+    void aTunnelledMountHasALeaseOfItsOwnProbedThroughItsCallbackLine() throws Exception {
+        Nlm nlm = nlm(new LockSettings(Duration.ZERO, Duration.ZERO, Duration.ofMillis(300), Duration.ofSeconds(2)),
+                MonitoredHosts.inMemory(), callbacks);
+        NfsServer server = serve(nlm);
+        NlmTestClient mounted = client(server, "guest-a", 1);
+        relayed.put(mounted.rpc.localAddress(), "mount:m-1@203.0.113.7");
+        NlmTestClient direct = client(server, "direct", 1);
+        assertThat(mounted.lock(f, true, 0, 10, false)).isEqualTo(GRANTED);
+        assertThat(direct.lock(f, true, 20, 10, false)).isEqualTo(GRANTED);
+
+        // Silent, but its line answers: probed with NULL, and nothing is taken.
+        callbacks.next(NLM, 0);
+        callbacks.next(NLM, 0);
+        assertThat(callbacks.located).extracting(NlmPeer::client).containsOnly("mount:m-1@203.0.113.7");
+        assertThat(nlm.locks().counts(0).locks()).isEqualTo(2);
+
+        // The instance is gone (no line): its locks go; the direct client, without a lease, keeps its own.
+        callbacks.unreachable = true;
+        eventually(() -> assertThat(nlm.locks().counts(0).locks()).isEqualTo(1));
+        assertThat(client(server, "third", 9).test(f, true, 0, 0).holder().offset()).isEqualTo(20);
     }
 
     @Test

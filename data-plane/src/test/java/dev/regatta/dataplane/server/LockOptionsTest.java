@@ -18,7 +18,9 @@ class LockOptionsTest {
         assertThat(parse().locks()).isEqualTo(LockSettings.DEFAULTS);
         assertThat(DataPlaneConfig.defaults(java.nio.file.Path.of("x")).locks()).isEqualTo(LockSettings.DEFAULTS);
         assertThat(LockSettings.DEFAULTS.gracePeriod()).isEqualTo(Duration.ofSeconds(50));
-        assertThat(LockSettings.DEFAULTS.leaseEnabled()).isFalse();
+        assertThat(LockSettings.DEFAULTS.lease(false)).as("direct clients: off").isZero();
+        assertThat(LockSettings.DEFAULTS.lease(true)).as("tunnelled mounts").isEqualTo(Duration.ofSeconds(90));
+        assertThat(LockSettings.DEFAULTS.shortestLease()).isEqualTo(Duration.ofSeconds(90));
     }
 
     @Test
@@ -29,5 +31,11 @@ class LockOptionsTest {
                 Duration.ofMillis(250)));
         assertThat(parse("--lock-lease", "0", "--lock-grace-period", "0").locks())
                 .isEqualTo(new LockSettings(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(5)));
+        LockSettings noLeases = parse("--lock-tunnel-lease", "0").locks();
+        assertThat(noLeases.leaseEnabled()).isFalse();
+        assertThat(noLeases.shortestLease()).isZero();
+        LockSettings both = parse("--lock-lease", "10m", "--lock-tunnel-lease", "2m").locks();
+        assertThat(both.lease(false)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(both.shortestLease()).isEqualTo(Duration.ofMinutes(2));
     }
 }
