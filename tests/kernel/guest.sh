@@ -314,9 +314,17 @@ s_mount_regatta() {
   opts=$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") print $(i+3)}' <<<"$info")
   [[ ",$opts," == *",port=$port,"* && ",$opts," == *",vers=3,"* ]] || fail "the kernel mount is not NFSv3 to the tunnel's port $port: $opts"
   note "kernel mount options: $opts"
-  # Locks go through the tunnel only with nft (nftables) and rpc.statd; this root has neither running, so they stay
-  # local (nolock) and mount.regatta says why.
+  # Locks go through the tunnel only with nft (nftables) and rpc.statd. The root has nft (for the `locks` scenario),
+  # but this guest runs no rpcbind, so rpc.statd cannot start: mount.regatta's locks=auto falls back to local locks
+  # (nolock), says why, and leaves no netfilter rule behind. (While the launcher sets no PATH, its Java does not find
+  # /usr/sbin/nft under mount(8), and the reason it gives is that nft is not installed.)
   note "locks through the tunnel: $(json_value lockRedirect "$sf")$(grep -m1 'warning: NFS locks' $OUT/mount.log | sed 's/^mount.regatta: warning: / (/; s/$/)/')"
+  [[ "$(json_value lockRedirect "$sf")" == false && ",$opts," == *",local_lock=all,"* ]] \
+    || fail "want local locks (no rpcbind, no rpc.statd in this guest): lockRedirect $(json_value lockRedirect "$sf"), options $opts"
+  grep -q 'warning: NFS locks at /mnt/x stay on this instance' $OUT/mount.log || fail "mount.regatta did not say that locks stay local"
+  if command -v nft > /dev/null && nft list chain ip regatta "lock-${addr//./-}" > /tmp/chain 2>&1; then
+    fail "a netfilter rule for $addr is left after the fallback to local locks: $(paste -sd'|' /tmp/chain)"
+  fi
   [[ -n "$pid" ]] && alive "$pid" || fail "the tunnel (pid '$pid' in $sf) is not running"
   tr '\0' ' ' < /proc/$pid/cmdline | grep -q "TunnelCli client --connect $NODE_ADDRESS " \
     || fail "pid $pid is not the tunnel to $NODE_ADDRESS: $(tr '\0' ' ' < /proc/$pid/cmdline)"
@@ -430,6 +438,7 @@ s_locks() {
     mkdir -p $D || fail "mkdir $D"
     echo 0 > $D/counter && : > $D/flock-file && : > $D/ranges && : > $D/killed || fail "cannot create the lock files"
   fi
+  RPCBIND_SEEN=$(rpcbind_conntrack "$addr")
   stamp $role-mounted
   await $other-mounted 900
   if [[ $role == a ]]; then locks_a; else locks_b; fi
@@ -464,6 +473,7 @@ locks_a() {
   exec 8>> $D/flock-file
   timeout 120 flock -x -w 100 8 || fail "A could not flock $D/flock-file"
   stamp a-flock-held
+  rpcbind_conntrack_note "$addr"
   await b-flock-waiting 300; sleep 5
   stamp a-flock-released; flock -u 8; exec 8>&-
   # fcntl byte ranges: A holds [0, 100).
@@ -492,6 +502,7 @@ locks_b() {
   await a-flock-held 300
   timeout 120 flock -n -x -E 75 $D/flock-file true; rc=$?
   ((rc == 75)) || fail "B's flock -n of $D/flock-file while A holds it: want a conflict (75), got $rc"
+  rpcbind_conntrack_note "$addr"
   stamp b-flock-waiting; t0=$SECONDS
   timeout 150 flock -x -w 120 -E 75 $D/flock-file -c ": > $LF/b-flock-got"; rc=$?
   ((rc == 0)) || fail "B's blocking flock did not get the lock after A released it (exit $rc after $((SECONDS - t0)) s)"
@@ -560,6 +571,14 @@ nft_path_workaround() {
   ln -s /usr/sbin/nft /tmp/usr-bin.links/nft
   mount --bind /tmp/usr-bin.links /usr/bin || fail "cannot bind the links over /usr/bin"
   note "$role: workaround: /sbin/mount.regatta sets no PATH and mount(8) removes it, so its Java finds no /usr/sbin/nft: linked /usr/bin/nft"
+}
+# The kernel's lock client asks rpcbind at the mount's address (port 111) for NLM before the first lock: conntrack
+# keeps each such connection, NATed to the tunnel's portmapper, for a while after it closed (rpcinfo's are there too).
+RPCBIND_SEEN=0
+rpcbind_conntrack() { grep -c "dst=$1 sport=[0-9]* dport=111 " /proc/net/nf_conntrack 2>/dev/null; }
+rpcbind_conntrack_note() { # ADDRESS
+  local n; n=$(rpcbind_conntrack "$1")
+  note "$role: NATed connections to $1:111 in conntrack: $RPCBIND_SEEN before the first lock, ${n:-none (no /proc/net/nf_conntrack)} after; one: $(grep -m1 "dst=$1 sport=[0-9]* dport=111 " /proc/net/nf_conntrack 2>/dev/null | tr -s ' ')"
 }
 stamp() { : > "$LF/$1"; }
 # Waits for a flag of either guest; stops when the other guest failed.
