@@ -438,7 +438,7 @@ s_locks() {
     mkdir -p $D || fail "mkdir $D"
     echo 0 > $D/counter && : > $D/flock-file && : > $D/ranges && : > $D/killed || fail "cannot create the lock files"
   fi
-  RPCBIND_SEEN=$(rpcbind_conntrack "$addr")
+  rpcbind_count_start "$addr"
   stamp $role-mounted
   await $other-mounted 900
   if [[ $role == a ]]; then locks_a; else locks_b; fi
@@ -473,7 +473,7 @@ locks_a() {
   exec 8>> $D/flock-file
   timeout 120 flock -x -w 100 8 || fail "A could not flock $D/flock-file"
   stamp a-flock-held
-  rpcbind_conntrack_note "$addr"
+  rpcbind_count_note
   await b-flock-waiting 300; sleep 5
   stamp a-flock-released; flock -u 8; exec 8>&-
   # fcntl byte ranges: A holds [0, 100).
@@ -502,7 +502,7 @@ locks_b() {
   await a-flock-held 300
   timeout 120 flock -n -x -E 75 $D/flock-file true; rc=$?
   ((rc == 75)) || fail "B's flock -n of $D/flock-file while A holds it: want a conflict (75), got $rc"
-  rpcbind_conntrack_note "$addr"
+  rpcbind_count_note
   stamp b-flock-waiting; t0=$SECONDS
   timeout 150 flock -x -w 120 -E 75 $D/flock-file -c ": > $LF/b-flock-got"; rc=$?
   ((rc == 0)) || fail "B's blocking flock did not get the lock after A released it (exit $rc after $((SECONDS - t0)) s)"
@@ -572,13 +572,15 @@ nft_path_workaround() {
   mount --bind /tmp/usr-bin.links /usr/bin || fail "cannot bind the links over /usr/bin"
   note "$role: workaround: /sbin/mount.regatta sets no PATH and mount(8) removes it, so its Java finds no /usr/sbin/nft: linked /usr/bin/nft"
 }
-# The kernel's lock client asks rpcbind at the mount's address (port 111) for NLM before the first lock: conntrack
-# keeps each such connection, NATed to the tunnel's portmapper, for a while after it closed (rpcinfo's are there too).
-RPCBIND_SEEN=0
-rpcbind_conntrack() { grep -c "dst=$1 sport=[0-9]* dport=111 " /proc/net/nf_conntrack 2>/dev/null; }
-rpcbind_conntrack_note() { # ADDRESS
-  local n; n=$(rpcbind_conntrack "$1")
-  note "$role: NATed connections to $1:111 in conntrack: $RPCBIND_SEEN before the first lock, ${n:-none (no /proc/net/nf_conntrack)} after; one: $(grep -m1 "dst=$1 sport=[0-9]* dport=111 " /proc/net/nf_conntrack 2>/dev/null | tr -s ' ')"
+# The kernel's lock client asks rpcbind at the mount's address (port 111) for NLM before the first lock. A filter
+# chain of the test's own, before mount.regatta's NAT chain (priority -200 < -100), counts what goes to $1:111.
+rpcbind_count_start() { # ADDRESS
+  nft "add table ip klocks; add chain ip klocks out { type filter hook output priority -200; policy accept; };
+       add rule ip klocks out ip daddr $1 tcp dport 111 tcp flags syn counter;
+       add rule ip klocks out ip daddr $1 udp dport 111 counter" || fail "cannot add the test's nft counters"
+}
+rpcbind_count_note() {
+  note "$role: to $addr:111 after the first lock: $(nft list chain ip klocks out | sed -n 's/.*\(tcp\|udp\) dport 111.* counter packets \([0-9]*\).*/\2 \1/p' | paste -sd' ' | sed 's/tcp/TCP connections,/; s/udp/UDP datagrams/') (the kernel lock client's rpcbind queries, NATed to the tunnel's portmapper)"
 }
 stamp() { : > "$LF/$1"; }
 # Waits for a flag of either guest; stops when the other guest failed.
