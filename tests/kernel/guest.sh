@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 export GIT_CONFIG_NOSYSTEM=1 HOME=/root
 MOUNT_OPTS="vers=3,proto=tcp,port=$port,mountport=$port,mountproto=tcp,nolock,addr=10.0.2.2"
 
-fail() { [[ -n "${ON_FAIL:-}" ]] && $ON_FAIL; echo "@@FAIL $scen: $*"; exit 1; }
+fail() { [[ -n "${ON_FAIL:-}" ]] && $ON_FAIL "$*"; echo "@@FAIL $scen: $*"; exit 1; }
 pass() { echo "@@PASS $scen"; exit 0; }
 note() { echo "@@NOTE $scen: $*"; }
 mark() { echo "@@$*"; }
@@ -314,9 +314,17 @@ s_mount_regatta() {
   opts=$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") print $(i+3)}' <<<"$info")
   [[ ",$opts," == *",port=$port,"* && ",$opts," == *",vers=3,"* ]] || fail "the kernel mount is not NFSv3 to the tunnel's port $port: $opts"
   note "kernel mount options: $opts"
-  # Locks go through the tunnel only with nft (nftables) and rpc.statd; this root has neither running, so they stay
-  # local (nolock) and mount.regatta says why.
+  # Locks go through the tunnel only with nft (nftables) and rpc.statd. The root has nft (for the `locks` scenario),
+  # but this guest runs no rpcbind, so rpc.statd cannot start: mount.regatta's locks=auto falls back to local locks
+  # (nolock), says why, and leaves no netfilter rule behind. (While the launcher sets no PATH, its Java does not find
+  # /usr/sbin/nft under mount(8), and the reason it gives is that nft is not installed.)
   note "locks through the tunnel: $(json_value lockRedirect "$sf")$(grep -m1 'warning: NFS locks' $OUT/mount.log | sed 's/^mount.regatta: warning: / (/; s/$/)/')"
+  [[ "$(json_value lockRedirect "$sf")" == false && ",$opts," == *",local_lock=all,"* ]] \
+    || fail "want local locks (no rpcbind, no rpc.statd in this guest): lockRedirect $(json_value lockRedirect "$sf"), options $opts"
+  grep -q 'warning: NFS locks at /mnt/x stay on this instance' $OUT/mount.log || fail "mount.regatta did not say that locks stay local"
+  if command -v nft > /dev/null && nft list chain ip regatta "lock-${addr//./-}" > /tmp/chain 2>&1; then
+    fail "a netfilter rule for $addr is left after the fallback to local locks: $(paste -sd'|' /tmp/chain)"
+  fi
   [[ -n "$pid" ]] && alive "$pid" || fail "the tunnel (pid '$pid' in $sf) is not running"
   tr '\0' ' ' < /proc/$pid/cmdline | grep -q "TunnelCli client --connect $NODE_ADDRESS " \
     || fail "pid $pid is not the tunnel to $NODE_ADDRESS: $(tr '\0' ' ' < /proc/$pid/cmdline)"
@@ -362,6 +370,242 @@ s_mount_regatta() {
   [[ -z "$(ls -A "$lib/$FS_ID" 2>/dev/null)" ]] || fail "left in $lib/$FS_ID: $(ls -AR "$lib/$FS_ID" | paste -sd' ')"
   pass
 }
+# NFS locks (NLM v4, NSM) of two guests, each with rpcbind and rpc.statd, on one file system through
+# `mount -t regatta -o locks=required` (the tunnel's portmapper, the nft rule for the mount's 127.0.77.N:111): flock
+# and fcntl locks of A block B until A releases; non-overlapping ranges do not conflict; a counter incremented 1000
+# times by each guest under a write lock ends at 2000; a lock of a process killed with kill -9 is released. The
+# guests cannot reach each other: they meet through flag files in the share ($LF), whose mtimes are the host's
+# clock, so the time between A's release and B's lock is measured on one clock.
+LF=$SH/out/locks-flags
+s_locks() {
+  local env=$SH/data/locks.env other D=/mnt/x/work lockctl=$SH/data/lockctl
+  [[ $role == a ]] && other=b || other=a
+  [[ -f $env ]] || fail "the host wrote no $env"
+  source "$env"   # FS_ID, NODE_ADDRESS and the AWS credentials WireMock (STS) knows
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  # This guest's mount.regatta configuration: its logs apart from the other guest's.
+  export REGATTA_CONFIG=$SH/regatta/etc/locks-$role.conf
+  ON_FAIL=locks_failed
+  mkdir -p "$LF"
+  # A name of its own, as machines have: NLM tells the node this name (caller_name). (Both guests reach the node from
+  # the host's 127.0.0.1, through QEMU; the kernel numbers lock owners per server from 1, as "1@NAME": with one name
+  # the two guests' owners would look the same to a node that knows a tunnelled client by its address alone.)
+  hostname "locks-$role" || fail "hostname"
+  cp /etc/hosts /tmp/hosts && echo "127.0.1.1 locks-$role" >> /tmp/hosts && mount --bind /tmp/hosts /etc/hosts \
+    || fail "cannot add locks-$role to /etc/hosts"
+  # rpc.statd keeps its state in /var/lib/nfs, on the read-only root: a tmpfs with the same contents.
+  cp -a /var/lib/nfs /tmp/var-lib-nfs && mount -t tmpfs -o mode=755 nfs-state /var/lib/nfs \
+    && cp -a /tmp/var-lib-nfs/. /var/lib/nfs/ || fail "cannot put /var/lib/nfs on a tmpfs"
+  # rpcbind before the mount: the kernel's lockd registers with it, and rpc.statd (mount.nfs starts it through
+  # start-statd, as on a machine without systemd) needs it.
+  rpcbind || fail "rpcbind did not start"
+  local i
+  for i in $(seq 50); do rpcinfo -p 127.0.0.1 > /dev/null 2>&1 && break; sleep 0.2; done
+  rpcinfo -p 127.0.0.1 > /dev/null 2>&1 || fail "rpcbind does not answer at 127.0.0.1:111"
+  pidof rpc.statd > /dev/null && fail "rpc.statd runs before the mount (nothing should have started it)"
+  nft_path_workaround
+  local t0=$SECONDS
+  if ! mount -v -t regatta -o locks=required "$FS_ID" /mnt/x > $OUT/mount.log 2>&1; then
+    fail "mount -t regatta -o locks=required $FS_ID /mnt/x failed after $((SECONDS - t0)) s: $(awk '/^mount.regatta: /{m = ""} {m = m $0 "|"} END {print m}' $OUT/mount.log) (all: $OUT/mount.log)"
+  fi
+  note "$role: mount -t regatta -o locks=required took $((SECONDS - t0)) s"
+  local sf addr port pm opts
+  sf=$(ls /var/run/regatta/"$FS_ID"-*.json 2>/dev/null)
+  [[ -n "$sf" && $(wc -l <<<"$sf") == 1 ]] || fail "want one state file /var/run/regatta/$FS_ID-*.json, found: $(ls /var/run/regatta 2>&1 | paste -sd' ')"
+  addr=$(json_value listenAddress "$sf"); port=$(json_value localPort "$sf"); pm=$(json_value portmapperPort "$sf")
+  [[ "$addr" == 127.0.77.* ]] || fail "the tunnel listens on '$addr', not on a per-mount 127.0.77.N"
+  [[ "$(json_value lockRedirect "$sf")" == true ]] || fail "the state file says lockRedirect $(json_value lockRedirect "$sf"): $(paste -sd' ' "$sf")"
+  grep -q 'warning: NFS locks' $OUT/mount.log && fail "mount.regatta fell back to local locks: $(grep -m1 'warning: NFS locks' $OUT/mount.log)"
+  opts=$(awk '$5 == "/mnt/x" {for (i = 1; i <= NF; i++) if ($i == "-") print $(i+2), $(i+3)}' /proc/self/mountinfo)
+  [[ "$opts" == "$addr:/$FS_ID "* ]] || fail "/mnt/x is not NFS from $addr:/$FS_ID: $opts"
+  opts=${opts#* }
+  [[ ",$opts," == *",port=$port,"* && ",$opts," == *",local_lock=none,"* && ",$opts," != *",nolock,"* ]] \
+    || fail "the kernel mount is not NFSv3 with NLM locks to the tunnel's port $port (want local_lock=none, no nolock): $opts"
+  note "$role: $addr:/$FS_ID, tunnel port $port, portmapper $addr:$pm; kernel mount options: $opts"
+  # The rule, and rpcbind at the mount's address as a program sees it: the tunnel's portmapper, through the rule.
+  nft list chain ip regatta "lock-${addr//./-}" > $OUT/nft-chain.txt 2>&1 || fail "no nft chain lock-${addr//./-}: $(paste -sd'|' $OUT/nft-chain.txt)"
+  grep -q "ip daddr $addr tcp dport 111 dnat to $addr:$pm" $OUT/nft-chain.txt || fail "the nft chain has no dnat of $addr:111 to $addr:$pm: $(paste -sd'|' $OUT/nft-chain.txt)"
+  # rpcinfo asks rpcbind at $addr:111 for NLM v4 over TCP, then calls its NULL procedure there: through the tunnel.
+  timeout 60 rpcinfo -T tcp "$addr" 100021 4 > $OUT/rpcinfo-tunnel.txt 2>&1 \
+    || fail "rpcinfo -T tcp $addr 100021 4 (the tunnel's portmapper through the rule, then NLM's NULL through the tunnel) failed: $(paste -sd'|' $OUT/rpcinfo-tunnel.txt)"
+  note "$role: rpcinfo -T tcp $addr 100021 4: $(paste -sd' ' $OUT/rpcinfo-tunnel.txt)"
+  timeout 60 rpcinfo -p "$addr" > $OUT/rpcinfo-p-tunnel.txt 2>&1
+  note "$role: rpcinfo -p $addr: $(awk 'NR > 1 {print $1 "/" $2 "/" $3 "/" $4} NR == 1 && !/program/ {print}' $OUT/rpcinfo-p-tunnel.txt | paste -sd' ')"
+  pidof rpc.statd > /dev/null || fail "rpc.statd is not running after the mount (mount.nfs starts it)"
+  rpcinfo -p 127.0.0.1 > $OUT/rpcinfo-local.txt 2>&1
+  note "$role: this guest's rpcbind has: $(awk 'NR > 1 {print $5 "/" $2 "/" $3}' $OUT/rpcinfo-local.txt | sort -u | paste -sd' ')"
+  if [[ $role == a ]]; then
+    mkdir -p $D || fail "mkdir $D"
+    echo 0 > $D/counter && : > $D/flock-file && : > $D/ranges && : > $D/killed || fail "cannot create the lock files"
+  fi
+  rpcbind_count_start "$addr"
+  stamp $role-mounted
+  await $other-mounted 900
+  if [[ $role == a ]]; then locks_a; else locks_b; fi
+  # The counter: 1000 increments by each guest at once, each under a write lock of the whole file.
+  await count-mode 300
+  local mode; mode=$(cat $LF/count-mode)
+  stamp $role-count-ready; await $other-count-ready 300
+  t0=$SECONDS
+  local out rc
+  out=$(timeout -s KILL 900 $lockctl count $D/counter 1000 "$mode" 2>&1); rc=$?
+  ((rc == 0)) || fail "lockctl count (mode $mode) exited with $rc after $((SECONDS - t0)) s: $out"
+  note "$role: counter: $out (mode $mode: $([[ $mode == wait ]] && echo F_SETLKW || echo 'F_SETLK retried after 5-25 ms'))"
+  stamp $role-count-done; await $other-count-done 900
+  [[ "$(cat $D/counter)" == 2000 ]] || fail "the counter is '$(cat $D/counter)' after 1000 increments from each guest, want 2000"
+  if [[ $role == b ]]; then
+    local st en
+    st=$(stat -c %.3Y $LF/a-count-ready $LF/b-count-ready | sort -n | tail -1)
+    en=$(stat -c %.3Y $LF/a-count-done $LF/b-count-done | sort -n | tail -1)
+    note "counter: 2000 increments by the two guests at once, ending at 2000, took $(awk -v s="$st" -v e="$en" 'BEGIN {printf "%.1f", e - s}') s"
+    locks_unmount "$sf" "$addr"; stamp b-done
+  else
+    await b-done 300
+    manifest $D $OUT/manifest
+    locks_unmount "$sf" "$addr"
+  fi
+  pass
+}
+# A, the holder: holds each lock until B says it waits for it, then a few seconds more, then releases it.
+locks_a() {
+  local D=/mnt/x/work lockctl=$SH/data/lockctl out rc hp kp
+  # flock(1): on NFS the kernel turns flock() into a whole-file NLM lock (local_lock=none).
+  exec 8>> $D/flock-file
+  timeout 120 flock -x -w 100 8 || fail "A could not flock $D/flock-file"
+  stamp a-flock-held
+  rpcbind_count_note
+  await b-flock-waiting 300; sleep 5
+  stamp a-flock-released; flock -u 8; exec 8>&-
+  # fcntl byte ranges: A holds [0, 100).
+  $lockctl hold $D/ranges 0 100 $LF/a-range-held $LF/a-range-go $LF/a-range-released > $OUT/hold-range.log 2>&1 & hp=$!
+  await a-range-held 120
+  await b-range-held 300    # B holds [100, 200) at the same time
+  out=$(timeout 120 $lockctl try $D/ranges 100 100); rc=$?
+  ((rc == 1)) || fail "A's F_SETLK of [100, 200), which B holds: want EAGAIN, got ($rc) $out"
+  note "a: F_SETLK of [100, 200) while B holds it: $out"
+  out=$(timeout 120 $lockctl try $D/ranges 200 50); rc=$?
+  ((rc == 0)) || fail "A's F_SETLK of [200, 250), which nobody holds: want it locked, got ($rc) $out"
+  stamp a-ranges-checked
+  await b-range-waiting 300; sleep 5
+  : > $LF/a-range-go
+  wait $hp || fail "lockctl hold [0, 100) exited with $?: $(paste -sd'|' $OUT/hold-range.log)"
+  # A lock of a process that is killed.
+  $lockctl hold $D/killed 0 0 $LF/a-kill-held $LF/a-kill-never - > $OUT/hold-kill.log 2>&1 & kp=$!
+  await a-kill-held 120
+  await b-kill-waiting 300; sleep 5
+  stamp a-killing; kill -9 $kp; wait $kp 2>/dev/null
+  note "a: killed the holder (pid $kp) with kill -9"
+}
+# B, the contender: tries while A holds, then blocks until A releases, and measures the wait on the host's clock.
+locks_b() {
+  local D=/mnt/x/work lockctl=$SH/data/lockctl out rc t0 w1 w2 w3
+  await a-flock-held 300
+  timeout 120 flock -n -x -E 75 $D/flock-file true; rc=$?
+  ((rc == 75)) || fail "B's flock -n of $D/flock-file while A holds it: want a conflict (75), got $rc"
+  rpcbind_count_note
+  stamp b-flock-waiting; t0=$SECONDS
+  timeout 150 flock -x -w 120 -E 75 $D/flock-file -c ": > $LF/b-flock-got"; rc=$?
+  ((rc == 0)) || fail "B's blocking flock did not get the lock after A released it (exit $rc after $((SECONDS - t0)) s)"
+  [[ -e $LF/a-flock-released ]] || fail "B's blocking flock got the lock while A still held it"
+  w1=$(between a-flock-released b-flock-got)
+  note "flock: B's blocked flock got the lock $w1 s after A released it (B blocked $((SECONDS - t0)) s)"
+  # fcntl byte ranges: A holds [0, 100).
+  await a-range-held 300
+  local r
+  for r in "0 100" "50 10" "99 1" "0 0"; do
+    out=$(timeout 120 $lockctl try $D/ranges $r); rc=$?
+    ((rc == 1)) || fail "B's F_SETLK of (start len) $r while A holds [0, 100): want EAGAIN, got ($rc) $out"
+  done
+  note "b: F_SETLK of [0, 100) while A holds it: $out"
+  out=$(timeout 120 $lockctl try $D/ranges 100 100); rc=$?
+  ((rc == 0)) || fail "B's F_SETLK of [100, 200) while A holds [0, 100): want it locked, got ($rc) $out"
+  $lockctl hold $D/ranges 100 100 $LF/b-range-held $LF/b-range-go - > $OUT/hold-range.log 2>&1 & local hp=$!
+  await b-range-held 120
+  await a-ranges-checked 300
+  : > $LF/b-range-go; wait $hp || fail "B's lockctl hold [100, 200) exited with $?: $(paste -sd'|' $OUT/hold-range.log)"
+  stamp b-range-waiting; t0=$SECONDS
+  out=$(timeout 150 $lockctl wait $D/ranges 0 100 $LF/b-range-got); rc=$?
+  ((rc == 0)) || fail "B's F_SETLKW of [0, 100) did not get the lock after A released it (exit $rc after $((SECONDS - t0)) s: $out)"
+  [[ -e $LF/a-range-released ]] || fail "B's F_SETLKW of [0, 100) got the lock while A still held it"
+  w2=$(between a-range-released b-range-got)
+  note "fcntl: B's blocked F_SETLKW got [0, 100) $w2 s after A unlocked it (B $out)"
+  # Blocked locks are granted at once when the node's GRANTED callback reaches this guest's lockd; without it the
+  # client asks again every 30 s. The counter waits with F_SETLKW only if callbacks work, else it polls with F_SETLK:
+  # each blocked F_SETLKW could cost up to 30 s, and 2000 of them would not end.
+  if awk -v a="$w1" -v b="$w2" 'BEGIN {exit !(a < 10 && b < 10)}'; then echo wait > $LF/count-mode; else echo poll > $LF/count-mode; fi
+  note "blocked locks: granted $w1 s (flock) and $w2 s (fcntl) after the release: counter mode $(cat $LF/count-mode)"
+  # A process that holds a lock is killed.
+  await a-kill-held 300
+  out=$(timeout 120 $lockctl try $D/killed 0 0); rc=$?
+  ((rc == 1)) || fail "B's F_SETLK of the file whose lock A's process holds: want EAGAIN, got ($rc) $out"
+  stamp b-kill-waiting; t0=$SECONDS
+  out=$(timeout 150 $lockctl wait $D/killed 0 0 $LF/b-kill-got); rc=$?
+  ((rc == 0)) || fail "B's F_SETLKW did not get the lock of A's killed process (exit $rc after $((SECONDS - t0)) s: $out)"
+  [[ -e $LF/a-killing ]] || fail "B got the lock before A killed its holder"
+  w3=$(between a-killing b-kill-got)
+  note "kill -9: B's blocked F_SETLKW got the lock $w3 s after A killed the holder (B $out)"
+}
+# Unmounts, then waits for the watchdog to stop the tunnel and remove the state file and the nft chain.
+locks_unmount() { # STATE_FILE ADDRESS
+  local i t0
+  sync; t0=$SECONDS
+  umount /mnt/x > /tmp/umount.log 2>&1 || fail "umount /mnt/x failed: $(paste -sd'|' /tmp/umount.log)"
+  for i in $(seq 240); do
+    [[ ! -e "$1" ]] && ! nft list chain ip regatta "lock-${2//./-}" > /dev/null 2>&1 && break
+    sleep 0.5
+  done
+  [[ ! -e "$1" ]] || fail "$((SECONDS - t0)) s after umount the state file $1 is still there"
+  nft list chain ip regatta "lock-${2//./-}" > /dev/null 2>&1 && fail "$((SECONDS - t0)) s after umount the nft chain lock-${2//./-} is still there"
+  note "$role: the watchdog removed the tunnel's state and the nft chain $((SECONDS - t0)) s after umount"
+}
+# mount(8) runs its helpers without PATH (util-linux's sanitize_env), and the launcher /sbin/mount.regatta sets none:
+# the helper's Java then finds commands in /bin:/usr/bin only (the JDK's default), and nft is /usr/sbin/nft, so
+# mount.regatta reports "nft (nftables) is not installed". Until the launcher sets a PATH, this guest's /usr/bin
+# becomes a tmpfs of links to the real one, plus nft.
+nft_path_workaround() {
+  grep -Eq '^[[:space:]]*(export[[:space:]]+)?PATH=' /sbin/mount.regatta && return
+  local f
+  mkdir -p /tmp/usr-bin.real /tmp/usr-bin.links
+  mount --bind /usr/bin /tmp/usr-bin.real || fail "cannot bind /usr/bin"
+  for f in /tmp/usr-bin.real/*; do ln -s "$f" "/tmp/usr-bin.links/${f##*/}"; done
+  ln -s /usr/sbin/nft /tmp/usr-bin.links/nft
+  mount --bind /tmp/usr-bin.links /usr/bin || fail "cannot bind the links over /usr/bin"
+  note "$role: workaround: /sbin/mount.regatta sets no PATH and mount(8) removes it, so its Java finds no /usr/sbin/nft: linked /usr/bin/nft"
+}
+# The kernel's lock client asks rpcbind at the mount's address (port 111) for NLM before the first lock. A filter
+# chain of the test's own, before mount.regatta's NAT chain (priority -200 < -100), counts what goes to $1:111.
+rpcbind_count_start() { # ADDRESS
+  nft "add table ip klocks; add chain ip klocks out { type filter hook output priority -200; policy accept; };
+       add rule ip klocks out ip daddr $1 tcp dport 111 tcp flags syn counter;
+       add rule ip klocks out ip daddr $1 udp dport 111 counter" || fail "cannot add the test's nft counters"
+}
+rpcbind_count_note() {
+  note "$role: to $addr:111 after the first lock: $(nft list chain ip klocks out | sed -n 's/.*\(tcp\|udp\) dport 111.* counter packets \([0-9]*\).*/\2 \1/p' | paste -sd' ' | sed 's/tcp/TCP connections,/; s/udp/UDP datagrams/') (the kernel lock client's rpcbind queries, NATed to the tunnel's portmapper)"
+}
+stamp() { : > "$LF/$1"; }
+# Waits for a flag of either guest; stops when the other guest failed.
+await() { # NAME TIMEOUT_S
+  local i
+  for ((i = 0; i < $2 * 5; i++)); do
+    [[ -e $LF/$1 ]] && return 0
+    [[ -e $LF/$other-failed ]] && fail "the other guest ($other) failed while this one waited for '$1': $(cat $LF/$other-failed)"
+    sleep 0.2
+  done
+  fail "no '$1' within $2 s"
+}
+# Seconds from flag A to flag B, by their mtimes: the host's clock (9p), common to both guests.
+between() { # A B
+  awk -v a="$(stat -c %.3Y "$LF/$1")" -v b="$(stat -c %.3Y "$LF/$2")" 'BEGIN {printf "%.1f", b - a}'
+}
+locks_failed() {
+  [[ -n "${LOCKS_FAILING:-}" ]] && return; LOCKS_FAILING=1
+  echo "$*" > "$LF/$role-failed.tmp"; mv "$LF/$role-failed.tmp" "$LF/$role-failed"
+  { echo "--- $*"; nft list ruleset; rpcinfo -p 127.0.0.1; ls -l /var/run/regatta; cat /var/run/regatta/*.json
+    dmesg | grep -i -E 'lockd|nlm|statd|rpcbind|nfs'
+    for p in /proc/[0-9]*; do echo "${p#/proc/} $(cat $p/wchan 2>/dev/null) $(tr '\0' ' ' < $p/cmdline 2>/dev/null)"; done
+  } > $OUT/diag.txt 2>&1
+  keep_jvm_crashes
+}
 # A JVM that crashes writes hs_err_pid*.log to its working directory, else /tmp (the guest's tmpfs): keep them.
 keep_jvm_crashes() {
   local f
@@ -394,5 +638,6 @@ pids_of() { # WORDS
 case "$scen" in
   io|tree|links|meta|git|untar|twoclients|crash|s3outage|posix) "s_$scen" ;;
   mount-regatta) s_mount_regatta ;;
+  locks) s_locks ;;
   *) fail "unknown scenario" ;;
 esac
