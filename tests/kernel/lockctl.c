@@ -11,10 +11,10 @@
  *       pid P type start len" (exit 1); any other error exits 2.
  *   lockctl wait FILE START LEN GOT
  *       F_SETLKW of a write lock; creates GOT as soon as it holds it, prints "waited MS ms", unlocks.
- *   lockctl count FILE N MODE
- *       N times: open, write-lock the whole file (MODE wait: F_SETLKW; poll: F_SETLK, retried after 5-25 ms while
- *       it answers EAGAIN), read the number, write number+1, unlock, close. Exits 4 if it ever reads a number lower
- *       than the one it wrote last (a stale read). Prints "count N in MS ms, R retries, first A last B".
+ *   lockctl count FILE N
+ *       N times: open, write-lock the whole file (F_SETLKW), read the number, write number+1, unlock, close. Exits 4
+ *       if it ever reads a number lower than the one it wrote last (a stale read). Prints "count N in MS ms, first A
+ *       last B".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,7 +61,7 @@ static int open_file(const char *path) {
 
 static int usage(void) {
     fprintf(stderr, "usage: lockctl hold FILE START LEN READY GO RELEASED | try FILE START LEN | "
-                    "wait FILE START LEN GOT | count FILE N wait|poll\n");
+                    "wait FILE START LEN GOT | count FILE N\n");
     return 2;
 }
 
@@ -127,22 +127,13 @@ int main(int argc, char **argv) {
         close(fd);
         return 0;
     }
-    if (strcmp(mode, "count") == 0 && argc == 5) {
-        long n = atol(argv[3]), retries = 0, first = -1, last = -1, mine = -1;
-        int poll = strcmp(argv[4], "poll") == 0;
-        if (!poll && strcmp(argv[4], "wait") != 0) return usage();
-        srand(getpid() ^ (unsigned) time(NULL));
+    if (strcmp(mode, "count") == 0 && argc == 4) {
+        long n = atol(argv[3]), first = -1, last = -1, mine = -1;
         double t0 = now_ms();
         for (long i = 0; i < n; i++) {
             int fd = open(path, O_RDWR);
             if (fd < 0) { printf("open %s: %s at %ld\n", path, strerror(errno), i); return 2; }
-            if (poll) {
-                while (setlk(fd, F_SETLK, F_WRLCK, 0, 0) < 0) {
-                    if (errno != EAGAIN && errno != EACCES) { printf("F_SETLK: %s at %ld\n", strerror(errno), i); return 2; }
-                    retries++;
-                    sleep_ms(5 + rand() % 21);
-                }
-            } else if (setlk(fd, F_SETLKW, F_WRLCK, 0, 0) < 0) {
+            if (setlk(fd, F_SETLKW, F_WRLCK, 0, 0) < 0) {
                 printf("F_SETLKW: %s at %ld\n", strerror(errno), i);
                 return 2;
             }
@@ -160,7 +151,7 @@ int main(int argc, char **argv) {
             if (setlk(fd, F_SETLK, F_UNLCK, 0, 0) < 0) { printf("unlock: %s at %ld\n", strerror(errno), i); return 2; }
             if (close(fd) < 0) { printf("close: %s at %ld\n", strerror(errno), i); return 2; }
         }
-        printf("count %ld in %.0f ms, %ld retries, first %ld last %ld\n", n, now_ms() - t0, retries, first, last);
+        printf("count %ld in %.0f ms, first %ld last %ld\n", n, now_ms() - t0, first, last);
         return 0;
     }
     return usage();

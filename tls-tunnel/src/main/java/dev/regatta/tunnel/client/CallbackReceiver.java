@@ -40,6 +40,8 @@ final class CallbackReceiver implements AutoCloseable {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** A line the node closes sooner than this, unused, makes the next one wait longer. */
+    private static final Duration SHORT_LIVED = Duration.ofSeconds(10);
 
     private final NodeDialer dialer;
     private final EventLoopGroup eventLoops;
@@ -50,6 +52,7 @@ final class CallbackReceiver implements AutoCloseable {
             new DefaultThreadFactory("regatta-callback-lookup", true));
     private volatile boolean closed;
     private volatile Channel spare;
+    private volatile Duration idleClosePause = FIRST_RETRY.dividedBy(2);
 
     CallbackReceiver(NodeDialer dialer, EventLoopGroup eventLoops, InetAddress sourceAddress, LocalServices services) {
         this.dialer = dialer;
@@ -95,15 +98,21 @@ final class CallbackReceiver implements AutoCloseable {
             return;
         }
         spare = line;
+        long openedAt = System.nanoTime();
         line.pipeline().addBefore(line.pipeline().context(EarlyInbound.class).name(), "callback-header",
                 new HeaderReader());
         line.closeFuture().addListener(f -> {
             if (spare == line) {
-                // Closed while idle: the node restarted, or it closed the line. Keep one open.
+                // Closed while idle: the node restarted, or it closed the line (a node that refuses this mount
+                // closes each new one at once, hence the growing pause). Keep one open.
                 spare = null;
+                boolean shortLived = System.nanoTime() - openedAt < SHORT_LIVED.toNanos();
+                Duration pause = shortLived ? min(idleClosePause.multipliedBy(2), MAX_RETRY) : FIRST_RETRY;
+                idleClosePause = pause;
                 if (!closed) {
-                    log.info("the callback line to the node {} closed; opening another", dialer.node());
-                    eventLoops.next().schedule(() -> openSpare(FIRST_RETRY), FIRST_RETRY.toMillis(),
+                    log.info("the callback line to the node {} closed; opening another in {} s", dialer.node(),
+                            pause.toSeconds());
+                    eventLoops.next().schedule(() -> openSpare(FIRST_RETRY), pause.toMillis(),
                             TimeUnit.MILLISECONDS);
                 }
             }

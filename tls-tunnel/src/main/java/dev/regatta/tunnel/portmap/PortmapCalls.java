@@ -18,6 +18,8 @@ import java.util.Optional;
 final class PortmapCalls {
 
     static final int PROGRAM = 100000;
+    /** Where clients reach the portmapper: port 111 of the mount's address, redirected here. */
+    static final int WELL_KNOWN_PORT = 111;
     static final int IPPROTO_TCP = 6;
     static final int IPPROTO_UDP = 17;
 
@@ -55,8 +57,15 @@ final class PortmapCalls {
         this.servicePort = servicePort;
     }
 
-    /** The port of a program, version and protocol; 0 when not served (UDP never is). */
+    /**
+     * The port of a program, version and protocol; 0 when not served. The services are on the tunnel's TCP port
+     * (never UDP); the portmapper itself is where clients reach it, port 111 of the mount's address (the netfilter
+     * rule sends that here), as rpcinfo expects.
+     */
     int port(int program, int version, int protocol) {
+        if (program == PROGRAM && version >= 2 && version <= 4) {
+            return protocol == IPPROTO_TCP || protocol == IPPROTO_UDP ? WELL_KNOWN_PORT : 0;
+        }
         if (protocol != IPPROTO_TCP) {
             return 0;
         }
@@ -65,7 +74,8 @@ final class PortmapCalls {
 
     /** The universal address ({@code h1.h2.h3.h4.p1.p2}) of a program and version over a netid; "" when not served. */
     String universalAddress(int program, int version, String netid) {
-        int port = "tcp".equals(netid) ? port(program, version, IPPROTO_TCP) : 0;
+        int protocol = "tcp".equals(netid) ? IPPROTO_TCP : "udp".equals(netid) ? IPPROTO_UDP : 0;
+        int port = protocol == 0 ? 0 : port(program, version, protocol);
         return port == 0 ? "" : universalAddress(port);
     }
 
@@ -138,6 +148,12 @@ final class PortmapCalls {
                 reply.writeInt(port(mapping[0], mapping[1], mapping[2]));
             }
             case 4 -> {                                     // DUMP
+                for (int version = 2; version <= 4; version++) {
+                    for (int protocol : new int[] {IPPROTO_TCP, IPPROTO_UDP}) {
+                        reply.writeInt(1).writeInt(PROGRAM).writeInt(version).writeInt(protocol)
+                                .writeInt(WELL_KNOWN_PORT);
+                    }
+                }
                 for (Service service : SERVICES) {
                     reply.writeInt(1).writeInt(service.program()).writeInt(service.version()).writeInt(IPPROTO_TCP)
                             .writeInt(servicePort);
@@ -164,6 +180,14 @@ final class PortmapCalls {
                 writeString(reply, universalAddress(rpcb.program(), rpcb.version(), rpcb.netid()));
             }
             case 4 -> {                                     // DUMP
+                for (int v = 2; v <= 4; v++) {
+                    for (String netid : List.of("tcp", "udp")) {
+                        reply.writeInt(1).writeInt(PROGRAM).writeInt(v);
+                        writeString(reply, netid);
+                        writeString(reply, universalAddress(WELL_KNOWN_PORT));
+                        writeString(reply, "regatta");
+                    }
+                }
                 for (Service service : SERVICES) {
                     reply.writeInt(1).writeInt(service.program()).writeInt(service.version());
                     writeString(reply, "tcp");

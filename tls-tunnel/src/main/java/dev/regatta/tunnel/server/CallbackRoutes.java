@@ -102,25 +102,34 @@ final class CallbackRoutes implements AutoCloseable {
                 return Optional.empty();
             }
             Channel listener = listeners.get(route);
-            if (listener == null) {
-                ChannelFuture bound = Transport.server(eventLoops)
-                        .childHandler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel channel) {
-                                channel.pipeline().addLast(new Caller(route));
-                            }
-                        })
-                        .bind(new InetSocketAddress(loopback, 0))
-                        .awaitUninterruptibly();
-                if (!bound.isSuccess()) {
-                    log.warn("cannot listen on loopback for callbacks to mount {}: {}", mountId,
-                            Failures.describe(bound.cause()));
-                    return Optional.empty();
-                }
+            if (listener != null) {
+                return Optional.of((InetSocketAddress) listener.localAddress());
+            }
+        }
+        // Bound outside the lock: binding needs an event loop, whose threads take the lock too.
+        ChannelFuture bound = Transport.server(eventLoops)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(new Caller(route));
+                    }
+                })
+                .bind(new InetSocketAddress(loopback, 0))
+                .awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            log.warn("cannot listen on loopback for callbacks to mount {}: {}", mountId,
+                    Failures.describe(bound.cause()));
+            return Optional.empty();
+        }
+        synchronized (this) {
+            Channel listener = listeners.get(route);
+            if (listener == null && idle.containsKey(mountId)) {
                 listener = bound.channel();
                 listeners.put(route, listener);
+            } else {
+                bound.channel().close();
             }
-            return Optional.of((InetSocketAddress) listener.localAddress());
+            return Optional.ofNullable(listener).map(l -> (InetSocketAddress) l.localAddress());
         }
     }
 

@@ -57,6 +57,9 @@ class PortmapResponderTest {
             assertThat(getport(socket, 100005, 3, TCP)).as("MOUNT 3").isEqualTo(SERVICE_PORT);
             assertThat(getport(socket, 100021, 4, TCP)).as("NLM 4").isEqualTo(SERVICE_PORT);
             assertThat(getport(socket, 100024, 1, TCP)).as("NSM 1").isEqualTo(SERVICE_PORT);
+            assertThat(getport(socket, 100000, 2, TCP)).as("the portmapper, where clients reach it").isEqualTo(111);
+            assertThat(getport(socket, 100000, 4, UDP)).isEqualTo(111);
+            assertThat(getport(socket, 100000, 5, TCP)).isZero();
         }
     }
 
@@ -82,6 +85,7 @@ class PortmapResponderTest {
                 assertThat(getaddr(socket, version, 3, 100099, 1, "tcp")).isEmpty();
             }
             assertThat(getaddr(socket, 4, 9, 100003, 3, "tcp")).as("GETVERSADDR").isEqualTo(expected);
+            assertThat(getaddr(socket, 3, 3, 100000, 3, "udp")).as("rpcbind itself").isEqualTo("127.0.77.9.0.111");
         }
     }
 
@@ -98,7 +102,10 @@ class PortmapResponderTest {
             while (dump.getInt() == 1) {
                 mappings.add(List.of(dump.getInt(), dump.getInt(), dump.getInt(), dump.getInt()));
             }
-            assertThat(mappings).containsExactly(List.of(100003, 3, TCP, SERVICE_PORT),
+            assertThat(mappings).containsExactly(List.of(100000, 2, TCP, 111), List.of(100000, 2, UDP, 111),
+                    List.of(100000, 3, TCP, 111), List.of(100000, 3, UDP, 111),
+                    List.of(100000, 4, TCP, 111), List.of(100000, 4, UDP, 111),
+                    List.of(100003, 3, TCP, SERVICE_PORT),
                     List.of(100005, 3, TCP, SERVICE_PORT), List.of(100021, 4, TCP, SERVICE_PORT),
                     List.of(100024, 1, TCP, SERVICE_PORT));
         }
