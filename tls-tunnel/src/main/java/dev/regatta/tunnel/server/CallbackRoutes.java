@@ -57,6 +57,8 @@ final class CallbackRoutes implements AutoCloseable {
     private static final Duration WAIT_FOR_LINE = Duration.ofSeconds(5);
 
     private final Map<String, Deque<Line>> idle = new HashMap<>();
+    /** Lines open per mount, idle or carrying a call: a mount's listeners live while it has one. */
+    private final Map<String, Integer> openLines = new HashMap<>();
     private final Map<String, Deque<Consumer<Line>>> waiting = new HashMap<>();
     private final Map<Route, Channel> listeners = new HashMap<>();
 
@@ -71,6 +73,7 @@ final class CallbackRoutes implements AutoCloseable {
         Consumer<Line> waiter;
         synchronized (this) {
             Deque<Line> lines = idle.computeIfAbsent(identity.mountId(), id -> new ArrayDeque<>());
+            openLines.merge(identity.mountId(), 1, Integer::sum);
             Deque<Consumer<Line>> callers = waiting.get(identity.mountId());
             waiter = callers == null ? null : callers.poll();
             if (waiter == null) {
@@ -98,7 +101,7 @@ final class CallbackRoutes implements AutoCloseable {
             throw new IllegalArgumentException("callback lines carry NLM v4 and NSM v1 only, not " + route.service());
         }
         synchronized (this) {
-            if (!idle.containsKey(mountId)) {
+            if (!openLines.containsKey(mountId)) {
                 return Optional.empty();
             }
             Channel listener = listeners.get(route);
@@ -123,7 +126,7 @@ final class CallbackRoutes implements AutoCloseable {
         }
         synchronized (this) {
             Channel listener = listeners.get(route);
-            if (listener == null && idle.containsKey(mountId)) {
+            if (listener == null && openLines.containsKey(mountId)) {
                 listener = bound.channel();
                 listeners.put(route, listener);
             } else {
@@ -170,11 +173,11 @@ final class CallbackRoutes implements AutoCloseable {
         String mountId = line.identity().mountId();
         synchronized (this) {
             Deque<Line> lines = idle.get(mountId);
-            if (lines == null) {
-                return;
+            if (lines != null) {
+                lines.remove(line);
             }
-            lines.remove(line);
-            if (lines.isEmpty()) {
+            if (openLines.merge(mountId, -1, Integer::sum) <= 0) {
+                openLines.remove(mountId);
                 idle.remove(mountId);
                 listeners.entrySet().removeIf(entry -> {
                     if (entry.getKey().mountId().equals(mountId)) {
