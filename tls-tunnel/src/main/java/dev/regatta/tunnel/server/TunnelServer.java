@@ -30,7 +30,9 @@ import java.util.function.Predicate;
 
 /**
  * The data-plane node's end of the tunnel: accepts mutual TLS 1.3 connections from mounts, admits them, and
- * forwards each admitted one over its own plain TCP connection to the backend (the NFS server on loopback).
+ * forwards each admitted one over its own plain TCP connection to the backend (the NFS server on loopback). A mount
+ * with locks also keeps a callback line open, over which the node calls the instance back
+ * ({@link #callbackAddress}, {@link CallbackRoutes}).
  *
  * <pre>{@code
  * TunnelServer server = TunnelServer.builder()
