@@ -5,6 +5,7 @@ import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.Relay;
 import dev.regatta.tunnel.relay.Transport;
+import dev.regatta.tunnel.relay.WaitingLine;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -167,9 +168,13 @@ final class CallbackReceiver implements AutoCloseable {
     }
 
     /** Waits on an idle line for the node's {@link CallbackHeader}; what follows it is held for the relay. */
-    private final class HeaderReader extends ChannelInboundHandlerAdapter {
+    private final class HeaderReader extends WaitingLine {
 
         private ByteBuf header;
+
+        HeaderReader() {
+            super("the idle callback line to the node " + dialer.node());
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -190,22 +195,6 @@ final class CallbackReceiver implements AutoCloseable {
                 called(ctx.channel(), service);
             });
             in.release();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (EarlyInbound.isEvent(evt)) {
-                // The node ended the line before using it (it closes idle lines of a revoked grant, or stopped).
-                ctx.close();
-            } else {
-                ctx.fireUserEventTriggered(evt);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("the idle callback line to the node {} failed", dialer.node(), cause);
-            ctx.close();
         }
 
         @Override

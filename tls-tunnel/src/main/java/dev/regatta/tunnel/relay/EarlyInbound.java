@@ -53,7 +53,7 @@ public final class EarlyInbound extends ChannelInboundHandlerAdapter {
     }
 
     /** The events a relay acts on: the end of the peer's stream, of its TLS connection, of its socket's input. */
-    public static boolean isEvent(Object item) {
+    static boolean isEvent(Object item) {
         return item == StreamFraming.END_OF_STREAM || item instanceof ChannelInputShutdownEvent
                 || item instanceof SslCloseCompletionEvent;
     }

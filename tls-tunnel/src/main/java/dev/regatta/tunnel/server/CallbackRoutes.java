@@ -6,6 +6,7 @@ import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.Relay;
 import dev.regatta.tunnel.relay.Transport;
+import dev.regatta.tunnel.relay.WaitingLine;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -191,11 +192,12 @@ final class CallbackRoutes implements AutoCloseable {
     }
 
     /** On an idle line: nothing may arrive; its end or close takes the line out of service. */
-    private static final class IdleLine extends ChannelInboundHandlerAdapter {
+    private static final class IdleLine extends WaitingLine {
 
         private final ClientIdentity identity;
 
         IdleLine(ClientIdentity identity) {
+            super("mount " + identity.mountId() + "'s idle callback line");
             this.identity = identity;
         }
 
@@ -203,22 +205,6 @@ final class CallbackRoutes implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ReferenceCountUtil.release(msg);
             log.warn("closing mount {}'s callback line: it sent data while idle", identity.mountId());
-            ctx.close();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (EarlyInbound.isEvent(evt)) {
-                // The instance ended the line (its stream, its TLS or its socket): it is of no use any more.
-                ctx.close();
-            } else {
-                ctx.fireUserEventTriggered(evt);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("mount {}'s idle callback line failed", identity.mountId(), cause);
             ctx.close();
         }
     }
