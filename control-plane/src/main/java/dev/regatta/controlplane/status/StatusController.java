@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -33,6 +34,21 @@ public class StatusController {
     public FileSystemStatus status(@PathVariable("id") String id) {
         fileSystems.require(id);
         return FileSystemStatus.of(id, reports.latest(id).orElse(null));
+    }
+
+    /**
+     * The reports of the last {@code minutes} (kept for 24 hours), oldest first, with the counters as rates.
+     *
+     * @param minutes how far back, 1..1440
+     */
+    @GetMapping("/file-systems/{id}/history")
+    public FileSystemHistory history(@PathVariable("id") String id,
+                                     @RequestParam(name = "minutes", defaultValue = "60") @Min(1) @Max(1440)
+                                     int minutes) {
+        fileSystems.require(id);
+        Instant to = Instant.now();
+        Instant from = to.minus(Duration.ofMinutes(minutes));
+        return FileSystemHistory.of(id, from, to, reports.history(id, from));
     }
 
     /**
