@@ -111,8 +111,8 @@ class StatusApiTest extends ApiTestBase {
         assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&since="
                         + t.minusSeconds(25).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).json()
                 .findValuesAsString("reason")).containsExactly("read-only grant", "no grant");
-        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&decision=REFUSED&principal=other&since="
-                        + t.minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).json()
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs
+                        + "&decision=REFUSED&principal=other&since=" + t.minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).json()
                 .findValuesAsString("reason")).containsExactly("no grant");
         JsonNode first = forFs.get(0);
         assertThat(first.get("decision").asString()).isEqualTo("REFUSED");
