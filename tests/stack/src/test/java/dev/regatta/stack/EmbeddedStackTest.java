@@ -38,6 +38,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -89,6 +90,9 @@ class EmbeddedStackTest {
     private static final Pattern TLS_LINE = Pattern.compile(
             "regatta: tls (127\\.0\\.0\\.1:\\d+) \\(the node's TLS front, for mount\\.regatta\\)");
     private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
+    private static final Pattern CONSOLE_LINE = Pattern.compile("regatta: console (http://127\\.0\\.0\\.1:\\d+/)");
+    private static final Pattern SIGN_IN_LINE = Pattern.compile(
+            "regatta: console sign-in (\\S+) / (\\S+) \\(kept in (\\S+/control-plane/admin-password)\\)");
     /** A grant change reaches the node with its next heartbeat (every 10 s). */
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
     private static final byte[] CONTENT = "written over NFS, read back from S3\n".getBytes(StandardCharsets.UTF_8);
@@ -170,6 +174,17 @@ class EmbeddedStackTest {
         assertThat(lines).contains("regatta: mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port
                 + ",mountport=" + port + ",nolock 127.0.0.1:/fs-demo /mnt/demo");
         assertThat(dir.resolve("data/s3/" + bucketName)).isDirectory();
+
+        Matcher console = match(CONSOLE_LINE, lines);
+        assertThat(console.group(1)).isEqualTo(api.base() + "/");
+        Matcher signIn = match(SIGN_IN_LINE, lines);
+        assertThat(signIn.group(1)).isEqualTo("admin");
+        assertThat(Path.of(signIn.group(3))).isEqualTo(dir.resolve("data/control-plane/admin-password"));
+        assertThat(Files.readString(Path.of(signIn.group(3))).strip()).isEqualTo(signIn.group(2));
+        assertThat(indexOf(lines, "regatta: console sign-in ")).isLessThan(indexOf(lines, "regatta: ready"));
+        Api.Answer session = api.postAnonymous("/api/v1/session",
+                Map.of("username", "admin", "password", signIn.group(2)));
+        assertThat(session.status()).as("the printed sign-in works: %s", session.body()).isEqualTo(200);
 
         assertThat(new Api(api.base(), "rgt_not-the-token").get("/api/v1/file-systems").status()).isEqualTo(401);
         Api.Answer fileSystems = api.get("/api/v1/file-systems");
