@@ -1,0 +1,82 @@
+// Line charts as inline SVG: a fixed view box that scales to the width of its container, series colours from CSS
+// classes (series-0, series-1, ...), and a text summary beside every chart for those who cannot see it.
+
+import {h} from './ui.js';
+
+const WIDTH = 600;
+const HEIGHT = 180;
+const PAD = {left: 56, right: 12, top: 10, bottom: 24};
+
+/** A round upper bound for the y axis (1, 2, 2.5, 5 × 10^n). */
+function niceMax(value) {
+  if (!(value > 0)) {
+    return 1;
+  }
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (value <= step * power) {
+      return step * power;
+    }
+  }
+  return 10 * power;
+}
+
+function clock(ms) {
+  return new Date(ms).toLocaleTimeString(undefined, {hour: '2-digit', minute: '2-digit'});
+}
+
+/**
+ * @param {object} spec
+ * @param {string} spec.id          element id of the figure
+ * @param {string} spec.title       what is measured
+ * @param {number} spec.from        start of the x axis (ms)
+ * @param {number} spec.to          end of the x axis (ms)
+ * @param {{name: string, points: Array<[number, number|null]>}[]} spec.series  null values break the line
+ * @param {(v: number) => string} spec.format  a y value in words
+ * @param {number} [spec.max]       a fixed top of the y axis (e.g. 1 for a ratio)
+ */
+export function lineChart({id, title, from, to, series, format, max}) {
+  const values = series.flatMap(s => s.points.map(p => p[1]).filter(v => v !== null && v !== undefined));
+  const top = max !== undefined ? max : niceMax(Math.max(0, ...values));
+  const span = Math.max(1, to - from);
+  const x = t => PAD.left + ((t - from) / span) * (WIDTH - PAD.left - PAD.right);
+  const y = v => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom);
+
+  const grid = [0, 0.5, 1].map(f => {
+    const v = top * f;
+    return h('g', {class: 'grid'},
+      h('line', {x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v)}),
+      h('text', {x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', text: format(v)}));
+  });
+  const axis = h('g', {class: 'axis'},
+    h('text', {x: PAD.left, y: HEIGHT - 6, 'text-anchor': 'start', text: clock(from)}),
+    h('text', {x: WIDTH - PAD.right, y: HEIGHT - 6, 'text-anchor': 'end', text: clock(to)}));
+  const lines = series.map((s, i) => {
+    let d = '';
+    let pen = false;
+    for (const [t, v] of s.points) {
+      if (v === null || v === undefined || Number.isNaN(v)) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? 'L' : 'M'}${x(t).toFixed(1)},${y(Math.min(v, top)).toFixed(1)} `;
+      pen = true;
+    }
+    return h('path', {class: `line series-${i % 6}`, d: d.trim() || 'M0,0'});
+  });
+
+  const latest = series.map(s => {
+    const last = [...s.points].reverse().find(p => p[1] !== null && p[1] !== undefined);
+    return `${s.name}: ${last ? format(last[1]) : 'no data'}`;
+  });
+  const summary = values.length ? `Latest — ${latest.join('; ')}` : 'No samples in this hour yet.';
+  const svg = h('svg', {viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart-svg', role: 'img',
+    'aria-label': `${title}. ${summary}`, preserveAspectRatio: 'none'},
+  h('title', {text: title}), grid, axis, lines);
+  return h('figure', {class: 'chart', id},
+    h('figcaption', {}, h('span', {class: 'chart-title', text: title}),
+      h('span', {class: 'chart-latest', text: summary})),
+    svg,
+    series.length > 1 ? h('ul', {class: 'legend'}, series.map((s, i) =>
+      h('li', {}, h('span', {class: `swatch series-${i % 6}`, 'aria-hidden': 'true'}), s.name))) : null);
+}
