@@ -12,7 +12,9 @@ import java.util.Objects;
 
 /**
  * What a node reports on the file systems it serves (docs/control-plane-protocols.md). A counter the node leaves
- * out counts as 0: a heartbeat is the node's lifeline and must not fail over a missing statistic.
+ * out counts as 0: a heartbeat is the node's lifeline and must not fail over a missing statistic. The exception is
+ * {@code nfsOperations}, which older nodes do not send: it stays null (absent), so that the console shows no rate
+ * rather than a false zero.
  */
 public record HeartbeatRequest(List<@Valid @NotNull Report> fileSystems) {
 
@@ -22,7 +24,8 @@ public record HeartbeatRequest(List<@Valid @NotNull Report> fileSystems) {
                          @PositiveOrZero Long oldestUnsyncedSeconds,
                          @DecimalMin("0") @DecimalMax("1") Double cacheHitRatio,
                          @PositiveOrZero Integer connectedClients,
-                         Map<String, @NotNull @PositiveOrZero Long> s3Requests) {
+                         Map<String, @NotNull @PositiveOrZero Long> s3Requests,
+                         @PositiveOrZero Long nfsOperations) {
 
         public Report {
             cacheBytes = Objects.requireNonNullElse(cacheBytes, 0L);

@@ -10,7 +10,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
@@ -19,6 +21,7 @@ import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
@@ -41,6 +44,11 @@ import java.util.Set;
  * {@code X-XSRF-TOKEN} header, which another site cannot read or set. Requests that carry a Bearer token are exempt:
  * a browser never adds that header by itself. Signing in is exempt too (see {@link SessionController#signIn}). The
  * session cookie itself is HttpOnly and SameSite=Strict (application.yml).
+ * <p>
+ * The web console's pages ({@code static/} of the regatta-web-console jar, served by Spring Boot from the classpath,
+ * {@code /} giving {@code index.html}) are readable without signing in: they hold no data, and the console must load
+ * to show its sign-in form. Every answer carries {@link #CONTENT_SECURITY_POLICY}, so the pages may load script,
+ * styles, images and data only from this origin and no inline script or style runs.
  */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
@@ -49,6 +57,16 @@ public class SecurityConfiguration {
     static final String ADMIN_AUTHORITY = "ROLE_" + ADMIN_ROLE;
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
     private static final PathPatternRequestMatcher.Builder PATHS = PathPatternRequestMatcher.withDefaults();
+    /** The console's static files, readable without sign-in (GET and HEAD only). */
+    static final String[] CONSOLE_PAGES = {"/", "/*.html", "/*.js", "/*.css", "/*.map", "/assets/**",
+            "/favicon.ico", "/favicon.svg", "/favicon.png"};
+    /**
+     * For every answer: only this origin's script, styles, images, fonts and API; no inline script or style, no
+     * plugins, no framing, forms post only here.
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            + "frame-ancestors 'none'";
 
     @Bean
     @Order(1)
@@ -95,13 +113,27 @@ public class SecurityConfiguration {
                 .logout(logout -> logout.disable())
                 .addFilterBefore(new ApiTokenAuthenticationFilter(tokens, problems), CsrfFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(refusals).accessDeniedHandler(refusals))
+                .headers(SecurityConfiguration::pageHeaders)
                 .authorizeHttpRequests(auth -> auth
+                        .requestMatchers(HttpMethod.GET, CONSOLE_PAGES).permitAll()
+                        .requestMatchers(HttpMethod.HEAD, CONSOLE_PAGES).permitAll()
                         // Without /error, a validation error's forward to it would turn into 401.
                         .requestMatchers("/error").permitAll()
                         .requestMatchers(HttpMethod.GET, "/api/v1/openapi.json", "/api/v1/openapi.json/**").permitAll()
                         .requestMatchers("/api/v1/session").permitAll()
                         .anyRequest().hasRole(ADMIN_ROLE));
         return http.build();
+    }
+
+    /**
+     * Spring Security's defaults (nosniff, X-Frame-Options DENY, no caching of API answers) plus a content security
+     * policy and no referrer leaving the origin.
+     */
+    private static void pageHeaders(HeadersConfigurer<HttpSecurity> headers) {
+        headers.contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                .referrerPolicy(referrer -> referrer.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
+                .contentTypeOptions(Customizer.withDefaults())
+                .frameOptions(frames -> frames.deny());
     }
 
     /** Console sessions keep their sign-in here; API-token requests never touch it. */

@@ -60,9 +60,10 @@ public class ActivityRepository {
      *
      * @param principalPart matches events whose principal ARN contains it, so that a role's name finds the
      *                      sessions assumed from it
+     * @param since         only events at or after it
      */
     public List<AuditEvent> auditEvents(String fileSystemId, AuditEvent.Decision decision, String principalPart,
-                                        int limit) {
+                                        Instant since, int limit) {
         List<String> conditions = new ArrayList<>();
         Map<String, Object> params = new HashMap<>();
         if (fileSystemId != null) {
@@ -76,6 +77,10 @@ public class ActivityRepository {
         if (principalPart != null) {
             conditions.add("strpos(principal_arn, :principal) > 0");
             params.put("principal", principalPart);
+        }
+        if (since != null) {
+            conditions.add("at >= :since");
+            params.put("since", Timestamp.from(since));
         }
         params.put("limit", limit);
         String where = conditions.isEmpty() ? "" : "where " + String.join(" and ", conditions);

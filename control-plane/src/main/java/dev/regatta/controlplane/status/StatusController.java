@@ -4,12 +4,14 @@ import dev.regatta.controlplane.api.Problems;
 import dev.regatta.controlplane.filesystem.FileSystemService;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -36,6 +38,21 @@ public class StatusController {
     }
 
     /**
+     * The reports of the last {@code minutes} (kept for 24 hours), oldest first, with the counters as rates.
+     *
+     * @param minutes how far back, 1..1440
+     */
+    @GetMapping("/file-systems/{id}/history")
+    public FileSystemHistory history(@PathVariable("id") String id,
+                                     @RequestParam(name = "minutes", defaultValue = "60") @Min(1) @Max(1440)
+                                     int minutes) {
+        fileSystems.require(id);
+        Instant to = Instant.now();
+        Instant from = to.minus(Duration.ofMinutes(minutes));
+        return FileSystemHistory.of(id, from, to, reports.history(id, from));
+    }
+
+    /**
      * @param state LIVE (the default): sessions not ended whose certificate is valid; ENDED: unmount reported;
      *              EXPIRED: certificate lapsed without an unmount report; ALL
      * @param limit at most this many, newest first; default: every live session, or the newest 100 of the others
@@ -51,17 +68,20 @@ public class StatusController {
 
     /**
      * @param principal part of the caller's ARN (a role name finds its sessions)
+     * @param since     only events at or after this instant (ISO-8601, e.g. 2026-11-26T09:00:00Z)
      */
     @GetMapping("/audit-events")
     public List<AuditEvent> auditEvents(
             @RequestParam(name = "fileSystemId", required = false) String fileSystemId,
             @RequestParam(name = "decision", required = false) AuditEvent.Decision decision,
             @RequestParam(name = "principal", required = false) String principal,
+            @RequestParam(name = "since", required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME)
+            Instant since,
             @RequestParam(name = "limit", defaultValue = "100") @Min(1) @Max(1000) int limit) {
         if (fileSystemId != null) {
             Problems.requireId("fs", fileSystemId, "file system");
         }
         return activity.auditEvents(fileSystemId, decision, principal == null || principal.isBlank() ? null
-                : principal.strip(), limit);
+                : principal.strip(), since, limit);
     }
 }

@@ -158,6 +158,7 @@ class NodeApiTest extends ApiTestBase {
         assertThat(report.get("cacheHitRatio").asDouble()).isEqualTo(0.93);
         assertThat(report.get("connectedClients").asInt()).isEqualTo(2);
         assertThat(report.get("s3Requests").get("PUT").asLong()).isEqualTo(3);
+        assertThat(report.get("nfsOperations").isNull()).as("not sent: absent, not 0").isTrue();
         assertThat(admin().get("/api/v1/file-systems/" + fsId).json().get("status").get("latestReport")
                 .get("dirtyBytes").asLong()).isEqualTo(4096);
     }

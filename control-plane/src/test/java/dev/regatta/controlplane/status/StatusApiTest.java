@@ -108,6 +108,12 @@ class StatusApiTest extends ApiTestBase {
                 .findValuesAsString("reason")).containsExactly("read-only grant", "grant matched");
         assertThat(admin().get("/api/v1/audit-events?limit=2").json().findValuesAsString("reason"))
                 .containsExactly("malformed proof", "read-only grant");
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&since="
+                        + t.minusSeconds(25).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).json()
+                .findValuesAsString("reason")).containsExactly("read-only grant", "no grant");
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs
+                        + "&decision=REFUSED&principal=other&since=" + t.minusSeconds(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).json()
+                .findValuesAsString("reason")).containsExactly("no grant");
         JsonNode first = forFs.get(0);
         assertThat(first.get("decision").asString()).isEqualTo("REFUSED");
         assertThat(first.get("status").asInt()).isEqualTo(403);
@@ -118,7 +124,8 @@ class StatusApiTest extends ApiTestBase {
 
     @Test
     void badAuditFiltersAreExplained() {
-        for (String query : List.of("decision=MAYBE", "limit=0", "limit=1001", "limit=many", "fileSystemId=x")) {
+        for (String query : List.of("decision=MAYBE", "limit=0", "limit=1001", "limit=many", "fileSystemId=x",
+                "since=yesterday")) {
             Api.Response refused = admin().get("/api/v1/audit-events?" + query);
             assertThat(refused.status()).as(query).isEqualTo(400);
             assertThat(refused.detail()).as(query).contains(query.substring(0, query.indexOf('=')).equals(

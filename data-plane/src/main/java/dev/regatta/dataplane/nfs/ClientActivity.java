@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 
@@ -14,6 +15,9 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
  * mounts of one machine) count once. Connections relayed by the node's TLS front all come from loopback: the
  * origin function given at construction names the mount behind each of them instead (instances behind one NAT
  * share an address, and the mount's certificate is what tells them apart).
+ * <p>
+ * It also counts the calls made on each export (NFS, MOUNT and NLM, one per call), for the heartbeat's
+ * {@code nfsOperations}.
  */
 public final class ClientActivity {
 
@@ -23,6 +27,7 @@ public final class ClientActivity {
     private final Duration window;
     private final Function<InetSocketAddress, String> origin;
     private final Map<Integer, Map<String, Long>> lastCallNanos = new ConcurrentHashMap<>();
+    private final Map<Integer, LongAdder> calls = new ConcurrentHashMap<>();
     /** The last call of each client on any export (NFS, MOUNT, NLM), for the lock lease. */
     private final Map<String, Long> lastCallAnywhere = new ConcurrentHashMap<>();
 
@@ -40,6 +45,7 @@ public final class ClientActivity {
         String client = clientOf(call);
         long now = System.nanoTime();
         lastCallNanos.computeIfAbsent(exportIndex, i -> new ConcurrentHashMap<>()).put(client, now);
+        calls.computeIfAbsent(exportIndex, i -> new LongAdder()).increment();
         lastCallAnywhere.put(client, now);
         if (lastCallAnywhere.size() > 4096) { // bounded: clients silent for a day are forgotten
             long dayAgo = now - java.util.concurrent.TimeUnit.DAYS.toNanos(1);
@@ -73,9 +79,19 @@ public final class ClientActivity {
         return clients.size();
     }
 
-    /** Drops what is known about an export that is no longer served. */
+    /**
+     * NFS, MOUNT and NLM calls made on the export since it was served here (or since {@link #forget} of its index):
+     * a cumulative count, like the S3 request counters.
+     */
+    public long calls(int exportIndex) {
+        LongAdder count = calls.get(exportIndex);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** Drops what is known about an export that is no longer served, its call count included. */
     public void forget(int exportIndex) {
         lastCallNanos.remove(exportIndex);
+        calls.remove(exportIndex);
     }
 
     static String clientAddress(RpcCall call) {

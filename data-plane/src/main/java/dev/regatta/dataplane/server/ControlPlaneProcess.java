@@ -26,14 +26,26 @@ final class ControlPlaneProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlPlaneProcess.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
+    /** The control plane's data directory under up's: its database, CA key and generated secrets. */
+    static final String DATA_SUBDIRECTORY = "control-plane";
+    /** Where the control plane generates the console's admin password (its security/AdminAccount). */
+    static final String ADMIN_PASSWORD_FILE = "admin-password";
+    /** The console's account unless REGATTA_ADMIN_USERNAME names another (regatta.admin.username). */
+    static final String DEFAULT_ADMIN_USERNAME = "admin";
+
     private final Process process;
     private final URI api;
     private final Path logFile;
+    private final Path dataDir;
+    private final Map<String, String> environment;
 
-    private ControlPlaneProcess(Process process, URI api, Path logFile) {
+    private ControlPlaneProcess(Process process, URI api, Path logFile, Path dataDir,
+                                Map<String, String> environment) {
         this.process = process;
         this.api = api;
         this.logFile = logFile;
+        this.dataDir = dataDir;
+        this.environment = Map.copyOf(environment);
     }
 
     /**
@@ -56,12 +68,13 @@ final class ControlPlaneProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Map<String, String> environment = builder.environment();
         environment.putAll(env);
-        environment.put("REGATTA_DATA_DIR", dataDir.resolve("control-plane").toString());
+        Path ownDataDir = dataDir.resolve(DATA_SUBDIRECTORY).toAbsolutePath();
+        environment.put("REGATTA_DATA_DIR", ownDataDir.toString());
         environment.put("SERVER_ADDRESS", "127.0.0.1");
         environment.put("SERVER_PORT", Integer.toString(apiPort));
         Process process = builder.start();
         ControlPlaneProcess started = new ControlPlaneProcess(process, URI.create("http://127.0.0.1:" + apiPort),
-                logFile);
+                logFile, ownDataDir, environment);
         try {
             started.awaitReady(timeout);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -74,6 +87,60 @@ final class ControlPlaneProcess implements AutoCloseable {
 
     URI api() {
         return api;
+    }
+
+    /** The console's account name, as the control plane's environment sets it (regatta.admin.username). */
+    String adminUsername() {
+        String name = environment.get("REGATTA_ADMIN_USERNAME");
+        return name == null || name.isBlank() ? DEFAULT_ADMIN_USERNAME : name.strip();
+    }
+
+    /**
+     * Whether the admin password was chosen through the environment (REGATTA_ADMIN_PASSWORD): then the control plane
+     * generates no file.
+     */
+    boolean adminPasswordGiven() {
+        String password = environment.get("REGATTA_ADMIN_PASSWORD");
+        return password != null && !password.isEmpty();
+    }
+
+    /** Where the control plane keeps the console's generated admin password. */
+    Path adminPasswordFile() {
+        return dataDir.resolve(ADMIN_PASSWORD_FILE);
+    }
+
+    /**
+     * The console's admin password as the control plane generated it (it writes the file while starting, before
+     * its API answers, so this rarely waits).
+     */
+    String awaitAdminPassword(Duration timeout) throws InterruptedException {
+        try {
+            return awaitSecret(adminPasswordFile(), timeout);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; the control plane's log is " + logFile + ":\n"
+                    + tail(logFile, 30), e);
+        }
+    }
+
+    /** The stripped, non-empty content of {@code file} once it has some, waiting up to {@code timeout}. */
+    static String awaitSecret(Path file, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if (Files.isRegularFile(file)) {
+                    String secret = Files.readString(file).strip();
+                    if (!secret.isEmpty()) {
+                        return secret;
+                    }
+                }
+            } catch (IOException notYet) {
+                // being written: try again
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no secret in " + file + " within " + timeout);
+            }
+            Thread.sleep(100);
+        }
     }
 
     private void awaitReady(Duration timeout) throws IOException, InterruptedException {

@@ -65,7 +65,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             SyncEngine.Backlog backlog = instance.backlog();
             return new FileSystemReport(settings.id(), instance.cacheBytes(), backlog.bytes(),
                     backlog.oldestAgeMillis() / 1000, meters.cacheHitRatio(),
-                    activity.recentClients(index), meters.s3Requests());
+                    activity.recentClients(index), meters.s3Requests(), activity.calls(index));
         }
 
         synchronized void close() {

@@ -27,6 +27,7 @@ final class UpCommand implements Callable<Integer> {
 
     private static final Duration CONTROL_PLANE_START = Duration.ofMinutes(3);
     private static final Duration FIRST_ASSIGNMENT = Duration.ofMinutes(1);
+    private static final Duration ADMIN_PASSWORD = Duration.ofSeconds(30);
 
     @Mixin
     DataPlaneOptions options;
@@ -105,6 +106,16 @@ final class UpCommand implements Callable<Integer> {
                 + (options.s3AccessKey == null ? "(default chain)" : options.s3AccessKey) + " secret-key "
                 + (localBucket ? options.s3SecretKey : "(as given)"));
         Console.say("api " + api + " admin-token " + adminToken);
+        Console.say("console " + api.resolve("/"));
+        ControlPlaneProcess controlPlane = stack.controlPlane;
+        if (controlPlane.adminPasswordGiven()) {
+            Console.say("console sign-in " + controlPlane.adminUsername() + " / (the password in "
+                    + "REGATTA_ADMIN_PASSWORD)");
+        } else {
+            Console.say("console sign-in " + controlPlane.adminUsername() + " / "
+                    + controlPlane.awaitAdminPassword(ADMIN_PASSWORD) + " (kept in "
+                    + controlPlane.adminPasswordFile() + ")");
+        }
         Console.say("file system " + fsId + " (" + DemoFileSystem.NAME + ") exported as " + config.exportPath()
                 + " and /" + fsId);
         int port = stack.dataPlane.nfsPort();

@@ -84,8 +84,16 @@ class DynamicExportsTest {
         }
         assertThat(activity.recentClients(0)).as("one address, two connections").isEqualTo(1);
         assertThat(activity.recentClients(1)).isZero();
+        assertThat(activity.calls(0)).as("MNT, then two GETATTRs").isEqualTo(3);
+        assertThat(activity.calls(1)).isZero();
+        byte[] b = mnt("/fs-b", 0);
+        getattr(b);
+        assertThat(activity.calls(1)).isEqualTo(2);
+        assertThat(activity.calls(0)).isEqualTo(3);
         activity.forget(0);
         assertThat(activity.recentClients(0)).isZero();
+        assertThat(activity.calls(0)).as("forgotten with the export").isZero();
+        assertThat(activity.calls(1)).isEqualTo(2);
 
         getattr(a);
         assertThat(activity.recentClients(0)).isEqualTo(1);

@@ -194,7 +194,7 @@ final class FakeControlPlane implements AutoCloseable {
         }
         for (JsonNode fs : body.get("fileSystems")) {
             for (String field : List.of("fileSystemId", "cacheBytes", "dirtyBytes", "oldestUnsyncedSeconds",
-                    "cacheHitRatio", "connectedClients", "s3Requests")) {
+                    "cacheHitRatio", "connectedClients", "s3Requests", "nfsOperations")) {
                 if (!fs.hasNonNull(field)) {
                     problems.add("heartbeat file system without " + field + ": " + fs);
                 }

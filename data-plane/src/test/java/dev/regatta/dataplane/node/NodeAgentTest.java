@@ -168,6 +168,7 @@ class NodeAgentTest {
                 .findFirst());
         assertThat(report.get("dirtyBytes").asLong()).isZero();
         assertThat(report.get("cacheBytes").asLong()).isEqualTo(5);
+        assertThat(report.get("nfsOperations").asLong()).as("writes through the file system, not NFS").isZero();
 
         controlPlane.assign(List.of());
         await("the file system no longer served", () -> node.fileSystem(FS).isEmpty());

@@ -151,6 +151,7 @@ class ServedFileSystemsTest {
         assertThat(reports.get("fs-a").dirtyBytes()).isEqualTo(1000);
         assertThat(reports.get("fs-b").dirtyBytes()).isEqualTo(3000);
         assertThat(reports.get("fs-a").cacheBytes()).isEqualTo(1000);
+        assertThat(reports.get("fs-a").nfsOperations()).as("no NFS call yet").isZero();
         String scrape = metrics.scrape();
         assertThat(scrape).contains("sync_dirty_bytes{fs=\"fs-a\"} 1000.0", "sync_dirty_bytes{fs=\"fs-b\"} 3000.0");
 

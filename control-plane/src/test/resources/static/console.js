@@ -1,0 +1,1 @@
+document.getElementById("test-page").dataset.loaded = "yes";
