@@ -1,11 +1,11 @@
-// Line charts as inline SVG: a fixed view box that scales to the width of its container, series colours from CSS
+// Line charts as inline SVG: a fixed view box that scales (evenly) to the width of its container, series colours from CSS
 // classes (series-0, series-1, ...), and a text summary beside every chart for those who cannot see it.
 
 import {h} from './ui.js';
 
-const WIDTH = 600;
-const HEIGHT = 180;
-const PAD = {left: 56, right: 12, top: 10, bottom: 24};
+const WIDTH = 480;
+const HEIGHT = 200;
+const PAD = {left: 58, right: 10, top: 10, bottom: 24};
 
 /** A round upper bound for the y axis (1, 2, 2.5, 5 × 10^n). */
 function niceMax(value) {
@@ -34,10 +34,11 @@ function clock(ms) {
  * @param {{name: string, points: Array<[number, number|null]>}[]} spec.series  null values break the line
  * @param {(v: number) => string} spec.format  a y value in words
  * @param {number} [spec.max]       a fixed top of the y axis (e.g. 1 for a ratio)
+ * @param {number} [spec.minTop]    the lowest top of the y axis, so that an idle chart has sensible labels
  */
-export function lineChart({id, title, from, to, series, format, max}) {
+export function lineChart({id, title, from, to, series, format, max, minTop = 1}) {
   const values = series.flatMap(s => s.points.map(p => p[1]).filter(v => v !== null && v !== undefined));
-  const top = max !== undefined ? max : niceMax(Math.max(0, ...values));
+  const top = max !== undefined ? max : niceMax(Math.max(minTop, ...values));
   const span = Math.max(1, to - from);
   const x = t => PAD.left + ((t - from) / span) * (WIDTH - PAD.left - PAD.right);
   const y = v => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom);
@@ -62,7 +63,12 @@ export function lineChart({id, title, from, to, series, format, max}) {
       d += `${pen ? 'L' : 'M'}${x(t).toFixed(1)},${y(Math.min(v, top)).toFixed(1)} `;
       pen = true;
     }
-    return h('path', {class: `line series-${i % 6}`, d: d.trim() || 'M0,0'});
+    const last = [...s.points].reverse().find(p => p[1] !== null && p[1] !== undefined && !Number.isNaN(p[1]));
+    return h('g', {},
+      h('path', {class: `line series-${i % 6}`, d: d.trim() || 'M0,0'}),
+      // The latest value as a dot, so that a lone first sample shows too.
+      last ? h('circle', {class: `dot series-${i % 6}`, cx: x(last[0]).toFixed(1), cy: y(Math.min(last[1], top)).toFixed(1),
+        r: 3}) : null);
   });
 
   const latest = series.map(s => {
@@ -71,7 +77,7 @@ export function lineChart({id, title, from, to, series, format, max}) {
   });
   const summary = values.length ? `Latest — ${latest.join('; ')}` : 'No samples in this hour yet.';
   const svg = h('svg', {viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart-svg', role: 'img',
-    'aria-label': `${title}. ${summary}`, preserveAspectRatio: 'none'},
+    'aria-label': `${title}. ${summary}`},
   h('title', {text: title}), grid, axis, lines);
   return h('figure', {class: 'chart', id},
     h('figcaption', {}, h('span', {class: 'chart-title', text: title}),

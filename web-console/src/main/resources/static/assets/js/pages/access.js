@@ -55,22 +55,33 @@ export function render(main, {id}) {
   const submit = h('button', {type: 'submit', class: 'primary', text: 'Add grant'});
   const form = h('form', {id: 'grant-form', class: 'card', novalidate: true},
     h('h2', {text: 'Add a grant'}),
-    principal.element, accessChoice.element, rootSquash.element, formMessages.element,
-    h('div', {class: 'actions'}, submit));
+    principal.element, accessChoice.element, rootSquash.element,
+    h('div', {class: 'actions'}, submit),
+    formMessages.element); // below the button, so that a message never moves it
 
+  // A wrong shape is pointed out when the field is left, and the note goes once it is fixed while typing. Nothing
+  // is cleared on blur: that would move the button under a pointer that is about to click it.
+  let shapeNoteShown = false;
   principal.control.addEventListener('blur', () => {
     const problem = principal.control.value.trim() ? principalProblem(principal.control.value) : null;
-    principal.control.setAttribute('aria-invalid', problem ? 'true' : 'false');
     if (problem) {
+      principal.control.setAttribute('aria-invalid', 'true');
       formMessages.show(problem);
-    } else {
+      shapeNoteShown = true;
+    }
+  });
+  principal.control.addEventListener('input', () => {
+    if (shapeNoteShown && !principalProblem(principal.control.value)) {
+      principal.control.setAttribute('aria-invalid', 'false');
       formMessages.clear();
+      shapeNoteShown = false;
     }
   });
 
   form.addEventListener('submit', async event => {
     event.preventDefault();
     formMessages.clear();
+    shapeNoteShown = false;
     const problem = principalProblem(principal.control.value);
     principal.control.setAttribute('aria-invalid', problem ? 'true' : 'false');
     if (problem) {

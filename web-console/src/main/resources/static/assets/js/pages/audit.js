@@ -30,7 +30,9 @@ export function auditSection({fileSystemId = '', headingLevel = 'h2'} = {}) {
       list.map(fs => h('option', {value: fs.id, text: `${fs.name} (${fs.id})`, selected: fs.id === chosen})));
   }).catch(e => messages.error(e));
 
+  let latest = 0; // answers to older requests (a slower unfiltered load) must not replace newer ones
   const refresh = async () => {
+    const request = ++latest;
     try {
       const events = await get(`/api/v1/audit-events${query({
         decision: decision.control.value,
@@ -38,6 +40,9 @@ export function auditSection({fileSystemId = '', headingLevel = 'h2'} = {}) {
         fileSystemId: fileSystem.control.value,
         limit: 100,
       })}`);
+      if (request !== latest) {
+        return;
+      }
       messages.clear();
       replace(results, table('Mount decisions, newest first',
         ['When', 'Decision', 'Principal', 'File system', 'Source', 'Reason'],
@@ -53,7 +58,9 @@ export function auditSection({fileSystemId = '', headingLevel = 'h2'} = {}) {
         ]),
         'No mount decisions match.'));
     } catch (e) {
-      messages.error(e);
+      if (request === latest) {
+        messages.error(e);
+      }
     }
   };
 

@@ -81,21 +81,24 @@ export function render(main, {id}) {
     for (const s of samples) {
       Object.keys(s.s3RequestsPerSecond || {}).forEach(t => types.add(t));
     }
-    const s3Types = [...types].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    // Only the request types that happened in this hour: a node counts a dozen kinds, most of them idle.
+    const busyTypes = [...types].filter(t => samples.some(s => s.s3RequestsPerSecond && s.s3RequestsPerSecond[t] > 0));
+    const s3Types = busyTypes.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     const perSecond = v => `${formatNumber(v, v < 10 ? 1 : 0)}/s`;
+    const seconds = v => (v < 10 ? `${formatNumber(v, 1)} s` : formatSeconds(v));
     replace(charts,
       samples.length ? null : h('p', {class: 'empty', text: 'No reports from the node in the last hour yet.'}),
-      lineChart({id: 'chart-dirty', title: 'Dirty bytes (not yet in S3)', from, to, format: formatBytes,
+      lineChart({id: 'chart-dirty', title: 'Dirty bytes (not yet in S3)', from, to, format: formatBytes, minTop: 1024,
         series: [line('Dirty', s => s.dirtyBytes)]}),
-      lineChart({id: 'chart-oldest', title: 'Oldest unsynced change', from, to, format: formatSeconds,
+      lineChart({id: 'chart-oldest', title: 'Oldest unsynced change', from, to, format: seconds, minTop: 10,
         series: [line('Age', s => s.oldestUnsyncedSeconds)]}),
-      lineChart({id: 'chart-cache', title: 'Cache size', from, to, format: formatBytes,
+      lineChart({id: 'chart-cache', title: 'Cache size', from, to, format: formatBytes, minTop: 1024,
         series: [line('Cache', s => s.cacheBytes)]}),
       lineChart({id: 'chart-hit-ratio', title: 'Cache hit ratio', from, to, max: 1,
         format: v => `${formatNumber(v * 100, 0)} %`, series: [line('Hit ratio', s => s.cacheHitRatio)]}),
       lineChart({id: 'chart-s3', title: 'S3 requests per second', from, to, format: perSecond,
         series: s3Types.length ? s3Types.map(t => line(t, s => (s.s3RequestsPerSecond ? s.s3RequestsPerSecond[t] ?? 0 : null)))
-          : [line('Requests', () => null)]}),
+          : [line('All types', s => (s.s3RequestsPerSecond ? 0 : null))]}),
       lineChart({id: 'chart-nfs', title: 'NFS operations per second', from, to, format: perSecond,
         series: [line('Operations', s => s.nfsOperationsPerSecond)]}));
   };
