@@ -396,8 +396,13 @@ class ConsoleBrowserTest {
         JavascriptExecutor js = browser;
         Number scrollWidth = (Number) js.executeScript("return document.documentElement.scrollWidth;");
         Number viewport = (Number) js.executeScript("return document.documentElement.clientWidth;");
-        assertThat(scrollWidth.intValue()).as("%s page's width at 375 px (viewport %s)", page, viewport)
-                .isLessThanOrEqualTo(viewport.intValue());
+        Object wide = js.executeScript("""
+                const limit = document.documentElement.clientWidth;
+                return [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > limit + 0.5)
+                    .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').slice(0, 60));""");
+        assertThat(scrollWidth.intValue()).as("%s page's width at 375 px (viewport %s); too wide: %s", page, viewport,
+                wide).isLessThanOrEqualTo(viewport.intValue());
     }
 
     private String browserLog() {

@@ -83,7 +83,8 @@ export function render(main) {
       h('span', {class: 'token-name', text: token.name}),
       formatTime(token.createdAt),
       token.lastUsedAt ? formatTime(token.lastUsedAt) : 'never',
-      token.revokedAt ? h('span', {class: 'badge error', text: `Revoked ${formatTime(token.revokedAt)}`})
+      token.revokedAt
+        ? h('span', {}, h('span', {class: 'badge error', text: 'Revoked'}), ' ', formatTime(token.revokedAt))
         : h('span', {class: 'badge healthy', text: 'Active'}),
       cell,
     ];
