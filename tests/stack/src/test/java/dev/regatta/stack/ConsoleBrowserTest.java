@@ -381,6 +381,24 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(9)
+    void aSessionThatEndedLeadsBackToTheSignInPage() throws Exception {
+        browser.get(console + "#/tokens");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-form")));
+        browser.manage().deleteCookieNamed("REGATTA_SESSION");
+        type(By.id("token-name"), "made after the session ended");
+        browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in-form")));
+        assertThat(browser.findElement(By.id("main")).getText()).contains("Your session has ended");
+        assertThat(browser.findElement(By.id("nav")).isDisplayed()).isFalse();
+
+        type(By.id("sign-in-password"), adminPassword);
+        browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
+        wait.until(ExpectedConditions.textToBe(By.id("account-name"), adminUser));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-form")));
+    }
+
+    @Test
+    @Order(10)
     void signingOutReturnsToTheSignInPage() throws Exception {
         browser.get(console + "#/file-systems");
         wait.until(ExpectedConditions.elementToBeClickable(By.id("sign-out"))).click();
