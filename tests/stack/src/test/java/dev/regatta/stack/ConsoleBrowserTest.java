@@ -256,6 +256,17 @@ class ConsoleBrowserTest {
         assertThat(created.path("keyPrefix").asText()).isEqualTo("console/");
         assertThat(created.path("endpoint").asText()).isEqualTo(s3Endpoint);
         assertThat(browser.findElement(By.cssSelector("[data-fs-id='" + fsId + "']")).getText()).contains(FS_NAME);
+
+        browser.findElement(By.cssSelector("a[aria-label='Edit " + FS_NAME + "']")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.id("fs-file-mode"), "value", "0644"));
+        type(By.id("fs-flush-delay"), "120");
+        type(By.id("fs-dir-mode"), "0750");
+        browser.findElement(By.cssSelector("#file-system-form button[type=submit]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("file-system-list")));
+        JsonNode edited = api.get("/api/v1/file-systems/" + fsId).body();
+        assertThat(edited.path("flushDelaySeconds").asInt()).isEqualTo(120);
+        assertThat(edited.path("defaultDirMode").asInt()).isEqualTo(0750);
+        assertThat(edited.path("defaultFileMode").asInt()).as("unchanged").isEqualTo(0644);
     }
 
     @Test
@@ -279,6 +290,9 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("mount-command"), fsId));
         assertThat(browser.findElement(By.id("mount-command")).getText())
                 .isEqualTo("sudo mount -t regatta " + fsId + " /mnt/" + FS_NAME);
+        browser.findElement(By.cssSelector("button[aria-label='Copy the mount command']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#mount-command-area .copy-status"),
+                "Copied."));
 
         // The same principal twice: the server's 409 is shown in words.
         type(By.id("grant-principal"), ROLE);
@@ -388,6 +402,28 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(9)
+    void deletingAMountedFileSystemNeedsASecondForcedConfirmation() throws Exception {
+        browser.get(console + "#/file-systems");
+        WebElement delete = wait.until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("button[aria-label='Delete " + FS_NAME + "']")));
+        delete.click();
+        WebElement confirm = wait.until(ExpectedConditions.elementToBeClickable(
+                By.xpath("//div[@class='confirm']/button[normalize-space()='Delete']")));
+        assertThat(browser.switchTo().activeElement()).as("the confirm button has the focus").isEqualTo(confirm);
+        confirm.click();
+        // Still mounted (the first mount's session is live): the 409 is shown, and a forced delete is offered.
+        WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#main .message.error")));
+        assertThat(error.getText()).contains("409");
+        wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//button[normalize-space()='Delete anyway']")))
+                .click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#main .message.success")));
+        wait.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("file-system-list"), FS_NAME)));
+        assertThat(api.get("/api/v1/file-systems/" + fsId).status()).isEqualTo(404);
+    }
+
+    @Test
+    @Order(10)
     void aSessionThatEndedLeadsBackToTheSignInPage() throws Exception {
         browser.get(console + "#/tokens");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-form")));
@@ -405,7 +441,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void signingOutReturnsToTheSignInPage() throws Exception {
         browser.get(console + "#/file-systems");
         wait.until(ExpectedConditions.elementToBeClickable(By.id("sign-out"))).click();
