@@ -1,7 +1,7 @@
 // The console's shell: who is signed in, the navigation, and a hash router that hands the main area to one page
 // module at a time. A page's render(main, params) may return a cleanup function (to stop its refresh timer).
 
-import {api, del, get, onUnauthorized} from './api.js';
+import {del, get, onUnauthorized} from './api.js';
 import {h, replace} from './ui.js';
 import * as signIn from './pages/sign-in.js';
 import * as fileSystems from './pages/file-systems.js';
@@ -30,7 +30,7 @@ let session = null;           // {signedIn, name, method} once known
 let cleanup = null;           // the current page's cleanup
 let signInNotice = null;      // why the sign-in page is shown (e.g. the session ended)
 
-export function showGlobalError(text) {
+function showGlobalError(text) {
   replace(globalMessage, text ? h('p', {class: 'message error', text}) : null);
 }
 
@@ -132,6 +132,3 @@ async function start() {
 }
 
 start();
-
-// Exposed for pages that need to re-check the session (none today) and for debugging in the browser console.
-export {api};

@@ -18,6 +18,7 @@ export function render(main) {
     list);
 
   let confirming = false;
+  let loadFailed = false;
   const load = async () => {
     if (confirming) {
       return; // do not pull a confirmation out from under the user
@@ -26,8 +27,13 @@ export function render(main) {
       const summaries = await get('/api/v1/file-systems');
       const details = await Promise.all(summaries.map(fs => get(`/api/v1/file-systems/${encodeURIComponent(fs.id)}`)));
       replace(list, view(details));
+      if (loadFailed) {
+        messages.clear(); // the earlier failure to load is over
+        loadFailed = false;
+      }
     } catch (e) {
       messages.error(e);
+      loadFailed = true;
     }
   };
 
