@@ -7,8 +7,12 @@ const WIDTH = 480;
 const HEIGHT = 200;
 const PAD = {left: 58, right: 10, top: 10, bottom: 24};
 
-/** A round upper bound for the y axis (1, 2, 2.5, 5 × 10^n). */
-function niceMax(value) {
+/** A round upper bound for the y axis (1, 2, 2.5, 5 × 10^n, or of 1024^n when binary, for bytes). */
+function niceMax(value, binary) {
+  if (binary && value > 0) {
+    const unit = 1024 ** Math.floor(Math.log(value) / Math.log(1024));
+    return niceMax(value / unit, false) * unit;
+  }
   if (!(value > 0)) {
     return 1;
   }
@@ -35,10 +39,11 @@ function clock(ms) {
  * @param {(v: number) => string} spec.format  a y value in words
  * @param {number} [spec.max]       a fixed top of the y axis (e.g. 1 for a ratio)
  * @param {number} [spec.minTop]    the lowest top of the y axis, so that an idle chart has sensible labels
+ * @param {boolean} [spec.binary]   round the axis to powers of 1024 (bytes)
  */
-export function lineChart({id, title, from, to, series, format, max, minTop = 1}) {
+export function lineChart({id, title, from, to, series, format, max, minTop = 1, binary = false}) {
   const values = series.flatMap(s => s.points.map(p => p[1]).filter(v => v !== null && v !== undefined));
-  const top = max !== undefined ? max : niceMax(Math.max(minTop, ...values));
+  const top = max !== undefined ? max : niceMax(Math.max(minTop, ...values), binary);
   const span = Math.max(1, to - from);
   const x = t => PAD.left + ((t - from) / span) * (WIDTH - PAD.left - PAD.right);
   const y = v => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom);

@@ -316,7 +316,10 @@ class ConsoleBrowserTest {
         WebElement allowed = wait.until(ExpectedConditions.presenceOfElementLocated(
                 By.xpath("//div[@id='audit-events']//tr[.//*[@data-decision='ALLOWED']]")));
         assertThat(allowed.getText()).contains(SESSION, "mount " + mountId, "by grant");
-        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("chart-dirty")));
+        // The charts come from the history endpoint; the node reports every 10 s, so the first sample is near.
+        new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class).until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#chart-dirty .chart-latest"),
+                        "Latest"));
         for (String chart : List.of("chart-oldest", "chart-cache", "chart-hit-ratio", "chart-s3", "chart-nfs")) {
             assertThat(browser.findElements(By.id(chart))).as(chart).hasSize(1);
         }

@@ -16,7 +16,7 @@ export function render(main, {id}) {
   const title = heading('Health');
   const messages = messageArea();
   const summary = h('div', {id: 'health-summary', class: 'summary'});
-  const charts = h('div', {id: 'health-charts', class: 'charts'}, h('p', {class: 'loading', text: 'Loading…'}));
+  const charts = h('div', {id: 'health-charts'}, h('p', {class: 'loading', text: 'Loading…'}));
   const mounts = h('div', {id: 'mount-list'}, h('p', {class: 'loading', text: 'Loading…'}));
   const audit = auditSection({fileSystemId: id});
 
@@ -88,19 +88,20 @@ export function render(main, {id}) {
     const seconds = v => (v < 10 ? `${formatNumber(v, 1)} s` : formatSeconds(v));
     replace(charts,
       samples.length ? null : h('p', {class: 'empty', text: 'No reports from the node in the last hour yet.'}),
-      lineChart({id: 'chart-dirty', title: 'Dirty bytes (not yet in S3)', from, to, format: formatBytes, minTop: 1024,
-        series: [line('Dirty', s => s.dirtyBytes)]}),
-      lineChart({id: 'chart-oldest', title: 'Oldest unsynced change', from, to, format: seconds, minTop: 10,
-        series: [line('Age', s => s.oldestUnsyncedSeconds)]}),
-      lineChart({id: 'chart-cache', title: 'Cache size', from, to, format: formatBytes, minTop: 1024,
-        series: [line('Cache', s => s.cacheBytes)]}),
-      lineChart({id: 'chart-hit-ratio', title: 'Cache hit ratio', from, to, max: 1,
-        format: v => `${formatNumber(v * 100, 0)} %`, series: [line('Hit ratio', s => s.cacheHitRatio)]}),
-      lineChart({id: 'chart-s3', title: 'S3 requests per second', from, to, format: perSecond,
-        series: s3Types.length ? s3Types.map(t => line(t, s => (s.s3RequestsPerSecond ? s.s3RequestsPerSecond[t] ?? 0 : null)))
-          : [line('All types', s => (s.s3RequestsPerSecond ? 0 : null))]}),
-      lineChart({id: 'chart-nfs', title: 'NFS operations per second', from, to, format: perSecond,
-        series: [line('Operations', s => s.nfsOperationsPerSecond)]}));
+      h('div', {class: 'chart-grid'},
+        lineChart({id: 'chart-dirty', title: 'Dirty bytes (not yet in S3)', from, to, format: formatBytes, minTop: 1024, binary: true,
+          series: [line('Dirty', s => s.dirtyBytes)]}),
+        lineChart({id: 'chart-oldest', title: 'Oldest unsynced change', from, to, format: seconds, minTop: 10,
+          series: [line('Age', s => s.oldestUnsyncedSeconds)]}),
+        lineChart({id: 'chart-cache', title: 'Cache size', from, to, format: formatBytes, minTop: 1024, binary: true,
+          series: [line('Cache', s => s.cacheBytes)]}),
+        lineChart({id: 'chart-hit-ratio', title: 'Cache hit ratio', from, to, max: 1,
+          format: v => `${formatNumber(v * 100, 0)} %`, series: [line('Hit ratio', s => s.cacheHitRatio)]}),
+        lineChart({id: 'chart-s3', title: 'S3 requests per second', from, to, format: perSecond,
+          series: s3Types.length ? s3Types.map(t => line(t, s => (s.s3RequestsPerSecond ? s.s3RequestsPerSecond[t] ?? 0 : null)))
+            : [line('All types', s => (s.s3RequestsPerSecond ? 0 : null))]}),
+        lineChart({id: 'chart-nfs', title: 'NFS operations per second', from, to, format: perSecond,
+          series: [line('Operations', s => s.nfsOperationsPerSecond)]})));
   };
 
   const showMounts = list => {
