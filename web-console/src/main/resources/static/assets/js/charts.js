@@ -40,8 +40,10 @@ function clock(ms) {
  * @param {number} [spec.max]       a fixed top of the y axis (e.g. 1 for a ratio)
  * @param {number} [spec.minTop]    the lowest top of the y axis, so that an idle chart has sensible labels
  * @param {boolean} [spec.binary]   round the axis to powers of 1024 (bytes)
+ * @param {string} [spec.emptyText] what to say when there is no value to draw
  */
-export function lineChart({id, title, from, to, series, format, max, minTop = 1, binary = false}) {
+export function lineChart({id, title, from, to, series, format, max, minTop = 1, binary = false,
+  emptyText = 'No samples in this hour yet.'}) {
   const values = series.flatMap(s => s.points.map(p => p[1]).filter(v => v !== null && v !== undefined));
   const top = max !== undefined ? max : niceMax(Math.max(minTop, ...values), binary);
   const span = Math.max(1, to - from);
@@ -80,7 +82,7 @@ export function lineChart({id, title, from, to, series, format, max, minTop = 1,
     const last = [...s.points].reverse().find(p => p[1] !== null && p[1] !== undefined);
     return `${s.name}: ${last ? format(last[1]) : 'no data'}`;
   });
-  const summary = values.length ? `Latest — ${latest.join('; ')}` : 'No samples in this hour yet.';
+  const summary = values.length ? `Latest — ${latest.join('; ')}` : emptyText;
   const svg = h('svg', {viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart-svg', role: 'img',
     'aria-label': `${title}. ${summary}`},
   h('title', {text: title}), grid, axis, lines);

@@ -86,6 +86,8 @@ export function render(main, {id}) {
     const s3Types = busyTypes.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     const perSecond = v => `${formatNumber(v, v < 10 ? 1 : 0)}/s`;
     const seconds = v => (v < 10 ? `${formatNumber(v, 1)} s` : formatSeconds(v));
+    // A rate needs two reports of the node: the first sample has none.
+    const rateEmpty = samples.length ? 'No rate yet: it needs a second report from the node.' : undefined;
     replace(charts,
       samples.length ? null : h('p', {class: 'empty', text: 'No reports from the node in the last hour yet.'}),
       h('div', {class: 'chart-grid'},
@@ -97,10 +99,10 @@ export function render(main, {id}) {
           series: [line('Cache', s => s.cacheBytes)]}),
         lineChart({id: 'chart-hit-ratio', title: 'Cache hit ratio', from, to, max: 1,
           format: v => `${formatNumber(v * 100, 0)} %`, series: [line('Hit ratio', s => s.cacheHitRatio)]}),
-        lineChart({id: 'chart-s3', title: 'S3 requests per second', from, to, format: perSecond,
+        lineChart({id: 'chart-s3', title: 'S3 requests per second', from, to, format: perSecond, emptyText: rateEmpty,
           series: s3Types.length ? s3Types.map(t => line(t, s => (s.s3RequestsPerSecond ? s.s3RequestsPerSecond[t] ?? 0 : null)))
             : [line('All types', s => (s.s3RequestsPerSecond ? 0 : null))]}),
-        lineChart({id: 'chart-nfs', title: 'NFS operations per second', from, to, format: perSecond,
+        lineChart({id: 'chart-nfs', title: 'NFS operations per second', from, to, format: perSecond, emptyText: rateEmpty,
           series: [line('Operations', s => s.nfsOperationsPerSecond)]})));
   };
 
