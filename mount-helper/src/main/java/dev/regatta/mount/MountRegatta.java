@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * {@code mount.regatta FS_ID DIR [-o OPTIONS]}, the program mount(8) runs for {@code mount -t regatta}; and
  * {@code mount.regatta watchdog}, which looks after the mounts afterwards.
  */
-@Command(name = "mount.regatta", mixinStandardHelpOptions = true, version = "mount.regatta 0.1.0",
+@Command(name = "mount.regatta", mixinStandardHelpOptions = true, versionProvider = BuildVersion.class,
         exitCodeOnInvalidInput = ExitCodes.USAGE,
         description = "Mounts a Regatta file system (run by mount -t regatta FS_ID DIR -o OPTIONS).",
         footer = {"",

@@ -20,7 +20,8 @@ class MountRegattaCliTest {
         TestMachine machine = new TestMachine(temp, URI.create("http://127.0.0.1:9"));
 
         assertThat(machine.run("--version")).isZero();
-        assertThat(machine.out()).isEqualTo("mount.regatta 0.1.0\n");
+        assertThat(machine.out()).isEqualTo("mount.regatta " + BuildVersion.version() + "\n");
+        assertThat(BuildVersion.version()).as("filled in by the build").matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         assertThat(machine.run("--help")).isZero();
         assertThat(machine.out()).contains("Usage: mount.regatta", "FS_ID", "DIR", "-o=OPTIONS", "--no-mount",
                 "awsprofile=NAME", "Exit codes:", "watchdog");
