@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  * {@link #address} gives the node's RPC code a plain TCP address on loopback for a mount and a program; a connection
  * made to it takes one idle line of that mount, sends the {@link CallbackHeader}, and is relayed over the line to the
  * instance, which connects it to its own service and opens a new idle line. A line carries one connection and closes
- * with it. The loopback listeners are made on demand and closed when their mount has no line left.
+ * with it. The loopback listeners are made on demand and closed 30 s after their mount's last line closed.
  *
  * <p>Thread-safe; lines are kept per mount in the order they arrived.
  */
@@ -56,6 +56,8 @@ final class CallbackRoutes implements AutoCloseable {
     private final InetAddress loopback = InetAddress.getLoopbackAddress();
     /** A call waits this long for a line when all of its mount's are in use; the instance opens one at once. */
     private static final Duration WAIT_FOR_LINE = Duration.ofSeconds(5);
+    /** How long a mount's listeners stay after its last line closed. */
+    private static final Duration LISTENER_LINGER = Duration.ofSeconds(30);
 
     private final Map<String, Deque<Line>> idle = new HashMap<>();
     /** Lines open per mount, idle or carrying a call: a mount's listeners live while it has one. */
@@ -180,15 +182,25 @@ final class CallbackRoutes implements AutoCloseable {
             if (openLines.merge(mountId, -1, Integer::sum) <= 0) {
                 openLines.remove(mountId);
                 idle.remove(mountId);
-                listeners.entrySet().removeIf(entry -> {
-                    if (entry.getKey().mountId().equals(mountId)) {
-                        entry.getValue().close();
-                        return true;
-                    }
-                    return false;
-                });
+                // Not at once: the instance's next line is usually on its way, and a call may be connecting to the
+                // listener right now (closing it would reset that call).
+                eventLoops.schedule(() -> closeListenersIfGone(mountId), LISTENER_LINGER.toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    private synchronized void closeListenersIfGone(String mountId) {
+        if (openLines.containsKey(mountId)) {
+            return;
+        }
+        listeners.entrySet().removeIf(entry -> {
+            if (entry.getKey().mountId().equals(mountId)) {
+                entry.getValue().close();
+                return true;
+            }
+            return false;
+        });
     }
 
     /** On an idle line: nothing may arrive; its end or close takes the line out of service. */
