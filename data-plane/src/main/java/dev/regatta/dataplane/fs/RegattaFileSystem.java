@@ -137,6 +137,11 @@ public final class RegattaFileSystem implements VirtualFileSystem {
     @Override
     public Wcc setattr(Caller caller, long fileId, SetAttributes changes, Long guardCtimeNanos) throws FsException {
         writable();
+        if (changes.size() != null && (changes.size() < 0 || changes.size() > MAX_FILE_SIZE)) {
+            // size3 is unsigned: 2^63 and more arrive negative. Checked before anything changes.
+            throw new FsException(FsError.FBIG, "size " + Long.toUnsignedString(changes.size())
+                    + " is beyond the largest file, " + MAX_FILE_SIZE + " bytes");
+        }
         importer.ensureAttributes(List.of(fileId));
         ReentrantReadWriteLock data = dataLock(fileId);
         data.writeLock().lock();
@@ -424,8 +429,9 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             throws FsException {
         writable();
         int count = data.remaining();
-        if (offset < 0 || offset + count < 0) {
-            throw new FsException(FsError.FBIG, "offset out of range");
+        if (offset < 0 || offset > MAX_FILE_SIZE - count) {
+            throw new FsException(FsError.FBIG, "a write at " + Long.toUnsignedString(offset) + " of " + count
+                    + " bytes ends beyond the largest file, " + MAX_FILE_SIZE + " bytes");
         }
         if (cache.usableSpace() < DISK_RESERVE_BYTES + count) {
             throw new FsException(FsError.NOSPC, "the cache disk is full; uploads must drain it first");

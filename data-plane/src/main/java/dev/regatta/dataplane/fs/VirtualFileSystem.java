@@ -14,6 +14,12 @@ public interface VirtualFileSystem {
 
     int MAX_NAME_BYTES = 255;
 
+    /**
+     * The largest file: S3's largest object (5 TiB), since each file is one object in the bucket. Larger sizes and
+     * writes past it are FBIG, and FSINFO tells clients so.
+     */
+    long MAX_FILE_SIZE = 5L << 40;
+
     long rootId();
 
     /** Changes whenever the server restarts, so that clients resend unstable writes (RFC 1813, 3.3.7). */

@@ -568,7 +568,7 @@ final class Nfs3Service implements RpcDispatchable {
                         out.xdrEncodeInt(WTMAX); // wtpref
                         out.xdrEncodeInt(4096); // wtmult
                         out.xdrEncodeInt(DTPREF);
-                        out.xdrEncodeLong(Long.MAX_VALUE); // maxfilesize
+                        out.xdrEncodeLong(VirtualFileSystem.MAX_FILE_SIZE); // maxfilesize
                         out.xdrEncodeInt(0); // time_delta: 1 ns
                         out.xdrEncodeInt(1);
                         out.xdrEncodeInt(FSF3_LINK | FSF3_SYMLINK | FSF3_HOMOGENEOUS | FSF3_CANSETTIME);

@@ -145,6 +145,22 @@ class RegattaFileSystemTest {
     }
 
     @Test
+    void sizesBeyondTheLargestObjectAreFbigAndChangeNothing() throws Exception {
+        long f = rig.create(root, "big");
+        rig.write(f, 0, "abc");
+        // 2^63 and more arrive as negative longs from the wire's unsigned size3.
+        for (long size : new long[] {Long.MIN_VALUE, -1L, VirtualFileSystem.MAX_FILE_SIZE + 1}) {
+            assertThat(errorOf(() -> fs.setattr(Caller.ROOT, f, new SetAttributes(null, null, null, size, null, null),
+                    null))).as("size " + Long.toUnsignedString(size)).isEqualTo(FsError.FBIG);
+        }
+        assertThat(errorOf(() -> rig.write(f, VirtualFileSystem.MAX_FILE_SIZE - 1, "xy"))).isEqualTo(FsError.FBIG);
+        assertThat(rig.readString(f)).isEqualTo("abc");
+        Wcc exact = fs.setattr(Caller.ROOT, f,
+                new SetAttributes(null, null, null, VirtualFileSystem.MAX_FILE_SIZE, null, null), null);
+        assertThat(exact.after().size()).isEqualTo(VirtualFileSystem.MAX_FILE_SIZE);
+    }
+
+    @Test
     void readAndWriteOfADirectoryAreIsdir() throws Exception {
         long d = rig.mkdir(root, "d");
         assertThat(errorOf(() -> fs.read(Caller.ROOT, d, 0, 1))).isEqualTo(FsError.ISDIR);
