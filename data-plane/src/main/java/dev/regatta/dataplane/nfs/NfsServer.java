@@ -10,7 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.dcache.oncrpc4j.portmap.GenericPortmapClient;
 import org.dcache.oncrpc4j.portmap.OncPortmapClient;
-import org.dcache.oncrpc4j.portmap.OncRpcEmbeddedPortmap;
 import org.dcache.oncrpc4j.rpc.OncRpcClient;
 import org.dcache.oncrpc4j.rpc.OncRpcProgram;
 import org.dcache.oncrpc4j.rpc.OncRpcSvc;
@@ -34,23 +33,27 @@ public final class NfsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NfsServer.class);
     private static final int PORTMAP_PORT = 111;
     private static final String OWNER = "regatta";
+    /** The largest call a client may send: a WRITE of the wtmax FSINFO advertises, with its headers. */
+    static final int MAX_RECORD_BYTES = Nfs3Service.WTMAX + RpcIntake.CALL_HEADROOM;
 
     private final OncRpcSvc svc;
     private final OncRpcSvc udp;
     private final ExecutorService executor;
     private final int port;
-    private final OncRpcEmbeddedPortmap portmap;
+    private final EmbeddedPortmap portmap;
+    private final RpcIntake intake;
     private final String uaddr;
     private final Nlm nlm;
     private final boolean ownsNlm;
 
-    private NfsServer(OncRpcSvc svc, OncRpcSvc udp, ExecutorService executor, int port, OncRpcEmbeddedPortmap portmap,
-                      String uaddr, Nlm nlm, boolean ownsNlm) {
+    private NfsServer(OncRpcSvc svc, OncRpcSvc udp, ExecutorService executor, int port, EmbeddedPortmap portmap,
+                      RpcIntake intake, String uaddr, Nlm nlm, boolean ownsNlm) {
         this.svc = svc;
         this.udp = udp;
         this.executor = executor;
         this.port = port;
         this.portmap = portmap;
+        this.intake = intake;
         this.uaddr = uaddr;
         this.nlm = nlm;
         this.ownsNlm = ownsNlm;
@@ -80,19 +83,28 @@ public final class NfsServer implements AutoCloseable {
     public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
                                   int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity)
             throws IOException {
-        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, activity, Nlm.inMemory(), true);
+        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, activity, Nlm.inMemory(), true,
+                RpcIntake.Limits.defaults());
+    }
+
+    /** With the intake's limits given (the others take {@link RpcIntake.Limits#defaults()}). */
+    public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
+                                  int port, RpcIntake.Limits limits) throws IOException {
+        return start(exports, handleKey, metrics, bindAddress, port, false, ConnectionPolicy.ALLOW_ALL,
+                new ClientActivity(ClientActivity.DEFAULT_WINDOW), Nlm.inMemory(), true, limits);
     }
 
     /** @param nlm the node's lock service behind NLM and NSM; the caller closes it after the server */
     public static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
                                   int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity,
                                   Nlm nlm) throws IOException {
-        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, activity, nlm, false);
+        return start(exports, handleKey, metrics, bindAddress, port, portmap, policy, activity, nlm, false,
+                RpcIntake.Limits.defaults());
     }
 
     private static NfsServer start(ExportTable exports, byte[] handleKey, MeterRegistry metrics, String bindAddress,
                                    int port, boolean portmap, ConnectionPolicy policy, ClientActivity activity,
-                                   Nlm nlm, boolean ownsNlm) throws IOException {
+                                   Nlm nlm, boolean ownsNlm, RpcIntake.Limits limits) throws IOException {
         Objects.requireNonNull(nlm, "nlm");
         Objects.requireNonNull(exports, "exports");
         Objects.requireNonNull(metrics, "metrics");
@@ -107,8 +119,9 @@ public final class NfsServer implements AutoCloseable {
         RpcDispatchable nfsMismatch = call -> call.failProgramMismatch(Nfs3Xdr.NFS_V3, Nfs3Xdr.NFS_V3);
         RpcDispatchable mountMismatch = call -> call.failProgramMismatch(Nfs3Xdr.MOUNT_V3, Nfs3Xdr.MOUNT_V3);
         RpcDispatchable nlmMismatch = call -> call.failProgramMismatch(NlmXdr.NLM_V4, NlmXdr.NLM_V4);
-        ExecutorService executor = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("nfs-call-", 0).factory());
+        RpcIntake intake = new RpcIntake(limits, metrics);
+        ExecutorService executor = intake.executor(Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("nfs-call-", 0).factory()));
         OncRpcSvc svc = new OncRpcSvcBuilder()
                 .withTCP()
                 .withPort(port)
@@ -129,7 +142,8 @@ public final class NfsServer implements AutoCloseable {
                 .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, 3), nlmMismatch)
                 .withRpcService(new OncRpcProgram(NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1), nsm)
                 .build();
-        OncRpcEmbeddedPortmap pm = null;
+        intake.guard(svc, "nfs", MAX_RECORD_BYTES);
+        EmbeddedPortmap pm = null;
         OncRpcSvc udp = null;
         String uaddr = null;
         try {
@@ -137,16 +151,16 @@ public final class NfsServer implements AutoCloseable {
             int actual = svc.getInetSocketAddress(IpProtocolType.TCP).getPort();
             udp = startNsmOverUdp(bind, actual, executor, nsm);
             if (portmap) {
-                pm = new OncRpcEmbeddedPortmap();
+                pm = EmbeddedPortmap.startUnlessRunning(intake);
                 uaddr = InetSocketAddresses.uaddrOf(bind, actual);
                 register(uaddr, udp != null);
             }
             nlm.start(activity, actual);
             LOG.info("NFSv3, MOUNTv3, NLMv4 and NSM listening on {}:{}{}", bind, actual,
                     portmap ? " (portmap on 111)" : "");
-            return new NfsServer(svc, udp, executor, actual, pm, uaddr, nlm, ownsNlm);
+            return new NfsServer(svc, udp, executor, actual, pm, intake, uaddr, nlm, ownsNlm);
         } catch (IOException | RuntimeException e) {
-            stopQuietly(svc, udp, pm, executor);
+            stopQuietly(svc, udp, pm, intake, executor);
             if (ownsNlm) {
                 nlm.close();
             }
@@ -244,13 +258,13 @@ public final class NfsServer implements AutoCloseable {
         if (uaddr != null) {
             unregister();
         }
-        stopQuietly(svc, udp, portmap, executor);
+        stopQuietly(svc, udp, portmap, intake, executor);
         if (ownsNlm) {
             nlm.close();
         }
     }
 
-    private static void stopQuietly(OncRpcSvc svc, OncRpcSvc udp, OncRpcEmbeddedPortmap pm,
+    private static void stopQuietly(OncRpcSvc svc, OncRpcSvc udp, EmbeddedPortmap pm, RpcIntake intake,
                                     ExecutorService executor) {
         try {
             svc.stop();
@@ -266,11 +280,12 @@ public final class NfsServer implements AutoCloseable {
         }
         if (pm != null) {
             try {
-                pm.shutdown();
+                pm.close();
             } catch (Exception e) {
                 LOG.warn("stopping the embedded portmap failed", e);
             }
         }
+        intake.close();
         executor.shutdown();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
