@@ -292,6 +292,7 @@ public final class RpcIntake implements AutoCloseable {
         private int inFlight;
         private long lastProgress = System.nanoTime();
         private boolean isPaused;
+        private long pausedAt;
         private boolean isClosed;
 
         Inbound(Connection<?> connection, String listener) {
@@ -374,6 +375,7 @@ public final class RpcIntake implements AutoCloseable {
             try {
                 connection.disableIOEvent(IOEvent.READ);
                 isPaused = true;
+                pausedAt = System.nanoTime();
                 paused.add(this);
             } catch (IOException e) {
                 LOG.debug("cannot stop reading {}: {}", source(), e.toString());
@@ -415,8 +417,12 @@ public final class RpcIntake implements AutoCloseable {
                     return;
                 }
                 boolean midRecord = markerBytes > 0 || recordBytes > 0;
-                long quiet = now - lastProgress;
-                if (midRecord && quiet > limits.halfSentTimeout().toNanos()) {
+                long quiet = now - (isPaused ? pausedAt : lastProgress);
+                // Waiting for the budget is not the peer's delay: a paused connection gets twice the time from its
+                // pause, so that the senders who hold the budget are closed first. That it is closed at all keeps a
+                // budget held by half-sent records alone from stalling every connection for good.
+                long allowed = limits.halfSentTimeout().toNanos() * (isPaused ? 2 : 1);
+                if (midRecord && quiet > allowed) {
                     reason = CloseReason.HALF_SENT;
                 } else if (!midRecord && inFlight == 0 && complete.isEmpty()
                         && quiet > limits.idleTimeout().toNanos()) {

@@ -14,6 +14,11 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import dev.regatta.tunnel.bench.ThrowawayPki;
+import dev.regatta.tunnel.client.TunnelClient;
+import dev.regatta.tunnel.pki.NodeVerification;
+import dev.regatta.tunnel.server.TunnelServer;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -218,5 +223,34 @@ class RpcIntakeTest {
             assertThat(closedByServer(a)).isTrue();
         }
         await(() -> held() == 0, "all bytes released");
+    }
+
+    @Test
+    void aFloodThroughTheTlsTunnelIsCutAtTheNfsPortAndTheTunnelKeepsServing() throws Exception {
+        start(RpcIntake.Limits.defaults());
+        ThrowawayPki pki = ThrowawayPki.create();
+        try (TunnelServer front = TunnelServer.builder()
+                     .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                     .backend(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()))
+                     .credentials(pki::node)
+                     .start();
+             TunnelClient tunnel = TunnelClient.builder()
+                     .node("127.0.0.1", front.port())
+                     .credentials(pki::mount)
+                     .nodeVerification(NodeVerification.nodeId(ThrowawayPki.NODE_ID))
+                     .listenPort(0)
+                     .start()) {
+            byte[] fragment = new byte[4 + MIB];
+            System.arraycopy(marker(MIB, false), 0, fragment, 0, 4);
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), tunnel.port())) {
+                long sent = sendUntilClosed(socket, fragment, 512);
+                assertThat(sent).as("cut within a few fragments (what the relays buffer), not after 512")
+                        .isBetween(0L, 64L * fragment.length);
+            }
+            assertThat(closed("record-too-large")).isEqualTo(1);
+            try (RpcTestClient client = new RpcTestClient(tunnel.port())) {
+                assertThat(client.call(NFS, 3, 0, new byte[0]).acceptStat()).isEqualTo(RpcTestClient.SUCCESS);
+            }
+        }
     }
 }

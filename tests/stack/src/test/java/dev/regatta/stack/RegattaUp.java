@@ -45,6 +45,12 @@ final class RegattaUp implements AutoCloseable {
 
     /** Starts {@code regatta up ARGS} with {@code env} added to this JVM's environment. */
     static RegattaUp start(Path log, Map<String, String> env, String... args) throws IOException {
+        return start(log, List.of(), env, args);
+    }
+
+    /** Starts {@code regatta up ARGS} in a JVM with {@code jvmOptions} (e.g. a small heap). */
+    static RegattaUp start(Path log, List<String> jvmOptions, Map<String, String> env, String... args)
+            throws IOException {
         Path repo = Path.of(System.getProperty("regatta.repo", "../..")).toAbsolutePath().normalize();
         String version = System.getProperty("regatta.version", "0.1.0-SNAPSHOT");
         Path dataPlaneJar = repo.resolve("data-plane/target/regatta-data-plane-" + version + ".jar");
@@ -56,8 +62,9 @@ final class RegattaUp implements AutoCloseable {
             }
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
                 "dev.regatta.dataplane.server.RegattaCli", "up"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -85,6 +92,10 @@ final class RegattaUp implements AutoCloseable {
                         + seen + "\nlast log lines:\n" + logTail());
             }
         }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** The {@code regatta:} lines read so far, in order. */
