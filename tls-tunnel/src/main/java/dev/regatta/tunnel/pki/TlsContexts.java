@@ -57,13 +57,22 @@ public final class TlsContexts {
 
     /** The data-plane node's end: presents the node certificate and requires a mount's client certificate. */
     public static SslContext server(TlsCredentials credentials) throws SSLException {
+        return server(credentials, PROVIDER);
+    }
+
+    /**
+     * As {@link #server(TlsCredentials)} with the given TLS implementation instead of the best one here: the two
+     * refuse a certificate with different alerts, and the tests check both.
+     */
+    public static SslContext server(TlsCredentials credentials, SslProvider provider) throws SSLException {
         return SslContextBuilder.forServer(credentials.privateKey(), credentials.chain())
-                .sslProvider(PROVIDER)
+                .sslProvider(provider)
                 .protocols(TLS_1_3)
                 .ciphers(CIPHER_SUITES)
                 .clientAuth(ClientAuth.REQUIRE)
                 .applicationProtocolConfig(alpn(TUNNEL_PROTOCOL, CALLBACK_PROTOCOL))
-                .trustManager(new ClientCertificateTrustManager(credentials.caCertificates()))
+                .trustManager(new ClientCertificateTrustManager(credentials.caCertificates(),
+                        provider == SslProvider.OPENSSL))
                 .build();
     }
 

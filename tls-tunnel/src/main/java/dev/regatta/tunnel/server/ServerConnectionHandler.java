@@ -1,6 +1,7 @@
 package dev.regatta.tunnel.server;
 
 import dev.regatta.tunnel.ClientIdentity;
+import dev.regatta.tunnel.pki.RefusedClientCertificate;
 import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.Relay;
@@ -28,7 +29,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * Takes one client connection from a finished TLS handshake to a running relay: reads the mount's identity from its
  * verified certificate, asks the {@link Admission}, opens the backend connection, tells the {@link TunnelListener},
- * and only then joins the two. A refusal at any step closes the connection and is logged once.
+ * and only then joins the two. A refusal at any step closes the connection and is counted and logged
+ * ({@link Refusals}).
  */
 final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
 
@@ -40,11 +42,14 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
     private final TunnelListener listener;
     private final OpenConnections openConnections;
     private final CallbackRoutes callbackRoutes;
+    private final Refusals refusals;
     private final Clock clock;
 
     ServerConnectionHandler(InetSocketAddress backend, Admission admission, TunnelListener listener,
-                            OpenConnections openConnections, CallbackRoutes callbackRoutes, Clock clock) {
+                            OpenConnections openConnections, CallbackRoutes callbackRoutes, Refusals refusals,
+                            Clock clock) {
         this.backend = backend;
+        this.refusals = refusals;
         this.admission = admission;
         this.listener = listener;
         this.openConnections = openConnections;
@@ -86,8 +91,28 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
             log.debug("{} closed the connection during the TLS handshake", remote);
             ctx.close();
         } else {
-            refuse(ctx, "TLS handshake failed: " + Failures.describe(cause));
+            refuse(ctx, handshakeRefusal(cause), "TLS handshake failed: " + Failures.describe(cause));
         }
+    }
+
+    /**
+     * Why the handshake failed, for the counters: the trust manager's verdict on the certificate, or no certificate
+     * at all (BoringSSL's and the JDK's words for it), or anything else.
+     */
+    private static RefusalReason handshakeRefusal(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof RefusedClientCertificate refused) {
+                return RefusalReason.of(refused.reason());
+            }
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (message.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")
+                    || message.contains("Empty client certificate chain")) {
+                return RefusalReason.NO_CERTIFICATE;
+            }
+        }
+        return RefusalReason.HANDSHAKE_FAILED;
     }
 
     private void admit(ChannelHandlerContext ctx) {
@@ -97,22 +122,23 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             identity = ClientIdentity.fromCertificate(peerCertificate(inbound));
         } catch (SSLPeerUnverifiedException | IllegalArgumentException e) {
-            refuse(ctx, e.getMessage());
+            // The trust manager has checked the names; a resumed session skips it.
+            refuse(ctx, RefusalReason.NOT_A_MOUNT_CERTIFICATE, e.getMessage());
             return;
         }
         String protocol = inbound.pipeline().get(SslHandler.class).applicationProtocol();
         boolean callbackLine = TlsContexts.CALLBACK_PROTOCOL.equals(protocol);
         if (!callbackLine && !TlsContexts.TUNNEL_PROTOCOL.equals(protocol)) {
-            refuse(ctx, "mount " + identity.mountId() + " speaks " + (protocol == null ? "no tunnel protocol"
-                    : "the tunnel protocol " + protocol) + ", not " + TlsContexts.TUNNEL_PROTOCOL
-                    + " (a tunnel client of another Regatta version?)");
+            refuse(ctx, RefusalReason.WRONG_PROTOCOL, "mount " + identity.mountId() + " speaks "
+                    + (protocol == null ? "no tunnel protocol" : "the tunnel protocol " + protocol) + ", not "
+                    + TlsContexts.TUNNEL_PROTOCOL + " (a tunnel client of another Regatta version?)");
             return;
         }
         Instant now = clock.instant();
         if (!identity.notAfter().isAfter(now)) {
             // A resumed TLS session skips certificate verification; its certificate may have expired since.
-            refuse(ctx, "the client certificate of mount " + identity.mountId() + " expired at "
-                    + identity.notAfter());
+            refuse(ctx, RefusalReason.CERTIFICATE_EXPIRED, "the client certificate of mount " + identity.mountId()
+                    + " expired at " + identity.notAfter());
             return;
         }
         CompletionStage<Optional<String>> decision;
@@ -134,8 +160,9 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
                 reason = Optional.of("the admission check failed: " + failure);
             }
             if (reason.isPresent()) {
-                refuse(ctx, "mount " + identity.mountId() + " of " + identity.fileSystemId() + " (grant "
-                        + identity.grantId() + ", " + identity.principalArn() + ") is not admitted: " + reason.get());
+                refuse(ctx, RefusalReason.NOT_ADMITTED, "mount " + identity.mountId() + " of "
+                        + identity.fileSystemId() + " (grant " + identity.grantId() + ", " + identity.principalArn()
+                        + ") is not admitted: " + reason.get());
             } else if (callbackLine) {
                 ctx.pipeline().remove(this);
                 callbackRoutes.add(identity, inbound);
@@ -200,9 +227,9 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void refuse(ChannelHandlerContext ctx, String reason) {
+    private void refuse(ChannelHandlerContext ctx, RefusalReason kind, String reason) {
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        log.warn("refused the connection from {}: {}", remote, reason);
+        refusals.refused(remote, kind, reason);
         ctx.close();
         try {
             listener.refused(remote, reason);

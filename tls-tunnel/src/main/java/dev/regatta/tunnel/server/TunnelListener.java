@@ -21,7 +21,10 @@ public interface TunnelListener {
     default void closed(ClientIdentity identity, InetSocketAddress backendLocalAddress, InetSocketAddress remote) {
     }
 
-    /** A connection was refused (its certificate, its content, or the admission) and closed; already logged. */
+    /**
+     * A connection was refused (its certificate, its content, or the admission) and closed; every refusal is
+     * reported here, while the log has at most a line per source address per minute.
+     */
     default void refused(InetSocketAddress remote, String reason) {
     }
 }

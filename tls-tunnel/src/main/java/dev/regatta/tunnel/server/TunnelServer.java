@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -55,15 +57,18 @@ public final class TunnelServer implements AutoCloseable {
     private final ReloadableSslContext tls;
     private final OpenConnections openConnections;
     private final CallbackRoutes callbackRoutes;
+    private final Refusals refusals;
 
     private TunnelServer(EventLoopGroup eventLoops, Channel serverChannel, ChannelGroup allChannels,
-                         ReloadableSslContext tls, OpenConnections openConnections, CallbackRoutes callbackRoutes) {
+                         ReloadableSslContext tls, OpenConnections openConnections, CallbackRoutes callbackRoutes,
+                         Refusals refusals) {
         this.eventLoops = eventLoops;
         this.serverChannel = serverChannel;
         this.allChannels = allChannels;
         this.tls = tls;
         this.openConnections = openConnections;
         this.callbackRoutes = callbackRoutes;
+        this.refusals = refusals;
     }
 
     public static Builder builder() {
@@ -90,6 +95,14 @@ public final class TunnelServer implements AutoCloseable {
     /** The admitted connections open now. */
     public List<TunnelConnection> connections() {
         return openConnections.list();
+    }
+
+    /**
+     * Connections refused since the server started, by reason (every reason present, most at 0), for metrics: the
+     * log shows at most one refusal per source address per minute.
+     */
+    public Map<RefusalReason, Long> refusals() {
+        return refusals.counts();
     }
 
     /**
@@ -137,6 +150,7 @@ public final class TunnelServer implements AutoCloseable {
         private TunnelListener listener = new TunnelListener() {
         };
         private int threads = Runtime.getRuntime().availableProcessors();
+        private SslProvider provider;
 
         private Builder() {
         }
@@ -179,6 +193,12 @@ public final class TunnelServer implements AutoCloseable {
             return this;
         }
 
+        /** The TLS implementation to use instead of the best one available here (tests check both). */
+        Builder tlsProvider(SslProvider provider) {
+            this.provider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
         /**
          * Loads the credentials and starts listening.
          *
@@ -188,11 +208,13 @@ public final class TunnelServer implements AutoCloseable {
             Objects.requireNonNull(listen, "listen address");
             Objects.requireNonNull(backend, "backend address");
             Objects.requireNonNull(credentials, "credentials");
-            ReloadableSslContext tls = new ReloadableSslContext("tunnel server", credentials, TlsContexts::server);
+            ReloadableSslContext tls = new ReloadableSslContext("tunnel server", credentials,
+                    provider == null ? TlsContexts::server : loaded -> TlsContexts.server(loaded, provider));
             OpenConnections openConnections = new OpenConnections();
             ChannelGroup allChannels = new DefaultChannelGroup("tunnel-server", GlobalEventExecutor.INSTANCE);
             EventLoopGroup eventLoops = Transport.eventLoops("regatta-tunnel-server", threads);
             CallbackRoutes callbackRoutes = new CallbackRoutes(eventLoops);
+            Refusals refusals = new Refusals(Clock.systemUTC());
             ChannelFuture bound = Transport.server(eventLoops)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -202,7 +224,7 @@ public final class TunnelServer implements AutoCloseable {
                                     tls.current().newHandler(channel.alloc()),
                                     new StreamFraming(),
                                     new ServerConnectionHandler(backend, admission, listener, openConnections,
-                                            callbackRoutes, Clock.systemUTC()),
+                                            callbackRoutes, refusals, Clock.systemUTC()),
                                     new EarlyInbound());
                         }
                     })
@@ -213,9 +235,9 @@ public final class TunnelServer implements AutoCloseable {
                 throw new IOException("cannot listen on " + listen + ": " + bound.cause().getMessage(), bound.cause());
             }
             TunnelServer server = new TunnelServer(eventLoops, bound.channel(), allChannels, tls, openConnections,
-                    callbackRoutes);
+                    callbackRoutes, refusals);
             log.info("TLS tunnel server listening on {}, forwarding admitted mounts to {}; TLS by {}",
-                    server.localAddress(), backend, TlsContexts.engine());
+                    server.localAddress(), backend, provider == null ? TlsContexts.engine() : provider);
             return server;
         }
     }

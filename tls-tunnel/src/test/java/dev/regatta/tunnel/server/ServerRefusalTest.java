@@ -43,7 +43,7 @@ class ServerRefusalTest {
     @BeforeEach
     void start() throws Exception {
         backend = new TestBackend(TestBackend.ECHO);
-        logs = new CapturedLogs(ServerConnectionHandler.class);
+        logs = new CapturedLogs(Refusals.class);
         // Decides a moment later, as the data plane does when it first asks the control plane about a grant.
         server = Tunnels.server(backend, CA.node(Tunnels.NODE_ID).issue().trusting(CA), listener,
                 (identity, remote) -> CompletableFuture.supplyAsync(
@@ -89,6 +89,19 @@ class ServerRefusalTest {
     @Test
     void refusesAClientWithoutACertificate() throws Exception {
         assertRefused(null, "client certificate");
+    }
+
+    @Test
+    void aFloodOfRefusedHandshakesFromOneAddressIsCountedInFullButLoggedOnce() throws Exception {
+        TestCa.Issued foreign = OTHER_CA.client("mount-1").issue();
+        for (int i = 0; i < 20; i++) {
+            assertThat(RawTlsClient.alertReceived(server.localAddress(), foreign.keys().getPrivate(),
+                    foreign.certificate(), CA.certificate())).doesNotStartWith("no alert");
+        }
+        Await.until("every refusal is reported", () -> listener.refused.size() == 20);
+        assertThat(server.refusals()).containsEntry(RefusalReason.UNKNOWN_ISSUER, 20L)
+                .containsEntry(RefusalReason.NOT_ADMITTED, 0L);
+        assertThat(logs.warnings("refused the connection from")).hasSize(1);
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A TLS 1.3 client made with the JDK alone, free to present any certificate or none: what an attacker or a
@@ -61,4 +63,31 @@ public final class RawTlsClient {
             return true;
         }
     }
+
+    /**
+     * Presents {@code certificate} (or none, with {@code key} null) and returns how the server ended the connection
+     * as the client saw it: the description of the TLS alert it received (e.g. {@code unknown_ca}), or a sentence
+     * starting "no alert" when the connection ended without one.
+     */
+    public static String alertReceived(InetSocketAddress server, PrivateKey key, X509Certificate certificate,
+                                       X509Certificate trustedCa) {
+        try (SSLSocket socket = connect(server, key, certificate, trustedCa)) {
+            // TLS 1.3: the client's handshake is done before the server judges its certificate; the verdict comes
+            // with the first read.
+            socket.getOutputStream().write(1);
+            int read = socket.getInputStream().read();
+            return read == -1 ? "no alert: the connection ended" : "no alert: the connection was admitted";
+        } catch (IOException e) {
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                Matcher alert = RECEIVED_ALERT.matcher(String.valueOf(cause.getMessage()));
+                if (alert.find()) {
+                    return alert.group(1);
+                }
+            }
+            return "no alert: " + e;
+        }
+    }
+
+    /** How the JDK's TLS names an alert it received, e.g. "Received fatal alert: unknown_ca". */
+    private static final Pattern RECEIVED_ALERT = Pattern.compile("Received fatal alert: (\\w+)");
 }
