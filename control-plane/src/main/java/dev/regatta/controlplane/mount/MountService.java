@@ -10,6 +10,7 @@ import dev.regatta.controlplane.ca.IssuedCertificate;
 import jakarta.validation.Validator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -193,11 +194,25 @@ public class MountService {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
-    /** @param what "mount", "renewal", "unmount report"... as the log line names the request */
+    /**
+     * A throttled source's 429s are counted in one audit row and one log line per failure window: a source that
+     * keeps calling must not flood either.
+     *
+     * @param what "mount", "renewal", "unmount report"... as the log line names the request
+     */
     private void record(MountRefusedException refusal, String what, String fileSystemId, String source,
                         Instant now) {
-        audit.record(new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
-                refusal.status().value(), refusal.reason()));
+        AuditEvent event = new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
+                refusal.status().value(), refusal.reason());
+        if (refusal.status() == HttpStatus.TOO_MANY_REQUESTS) {
+            if (audit.recordThrottled(event, throttle.window())) {
+                LOG.info("{} refused (429): source={} reason: {}; its further 429s within {} s are counted in "
+                        + "this audit event, not logged", what, source, refusal.reason(),
+                        throttle.window().toSeconds());
+            }
+            return;
+        }
+        audit.record(event);
         if (refusal.status().is5xxServerError()) {
             LOG.warn("{} refused ({}): fs={} principal={} source={} reason: {}", what, refusal.status().value(),
                     fileSystemId, refusal.principalArn(), source, refusal.reason());

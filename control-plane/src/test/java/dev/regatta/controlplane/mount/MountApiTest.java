@@ -724,6 +724,37 @@ class MountApiTest extends EmbeddedDatabaseTest {
     }
 
     @Test
+    void aThrottledSourceWritesOneAuditRowPerWindowWithItsCount(CapturedOutput output) throws Exception {
+        String fs = grantedFileSystem();
+        for (int i = 0; i < 5; i++) {
+            assertThat(mount(fs, "READ_WRITE", ProofSigner.sign(appSession, sts(), "rg-00000000deadbeef", fs,
+                    Clock.systemUTC()), csr()).statusCode()).isEqualTo(400);
+        }
+        for (int i = 0; i < 30; i++) {
+            assertThat(postMount("{\"fileSystemId\": ").statusCode()).isEqualTo(429);
+        }
+
+        List<Map<String, Object>> rows = audit();
+        assertThat(rows).hasSize(6);
+        assertThat(rows.subList(0, 5)).allSatisfy(row -> assertThat(row).containsEntry("status", 400)
+                .containsEntry("count", 1).containsEntry("last_at", null));
+        Map<String, Object> throttled = rows.getLast();
+        assertThat(throttled).containsEntry("decision", "REFUSED").containsEntry("status", 429)
+                .containsEntry("count", 30);
+        assertThat(((Timestamp) throttled.get("last_at")).toInstant())
+                .isAfter(((Timestamp) throttled.get("at")).toInstant());
+        assertThat(output.getAll().lines().filter(line -> line.contains("refused (429)")
+                && line.contains("source=" + source.getHostAddress()))).hasSize(1);
+
+        JsonNode shown = admin("/api/v1/audit-events?decision=REFUSED&limit=1000&since="
+                + ((Timestamp) rows.getFirst().get("at")).toInstant());
+        JsonNode event = java.util.stream.StreamSupport.stream(shown.spliterator(), false)
+                .filter(e -> e.get("id").asLong() == (Long) throttled.get("id")).findFirst().orElseThrow();
+        assertThat(event.get("count").asInt()).isEqualTo(30);
+        assertThat(event.get("lastAt").asString()).isNotEmpty();
+    }
+
+    @Test
     void outagesDoNotCountAgainstASource() throws Exception {
         String fs = grantedFileSystem();
         STS.stubFor(post("/").willReturn(aResponse().withStatus(503)));
