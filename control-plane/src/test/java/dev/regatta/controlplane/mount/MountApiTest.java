@@ -643,15 +643,19 @@ class MountApiTest extends EmbeddedDatabaseTest {
     }
 
     @Test
-    void aBadCsrIsRefusedAfterStsNamedTheCaller() throws Exception {
+    void aGarbageCsrIsRefusedWithoutAskingSts() throws Exception {
         String fs = grantedFileSystem();
         String csr = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+        Map<String, String> proof = proof(appSession, fs);
 
-        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr);
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof, csr);
 
-        assertRefused(response, 400, "the CSR cannot be certified", fs, appSession.arn());
+        assertRefused(response, 400, "the CSR cannot be certified", fs, null);
+        assertStsNotCalled();
         assertThat(jdbc.sql("select count(*) from mount_session where file_system_id = ?").param(fs)
                 .query(Integer.class).single()).isZero();
+        assertThat(mount(fs, "READ_WRITE", proof, csr()).statusCode())
+                .as("the proof was not used up by the refused request").isEqualTo(201);
     }
 
     // ---- STS itself failing
