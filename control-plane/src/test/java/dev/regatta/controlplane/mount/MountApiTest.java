@@ -588,6 +588,29 @@ class MountApiTest extends EmbeddedDatabaseTest {
     }
 
     @Test
+    void aMountRequestWithAnUnknownRepeatedOrMistypedFieldIsRefusedNamingIt() throws Exception {
+        String fs = grantedFileSystem();
+        String valid = json.writeValueAsString(Map.of("fileSystemId", fs, "access", "READ_WRITE",
+                "stsRequest", stsRequest("POST", sts().toString(), proof(appSession, fs), ProofSigner.BODY),
+                "csr", csr()));
+        String body = valid.substring(0, valid.length() - 1);
+
+        for (Map.Entry<String, String> request : Map.of(
+                "colour", body + ", \"colour\": \"blue\"}",
+                "access", body + ", \"access\": \"READ_ONLY\"}",
+                "fileSystemId", body.replace("\"fileSystemId\":\"" + fs + "\"", "\"fileSystemId\":17") + "}",
+                "csr", body.replace("\"csr\":\"", "\"csr\":\"" + "A".repeat(20_000)) + "}").entrySet()) {
+            HttpResponse<String> refused = postMount(request.getValue());
+            assertThat(refused.statusCode()).as(request.getKey() + ": " + refused.body()).isEqualTo(400);
+            assertThat(detail(refused)).as(request.getKey()).contains(request.getKey())
+                    .doesNotContain("dev.regatta", "java.");
+        }
+        assertStsNotCalled();
+        assertThat(audit()).hasSize(4).allSatisfy(row -> assertThat(row).containsEntry("status", 400));
+        assertThat(postMount(valid).statusCode()).as("the same request, well formed").isEqualTo(201);
+    }
+
+    @Test
     void anUnknownFileSystemIsNotFound() throws Exception {
         String fs = "fs-0123456789abcdef0";
         HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
