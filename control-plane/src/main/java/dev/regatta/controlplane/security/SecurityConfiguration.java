@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
@@ -21,6 +22,7 @@ import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
@@ -140,6 +142,17 @@ public class SecurityConfiguration {
                 .referrerPolicy(referrer -> referrer.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
                 .contentTypeOptions(Customizer.withDefaults())
                 .frameOptions(frames -> frames.deny());
+    }
+
+    /**
+     * Spring Security's firewall refuses URLs that could be read two ways (an encoded '%', '.', ';' or '\\', a
+     * control character, "//"...): answered as problem+json, like every other error.
+     */
+    @Bean
+    RequestRejectedHandler problemForRejectedRequests(ProblemWriter problems) {
+        return (request, response, rejected) -> problems.write(response, HttpStatus.BAD_REQUEST, "the request's "
+                + "URL is refused: it must not contain encoded '/', '%', '.', ';' or '\\', control characters or "
+                + "empty path segments");
     }
 
     /** Console sessions keep their sign-in here; API-token requests never touch it. */
