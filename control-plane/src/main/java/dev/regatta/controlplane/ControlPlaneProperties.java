@@ -1,6 +1,7 @@
 package dev.regatta.controlplane;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
@@ -35,7 +36,8 @@ public record ControlPlaneProperties(
         @DefaultValue @Valid Ca ca,
         @DefaultValue @Valid Nodes nodes,
         @DefaultValue @Valid Mounts mounts,
-        @DefaultValue Admin admin) {
+        @DefaultValue Admin admin,
+        @DefaultValue @Valid Audit audit) {
 
     /**
      * @param allowedEndpoints the only STS URLs a mount proof may name (scheme, host and port must match one);
@@ -91,6 +93,13 @@ public record ControlPlaneProperties(
     public record Mounts(
             @DefaultValue("20") @Min(1) int failedAttemptsPerSource,
             @DefaultValue("5m") @NotNull Duration failureWindow) {
+    }
+
+    /**
+     * @param retention how long mount decisions stay in the audit log; older ones are deleted (hourly, and at start)
+     */
+    public record Audit(
+            @DefaultValue("90d") @NotNull @DurationMin(hours = 1) Duration retention) {
     }
 
     /**

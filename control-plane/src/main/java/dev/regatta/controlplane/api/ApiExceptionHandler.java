@@ -25,11 +25,14 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,6 +51,8 @@ import java.util.stream.Collectors;
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    /** Jackson's words for a key given twice (StreamReadFeature.STRICT_DUPLICATE_DETECTION). */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"([^\"]{0,200})\"");
 
     /** One invalid field (or query parameter) and why. */
     public record FieldProblem(String field, String message) {
@@ -82,7 +87,12 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        return problem(ex, HttpStatus.BAD_REQUEST, unreadableBody(ex), headers, request);
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, unreadableBody(ex));
+        FieldProblem field = unreadableField(ex);
+        if (field != null) {
+            body.setProperty("errors", List.of(field));
+        }
+        return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
     }
 
     @Override
@@ -143,22 +153,50 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return e.getDefaultMessage() == null ? "is invalid" : e.getDefaultMessage();
     }
 
-    private static String unreadableBody(HttpMessageNotReadableException ex) {
+    /**
+     * What is wrong with a body that could not be read, in words for the caller: where the JSON is broken, or which
+     * field is unknown, repeated or of the wrong type. Never a Java class name.
+     */
+    public static String unreadableBody(HttpMessageNotReadableException ex) {
+        FieldProblem field = unreadableField(ex);
+        if (field != null) {
+            return "field '" + field.field() + "' " + field.message();
+        }
         Throwable cause = ex.getCause();
         if (cause instanceof StreamReadException syntax) {
             TokenStreamLocation at = syntax.getLocation();
             return "the body is not valid JSON" + (at == null ? "" : " (line " + at.getLineNr() + ", column "
-                    + at.getColumnNr() + ")") + ": " + firstLine(syntax.getOriginalMessage());
+                    + at.getColumnNr() + ")") + ": " + shorten(firstLine(syntax.getOriginalMessage()));
+        }
+        return "the request needs a JSON body (Content-Type: application/json)";
+    }
+
+    /** The field a body could not be read for, and why; null when the fault is not one field's. */
+    private static FieldProblem unreadableField(HttpMessageNotReadableException ex) {
+        Throwable cause = ex.getCause();
+        if (cause instanceof UnrecognizedPropertyException unknown) {
+            return new FieldProblem(shorten(path(unknown)), "is not a field of this request"
+                    + (unknown.getKnownPropertyIds() == null ? "" : " (its fields: " + unknown.getKnownPropertyIds()
+                    .stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")"));
+        }
+        if (cause instanceof StreamReadException syntax && syntax.getOriginalMessage() != null) {
+            Matcher duplicate = DUPLICATE.matcher(syntax.getOriginalMessage());
+            if (duplicate.lookingAt()) {
+                String parent = path(syntax);
+                return new FieldProblem(parent.isEmpty() ? duplicate.group(1) : parent + "." + duplicate.group(1),
+                        "appears more than once");
+            }
+            return null;
         }
         if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String expected = mismatch.getTargetType() == null ? "a value of another type"
                     : describe(mismatch.getTargetType());
-            return "field '" + path(mismatch) + "' must be " + expected;
+            return new FieldProblem(path(mismatch), "must be " + expected);
         }
         if (cause instanceof JacksonException json && !json.getPath().isEmpty()) {
-            return "field '" + path(json) + "' cannot be read as the documented type";
+            return new FieldProblem(path(json), "cannot be read as the documented type");
         }
-        return "the request needs a JSON body (Content-Type: application/json)";
+        return null;
     }
 
     /** {@code grants[0].access}, from Jackson's path of property names and indexes. */

@@ -18,16 +18,12 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +39,8 @@ import java.util.regex.Pattern;
 /**
  * The deployment's CA on Bouncy Castle: an ECDSA P-256 key made on first start and kept encrypted in PostgreSQL.
  * Subjects and extensions follow docs/control-plane-protocols.md ("Certificates"). Requests must prove possession
- * of their key (the CSR's signature) and use a key strong enough to be worth certifying.
+ * of their key (the CSR's signature) and use a key strong enough to be worth certifying
+ * ({@link CertificationRequests}).
  */
 @Component
 public class BouncyCastleCertificateAuthority implements CertificateAuthority {
@@ -100,7 +97,7 @@ public class BouncyCastleCertificateAuthority implements CertificateAuthority {
 
     private IssuedCertificate issue(String csrPem, String commonName, Duration lifetime, KeyPurposeId purpose,
                                     List<GeneralName> alternativeNames) {
-        PublicKey key = verifiedKey(Pem.parseCsr(csrPem));
+        PublicKey key = CertificationRequests.certifiableKey(csrPem);
         Instant now = clock.instant();
         // X.509 times have whole seconds; what callers are told must be what the certificate says.
         Instant notAfter = now.plus(lifetime).truncatedTo(ChronoUnit.SECONDS);
@@ -131,29 +128,6 @@ public class BouncyCastleCertificateAuthority implements CertificateAuthority {
         } catch (Exception e) {
             throw new IllegalStateException("cannot sign a certificate for " + commonName, e);
         }
-    }
-
-    /** The CSR's key, once its signature shows the requester holds the private key. */
-    private static PublicKey verifiedKey(PKCS10CertificationRequest csr) {
-        PublicKey key;
-        try {
-            key = new JcaPKCS10CertificationRequest(csr).getPublicKey();
-            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
-                throw new IllegalArgumentException("the CSR's signature does not verify");
-            }
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalArgumentException("the CSR's key or signature is unreadable: " + e.getMessage(), e);
-        }
-        if (key instanceof ECPublicKey ec && ec.getParams().getCurve().getField().getFieldSize() >= 256) {
-            return key;
-        }
-        if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048) {
-            return key;
-        }
-        throw new IllegalArgumentException("the CSR's key is too weak or of an unsupported kind (" + key.getAlgorithm()
-                + "): use EC P-256 or stronger, or RSA of at least 2048 bits");
     }
 
     private static GeneralName uri(String value) {

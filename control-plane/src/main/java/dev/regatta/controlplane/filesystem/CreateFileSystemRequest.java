@@ -19,7 +19,7 @@ public record CreateFileSystemRequest(
         @NotBlank(message = "is required") @Size(max = 128) @Pattern(regexp = "\\P{Cntrl}*",
                 message = "must not contain control characters") String name,
         @NotNull(message = "is required") @BucketName String bucket,
-        @NotNull(message = "is required") @Pattern(regexp = REGION_PATTERN,
+        @NotNull(message = "is required") @Size(max = 64) @Pattern(regexp = REGION_PATTERN,
                 message = "must be an AWS region name such as us-east-1") String region,
         @S3Endpoint String endpoint,
         @KeyPrefix String keyPrefix,

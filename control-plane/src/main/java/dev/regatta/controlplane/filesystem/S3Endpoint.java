@@ -31,6 +31,9 @@ public @interface S3Endpoint {
 
     class Validator implements ConstraintValidator<S3Endpoint, String> {
 
+        /** Far more than any real endpoint; a bound so that an endpoint cannot carry a payload. */
+        static final int MAX_LENGTH = 2048;
+
         @Override
         public boolean isValid(String endpoint, ConstraintValidatorContext context) {
             if (endpoint == null || endpoint.isEmpty()) {
@@ -45,6 +48,9 @@ public @interface S3Endpoint {
         }
 
         static String problem(String endpoint) {
+            if (endpoint.length() > MAX_LENGTH) {
+                return "must be at most " + MAX_LENGTH + " characters";
+            }
             URI uri;
             try {
                 uri = new URI(endpoint);

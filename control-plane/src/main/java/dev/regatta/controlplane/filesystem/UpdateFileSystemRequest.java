@@ -17,7 +17,8 @@ public record UpdateFileSystemRequest(
         @Size(max = 128) @Pattern(regexp = "(?s).*\\S.*", message = "must not be blank") @Pattern(
                 regexp = "\\P{Cntrl}*", message = "must not contain control characters") String name,
         @BucketName String bucket,
-        @Pattern(regexp = REGION_PATTERN, message = "must be an AWS region name such as us-east-1") String region,
+        @Size(max = 64) @Pattern(regexp = REGION_PATTERN, message = "must be an AWS region name such as us-east-1")
+        String region,
         @S3Endpoint String endpoint,
         @KeyPrefix String keyPrefix,
         @Min(0) @Max(MAX_ID) Long defaultUid,

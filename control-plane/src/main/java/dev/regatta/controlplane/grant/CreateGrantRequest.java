@@ -1,6 +1,7 @@
 package dev.regatta.controlplane.grant;
 
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
 
 /**
  * @param principal  a 12-digit account ID, or an IAM role or user ARN
@@ -8,5 +9,5 @@ import jakarta.validation.constraints.NotBlank;
  * @param rootSquash map the client's root to nobody; false when absent
  */
 public record CreateGrantRequest(@NotBlank(message = "is required: a 12-digit account ID or an IAM role or user ARN")
-                                 String principal, Access access, Boolean rootSquash) {
+                                 @Size(max = 2048) String principal, Access access, Boolean rootSquash) {
 }

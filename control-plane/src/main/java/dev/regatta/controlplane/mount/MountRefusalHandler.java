@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.mount;
 
+import dev.regatta.controlplane.api.ApiExceptionHandler;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ProblemDetail;
@@ -34,10 +35,9 @@ class MountRefusalHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e, HttpServletRequest request) {
-        String problem = e.getMostSpecificCause().getMessage();
-        String firstLine = problem == null ? "no body" : problem.lines().findFirst().orElse("");
-        return refused(mounts.refuseUnreadable(isUnmount(request), Texts.clip(firstLine), request.getRemoteAddr()),
-                request);
+        // Bounded already: field names and Jackson's words are shortened, values never quoted.
+        String problem = ApiExceptionHandler.unreadableBody(e).replaceAll("\\p{Cntrl}", "?");
+        return refused(mounts.refuseUnreadable(isUnmount(request), problem, request.getRemoteAddr()), request);
     }
 
     private static boolean isUnmount(HttpServletRequest request) {

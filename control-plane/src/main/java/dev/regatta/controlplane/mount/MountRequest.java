@@ -4,6 +4,7 @@ import dev.regatta.controlplane.grant.Access;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 
 /**
  * {@code POST /api/v1/mounts}: which file system, with what access, the STS proof of who asks, and the key the
@@ -17,7 +18,7 @@ public record MountRequest(
         String fileSystemId,
         @NotNull Access access,
         @NotNull @Valid StsRequest stsRequest,
-        @NotNull @Pattern(regexp = "(?s)\\s*-----BEGIN CERTIFICATE REQUEST-----.+-----END CERTIFICATE REQUEST-----\\s*",
+        @NotNull @Size(max = 16384) @Pattern(regexp = "(?s)\\s*-----BEGIN CERTIFICATE REQUEST-----.+-----END CERTIFICATE REQUEST-----\\s*",
                 message = "must be a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)")
         String csr,
         @Pattern(regexp = "mount-[0-9a-f]{17}", message = "must be mount- and 17 lowercase hex digits")

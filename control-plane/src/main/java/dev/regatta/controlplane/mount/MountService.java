@@ -5,11 +5,13 @@ import dev.regatta.controlplane.audit.AuditEvent;
 import dev.regatta.controlplane.audit.AuditEvent.Decision;
 import dev.regatta.controlplane.audit.AuditLog;
 import dev.regatta.controlplane.ca.CertificateAuthority;
+import dev.regatta.controlplane.ca.CertificationRequests;
 import dev.regatta.controlplane.ca.ClientIdentity;
 import dev.regatta.controlplane.ca.IssuedCertificate;
 import jakarta.validation.Validator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -18,9 +20,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.stream.Collectors;
 
 /**
- * Admits or refuses a mount or a renewal (rate limit, shape, authorization, then the client certificate), and ends a
- * mount's session when the client reports the unmount. Every decision is one audit row and one log line; the only
- * way out without one is an unexpected error (a 500).
+ * Admits or refuses a mount or a renewal (rate limit, shape and CSR, authorization, then the client certificate),
+ * and ends a mount's session when the client reports the unmount. Every decision is one audit row and one log line
+ * (a throttled source's 429s: one counted row and one line per window); the only way out without one is an
+ * unexpected error (a 500).
  */
 @Service
 public class MountService {
@@ -59,6 +62,7 @@ public class MountService {
         try {
             throttle.requireUnderLimit(source, now);
             requireWellFormed(request);
+            requireCertifiable(request.csr());
             Admission admission = authorizer.authorize(request, now);
             return admit(request, admission, source, now);
         } catch (MountRefusedException refusal) {
@@ -119,19 +123,22 @@ public class MountService {
         }
     }
 
+    /** Before STS is asked: a CSR that cannot be certified must not cost an STS call (nor use up the proof). */
+    private static void requireCertifiable(String csr) {
+        try {
+            CertificationRequests.certifiableKey(csr);
+        } catch (IllegalArgumentException e) {
+            throw MountRefusedException.badRequest("the CSR cannot be certified: " + Texts.clip(e.getMessage()));
+        }
+    }
+
     private MountResponse admit(MountRequest request, Admission admission, String source, Instant now) {
         MountSession renewed = admission.renewed();
         String mountId = renewed == null ? Ids.newId("mount") : renewed.id();
         String fileSystemId = admission.fileSystem().id();
         String principal = admission.caller().arn().arn();
-        IssuedCertificate certificate;
-        try {
-            certificate = authority.issueClientCertificate(request.csr(), new ClientIdentity(mountId,
-                    fileSystemId, request.access(), admission.grant().id(), principal));
-        } catch (IllegalArgumentException e) {
-            throw MountRefusedException.badRequest("the CSR cannot be certified: " + Texts.clip(e.getMessage()))
-                    .of(principal);
-        }
+        IssuedCertificate certificate = authority.issueClientCertificate(request.csr(), new ClientIdentity(mountId,
+                fileSystemId, request.access(), admission.grant().id(), principal));
         String grantAndNode = request.access() + " by grant " + admission.grant().id() + " via node "
                 + admission.node().id();
         String reason = transaction.execute(status -> {
@@ -193,11 +200,25 @@ public class MountService {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
-    /** @param what "mount", "renewal", "unmount report"... as the log line names the request */
+    /**
+     * A throttled source's 429s are counted in one audit row and one log line per failure window: a source that
+     * keeps calling must not flood either.
+     *
+     * @param what "mount", "renewal", "unmount report"... as the log line names the request
+     */
     private void record(MountRefusedException refusal, String what, String fileSystemId, String source,
                         Instant now) {
-        audit.record(new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
-                refusal.status().value(), refusal.reason()));
+        AuditEvent event = new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
+                refusal.status().value(), refusal.reason());
+        if (refusal.status() == HttpStatus.TOO_MANY_REQUESTS) {
+            if (audit.recordThrottled(event, throttle.window())) {
+                LOG.info("{} refused (429): source={} reason: {}; its further 429s within {} s are counted in "
+                        + "this audit event, not logged", what, source, refusal.reason(),
+                        throttle.window().toSeconds());
+            }
+            return;
+        }
+        audit.record(event);
         if (refusal.status().is5xxServerError()) {
             LOG.warn("{} refused ({}): fs={} principal={} source={} reason: {}", what, refusal.status().value(),
                     fileSystemId, refusal.principalArn(), source, refusal.reason());

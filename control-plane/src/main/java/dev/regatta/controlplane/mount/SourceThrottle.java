@@ -27,6 +27,11 @@ class SourceThrottle {
         this.window = properties.mounts().failureWindow();
     }
 
+    /** How long a refusal counts against its source; also the span of one audit row of throttled refusals. */
+    Duration window() {
+        return window;
+    }
+
     /** @throws MountRefusedException (429, with when to retry) while {@code source} is over its limit */
     void requireUnderLimit(String source, Instant now) {
         List<Instant> refusals = audit.callerErrorsFrom(source, now.minus(window), limit);

@@ -3,6 +3,7 @@ package dev.regatta.controlplane.mount;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 
 import java.util.Map;
 
@@ -11,10 +12,10 @@ import java.util.Map;
  * Its headers include the SigV4 Authorization header and often a session token: never log them.
  */
 public record StsRequest(
-        @NotBlank String method,
-        @NotBlank String url,
-        @NotEmpty Map<String, @NotNull String> headers,
-        @NotNull String body) {
+        @NotBlank @Size(max = 16) String method,
+        @NotBlank @Size(max = 2048) String url,
+        @NotEmpty @Size(max = 32) Map<@Size(max = 128) String, @NotNull @Size(max = 8192) String> headers,
+        @NotNull @Size(max = 1024) String body) {
 
     /** Header names only: their values include the signature and the session token. */
     @Override

@@ -14,5 +14,5 @@ public record RegistrationRequest(
         @NotBlank(message = "is required") @Size(max = 128)
         @Pattern(regexp = "\\P{Cntrl}*", message = "must not contain control characters") String name,
         @NotBlank(message = "is required") @Size(max = 300) String address,
-        @NotBlank(message = "is required") String csr) {
+        @NotBlank(message = "is required") @Size(max = 16384) String csr) {
 }

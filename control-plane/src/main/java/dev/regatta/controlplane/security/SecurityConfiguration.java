@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
@@ -21,6 +22,7 @@ import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
@@ -41,9 +43,12 @@ import java.util.Set;
  * CSRF: a browser attaches the session cookie to any request, so a session request that changes state must prove
  * it comes from the console. The double-submit scheme: the control plane sets a random {@code XSRF-TOKEN} cookie
  * (readable by the console's script, SameSite=Strict) and such requests must repeat its value in the
- * {@code X-XSRF-TOKEN} header, which another site cannot read or set. Requests that carry a Bearer token are exempt:
- * a browser never adds that header by itself. Signing in is exempt too (see {@link SessionController#signIn}). The
- * session cookie itself is HttpOnly and SameSite=Strict (application.yml).
+ * {@code X-XSRF-TOKEN} header, which another site cannot read or set. Signing in is exempt from the token (see
+ * {@link SessionController#signIn}). On top of the token, such a request (sign-in included) whose {@code Origin}
+ * names another origin is refused ({@link SameOriginFilter}). Requests that carry a Bearer token are exempt from
+ * both: a browser never adds that header by itself. A request without credentials that fails the token check is
+ * told 401 (authenticate), like a GET, not 403. The session cookie itself is HttpOnly and SameSite=Strict
+ * (application.yml).
  * <p>
  * The web console's pages ({@code static/} of the regatta-web-console jar, served by Spring Boot from the classpath,
  * {@code /} giving {@code index.html}) are readable without signing in: they hold no data, and the console must load
@@ -99,8 +104,10 @@ public class SecurityConfiguration {
             throws Exception {
         var refusals = new ProblemAuthenticationHandlers(problems);
         RequestMatcher signIn = PATHS.matcher(HttpMethod.POST, "/api/v1/session");
-        RequestMatcher sessionStateChange = request -> !SAFE_METHODS.contains(request.getMethod())
-                && !BearerToken.isPresent(request) && !signIn.matches(request);
+        RequestMatcher browserStateChange = request -> !SAFE_METHODS.contains(request.getMethod())
+                && !BearerToken.isPresent(request);
+        RequestMatcher sessionStateChange = request -> browserStateChange.matches(request)
+                && !signIn.matches(request);
         http.csrf(csrf -> csrf
                         .csrfTokenRepository(csrfTokens)
                         // The plain handler: the token travels in a header, not in a page that BREACH could probe.
@@ -112,6 +119,7 @@ public class SecurityConfiguration {
                 .requestCache(cache -> cache.disable())
                 .logout(logout -> logout.disable())
                 .addFilterBefore(new ApiTokenAuthenticationFilter(tokens, problems), CsrfFilter.class)
+                .addFilterBefore(new SameOriginFilter(browserStateChange, problems), CsrfFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(refusals).accessDeniedHandler(refusals))
                 .headers(SecurityConfiguration::pageHeaders)
                 .authorizeHttpRequests(auth -> auth
@@ -134,6 +142,17 @@ public class SecurityConfiguration {
                 .referrerPolicy(referrer -> referrer.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
                 .contentTypeOptions(Customizer.withDefaults())
                 .frameOptions(frames -> frames.deny());
+    }
+
+    /**
+     * Spring Security's firewall refuses URLs that could be read two ways (an encoded '%', '.', ';' or '\\', a
+     * control character, "//"...): answered as problem+json, like every other error.
+     */
+    @Bean
+    RequestRejectedHandler problemForRejectedRequests(ProblemWriter problems) {
+        return (request, response, rejected) -> problems.write(response, HttpStatus.BAD_REQUEST, "the request's "
+                + "URL is refused: it must not contain encoded '/', '%', '.', ';' or '\\', control characters or "
+                + "empty path segments");
     }
 
     /** Console sessions keep their sign-in here; API-token requests never touch it. */

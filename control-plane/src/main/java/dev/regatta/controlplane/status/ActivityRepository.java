@@ -60,10 +60,12 @@ public class ActivityRepository {
      *
      * @param principalPart matches events whose principal ARN contains it, so that a role's name finds the
      *                      sessions assumed from it
+     * @param throttled     true: only the refusals of throttled sources (429); false: all but those; null: all
      * @param since         only events at or after it
+     * @param before        only events before it, to page back past the newest {@code limit}
      */
     public List<AuditEvent> auditEvents(String fileSystemId, AuditEvent.Decision decision, String principalPart,
-                                        Instant since, int limit) {
+                                        Boolean throttled, Instant since, Instant before, int limit) {
         List<String> conditions = new ArrayList<>();
         Map<String, Object> params = new HashMap<>();
         if (fileSystemId != null) {
@@ -78,9 +80,16 @@ public class ActivityRepository {
             conditions.add("strpos(principal_arn, :principal) > 0");
             params.put("principal", principalPart);
         }
+        if (throttled != null) {
+            conditions.add(throttled ? "status = 429" : "status is distinct from 429");
+        }
         if (since != null) {
             conditions.add("at >= :since");
             params.put("since", Timestamp.from(since));
+        }
+        if (before != null) {
+            conditions.add("at < :before");
+            params.put("before", Timestamp.from(before));
         }
         params.put("limit", limit);
         String where = conditions.isEmpty() ? "" : "where " + String.join(" and ", conditions);
@@ -89,7 +98,8 @@ public class ActivityRepository {
                 .query((rs, i) -> new AuditEvent(rs.getLong("id"), rs.getTimestamp("at").toInstant(),
                         rs.getString("file_system_id"), rs.getString("principal_arn"),
                         rs.getString("source_address"), AuditEvent.Decision.valueOf(rs.getString("decision")),
-                        rs.getObject("status", Integer.class), rs.getString("reason")))
+                        rs.getObject("status", Integer.class), rs.getString("reason"), rs.getInt("count"),
+                        instant(rs.getTimestamp("last_at"))))
                 .list();
     }
 }

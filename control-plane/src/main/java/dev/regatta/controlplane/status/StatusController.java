@@ -4,6 +4,7 @@ import dev.regatta.controlplane.api.Problems;
 import dev.regatta.controlplane.filesystem.FileSystemService;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Size;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -68,20 +69,25 @@ public class StatusController {
 
     /**
      * @param principal part of the caller's ARN (a role name finds its sessions)
+     * @param throttled true: only the counted 429s of throttled sources; false: every decision but those
      * @param since     only events at or after this instant (ISO-8601, e.g. 2026-11-26T09:00:00Z)
+     * @param before    only events before this instant: the next page back is {@code before} the oldest shown
      */
     @GetMapping("/audit-events")
     public List<AuditEvent> auditEvents(
             @RequestParam(name = "fileSystemId", required = false) String fileSystemId,
             @RequestParam(name = "decision", required = false) AuditEvent.Decision decision,
-            @RequestParam(name = "principal", required = false) String principal,
+            @RequestParam(name = "principal", required = false) @Size(max = 2048) String principal,
+            @RequestParam(name = "throttled", required = false) Boolean throttled,
             @RequestParam(name = "since", required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME)
             Instant since,
+            @RequestParam(name = "before", required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME)
+            Instant before,
             @RequestParam(name = "limit", defaultValue = "100") @Min(1) @Max(1000) int limit) {
         if (fileSystemId != null) {
             Problems.requireId("fs", fileSystemId, "file system");
         }
         return activity.auditEvents(fileSystemId, decision, principal == null || principal.isBlank() ? null
-                : principal.strip(), since, limit);
+                : principal.strip(), throttled, since, before, limit);
     }
 }

@@ -588,6 +588,29 @@ class MountApiTest extends EmbeddedDatabaseTest {
     }
 
     @Test
+    void aMountRequestWithAnUnknownRepeatedOrMistypedFieldIsRefusedNamingIt() throws Exception {
+        String fs = grantedFileSystem();
+        String valid = json.writeValueAsString(Map.of("fileSystemId", fs, "access", "READ_WRITE",
+                "stsRequest", stsRequest("POST", sts().toString(), proof(appSession, fs), ProofSigner.BODY),
+                "csr", csr()));
+        String body = valid.substring(0, valid.length() - 1);
+
+        for (Map.Entry<String, String> request : Map.of(
+                "colour", body + ", \"colour\": \"blue\"}",
+                "access", body + ", \"access\": \"READ_ONLY\"}",
+                "fileSystemId", body.replace("\"fileSystemId\":\"" + fs + "\"", "\"fileSystemId\":17") + "}",
+                "csr", body.replace("\"csr\":\"", "\"csr\":\"" + "A".repeat(20_000)) + "}").entrySet()) {
+            HttpResponse<String> refused = postMount(request.getValue());
+            assertThat(refused.statusCode()).as(request.getKey() + ": " + refused.body()).isEqualTo(400);
+            assertThat(detail(refused)).as(request.getKey()).contains(request.getKey())
+                    .doesNotContain("dev.regatta", "java.");
+        }
+        assertStsNotCalled();
+        assertThat(audit()).hasSize(4).allSatisfy(row -> assertThat(row).containsEntry("status", 400));
+        assertThat(postMount(valid).statusCode()).as("the same request, well formed").isEqualTo(201);
+    }
+
+    @Test
     void anUnknownFileSystemIsNotFound() throws Exception {
         String fs = "fs-0123456789abcdef0";
         HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
@@ -643,15 +666,19 @@ class MountApiTest extends EmbeddedDatabaseTest {
     }
 
     @Test
-    void aBadCsrIsRefusedAfterStsNamedTheCaller() throws Exception {
+    void aGarbageCsrIsRefusedWithoutAskingSts() throws Exception {
         String fs = grantedFileSystem();
         String csr = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n";
+        Map<String, String> proof = proof(appSession, fs);
 
-        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr);
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof, csr);
 
-        assertRefused(response, 400, "the CSR cannot be certified", fs, appSession.arn());
+        assertRefused(response, 400, "the CSR cannot be certified", fs, null);
+        assertStsNotCalled();
         assertThat(jdbc.sql("select count(*) from mount_session where file_system_id = ?").param(fs)
                 .query(Integer.class).single()).isZero();
+        assertThat(mount(fs, "READ_WRITE", proof, csr()).statusCode())
+                .as("the proof was not used up by the refused request").isEqualTo(201);
     }
 
     // ---- STS itself failing
@@ -721,6 +748,37 @@ class MountApiTest extends EmbeddedDatabaseTest {
         useNewSource();
         assertThat(mount(fs, "READ_WRITE", proof(appSession, fs), csr()).statusCode())
                 .as("another source is not limited").isEqualTo(201);
+    }
+
+    @Test
+    void aThrottledSourceWritesOneAuditRowPerWindowWithItsCount(CapturedOutput output) throws Exception {
+        String fs = grantedFileSystem();
+        for (int i = 0; i < 5; i++) {
+            assertThat(mount(fs, "READ_WRITE", ProofSigner.sign(appSession, sts(), "rg-00000000deadbeef", fs,
+                    Clock.systemUTC()), csr()).statusCode()).isEqualTo(400);
+        }
+        for (int i = 0; i < 30; i++) {
+            assertThat(postMount("{\"fileSystemId\": ").statusCode()).isEqualTo(429);
+        }
+
+        List<Map<String, Object>> rows = audit();
+        assertThat(rows).hasSize(6);
+        assertThat(rows.subList(0, 5)).allSatisfy(row -> assertThat(row).containsEntry("status", 400)
+                .containsEntry("count", 1).containsEntry("last_at", null));
+        Map<String, Object> throttled = rows.getLast();
+        assertThat(throttled).containsEntry("decision", "REFUSED").containsEntry("status", 429)
+                .containsEntry("count", 30);
+        assertThat(((Timestamp) throttled.get("last_at")).toInstant())
+                .isAfter(((Timestamp) throttled.get("at")).toInstant());
+        assertThat(output.getAll().lines().filter(line -> line.contains("refused (429)")
+                && line.contains("source=" + source.getHostAddress()))).hasSize(1);
+
+        JsonNode shown = admin("/api/v1/audit-events?decision=REFUSED&limit=1000&since="
+                + ((Timestamp) rows.getFirst().get("at")).toInstant());
+        JsonNode event = java.util.stream.StreamSupport.stream(shown.spliterator(), false)
+                .filter(e -> e.get("id").asLong() == (Long) throttled.get("id")).findFirst().orElseThrow();
+        assertThat(event.get("count").asInt()).isEqualTo(30);
+        assertThat(event.get("lastAt").asString()).isNotEmpty();
     }
 
     @Test

@@ -74,6 +74,44 @@ class SessionApiTest extends ApiTestBase {
     }
 
     @Test
+    void aChangeWithoutCredentialsIs401LikeARead() {
+        for (Api.Response refused : java.util.List.of(anonymous().post("/api/v1/file-systems", fileSystemRequest()),
+                anonymous().delete("/api/v1/tokens/token-0123456789abcdef0"),
+                anonymous().withHeader("X-XSRF-TOKEN", "guess").post("/api/v1/tokens", Map.of("name", "x")))) {
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+        }
+    }
+
+    @Test
+    void aSessionChangeFromAnotherOriginIsRefusedEvenWithTheCsrfToken() throws Exception {
+        CookieManager cookies = new CookieManager();
+        Api browser = anonymous().withCookies(cookies);
+        assertThat(browser.withHeader("Origin", "https://evil.example").post("/api/v1/session",
+                Map.of("username", "admin", "password", password())).status())
+                .as("a sign-in from another origin").isEqualTo(403);
+        assertThat(browser.post("/api/v1/session", Map.of("username", "admin", "password", password())).status())
+                .isEqualTo(200);
+        Api console = withCsrf(browser, cookies);
+
+        for (String origin : java.util.List.of("https://evil.example", "http://localhost:" + (port + 1), "null",
+                "http://localhost:" + port + "/path")) {
+            Api.Response forged = console.withHeader("Origin", origin).post("/api/v1/file-systems",
+                    fileSystemRequest());
+            assertThat(forged.status()).as(origin).isEqualTo(403);
+            assertThat(forged.contentType()).startsWith("application/problem+json");
+            assertThat(forged.detail()).contains("origin");
+        }
+        assertThat(console.withHeader("Origin", "http://LOCALHOST:" + port).post("/api/v1/file-systems",
+                fileSystemRequest()).status()).as("its own origin").isEqualTo(201);
+        assertThat(console.post("/api/v1/file-systems", fileSystemRequest()).status())
+                .as("no Origin: the token decides").isEqualTo(201);
+        assertThat(admin().withHeader("Origin", "https://evil.example").post("/api/v1/file-systems",
+                fileSystemRequest()).status()).as("a bearer token is not subject to CSRF checks").isEqualTo(201);
+    }
+
+    @Test
     void aWrongPasswordIs401AndRepeatedFailuresAreThrottledPerSource() throws Exception {
         Api caller = anonymous();
         for (int i = 0; i < 3; i++) {

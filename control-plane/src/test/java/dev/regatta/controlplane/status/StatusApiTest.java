@@ -123,9 +123,36 @@ class StatusApiTest extends ApiTestBase {
     }
 
     @Test
+    void realDecisionsCanBeFoundPastAFloodOfThrottledRefusals() {
+        String fs = createFileSystem().get("id").asString();
+        Instant t = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        audit(t.minusSeconds(50), fs, "arn:aws:sts::123456789012:assumed-role/app/i-1", "ALLOWED", "mounted");
+        jdbc.sql("""
+                        insert into audit_event (at, file_system_id, principal_arn, source_address, decision, status,
+                                                 reason, count, last_at)
+                        values (?, ?, null, '10.9.8.6', 'REFUSED', 429, 'throttled', 9000, ?)""")
+                .params(Timestamp.from(t.minusSeconds(40)), fs, Timestamp.from(t.minusSeconds(1))).update();
+        audit(t.minusSeconds(30), fs, "arn:aws:sts::123456789012:assumed-role/other/i-2", "REFUSED", "no grant");
+
+        JsonNode all = admin().get("/api/v1/audit-events?fileSystemId=" + fs).json();
+        assertThat(all.findValuesAsString("reason")).containsExactly("no grant", "throttled", "mounted");
+        assertThat(all.get(1).get("count").asInt()).isEqualTo(9000);
+        assertThat(Instant.parse(all.get(1).get("lastAt").asString())).isEqualTo(t.minusSeconds(1));
+        assertThat(all.get(0).get("count").asInt()).isEqualTo(1);
+        assertThat(all.get(0).get("lastAt").isNull()).isTrue();
+
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&throttled=false").json()
+                .findValuesAsString("reason")).containsExactly("no grant", "mounted");
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&throttled=true").json()
+                .findValuesAsString("reason")).containsExactly("throttled");
+        assertThat(admin().get("/api/v1/audit-events?fileSystemId=" + fs + "&limit=1&before="
+                + t.minusSeconds(30)).json().findValuesAsString("reason")).containsExactly("throttled");
+    }
+
+    @Test
     void badAuditFiltersAreExplained() {
         for (String query : List.of("decision=MAYBE", "limit=0", "limit=1001", "limit=many", "fileSystemId=x",
-                "since=yesterday")) {
+                "since=yesterday", "before=tomorrow", "throttled=perhaps", "principal=" + "x".repeat(2049))) {
             Api.Response refused = admin().get("/api/v1/audit-events?" + query);
             assertThat(refused.status()).as(query).isEqualTo(400);
             assertThat(refused.detail()).as(query).contains(query.substring(0, query.indexOf('=')).equals(

@@ -1,8 +1,9 @@
 // The audit log of mount decisions (GET /api/v1/audit-events), filterable by decision, principal text and file
-// system. Used as a page of its own and as a section of a file system's health page.
+// system, with the counted 429s of throttled sources optionally hidden so that a flood cannot bury real decisions.
+// Used as a page of its own and as a section of a file system's health page.
 
 import {get, query} from '../api.js';
-import {busy, field, h, heading, messageArea, replace, table, formatTime} from '../ui.js';
+import {busy, checkbox, field, h, heading, messageArea, replace, table, formatTime} from '../ui.js';
 
 /**
  * The audit section: a filter form and the events.
@@ -18,9 +19,12 @@ export function auditSection({fileSystemId = '', headingLevel = 'h2'} = {}) {
     attrs: {autocapitalize: 'none', spellcheck: 'false', placeholder: 'role name or ARN part'}});
   const fileSystem = field('audit-file-system', 'File system', {type: 'select', value: fileSystemId,
     choices: [['', 'All file systems'], ...(fileSystemId ? [[fileSystemId, fileSystemId]] : [])]});
+  const hideThrottled = checkbox('audit-hide-throttled', 'Hide throttled refusals (429)', false,
+    'A source refused too often gets 429s, counted in one event per source and failure window.');
   const submit = h('button', {type: 'submit', class: 'secondary', text: 'Filter'});
   const form = h('form', {id: 'audit-filter', class: 'filters', role: 'search', 'aria-label': 'Filter the audit log'},
-    decision.element, principal.element, fileSystem.element, h('div', {class: 'actions'}, submit));
+    decision.element, principal.element, fileSystem.element, hideThrottled.element,
+    h('div', {class: 'actions'}, submit));
   const results = h('div', {id: 'audit-events', 'aria-live': 'polite'});
 
   // The file system choices get their names once known; a failure here leaves the IDs, which still work.
@@ -38,6 +42,7 @@ export function auditSection({fileSystemId = '', headingLevel = 'h2'} = {}) {
         decision: decision.control.value,
         principal: principal.control.value.trim(),
         fileSystemId: fileSystem.control.value,
+        throttled: hideThrottled.control.checked ? 'false' : '',
         limit: 100,
       })}`);
       if (request !== latest) {
@@ -50,7 +55,9 @@ export function auditSection({fileSystemId = '', headingLevel = 'h2'} = {}) {
           formatTime(e.at),
           h('span', {class: `badge ${e.decision === 'ALLOWED' ? 'healthy' : 'error'}`, 'data-decision': e.decision},
             e.decision === 'ALLOWED' ? 'Allowed' : 'Refused',
-            e.status ? h('span', {class: 'muted', text: ` ${e.status}`}) : null),
+            e.status ? h('span', {class: 'muted', text: ` ${e.status}`}) : null,
+            e.count > 1 ? h('span', {class: 'muted', 'data-count': String(e.count),
+              text: ` ×${e.count} until ${formatTime(e.lastAt)}`}) : null),
           h('span', {class: 'mono principal', text: e.principal || '(not identified)'}),
           h('span', {class: 'mono', text: e.fileSystemId || '–'}),
           e.sourceAddress || '–',
