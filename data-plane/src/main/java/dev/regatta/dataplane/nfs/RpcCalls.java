@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.dcache.oncrpc4j.rpc.OncRpcClient;
+import org.dcache.oncrpc4j.rpc.OncRpcSvc;
+import org.dcache.oncrpc4j.rpc.OncRpcSvcBuilder;
 import org.dcache.oncrpc4j.rpc.RpcAuth;
 import org.dcache.oncrpc4j.rpc.RpcAuthTypeUnix;
 import org.dcache.oncrpc4j.rpc.RpcCall;
@@ -18,6 +20,9 @@ import org.dcache.oncrpc4j.rpc.RpcTransport;
 final class RpcCalls {
     private RpcCalls() {
     }
+
+    /** NLM, NSM and portmap replies are a few hundred bytes. */
+    static final int MAX_REPLY_BYTES = 64 << 10;
 
     /** AUTH_SYS as root of this machine: what Linux's lockd sends its callbacks with. */
     private static final RpcAuth AUTH = new RpcAuthTypeUnix(0, 0, new int[] {0}, 0, "regatta");
@@ -30,10 +35,17 @@ final class RpcCalls {
     static <T> T call(InetSocketAddress address, int program, int version, int procedure, Encoder args,
                       Decoder<T> reply, Duration timeout) throws IOException {
         long millis = Math.max(1, timeout.toMillis());
-        try (OncRpcClient client = OncRpcClient.newBuilder().withTCP()
-                .withConnectTimeout(millis, TimeUnit.MILLISECONDS)
+        OncRpcSvc svc = new OncRpcSvcBuilder()
+                .withClientMode()
+                .withTCP()
+                .withWorkerThreadIoStrategy()
+                .withSelectorThreadPoolSize(1)
+                .withWorkerThreadPoolSize(1)
+                .withoutAutoPublish()
                 .withServiceName("regatta-callback")
-                .build(address)) {
+                .build();
+        RpcIntake.limitReplies(svc, MAX_REPLY_BYTES);
+        try (OncRpcClient client = new OncRpcClient(address, millis, TimeUnit.MILLISECONDS, svc)) {
             RpcTransport transport = client.connect(millis, TimeUnit.MILLISECONDS);
             Nfs3Xdr.Decoded<T> result = new Nfs3Xdr.Decoded<>(reply);
             new RpcCall(program, version, AUTH, transport)

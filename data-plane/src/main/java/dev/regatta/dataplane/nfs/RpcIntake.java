@@ -27,6 +27,7 @@ import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.ConnectionProbe;
 import org.glassfish.grizzly.IOEvent;
 import org.glassfish.grizzly.filterchain.BaseFilter;
+import org.glassfish.grizzly.filterchain.Filter;
 import org.glassfish.grizzly.filterchain.FilterChain;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
@@ -139,7 +140,7 @@ public final class RpcIntake implements AutoCloseable {
                 public void onAcceptEvent(Connection server, Connection accepted) {
                     // Runs before the connection is registered for reads, so it never sees a byte unwatched.
                     accepted.setProcessor(guardedChain(tcp, maxRecordBytes, tooLarge));
-                    connections.put(accepted, new Inbound(accepted, listener));
+                    connections.put(accepted, new Inbound(accepted, listener, maxRecordBytes));
                 }
 
                 @Override
@@ -170,20 +171,43 @@ public final class RpcIntake implements AutoCloseable {
 
     /** oncrpc4j's chain for this transport with the record watch before its record parser and the tally after. */
     private FilterChain guardedChain(TCPNIOTransport tcp, int maxRecordBytes, Counter tooLarge) {
-        return chains.computeIfAbsent(tcp, t -> {
-            FilterChain base = (FilterChain) tcp.getProcessor();
-            int parser = base.indexOfType(RpcMessageParserTCP.class);
-            if (parser < 0) {
-                throw new IllegalStateException("oncrpc4j's chain has no RpcMessageParserTCP: " + base);
+        return chains.computeIfAbsent(tcp, t -> aroundParser((FilterChain) t.getProcessor(),
+                new RecordWatch(maxRecordBytes, tooLarge), new Tally()));
+    }
+
+    /**
+     * Bounds the replies a client-mode service receives (the node calling a client back): a connection whose reply
+     * announces a record larger than {@code maxRecordBytes} is closed, so that a client answering a callback cannot
+     * make the node buffer gigabytes. Call before the service connects.
+     */
+    public static void limitReplies(OncRpcSvc clientSvc, int maxRecordBytes) {
+        for (NIOTransport transport : transportsOf(clientSvc)) {
+            if (transport instanceof TCPNIOTransport tcp) {
+                tcp.getConnectionMonitoringConfig().addProbes(new ConnectionProbe.Adapter() {
+                    @Override
+                    public void onConnectEvent(Connection connection) {
+                        // The reply comes after the call, which is sent after this: no byte arrives unwatched.
+                        connection.setProcessor(aroundParser((FilterChain) tcp.getProcessor(),
+                                new ReplyWatch(maxRecordBytes)));
+                    }
+                });
             }
-            return FilterChainBuilder.stateless()
-                    .addAll(base.subList(0, parser))
-                    .add(new RecordWatch(maxRecordBytes, tooLarge))
-                    .add(base.get(parser))
-                    .add(new Tally())
-                    .addAll(base.subList(parser + 1, base.size()))
-                    .build();
-        });
+        }
+    }
+
+    /** {@code base} with {@code before} in front of oncrpc4j's record parser and {@code after} behind it. */
+    private static FilterChain aroundParser(FilterChain base, Filter before, Filter... after) {
+        int parser = base.indexOfType(RpcMessageParserTCP.class);
+        if (parser < 0) {
+            throw new IllegalStateException("oncrpc4j's chain has no RpcMessageParserTCP: " + base);
+        }
+        return FilterChainBuilder.stateless()
+                .addAll(base.subList(0, parser))
+                .add(before)
+                .add(base.get(parser))
+                .addAll(after)
+                .addAll(base.subList(parser + 1, base.size()))
+                .build();
     }
 
     @SuppressWarnings("unchecked")
@@ -280,12 +304,7 @@ public final class RpcIntake implements AutoCloseable {
     private final class Inbound {
         final Connection<?> connection;
         final String listener;
-        // Record marker state: the bytes of the marker read so far, what is left of the fragment, the record so far.
-        private int markerBytes;
-        private int marker;
-        private long fragmentLeft;
-        private boolean lastFragment;
-        private long recordBytes;
+        private final RecordMarkers markers;
         /** Bytes received of records not yet handed to the dispatcher. */
         private long receiving;
         private final ArrayDeque<Long> complete = new ArrayDeque<>();
@@ -295,9 +314,10 @@ public final class RpcIntake implements AutoCloseable {
         private long pausedAt;
         private boolean isClosed;
 
-        Inbound(Connection<?> connection, String listener) {
+        Inbound(Connection<?> connection, String listener, int maxRecordBytes) {
             this.connection = connection;
             this.listener = listener;
+            this.markers = new RecordMarkers(maxRecordBytes);
         }
 
         String source() {
@@ -310,47 +330,16 @@ public final class RpcIntake implements AutoCloseable {
          *
          * @return the size of a record that is too large, or -1
          */
-        synchronized long arrived(Buffer bytes, int maxRecordBytes) {
+        synchronized long arrived(Buffer bytes) {
             lastProgress = System.nanoTime();
-            int pos = bytes.position();
-            int end = bytes.limit();
-            while (pos < end) {
-                if (markerBytes < 4) {
-                    marker = (marker << 8) | (bytes.get(pos++) & 0xff);
-                    recordBytes++;
-                    if (++markerBytes == 4) {
-                        fragmentLeft = marker & 0x7fffffffL;
-                        lastFragment = marker < 0;
-                        if (recordBytes + fragmentLeft > maxRecordBytes) {
-                            return recordBytes + fragmentLeft;
-                        }
-                        if (fragmentLeft == 0) {
-                            fragmentEnded();
-                        }
-                    }
-                    continue;
-                }
-                int take = (int) Math.min(fragmentLeft, end - pos);
-                pos += take;
-                fragmentLeft -= take;
-                recordBytes += take;
-                if (fragmentLeft == 0) {
-                    fragmentEnded();
-                }
+            long tooLarge = markers.follow(bytes, complete::add);
+            if (tooLarge >= 0) {
+                return tooLarge;
             }
-            int count = end - bytes.position();
+            int count = bytes.remaining();
             receiving += count;
             charge(count);
             return -1;
-        }
-
-        private void fragmentEnded() {
-            markerBytes = 0;
-            marker = 0;
-            if (lastFragment) {
-                complete.add(recordBytes);
-                recordBytes = 0;
-            }
         }
 
         /** A complete record goes to the dispatcher: its bytes now belong to its call. */
@@ -416,7 +405,7 @@ public final class RpcIntake implements AutoCloseable {
                 if (isClosed) {
                     return;
                 }
-                boolean midRecord = markerBytes > 0 || recordBytes > 0;
+                boolean midRecord = markers.midRecord();
                 long quiet = now - (isPaused ? pausedAt : lastProgress);
                 // Waiting for the budget is not the peer's delay: a paused connection gets twice the time from its
                 // pause, so that the senders who hold the budget are closed first. That it is closed at all keeps a
@@ -459,7 +448,7 @@ public final class RpcIntake implements AutoCloseable {
             if (inbound == null || bytes == null) {
                 return ctx.getInvokeAction();
             }
-            long tooBig = inbound.arrived(bytes, maxRecordBytes);
+            long tooBig = inbound.arrived(bytes);
             if (tooBig >= 0) {
                 tooLarge.increment();
                 logRefusal(inbound, "it announced a record of " + tooBig + " bytes, more than the "
@@ -481,6 +470,36 @@ public final class RpcIntake implements AutoCloseable {
             if (inbound != null) {
                 HANDED_OVER.set(inbound.handOver());
             }
+            return ctx.getInvokeAction();
+        }
+    }
+
+    /** In front of a client connection's record parser: closes it on a reply larger than the limit. */
+    private static final class ReplyWatch extends BaseFilter {
+        private final int maxRecordBytes;
+        private final Map<Connection<?>, RecordMarkers> markers = new ConcurrentHashMap<>();
+
+        ReplyWatch(int maxRecordBytes) {
+            this.maxRecordBytes = maxRecordBytes;
+        }
+
+        @Override
+        public NextAction handleRead(FilterChainContext ctx) throws IOException {
+            Buffer bytes = ctx.getMessage();
+            RecordMarkers stream = markers.computeIfAbsent(ctx.getConnection(), c -> new RecordMarkers(maxRecordBytes));
+            long tooBig = bytes == null ? -1 : stream.follow(bytes, size -> { });
+            if (tooBig >= 0) {
+                LOG.warn("closed the connection to {}: its reply announced a record of {} bytes, more than the {} "
+                        + "a reply may have", ctx.getConnection().getPeerAddress(), tooBig, maxRecordBytes);
+                ctx.getConnection().closeSilently();
+                return ctx.getStopAction();
+            }
+            return ctx.getInvokeAction();
+        }
+
+        @Override
+        public NextAction handleClose(FilterChainContext ctx) throws IOException {
+            markers.remove(ctx.getConnection());
             return ctx.getInvokeAction();
         }
     }

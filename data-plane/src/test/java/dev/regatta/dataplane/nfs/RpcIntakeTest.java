@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.nfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import dev.regatta.tunnel.client.TunnelClient;
 import dev.regatta.tunnel.pki.NodeVerification;
 import dev.regatta.tunnel.server.TunnelServer;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -251,6 +253,27 @@ class RpcIntakeTest {
             try (RpcTestClient client = new RpcTestClient(tunnel.port())) {
                 assertThat(client.call(NFS, 3, 0, new byte[0]).acceptStat()).isEqualTo(RpcTestClient.SUCCESS);
             }
+        }
+    }
+
+    @Test
+    void aCalledBackClientWhoseReplyAnnouncesAHugeRecordIsCutOff() throws Exception {
+        try (ServerSocket lockd = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
+                try (Socket call = lockd.accept()) {
+                    call.getInputStream().read(new byte[4096]); // the call
+                    call.getOutputStream().write(marker(0x7fffffffL, false));
+                    long more = sendUntilClosed(call, new byte[MIB], 1024);
+                    return more < 0 ? Long.MAX_VALUE : more;
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), lockd.getLocalPort());
+            assertThatThrownBy(() -> RpcCalls.call(at, 100021, 4, 0, out -> { },
+                    in -> null, Duration.ofSeconds(20))).isInstanceOf(IOException.class);
+            assertThat(sent.get(30, TimeUnit.SECONDS)).as("bytes the client sent before the node hung up")
+                    .isLessThan(64L * MIB);
         }
     }
 }
