@@ -50,6 +50,10 @@ import java.util.stream.Stream;
  * file at its key's path, metadata in {@code user.*} extended attributes, and data directories written before this
  * wrapper existed are read as they are. A key with a component over 255 bytes is refused with 400 InvalidArgument,
  * since no file can hold it.
+ *
+ * <p>What staging does not give: ListMultipartUploads on a bucket leaves out uploads in progress to such long keys
+ * (their parts live in staging), and deletes, moves and listings are the store's own, unchanged (so are the empty
+ * directories its deletes can leave behind).
  */
 public final class LongNameBlobStore extends ForwardingBlobStore {
 
