@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.node;
 
+import dev.regatta.controlplane.status.FileSystemReport.FailingFile;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -12,11 +13,15 @@ import java.util.Objects;
 
 /**
  * What a node reports on the file systems it serves (docs/control-plane-protocols.md). A counter the node leaves
- * out counts as 0: a heartbeat is the node's lifeline and must not fail over a missing statistic. The exception is
- * {@code nfsOperations}, which older nodes do not send: it stays null (absent), so that the console shows no rate
- * rather than a false zero.
+ * out counts as 0: a heartbeat is the node's lifeline and must not fail over a missing statistic. The exceptions are
+ * {@code nfsOperations} and {@code failingFiles}, which older nodes do not send: they stay null (absent), so that the
+ * console shows nothing rather than a false zero.
  */
 public record HeartbeatRequest(List<@Valid @NotNull Report> fileSystems) {
+
+    /** How many failing files a report keeps, and how much of each error: more is cut, never refused. */
+    static final int FAILING_KEPT = 10;
+    static final int TEXT_KEPT = 1000;
 
     public record Report(@NotNull(message = "is required") String fileSystemId,
                          @PositiveOrZero Long cacheBytes,
@@ -25,7 +30,9 @@ public record HeartbeatRequest(List<@Valid @NotNull Report> fileSystems) {
                          @DecimalMin("0") @DecimalMax("1") Double cacheHitRatio,
                          @PositiveOrZero Integer connectedClients,
                          Map<String, @NotNull @PositiveOrZero Long> s3Requests,
-                         @PositiveOrZero Long nfsOperations) {
+                         @PositiveOrZero Long nfsOperations,
+                         @PositiveOrZero Integer failingFiles,
+                         List<@NotNull FailingFile> failing) {
 
         public Report {
             cacheBytes = Objects.requireNonNullElse(cacheBytes, 0L);
@@ -34,6 +41,13 @@ public record HeartbeatRequest(List<@Valid @NotNull Report> fileSystems) {
             cacheHitRatio = Objects.requireNonNullElse(cacheHitRatio, 0.0);
             connectedClients = Objects.requireNonNullElse(connectedClients, 0);
             s3Requests = Objects.requireNonNullElse(s3Requests, Map.of());
+            failing = failing == null ? List.of() : failing.stream().filter(Objects::nonNull).limit(FAILING_KEPT)
+                    .map(f -> new FailingFile(cut(f.path()), cut(f.code()), cut(f.error()), f.attempts(), f.since()))
+                    .toList();
+        }
+
+        private static String cut(String s) {
+            return s == null || s.length() <= TEXT_KEPT ? s : s.substring(0, TEXT_KEPT) + "…";
         }
     }
 

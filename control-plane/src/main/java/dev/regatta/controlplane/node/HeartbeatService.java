@@ -44,7 +44,8 @@ public class HeartbeatService {
         nodes.recordHeartbeat(nodeId, now);
         for (HeartbeatRequest.Report r : request.reports()) {
             reports.saveIfServing(new FileSystemReport(r.fileSystemId(), nodeId, now, r.cacheBytes(), r.dirtyBytes(),
-                    r.oldestUnsyncedSeconds(), r.cacheHitRatio(), r.connectedClients(), r.s3Requests(), r.nfsOperations()));
+                    r.oldestUnsyncedSeconds(), r.cacheHitRatio(), r.connectedClients(), r.s3Requests(), r.nfsOperations(),
+                    r.failingFiles(), r.failing()));
         }
         assignments.reassignOrphans(now);
         List<HeartbeatResponse.AssignedFileSystem> assigned = fileSystems.assignedTo(nodeId).stream()

@@ -24,6 +24,8 @@ public class FileSystemReportRepository {
 
     private static final TypeReference<Map<String, Long>> COUNTS = new TypeReference<>() {
     };
+    private static final TypeReference<List<FileSystemReport.FailingFile>> FAILING = new TypeReference<>() {
+    };
 
     /** How long the history goes back. */
     public static final Duration KEPT = Duration.ofHours(24);
@@ -38,7 +40,7 @@ public class FileSystemReportRepository {
 
     public Optional<FileSystemReport> latest(String fileSystemId) {
         return jdbc.sql("select * from file_system_status where file_system_id = ?").param(fileSystemId)
-                .query((rs, i) -> report(rs))
+                .query((rs, i) -> report(rs, rs.getObject("failing_files", Integer.class), failing(rs)))
                 .optional();
     }
 
@@ -57,15 +59,23 @@ public class FileSystemReportRepository {
                         order by reported_at, id""")
                 .param("fs", fileSystemId).param("from", Timestamp.from(from))
                 .param("kept", Timestamp.from(from.minus(KEPT)))
-                .query((rs, i) -> report(rs))
+                .query((rs, i) -> report(rs, null, List.of()))
                 .list();
     }
 
-    private FileSystemReport report(ResultSet rs) throws SQLException {
+    private List<FileSystemReport.FailingFile> failing(ResultSet rs) throws SQLException {
+        String failing = rs.getString("failing");
+        return failing == null ? List.of() : json.readValue(failing, FAILING);
+    }
+
+    /** @param failingFiles and {@code failing}: kept with the latest report only, not in the history */
+    private FileSystemReport report(ResultSet rs, Integer failingFiles, List<FileSystemReport.FailingFile> failing)
+            throws SQLException {
         return new FileSystemReport(rs.getString("file_system_id"), rs.getString("node_id"),
                 rs.getTimestamp("reported_at").toInstant(), rs.getLong("cache_bytes"), rs.getLong("dirty_bytes"),
                 rs.getLong("oldest_unsynced_seconds"), rs.getDouble("cache_hit_ratio"), rs.getInt("connected_clients"),
-                json.readValue(rs.getString("s3_requests"), COUNTS), rs.getObject("nfs_operations", Long.class));
+                json.readValue(rs.getString("s3_requests"), COUNTS), rs.getObject("nfs_operations", Long.class),
+                failingFiles, failing);
     }
 
     /**
@@ -76,20 +86,25 @@ public class FileSystemReportRepository {
      */
     public boolean saveIfServing(FileSystemReport r) {
         String requests = json.writeValueAsString(r.s3Requests() == null ? Map.of() : r.s3Requests());
+        String failing = r.failingFiles() == null ? null : json.writeValueAsString(r.failing());
         boolean kept = jdbc.sql("""
                         insert into file_system_status (file_system_id, node_id, reported_at, cache_bytes, dirty_bytes,
-                            oldest_unsynced_seconds, cache_hit_ratio, connected_clients, s3_requests, nfs_operations)
-                        select :fs, :node, :at, :cache, :dirty, :oldest, :ratio, :clients, :requests, :nfs
+                            oldest_unsynced_seconds, cache_hit_ratio, connected_clients, s3_requests, nfs_operations,
+                            failing_files, failing)
+                        select :fs, :node, :at, :cache, :dirty, :oldest, :ratio, :clients, :requests, :nfs,
+                            :failingFiles, :failing
                         where exists (select 1 from file_system where id = :fs and node_id = :node)
                         on conflict (file_system_id) do update set node_id = excluded.node_id,
                             reported_at = excluded.reported_at, cache_bytes = excluded.cache_bytes,
                             dirty_bytes = excluded.dirty_bytes, oldest_unsynced_seconds = excluded.oldest_unsynced_seconds,
                             cache_hit_ratio = excluded.cache_hit_ratio, connected_clients = excluded.connected_clients,
-                            s3_requests = excluded.s3_requests, nfs_operations = excluded.nfs_operations""")
+                            s3_requests = excluded.s3_requests, nfs_operations = excluded.nfs_operations,
+                            failing_files = excluded.failing_files, failing = excluded.failing""")
                 .param("fs", r.fileSystemId()).param("node", r.nodeId()).param("at", Timestamp.from(r.reportedAt()))
                 .param("cache", r.cacheBytes()).param("dirty", r.dirtyBytes()).param("oldest", r.oldestUnsyncedSeconds())
                 .param("ratio", r.cacheHitRatio()).param("clients", r.connectedClients())
                 .param("requests", requests).param("nfs", r.nfsOperations(), Types.BIGINT)
+                .param("failingFiles", r.failingFiles(), Types.INTEGER).param("failing", failing, Types.VARCHAR)
                 .update() == 1;
         if (kept) {
             jdbc.sql("""

@@ -164,6 +164,41 @@ class NodeApiTest extends ApiTestBase {
     }
 
     @Test
+    void failingUploadsAReportNamesAreInTheStatusAndAnOlderNodeReportsNone() {
+        RegisteredNode node = registerNode("dp-1", "10.0.0.5:20490");
+        String fsId = createFileSystem().get("id").asString();
+        String error = "S3 put of s3://bucket/.mpus-x failed: HTTP 400 InvalidArgument (reserved) [PERMANENT]";
+        Api.Response answer = heartbeat(node, Map.of("fileSystems", List.of(Map.of("fileSystemId", fsId,
+                "dirtyBytes", 7, "failingFiles", 2, "failing", List.of(
+                        Map.of("path", "/.mpus-x", "code", "InvalidArgument", "error", error, "attempts", 3,
+                                "since", "2026-05-01T10:00:00Z"),
+                        Map.of("path", "/d/" + "n".repeat(255), "code", "AccessDenied", "error", "x".repeat(5000),
+                                "attempts", 1, "since", "2026-05-01T10:01:00Z"))))));
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
+
+        JsonNode status = admin().get("/api/v1/file-systems/" + fsId + "/status").json();
+        assertThat(status.get("summary").asString()).contains("2 files are failing to upload", "/.mpus-x");
+        JsonNode report = status.get("latestReport");
+        assertThat(report.get("failingFiles").asInt()).isEqualTo(2);
+        JsonNode first = report.get("failing").get(0);
+        assertThat(first.get("path").asString()).isEqualTo("/.mpus-x");
+        assertThat(first.get("code").asString()).isEqualTo("InvalidArgument");
+        assertThat(first.get("error").asString()).isEqualTo(error);
+        assertThat(first.get("attempts").asInt()).isEqualTo(3);
+        assertThat(first.get("since").asString()).isEqualTo("2026-05-01T10:00:00Z");
+        assertThat(report.get("failing").get(1).get("error").asString()).as("a long error is cut, not refused")
+                .hasSize(HeartbeatRequest.TEXT_KEPT + 1);
+
+        // A node from before failing files were reported: accepted, and the status says nothing rather than 0.
+        assertThat(heartbeat(node, Map.of("fileSystems", List.of(Map.of("fileSystemId", fsId, "dirtyBytes", 7))))
+                .status()).isEqualTo(200);
+        status = admin().get("/api/v1/file-systems/" + fsId + "/status").json();
+        assertThat(status.get("latestReport").get("failingFiles").isNull()).isTrue();
+        assertThat(status.get("latestReport").get("failing")).isEmpty();
+        assertThat(status.get("summary").asString()).doesNotContain("failing");
+    }
+
+    @Test
     void aReportOnAFileSystemTheNodeDoesNotServeIsIgnored() {
         RegisteredNode serving = registerNode("dp-1", "10.0.0.5:20490");
         String fsId = createFileSystem().get("id").asString();

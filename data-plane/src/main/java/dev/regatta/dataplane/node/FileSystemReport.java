@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.node;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,8 +11,20 @@ import java.util.Map;
  * @param connectedClients client addresses that made an NFS or MOUNT call on the file system in the last 5 minutes
  * @param s3Requests       requests sent to S3 since the file system started here, by type (GET, PUT, LIST, ...)
  * @param nfsOperations    NFS, MOUNT and NLM calls on the file system since it started here
+ * @param failingFiles     files whose upload keeps failing (see SyncEngine): S3 refused them, or retries went on
+ * @param failing          the first few of them (longest failing first), for the operator to act on
  */
 public record FileSystemReport(String fileSystemId, long cacheBytes, long dirtyBytes, long oldestUnsyncedSeconds,
                                double cacheHitRatio, int connectedClients, Map<String, Long> s3Requests,
-                               long nfsOperations) {
+                               long nfsOperations, int failingFiles, List<FailingFile> failing) {
+
+    /**
+     * One failing file.
+     *
+     * @param code  S3's error code (e.g. AccessDenied), or what stands in for it when S3 gave no answer
+     * @param error the last failure: the request, the key and S3's answer
+     * @param since when its first failed attempt in a row was, ISO-8601
+     */
+    public record FailingFile(String path, String code, String error, int attempts, String since) {
+    }
 }

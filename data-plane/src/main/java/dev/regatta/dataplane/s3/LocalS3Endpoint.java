@@ -3,7 +3,6 @@ package dev.regatta.dataplane.s3;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +48,9 @@ public final class LocalS3Endpoint implements AutoCloseable {
     }
 
     /**
-     * Serves buckets stored as directories under {@code baseDir} (created if missing); objects are plain files,
-     * metadata lives in extended attributes.
+     * Serves buckets stored as directories under {@code baseDir} (created if missing); objects are plain files at
+     * their keys' paths, metadata lives in extended attributes. Any key whose components fit the file system's
+     * 255-byte names is stored, see {@link LongNameBlobStore}.
      *
      * @param port 0 picks a free port, kept across {@link #restart()}
      */
@@ -61,7 +61,7 @@ public final class LocalS3Endpoint implements AutoCloseable {
             throw new UncheckedIOException("cannot create " + baseDir, e);
         }
         String dir = baseDir.toAbsolutePath().toString();
-        LocalS3Endpoint endpoint = new LocalS3Endpoint(new FilesystemNio2BlobStore(dir), "filesystem " + dir,
+        LocalS3Endpoint endpoint = new LocalS3Endpoint(LongNameBlobStore.over(Path.of(dir)), "filesystem " + dir,
                 port, accessKey, secretKey);
         endpoint.start();
         return endpoint;

@@ -16,10 +16,28 @@ public class ObjectStoreException extends IOException {
     }
 
     private final Kind kind;
+    private final String code;
 
+    /** A failure without an answer from S3 (no error code): its code is the kind's name. */
     public ObjectStoreException(Kind kind, String message, Throwable cause) {
+        this(kind, null, message, cause);
+    }
+
+    /**
+     * @param code S3's error code (e.g. {@code AccessDenied}), {@code HTTP_<status>} for an error answer without
+     *             one, or null when S3 gave no answer (then the kind's name stands in)
+     */
+    public ObjectStoreException(Kind kind, String code, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+        // A label value: S3's codes are short words; anything else a server sends is cut down to one.
+        String c = code == null ? kind.name() : code.replaceAll("[^A-Za-z0-9_.-]", "_");
+        this.code = c.length() > 64 ? c.substring(0, 64) : c;
+    }
+
+    /** What went wrong in a few characters, for a metric's label: S3's error code where there is one. */
+    public String code() {
+        return code;
     }
 
     public Kind kind() {

@@ -494,11 +494,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             errorCounter(type, kind).increment();
         }
         StringBuilder msg = new StringBuilder("S3 ").append(type).append(" of ").append(where(what)).append(" failed");
+        String code = null;
         if (e instanceof AwsServiceException se) {
             msg.append(": HTTP ").append(se.statusCode());
             AwsErrorDetails details = se.awsErrorDetails();
+            code = "HTTP_" + se.statusCode();
             if (details != null && details.errorCode() != null) {
                 msg.append(' ').append(details.errorCode());
+                code = details.errorCode();
             }
             if (details != null && details.errorMessage() != null) {
                 msg.append(" (").append(details.errorMessage()).append(')');
@@ -507,7 +510,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             msg.append(": ").append(e.getMessage());
         }
         msg.append(" [").append(kind).append(']');
-        ObjectStoreException ex = new ObjectStoreException(kind, msg.toString(), e);
+        ObjectStoreException ex = new ObjectStoreException(kind, code, msg.toString(), e);
         if (kind == ObjectStoreException.Kind.RETRYABLE || kind == ObjectStoreException.Kind.PERMANENT) {
             LOG.debug("{}", ex.getMessage());
         }

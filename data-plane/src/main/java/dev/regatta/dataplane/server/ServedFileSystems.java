@@ -65,7 +65,10 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             SyncEngine.Backlog backlog = instance.backlog();
             return new FileSystemReport(settings.id(), instance.cacheBytes(), backlog.bytes(),
                     backlog.oldestAgeMillis() / 1000, meters.cacheHitRatio(),
-                    activity.recentClients(index), meters.s3Requests(), activity.calls(index));
+                    activity.recentClients(index), meters.s3Requests(), activity.calls(index), backlog.failingFiles(),
+                    backlog.failing().stream().map(f -> new FileSystemReport.FailingFile(f.path(), f.code(),
+                            f.error(), f.attempts(), java.time.Instant.ofEpochMilli(f.sinceMillis()).toString()))
+                            .toList());
         }
 
         synchronized void close() {

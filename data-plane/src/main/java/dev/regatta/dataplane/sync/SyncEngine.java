@@ -42,12 +42,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * at the latest at the flush deadline after its first unsynced change; however many writes it took, that is one
  * upload. Renames become copies to the new keys; keys no longer wanted go to the deletion queue, which is sent
  * in DeleteObjects batches. Failures back off and retry; nothing leaves the queue until S3 has it.
+ *
+ * <p>A file whose upload keeps failing is <em>failing</em>: at once when S3 refuses it for good (an error that is
+ * not retryable, such as 400 InvalidArgument or 403 AccessDenied), or after {@value #FAILING_AFTER_ATTEMPTS} failed
+ * attempts in a row otherwise. It is still retried (every 5 minutes after a refusal, with capped exponential backoff
+ * otherwise), since an operator may fix the cause; but it is made visible: the {@code sync_failing_files} gauge,
+ * {@code sync_failures_total} by error code, one warning naming the file and the S3 error when it starts failing and
+ * one line when it recovers, and the first few failing files in the {@link Backlog} the node reports.
  */
 public final class SyncEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SyncEngine.class);
     private static final long MIN_PART = 5L << 20;
     private static final int MAX_PARTS = 10_000;
+    /** Failed attempts in a row after which a retryable failure makes a file failing (about 30 s of backoff). */
+    static final int FAILING_AFTER_ATTEMPTS = 5;
+    /** How many failing files a backlog names. */
+    static final int FAILING_LISTED = 10;
 
     private final MetadataStore store;
     private final Namespace namespace;
@@ -66,7 +77,7 @@ public final class SyncEngine implements AutoCloseable {
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore uploadPermits;
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
-    private final Map<Long, Backoff> backoff = new ConcurrentHashMap<>();
+    private final Map<Long, Failure> failed = new ConcurrentHashMap<>();
     private final Set<String> deletesInFlight = ConcurrentHashMap.newKeySet();
     private volatile Backoff deleteBackoff = Backoff.NONE;
     private volatile boolean flushNow;
@@ -75,7 +86,8 @@ public final class SyncEngine implements AutoCloseable {
     private final Counter uploads;
     private final Counter uploadedBytes;
     private final Counter copies;
-    private final Counter failures;
+    private final MeterRegistry metrics;
+    private final Map<String, Counter> failures = new ConcurrentHashMap<>();
     private final Counter deleted;
 
     private record Backoff(int attempts, long untilMillis) {
@@ -85,6 +97,31 @@ public final class SyncEngine implements AutoCloseable {
             long delay = permanent ? 300_000 : Math.min(60_000, 1_000L << Math.min(attempts, 6));
             return new Backoff(attempts + 1, System.currentTimeMillis() + delay);
         }
+
+        Backoff now() {
+            return new Backoff(attempts, 0);
+        }
+    }
+
+    /** An inode whose last sync failed: when to try again, and what an operator is shown of it. */
+    private record Failure(Backoff backoff, String path, String code, String error, long sinceMillis,
+                           boolean failing) {
+
+        Failure retryNow() {
+            return new Failure(backoff.now(), path, code, error, sinceMillis, failing);
+        }
+    }
+
+    /**
+     * A file whose upload is failing.
+     *
+     * @param path        its path in the file system (the first, for a file with several links)
+     * @param code        S3's error code, or what stands in for it (see {@link ObjectStoreException#code()})
+     * @param error       the last failure, as logged: the request, the key and S3's answer
+     * @param attempts    failed attempts in a row
+     * @param sinceMillis when the first of them failed
+     */
+    public record FailingFile(String path, String code, String error, int attempts, long sinceMillis) {
     }
 
     public SyncEngine(MetadataStore store, ReentrantLock lock, DataCache cache, ObjectStore objects, KeyCodec keys,
@@ -123,7 +160,10 @@ public final class SyncEngine implements AutoCloseable {
         this.uploads = Counter.builder("sync_uploads_total").register(metrics);
         this.uploadedBytes = Counter.builder("sync_uploaded_bytes_total").register(metrics);
         this.copies = Counter.builder("sync_copies_total").register(metrics);
-        this.failures = Counter.builder("sync_failures_total").register(metrics);
+        Gauge.builder("sync_failing_files", this, e -> e.backlog().failingFiles())
+                .description("files whose upload keeps failing (refused by S3, or " + FAILING_AFTER_ATTEMPTS
+                        + " failed attempts in a row)").register(metrics);
+        this.metrics = metrics;
         this.deleted = Counter.builder("sync_deleted_keys_total").register(metrics);
         this.scheduler = Thread.ofPlatform().daemon().name("regatta-sync").unstarted(this::run);
     }
@@ -141,8 +181,8 @@ public final class SyncEngine implements AutoCloseable {
                 if (idle()) {
                     return true;
                 }
-                backoff.replaceAll((k, v) -> new Backoff(v.attempts(), 0));
-                deleteBackoff = new Backoff(deleteBackoff.attempts(), 0);
+                failed.replaceAll((k, v) -> v.retryNow());
+                deleteBackoff = deleteBackoff.now();
                 Thread.sleep(50);
             }
             return idle();
@@ -174,8 +214,14 @@ public final class SyncEngine implements AutoCloseable {
         }
     }
 
-    /** What is not in S3 yet. */
-    public record Backlog(long files, long bytes, long oldestAgeMillis, long pendingDeletes) {
+    /**
+     * What is not in S3 yet.
+     *
+     * @param failingFiles how many of the files are failing
+     * @param failing      the first {@value #FAILING_LISTED} of them, longest failing first
+     */
+    public record Backlog(long files, long bytes, long oldestAgeMillis, long pendingDeletes, int failingFiles,
+                          List<FailingFile> failing) {
     }
 
     public Backlog backlog() {
@@ -192,7 +238,15 @@ public final class SyncEngine implements AutoCloseable {
                 oldest = Math.min(oldest, e.getValue().firstMillis());
             }
             long age = queue.isEmpty() ? 0 : System.currentTimeMillis() - oldest;
-            return new Backlog(queue.size(), bytes, age, store.pendingDeletes(Integer.MAX_VALUE).size());
+            // Only what is still queued: a file removed while failing is settled before the next round forgets it.
+            List<FailingFile> failing = failed.entrySet().stream()
+                    .filter(e -> e.getValue().failing() && queue.containsKey(e.getKey())).map(Map.Entry::getValue)
+                    .map(f -> new FailingFile(f.path(), f.code(), f.error(), f.backoff().attempts(), f.sinceMillis()))
+                    .sorted(java.util.Comparator.comparingLong(FailingFile::sinceMillis)
+                            .thenComparing(FailingFile::path))
+                    .toList();
+            return new Backlog(queue.size(), bytes, age, store.pendingDeletes(Integer.MAX_VALUE).size(),
+                    failing.size(), failing.subList(0, Math.min(FAILING_LISTED, failing.size())));
         } finally {
             lock.unlock();
         }
@@ -215,6 +269,8 @@ public final class SyncEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // A file removed (or otherwise settled) while it was failing is no longer anyone's concern.
+        failed.keySet().removeIf(id -> !queue.containsKey(id) && !inFlight.contains(id));
         long now = System.currentTimeMillis();
         for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
             long id = e.getKey();
@@ -223,7 +279,8 @@ public final class SyncEngine implements AutoCloseable {
             // A directory goes to the bucket before what is in it: its marker (or its move) first, then its entries.
             boolean parentPending = parents.getOrDefault(id, List.of()).stream()
                     .anyMatch(p -> queue.containsKey(p) || inFlight.contains(p));
-            if (!due || parentPending || backoff.getOrDefault(id, Backoff.NONE).untilMillis() > now
+            Failure failure = failed.get(id);
+            if (!due || parentPending || failure != null && failure.backoff().untilMillis() > now
                     || !inFlight.add(id)) {
                 continue;
             }
@@ -231,17 +288,11 @@ public final class SyncEngine implements AutoCloseable {
                 uploadPermits.acquireUninterruptibly();
                 try {
                     syncInode(id);
-                    backoff.remove(id);
+                    succeeded(id);
                 } catch (ObjectStoreException ex) {
-                    failures.increment();
-                    Backoff b = backoff.getOrDefault(id, Backoff.NONE).next(!ex.retryable() && !ex.preconditionFailed());
-                    backoff.put(id, b);
-                    log.warn("sync of inode {} failed (attempt {}), retrying in {} s: {}", id, b.attempts(),
-                            (b.untilMillis() - System.currentTimeMillis()) / 1000, ex.getMessage());
+                    failed(id, ex.code(), ex.getMessage(), !ex.retryable() && !ex.preconditionFailed(), null);
                 } catch (RuntimeException ex) {
-                    failures.increment();
-                    backoff.put(id, backoff.getOrDefault(id, Backoff.NONE).next(true));
-                    log.error("sync of inode {} failed unexpectedly", id, ex);
+                    failed(id, ex.getClass().getSimpleName(), ex.toString(), true, ex);
                 } finally {
                     uploadPermits.release();
                     inFlight.remove(id);
@@ -257,13 +308,63 @@ public final class SyncEngine implements AutoCloseable {
                     deleteBatch(deletes);
                     deleteBackoff = Backoff.NONE;
                 } catch (ObjectStoreException ex) {
-                    failures.increment();
+                    failureCounter(ex.code()).increment();
                     deleteBackoff = deleteBackoff.next(!ex.retryable());
                     log.warn("deleting {} keys from S3 failed, retrying: {}", deletes.size(), ex.getMessage());
                 } finally {
                     deletes.forEach(deletesInFlight::remove);
                 }
             });
+        }
+    }
+
+    private void succeeded(long id) {
+        Failure f = failed.remove(id);
+        if (f != null && f.failing()) {
+            log.info("upload of {} (inode {}) succeeded after {} failed attempts", pathOf(id), id,
+                    f.backoff().attempts());
+        }
+    }
+
+    /**
+     * Records a failed attempt. The warning is logged once, when the file starts failing; the retries before and
+     * after it are debug lines, so that a file refused for good does not fill the log.
+     *
+     * @param unexpected a bug rather than an S3 answer: its stack trace goes with the warning
+     */
+    private void failed(long id, String code, String error, boolean permanent, Throwable unexpected) {
+        failureCounter(code).increment();
+        Failure before = failed.get(id);
+        Backoff b = (before == null ? Backoff.NONE : before.backoff()).next(permanent);
+        boolean failing = permanent || b.attempts() >= FAILING_AFTER_ATTEMPTS;
+        String path = pathOf(id);
+        long since = before == null ? System.currentTimeMillis() : before.sinceMillis();
+        failed.put(id, new Failure(b, path, code, error, since, failing || before != null && before.failing()));
+        long retryIn = Math.max(0, b.untilMillis() - System.currentTimeMillis()) / 1000;
+        if (failing && (before == null || !before.failing())) {
+            log.warn("upload of {} (inode {}) is failing, attempt(s) {}: {}; next retry in {} s, and on until it "
+                    + "succeeds or the file is removed", path, id, b.attempts(), error, retryIn, unexpected);
+        } else {
+            log.debug("sync of {} (inode {}) failed (attempt {}), retrying in {} s: {}", path, id, b.attempts(),
+                    retryIn, error);
+        }
+    }
+
+    private Counter failureCounter(String code) {
+        return failures.computeIfAbsent(code, c -> Counter.builder("sync_failures_total")
+                .description("failed uploads, copies and delete batches, by S3 error code").tag("code", c)
+                .register(metrics));
+    }
+
+    /** The path an operator knows the inode by (its first, for a file with several links). */
+    private String pathOf(long id) {
+        lock.lock();
+        try {
+            Inode inode = store.inode(id);
+            List<String> paths = inode == null ? List.of() : namespace.paths(inode);
+            return paths.isEmpty() ? "(inode " + id + ", no path)" : "/" + paths.get(0);
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -177,6 +177,30 @@ class ServedFileSystemsTest {
     }
 
     @Test
+    void theReportNamesAFileWhoseUploadS3Refuses() throws Exception {
+        // No prefix: the key is ".mpus-stuck", which S3Proxy reserves and refuses with 400 InvalidArgument.
+        served.serve(settings("fs-a", "bucket-a", ""));
+        VirtualFileSystem a = exports.byPath("/fs-a").orElseThrow().fileSystem();
+        write(a, ".mpus-stuck", 10);
+        assertThat(served.instance("fs-a").orElseThrow().flush(Duration.ofSeconds(1))).isFalse();
+
+        FileSystemReport report = reports().get("fs-a");
+        assertThat(report.failingFiles()).isEqualTo(1);
+        assertThat(report.failing()).singleElement().satisfies(f -> {
+            assertThat(f.path()).isEqualTo("/.mpus-stuck");
+            assertThat(f.code()).isEqualTo("InvalidArgument");
+            assertThat(f.error()).contains("HTTP 400");
+            assertThat(f.attempts()).isPositive();
+            assertThat(java.time.Instant.parse(f.since())).isBeforeOrEqualTo(java.time.Instant.now());
+        });
+        assertThat(metrics.scrape()).contains("sync_failing_files{fs=\"fs-a\"} 1.0");
+
+        a.remove(Caller.ROOT, a.rootId(), ".mpus-stuck");
+        assertThat(served.instance("fs-a").orElseThrow().flush(Duration.ofSeconds(30))).isTrue();
+        assertThat(reports().get("fs-a").failingFiles()).isZero();
+    }
+
+    @Test
     void lockMetersCarryTheFileSystemTag() throws Exception {
         served.close();
         LockManager locks = new LockManager();
