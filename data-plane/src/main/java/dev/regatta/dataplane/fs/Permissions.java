@@ -58,6 +58,27 @@ final class Permissions {
         require(caller, directory, Access.MODIFY | Access.LOOKUP, "change this directory");
     }
 
+    /**
+     * chown(2): only root gives a file away; its owner may "change" it to the owner it has, nobody else may, even to
+     * the values it already has (Linux's chown_ok).
+     */
+    static void requireChown(Caller caller, Inode inode, int uid) throws FsException {
+        if (!caller.isRoot() && !(caller.uid() == inode.uid && uid == inode.uid)) {
+            throw new FsException(FsError.PERM, caller + " may not make uid " + uid + " the owner of inode "
+                    + inode.id + " (owned by " + inode.uid + ")");
+        }
+    }
+
+    /**
+     * chgrp: root, or the owner to the group the file has or to a group the owner is in (its AUTH_SYS groups);
+     * nobody else, even to the group the file already has (Linux's chgrp_ok).
+     */
+    static void requireChgrp(Caller caller, Inode inode, int gid) throws FsException {
+        if (!caller.isRoot() && !(caller.uid() == inode.uid && (gid == inode.gid || caller.inGroup(gid)))) {
+            throw new FsException(FsError.PERM, caller + " may not give inode " + inode.id + " to group " + gid);
+        }
+    }
+
     /** The sticky bit: in a +t directory only the owner of the entry or of the directory (or root) removes it. */
     static void requireStickyOwner(Caller caller, Inode directory, Inode victim) throws FsException {
         if ((directory.mode & 01000) != 0 && !caller.isRoot()

@@ -164,18 +164,17 @@ public final class RegattaFileSystem implements VirtualFileSystem {
                 }
                 inode.mode = mode;
             }
+            if (changes.uid() != null) {
+                Permissions.requireChown(caller, inode, changes.uid());
+            }
+            if (changes.gid() != null) {
+                Permissions.requireChgrp(caller, inode, changes.gid());
+            }
             if (changes.uid() != null && changes.uid() != inode.uid) {
-                if (!caller.isRoot()) {
-                    throw new FsException(FsError.PERM, "only root may change the owner");
-                }
                 inode.uid = changes.uid();
                 inode.mode &= ~06000;
             }
             if (changes.gid() != null && changes.gid() != inode.gid) {
-                if (!caller.isRoot() && !(caller.uid() == inode.uid && caller.inGroup(changes.gid()))) {
-                    throw new FsException(FsError.PERM, caller + " may not give inode " + fileId + " to group "
-                            + changes.gid());
-                }
                 inode.gid = changes.gid();
                 if (!caller.isRoot()) {
                     inode.mode &= ~06000;
@@ -861,6 +860,11 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             Permissions.requireDirectoryChange(caller, fromDir);
             Permissions.requireDirectoryChange(caller, toDir);
             Permissions.requireStickyOwner(caller, fromDir, source);
+            if (source.isDirectory() && fromDirectoryId != toDirectoryId) {
+                // Its ".." changes: the directory itself is written (Linux asks for MAY_WRITE on it; the NFS client
+                // leaves the check to the server).
+                Permissions.require(caller, source, Access.MODIFY, "move this directory to another parent");
+            }
             if (source.isDirectory() && namespace.isWithin(toDir, source.id)) {
                 throw new FsException(FsError.INVAL, "cannot move a directory into itself");
             }
