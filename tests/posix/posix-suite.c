@@ -1148,6 +1148,99 @@ static int t_create_owner_nonroot(void)
     return 0;
 }
 
+/* chown by a non-owner to the values the file already has: EPERM (Linux's
+ * chown_ok / chgrp_ok), through every call and with -1 for either id. */
+static int nobody_chown_same(void)
+{
+    int fd;
+    ERR(chown("f", 0, 0), EPERM);
+    ERR(chown("f", 0, (gid_t)-1), EPERM);
+    ERR(chown("f", (uid_t)-1, 0), EPERM);
+    ERR(lchown("f", 0, 0), EPERM);
+    OK(fd = open("f", O_RDONLY));
+    ERR(fchown(fd, 0, 0), EPERM);
+    OK(close(fd));
+    return 0;
+}
+
+static int t_chown_nonowner_same_eperm(void)
+{
+    PUT("f", "x");
+    OK(chmod("f", 0644));
+    AS_NOBODY(nobody_chown_same);
+    return 0;
+}
+
+/* The owner may "change" to itself and to the group the file has, or to a
+ * group it is in; not to another group. */
+static int nobody_chgrp_own(void)
+{
+    OK(chown("f", NOBODY, (gid_t)-1));
+    OK(chown("f", (uid_t)-1, NOBODY));
+    ERR(chown("f", (uid_t)-1, 0), EPERM);
+    ERR(chown("f", 0, (gid_t)-1), EPERM);
+    return 0;
+}
+
+static int t_chgrp_owner_rules(void)
+{
+    struct stat st;
+    PUT("f", "x");
+    OK(chown("f", NOBODY, NOBODY));
+    AS_NOBODY(nobody_chgrp_own);
+    OK(stat("f", &st));
+    CHECK(st.st_uid == NOBODY && st.st_gid == NOBODY,
+          "owner changed to %d:%d", (int)st.st_uid, (int)st.st_gid);
+    return 0;
+}
+
+/* Moving a directory to another parent rewrites its "..": the caller needs
+ * write permission on the directory itself. */
+static int nobody_move_roots_dir(void)
+{
+    ERR(rename("a/d", "b/d"), EACCES);
+    OK(rename("a/d", "a/e")); /* same parent: ".." is unchanged */
+    OK(rename("a/mine", "b/mine"));
+    return 0;
+}
+
+static int t_rename_dir_other_parent_needs_write(void)
+{
+    WORLD_DIR("a");
+    WORLD_DIR("b");
+    OK(mkdir("a/d", 0755));
+    OK(chmod("a/d", 0755));
+    WORLD_DIR("a/mine");
+    AS_NOBODY(nobody_move_roots_dir);
+    CHECK(exists("a/e") && !exists("b/d"), "%s", "root's directory moved");
+    CHECK(exists("b/mine"), "%s", "a writable directory was not moved");
+    return 0;
+}
+
+/* A sticky target directory: a rename may not replace another user's entry. */
+static int nobody_replace_in_sticky(void)
+{
+    int fd;
+    OK(fd = open("w/mine", O_CREAT | O_WRONLY, 0644));
+    OK(close(fd));
+    ERR2(rename("w/mine", "s/rootfile"), EPERM, EACCES);
+    OK(rename("w/mine", "s/mine"));
+    return 0;
+}
+
+static int t_sticky_rename_target(void)
+{
+    WORLD_DIR("w");
+    OK(mkdir("s", 0777));
+    OK(chmod("s", 01777));
+    OK(put("s/rootfile", "root", 0666));
+    OK(chmod("s/rootfile", 0666));
+    AS_NOBODY(nobody_replace_in_sticky);
+    CHECK(exists("s/rootfile") && exists("s/mine"), "%s",
+          "sticky target: root's entry replaced or the move lost");
+    return 0;
+}
+
 /* sticky directory */
 
 static int nobody_sticky(void)
@@ -2499,6 +2592,8 @@ static const struct test tests[] = {
     E(root_write_keeps_setuid) E(chown_nonroot_eperm)
     E(chmod_nonowner_eperm) E(create_owner_nonroot) E(sticky_dir)
     E(nonsticky_dir_unlink_ok) E(setgid_dir_inherit)
+    E(chown_nonowner_same_eperm) E(chgrp_owner_rules)
+    E(rename_dir_other_parent_needs_write) E(sticky_rename_target)
     /* permissions */
     E(perm_no_read) E(perm_owner_class_wins) E(perm_read_only_file)
     E(perm_no_write_dir) E(perm_no_exec_dir) E(perm_exec_only_dir)
