@@ -12,6 +12,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class ControlPlaneApplication {
 
     public static void main(String[] args) {
+        // Before anything writes to the data directory (the CA key, secrets, the database).
+        PrivateFiles.restrictUmask();
         SpringApplication.run(ControlPlaneApplication.class, args);
     }
 }

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A real PostgreSQL started from this jar when no external one is configured ({@code spring.datasource.url}
@@ -26,7 +27,16 @@ public class EmbeddedPostgresConfiguration {
 
     @Bean(destroyMethod = "close")
     EmbeddedPostgres embeddedPostgres(ControlPlaneProperties properties) throws IOException {
-        Path dir = properties.dataDir().toAbsolutePath().resolve("postgres");
+        Path dataDir = properties.dataDir().toAbsolutePath();
+        Files.createDirectories(dataDir);
+        try {
+            // The database and the CA key are the control plane's alone, whatever an earlier version left inside.
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            LOG.warn("cannot make {} private to this user ({}): check that nobody else can read it", dataDir,
+                    e.toString());
+        }
+        Path dir = dataDir.resolve("postgres");
         Files.createDirectories(dir);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)

@@ -6,7 +6,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -55,7 +54,7 @@ final class UpCommand implements Callable<Integer> {
                     + "--control-plane-jar");
         }
         Path dataDir = options.dataDir.toAbsolutePath();
-        Files.createDirectories(dataDir);
+        PrivateFiles.privateDirectory(dataDir);
         options.dataDir = dataDir;
         Stack stack = new Stack();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close));

@@ -45,6 +45,31 @@ final class RegattaUp implements AutoCloseable {
 
     /** Starts {@code regatta up ARGS} with {@code env} added to this JVM's environment. */
     static RegattaUp start(Path log, Map<String, String> env, String... args) throws IOException {
+        return start(log, env, null, args);
+    }
+
+    /**
+     * Starts {@code regatta up ARGS} under the file-creation mask {@code umask} (octal, as the shell's umask takes
+     * it); {@code launcher}: through the repository's {@code ./regatta} script, else with the command line it runs.
+     * Either way the process is the data plane's JVM (the script execs it).
+     */
+    static RegattaUp start(Path log, Map<String, String> env, String umask, boolean launcher, String... args)
+            throws IOException {
+        if (!launcher) {
+            return start(log, env, umask, args);
+        }
+        Path repo = Path.of(System.getProperty("regatta.repo", "../..")).toAbsolutePath().normalize();
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "umask \"$0\" && exec \"$@\"", umask,
+                repo.resolve("regatta").toString(), "up"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        return new RegattaUp(builder.start(), log);
+    }
+
+    private static RegattaUp start(Path log, Map<String, String> env, String umask, String... args)
+            throws IOException {
         Path repo = Path.of(System.getProperty("regatta.repo", "../..")).toAbsolutePath().normalize();
         String version = System.getProperty("regatta.version", "0.1.0-SNAPSHOT");
         Path dataPlaneJar = repo.resolve("data-plane/target/regatta-data-plane-" + version + ".jar");
@@ -56,7 +81,11 @@ final class RegattaUp implements AutoCloseable {
             }
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+        List<String> command = new ArrayList<>();
+        if (umask != null) {
+            command.addAll(List.of("bash", "-c", "umask \"$0\" && exec \"$@\"", umask));
+        }
+        command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
                 "dev.regatta.dataplane.server.RegattaCli", "up"));
         command.addAll(List.of(args));
@@ -99,6 +128,16 @@ final class RegattaUp implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + log + ": " + e.getMessage() + ")";
         }
+    }
+
+    /** The data plane's JVM. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    /** {@code kill -9}: the process ends without running anything of its own. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     /** Ctrl-C's equivalent (SIGTERM); returns the exit status. */
