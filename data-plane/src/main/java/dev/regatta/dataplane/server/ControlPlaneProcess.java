@@ -63,7 +63,9 @@ final class ControlPlaneProcess implements AutoCloseable {
         int apiPort = port == 0 ? FreePort.check("127.0.0.1", 0) : port;
         Path logFile = dataDir.resolve("control-plane.log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", jar.toString()))
+        // Any OutOfMemoryError ends the process at once, rather than leaving it half working.
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-XX:+ExitOnOutOfMemoryError",
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Map<String, String> environment = builder.environment();

@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The processes {@code regatta up} runs, as the operating system sees them: nothing they write under the data
- * directory is readable by another local user, whatever umask the user had. Through the {@code ./regatta} launcher, and through the bare command line (the JVMs must not
+ * directory is readable by another local user, whatever umask the user had, and every JVM ends at its first
+ * OutOfMemoryError. Through the {@code ./regatta} launcher, and through the bare command line (the JVMs must not
  * rely on the launcher's umask).
  */
 class LauncherTest {
@@ -33,13 +34,17 @@ class LauncherTest {
     Path dir;
 
     @Test
-    void upThroughTheLauncherUnderAPermissiveUmaskKeepsItsFilesPrivate()
+    void upThroughTheLauncherUnderAPermissiveUmaskKeepsItsFilesPrivateAndItsJvmsExitOnOutOfMemory()
             throws Exception {
-        try (RegattaUp up = RegattaUp.start(dir.resolve("up.log"), Map.of(), "022",
+        try (RegattaUp up = RegattaUp.start(dir.resolve("up.log"), Map.of("REGATTA_JAVA_OPTS", "-Xmx256m"), "022",
                 true, args())) {
             up.awaitLine("regatta: ready", START);
             long dataPlane = up.handle().pid();
+            assertThat(Processes.commandLine(dataPlane)).as("the data plane's JVM")
+                    .contains("-XX:+ExitOnOutOfMemoryError", "-Xmx256m");
             ProcessHandle controlPlane = controlPlaneOf(up);
+            assertThat(Processes.commandLine(controlPlane.pid())).as("the control plane's JVM")
+                    .contains("-XX:+ExitOnOutOfMemoryError");
             assertThat(Processes.umask(dataPlane)).isEqualTo("0077");
             assertThat(Processes.umask(controlPlane.pid())).isEqualTo("0077");
             assertThat(readableByOthers()).isEmpty();
