@@ -17,7 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * A real PostgreSQL started from this jar when no external one is configured ({@code spring.datasource.url}
  * empty): the embedded default and the tests. Its data lives under {@code regatta.data-dir}/postgres, so it
- * survives restarts.
+ * survives restarts; a server left running there by a control plane killed before it could stop it is stopped
+ * first ({@link StalePostmaster}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
@@ -26,7 +27,7 @@ public class EmbeddedPostgresConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(ControlPlaneProperties properties) throws IOException {
+    EmbeddedPostgres embeddedPostgres(ControlPlaneProperties properties) throws IOException, InterruptedException {
         Path dataDir = properties.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
         try {
@@ -38,6 +39,7 @@ public class EmbeddedPostgresConfiguration {
         }
         Path dir = dataDir.resolve("postgres");
         Files.createDirectories(dir);
+        StalePostmaster.clear(dir);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)
