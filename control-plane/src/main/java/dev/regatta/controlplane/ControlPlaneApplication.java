@@ -12,6 +12,10 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class ControlPlaneApplication {
 
     public static void main(String[] args) {
+        // Before anything writes to the data directory (the CA key, secrets, the database).
+        PrivateFiles.restrictUmask();
+        // Before the slow start: a parent that dies meanwhile must not leave this process behind.
+        ParentWatch.startIfRequested();
         SpringApplication.run(ControlPlaneApplication.class, args);
     }
 }

@@ -12,11 +12,13 @@ import javax.sql.DataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A real PostgreSQL started from this jar when no external one is configured ({@code spring.datasource.url}
  * empty): the embedded default and the tests. Its data lives under {@code regatta.data-dir}/postgres, so it
- * survives restarts.
+ * survives restarts; a server left running there by a control plane killed before it could stop it is stopped
+ * first ({@link StalePostmaster}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
@@ -25,9 +27,19 @@ public class EmbeddedPostgresConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(ControlPlaneProperties properties) throws IOException {
-        Path dir = properties.dataDir().toAbsolutePath().resolve("postgres");
+    EmbeddedPostgres embeddedPostgres(ControlPlaneProperties properties) throws IOException, InterruptedException {
+        Path dataDir = properties.dataDir().toAbsolutePath();
+        Files.createDirectories(dataDir);
+        try {
+            // The database and the CA key are the control plane's alone, whatever an earlier version left inside.
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            LOG.warn("cannot make {} private to this user ({}): check that nobody else can read it", dataDir,
+                    e.toString());
+        }
+        Path dir = dataDir.resolve("postgres");
         Files.createDirectories(dir);
+        StalePostmaster.clear(dir);
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 .setCleanDataDirectory(false)

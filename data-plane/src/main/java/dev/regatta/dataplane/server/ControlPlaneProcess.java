@@ -11,7 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,12 +21,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * The control plane as a child process of {@code regatta up}: the same Spring Boot jar production runs, on the
  * embedded PostgreSQL under the data directory, listening on loopback. Secrets reach it through its environment,
- * not its command line, so that {@code ps} does not show them.
+ * not its command line, so that {@code ps} does not show them. It ends with {@code up}, however {@code up} ends: its
+ * standard input is a pipe from {@code up} that only closes when {@code up}'s process is gone, and it exits then
+ * (REGATTA_EXIT_WITH_STDIN). Its answers carry a random value {@code up} gave it (REGATTA_INSTANCE_NONCE), so that
+ * {@code up} never takes another process on the API port for its own.
  */
 final class ControlPlaneProcess implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ControlPlaneProcess.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** How the control plane learns its data directory; DataDirectoryClaim finds leftovers by it. */
+    static final String DATA_DIR_VARIABLE = "REGATTA_DATA_DIR";
+    /** The control plane's InstanceHeader: the answer header that carries the value given in NONCE_VARIABLE. */
+    static final String INSTANCE_HEADER = "X-Regatta-Instance";
+    static final String NONCE_VARIABLE = "REGATTA_INSTANCE_NONCE";
+    /** The control plane's ParentWatch: exit when standard input closes. */
+    static final String EXIT_WITH_STDIN_VARIABLE = "REGATTA_EXIT_WITH_STDIN";
 
     /** The control plane's data directory under up's: its database, CA key and generated secrets. */
     static final String DATA_SUBDIRECTORY = "control-plane";
@@ -38,6 +51,8 @@ final class ControlPlaneProcess implements AutoCloseable {
     private final Path logFile;
     private final Path dataDir;
     private final Map<String, String> environment;
+    private final String nonce;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ControlPlaneProcess(Process process, URI api, Path logFile, Path dataDir,
                                 Map<String, String> environment) {
@@ -46,6 +61,12 @@ final class ControlPlaneProcess implements AutoCloseable {
         this.logFile = logFile;
         this.dataDir = dataDir;
         this.environment = Map.copyOf(environment);
+        this.nonce = environment.get(NONCE_VARIABLE);
+    }
+
+    /** The control plane's directory under {@code up}'s data directory. */
+    static Path dataDirOf(Path upDataDir) {
+        return upDataDir.resolve(DATA_SUBDIRECTORY).toAbsolutePath();
     }
 
     /**
@@ -63,15 +84,22 @@ final class ControlPlaneProcess implements AutoCloseable {
         int apiPort = port == 0 ? FreePort.check("127.0.0.1", 0) : port;
         Path logFile = dataDir.resolve("control-plane.log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-jar", jar.toString()))
+        // Any OutOfMemoryError ends the process at once, rather than leaving it half working.
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-XX:+ExitOnOutOfMemoryError",
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()))
+                .redirectInput(ProcessBuilder.Redirect.PIPE) // never written, never closed: see ParentWatch
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Map<String, String> environment = builder.environment();
         environment.putAll(env);
-        Path ownDataDir = dataDir.resolve(DATA_SUBDIRECTORY).toAbsolutePath();
-        environment.put("REGATTA_DATA_DIR", ownDataDir.toString());
+        Path ownDataDir = dataDirOf(dataDir);
+        environment.put(DATA_DIR_VARIABLE, ownDataDir.toString());
         environment.put("SERVER_ADDRESS", "127.0.0.1");
         environment.put("SERVER_PORT", Integer.toString(apiPort));
+        environment.put(EXIT_WITH_STDIN_VARIABLE, "true");
+        byte[] nonce = new byte[16];
+        RANDOM.nextBytes(nonce);
+        environment.put(NONCE_VARIABLE, HexFormat.of().formatHex(nonce));
         Process process = builder.start();
         ControlPlaneProcess started = new ControlPlaneProcess(process, URI.create("http://127.0.0.1:" + apiPort),
                 logFile, ownDataDir, environment);
@@ -87,6 +115,30 @@ final class ControlPlaneProcess implements AutoCloseable {
 
     URI api() {
         return api;
+    }
+
+    /**
+     * Fails unless the child is alive and is what answers on the API port: {@code up} says {@code ready} only
+     * about processes that are its own.
+     */
+    void verifyOwn() throws IOException, InterruptedException {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("the control plane (pid " + process.pid() + ") exited with status "
+                    + process.exitValue() + "; its log is " + logFile + ":\n" + tail(logFile, 30));
+        }
+        HttpResponse<Void> answer = http.send(probe(), HttpResponse.BodyHandlers.discarding());
+        if (answer.statusCode() != 200 || !isOwn(answer)) {
+            throw new IllegalStateException("the API at " + api + " is not answered by the control plane this up "
+                    + "started (pid " + process.pid() + "); another process listens on its port");
+        }
+    }
+
+    private boolean isOwn(HttpResponse<?> answer) {
+        return answer.headers().firstValue(INSTANCE_HEADER).filter(nonce::equals).isPresent();
+    }
+
+    private HttpRequest probe() {
+        return HttpRequest.newBuilder(api.resolve("/api/v1/service")).timeout(Duration.ofSeconds(5)).GET().build();
     }
 
     /** The console's account name, as the control plane's environment sets it (regatta.admin.username). */
@@ -144,26 +196,29 @@ final class ControlPlaneProcess implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest probe = HttpRequest.newBuilder(api.resolve("/api/v1/service")).timeout(Duration.ofSeconds(5))
-                .GET().build();
+        HttpRequest probe = probe();
         long deadline = System.nanoTime() + timeout.toNanos();
+        boolean another = false;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the control plane exited with status " + process.exitValue()
-                        + " during start-up; its log is " + logFile + ":\n" + tail(logFile, 30));
+                        + " during start-up" + (another ? " (another process answers on " + api + ")" : "")
+                        + "; its log is " + logFile + ":\n" + tail(logFile, 30));
             }
             try {
-                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                HttpResponse<Void> answer = http.send(probe, HttpResponse.BodyHandlers.discarding());
+                if (answer.statusCode() == 200 && isOwn(answer)) {
                     return;
                 }
+                another |= !isOwn(answer);
             } catch (IOException notYet) {
                 // not listening yet
             }
             Thread.sleep(250);
         }
         throw new IllegalStateException("the control plane did not answer on " + api + " within " + timeout
-                + "; its log is " + logFile + ":\n" + tail(logFile, 30));
+                + (another ? " (another process answers there)" : "") + "; its log is " + logFile + ":\n"
+                + tail(logFile, 30));
     }
 
     @Override

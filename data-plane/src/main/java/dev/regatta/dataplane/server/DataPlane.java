@@ -55,7 +55,7 @@ public final class DataPlane implements AutoCloseable {
     private final NodeTlsFront front;
 
     private DataPlane(DataPlaneConfig config) throws IOException {
-        Files.createDirectories(config.dataDir());
+        PrivateFiles.privateDirectory(config.dataDir());
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         ExportTable exports = new ExportTable();

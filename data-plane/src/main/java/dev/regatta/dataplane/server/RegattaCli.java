@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
 public final class RegattaCli {
 
     public static void main(String[] args) {
+        // First, before any command creates a file: everything under a data directory is the user's alone.
+        PrivateFiles.restrictUmask();
         CommandLine cli = new CommandLine(new RegattaCli());
         configFile(args).ifPresent(file -> cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(file)));
         System.exit(cli.execute(args));

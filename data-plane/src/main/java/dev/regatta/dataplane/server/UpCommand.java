@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -55,11 +55,12 @@ final class UpCommand implements Callable<Integer> {
                     + "--control-plane-jar");
         }
         Path dataDir = options.dataDir.toAbsolutePath();
-        Files.createDirectories(dataDir);
+        PrivateFiles.privateDirectory(dataDir);
         options.dataDir = dataDir;
         Stack stack = new Stack();
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
         try {
+            stack.claim = DataDirectoryClaim.acquire(dataDir, ControlPlaneProcess.dataDirOf(dataDir));
             start(stack, dataDir);
         } catch (Exception e) {
             stack.close();
@@ -128,6 +129,7 @@ final class UpCommand implements Callable<Integer> {
         if (stack.dataPlane.metricsPort() > 0) {
             Console.say("metrics http://" + config.bindAddress() + ":" + stack.dataPlane.metricsPort() + "/metrics");
         }
+        stack.controlPlane.verifyOwn();
         Console.say("ready");
     }
 
@@ -155,9 +157,13 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    /** What up started, stopped in reverse order: the node first (it flushes), the control plane, then S3. */
+    /**
+     * What up started, stopped in reverse order: the node first (it flushes), the control plane, then S3; the data
+     * directory is let go last.
+     */
     private static final class Stack {
         final CountDownLatch stopped = new CountDownLatch(1);
+        volatile DataDirectoryClaim claim;
         volatile LocalS3Endpoint s3;
         volatile ControlPlaneProcess controlPlane;
         volatile DataPlane dataPlane;
@@ -177,7 +183,15 @@ final class UpCommand implements Callable<Integer> {
                     s3.close();
                 }
             } finally {
-                stopped.countDown();
+                try {
+                    if (claim != null) {
+                        claim.close();
+                    }
+                } catch (IOException e) {
+                    // the process is ending: the kernel releases the lock with it
+                } finally {
+                    stopped.countDown();
+                }
             }
         }
     }

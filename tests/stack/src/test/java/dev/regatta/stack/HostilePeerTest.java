@@ -50,7 +50,7 @@ class HostilePeerTest {
 
     @Test
     void aFloodOfHugeAndHalfSentRecordsLeavesTheNodeServingWithItsHeapBounded(@TempDir Path dir) throws Exception {
-        try (RegattaUp up = RegattaUp.start(dir.resolve("up.log"), List.of("-Xmx" + HEAP_MIB + "m"), Map.of(),
+        try (RegattaUp up = RegattaUp.start(dir.resolve("up.log"), List.of("-Xmx" + HEAP_MIB + "m", "-XX:+ExitOnOutOfMemoryError"), Map.of(),
                 "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0",
                 "--nfs-port", "0", "--tls-port", "0", "--portmap", "--metrics-port", "0")) {
             up.awaitLine("regatta: ready", START);

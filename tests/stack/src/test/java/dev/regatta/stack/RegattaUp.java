@@ -45,11 +45,37 @@ final class RegattaUp implements AutoCloseable {
 
     /** Starts {@code regatta up ARGS} with {@code env} added to this JVM's environment. */
     static RegattaUp start(Path log, Map<String, String> env, String... args) throws IOException {
-        return start(log, List.of(), env, args);
+        return launch(log, List.of(), env, null, args);
     }
 
     /** Starts {@code regatta up ARGS} in a JVM with {@code jvmOptions} (e.g. a small heap). */
     static RegattaUp start(Path log, List<String> jvmOptions, Map<String, String> env, String... args)
+            throws IOException {
+        return launch(log, jvmOptions, env, null, args);
+    }
+
+    /**
+     * Starts {@code regatta up ARGS} under the file-creation mask {@code umask} (octal, as the shell's umask takes
+     * it); {@code launcher}: through the repository's {@code ./regatta} script, else with the command line it runs.
+     * Either way the process is the data plane's JVM (the script execs it).
+     */
+    static RegattaUp start(Path log, Map<String, String> env, String umask, boolean launcher, String... args)
+            throws IOException {
+        if (!launcher) {
+            return launch(log, List.of(), env, umask, args);
+        }
+        Path repo = Path.of(System.getProperty("regatta.repo", "../..")).toAbsolutePath().normalize();
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "umask \"$0\" && exec \"$@\"", umask,
+                repo.resolve("regatta").toString(), "up"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        return new RegattaUp(builder.start(), log);
+    }
+
+    private static RegattaUp launch(Path log, List<String> jvmOptions, Map<String, String> env, String umask,
+                                    String... args)
             throws IOException {
         Path repo = Path.of(System.getProperty("regatta.repo", "../..")).toAbsolutePath().normalize();
         String version = System.getProperty("regatta.version", "0.1.0-SNAPSHOT");
@@ -62,7 +88,11 @@ final class RegattaUp implements AutoCloseable {
             }
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>();
+        if (umask != null) {
+            command.addAll(List.of("bash", "-c", "umask \"$0\" && exec \"$@\"", umask));
+        }
+        command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
                 "dev.regatta.dataplane.server.RegattaCli", "up"));
@@ -110,6 +140,16 @@ final class RegattaUp implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + log + ": " + e.getMessage() + ")";
         }
+    }
+
+    /** The data plane's JVM. */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    /** {@code kill -9}: the process ends without running anything of its own. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
     }
 
     /** Ctrl-C's equivalent (SIGTERM); returns the exit status. */
