@@ -2,6 +2,9 @@ package dev.regatta.dataplane.front;
 
 import dev.regatta.dataplane.node.GrantBook;
 import dev.regatta.dataplane.node.IdentityFiles;
+import dev.regatta.tunnel.server.RefusalReason;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,12 +28,23 @@ public final class NodeTlsFront implements Consumer<IdentityFiles>, AutoCloseabl
     private TlsFront front;
     private boolean closed;
 
+    /** @param metrics gets {@code tls_front_refusals_total{reason}}: refused handshakes and admissions */
     public NodeTlsFront(InetSocketAddress listen, InetSocketAddress nfs, GrantBook grants,
-                        TunnelledConnections connections) {
+                        TunnelledConnections connections, MeterRegistry metrics) {
         this.listen = listen;
         this.nfs = nfs;
         this.grants = grants;
         this.connections = connections;
+        for (RefusalReason reason : RefusalReason.values()) {
+            FunctionCounter.builder("tls_front_refusals_total", this, f -> f.refused(reason))
+                    .tag("reason", reason.code())
+                    .description("Connections the TLS front refused (the log names at most one a minute per source)")
+                    .register(metrics);
+        }
+    }
+
+    private synchronized double refused(RefusalReason reason) {
+        return front == null ? 0 : front.refusals().getOrDefault(reason, 0L);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.regatta.dataplane.node.IdentityFiles;
 import dev.regatta.tunnel.Access;
 import dev.regatta.tunnel.ClientIdentity;
 import dev.regatta.tunnel.pki.PemCredentialFiles;
+import dev.regatta.tunnel.server.RefusalReason;
 import dev.regatta.tunnel.server.TunnelListener;
 import dev.regatta.tunnel.server.TunnelServer;
 import org.slf4j.Logger;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.Optional;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -86,6 +88,11 @@ public final class TlsFront implements AutoCloseable {
     /** Where the node calls a mount's lock services back, through the mount's callback line (if it keeps one). */
     public Optional<InetSocketAddress> callbackAddress(String mountId, int program, int version) {
         return server.callbackAddress(mountId, program, version);
+    }
+
+    /** The connections refused so far, by reason. */
+    public Map<RefusalReason, Long> refusals() {
+        return server.refusals();
     }
 
     /** Takes a renewed node certificate or a re-registration's new identity for new connections. */

@@ -94,7 +94,7 @@ public final class DataPlane implements AutoCloseable {
                         : defaultAddress(node.tlsBindAddress(), tlsPort);
                 front = new NodeTlsFront(new InetSocketAddress(node.tlsBindAddress(), tlsPort),
                         new InetSocketAddress(loopbackIfWildcard(config.bindAddress()), started.port()), grants,
-                        tunnelled);
+                        tunnelled, metrics);
                 frontForCallbacks.set(front);
                 joined = NodeAgent.start(node, address, config.dataDir().resolve("node"), fileSystems, grants,
                         front);

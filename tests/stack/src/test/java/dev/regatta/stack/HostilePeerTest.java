@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The flood that once killed a node, against {@code regatta up} with a small heap: unauthenticated connections on
  * the NFS port announcing huge records (1 MiB fragments without the last-fragment bit, a 2 GiB record) and many
- * half-sent records. The node must keep serving a normal NFS client during and after the flood, its heap bounded.
+ * half-sent records; garbage instead of handshakes on the TLS front. The node must keep serving a normal NFS client during and after the flood, its heap bounded.
  */
 class HostilePeerTest {
 
@@ -45,16 +45,20 @@ class HostilePeerTest {
     private static final int HEAP_MIB = 256;
     private static final int MIB = 1 << 20;
     private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs 127\\.0\\.0\\.1:(\\d+) export /fs-demo");
+    private static final Pattern TLS_LINE = Pattern.compile("regatta: tls 127\\.0\\.0\\.1:(\\d+) .*");
     private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
     private static final Pattern SAMPLE = Pattern.compile("^(\\w+)(\\{[^}]*\\})? (\\S+)$");
 
     @Test
     void aFloodOfHugeAndHalfSentRecordsLeavesTheNodeServingWithItsHeapBounded(@TempDir Path dir) throws Exception {
-        try (RegattaUp up = RegattaUp.start(dir.resolve("up.log"), List.of("-Xmx" + HEAP_MIB + "m", "-XX:+ExitOnOutOfMemoryError"), Map.of(),
-                "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0",
-                "--nfs-port", "0", "--tls-port", "0", "--portmap", "--metrics-port", "0")) {
+        // The launcher's JVM options (./regatta), with a small heap.
+        List<String> jvm = List.of("-Xmx" + HEAP_MIB + "m", "-XX:+ExitOnOutOfMemoryError");
+        try (RegattaUp up = RegattaUp.start(dir.resolve("up.log"), jvm, Map.of(),
+                "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0", "--nfs-port", "0",
+                "--tls-port", "0", "--portmap", "--metrics-port", "0")) {
             up.awaitLine("regatta: ready", START);
             int nfsPort = Integer.parseInt(match(NFS_LINE, up.seen()).group(1));
+            int tlsPort = Integer.parseInt(match(TLS_LINE, up.seen()).group(1));
             URI metrics = URI.create(match(METRICS_LINE, up.seen()).group(1));
             Nfs3 nfs = new Nfs3("127.0.0.1", "/fs-demo", new CredentialUnix(0, 0, null), 3);
             writeAndReadBack(nfs, "/before.bin", 0);
@@ -78,6 +82,13 @@ class HostilePeerTest {
                     socket.getOutputStream().write(almost);
                     return null;
                 });
+            }
+
+            // Garbage instead of TLS handshakes on the TLS front.
+            byte[] garbage = new byte[16 << 10];
+            java.util.Arrays.fill(garbage, (byte) 0x16);
+            for (int i = 0; i < 200; i++) {
+                floods.add(flood.submit(() -> send(tlsPort, garbage, 64)));
             }
 
             AtomicBoolean flooding = new AtomicBoolean(true);
@@ -112,6 +123,8 @@ class HostilePeerTest {
             double budget = after.get("rpc_intake_budget_bytes");
             assertThat(after.get("refused")).as("flooding connections closed for too large records")
                     .isGreaterThanOrEqualTo(8);
+            assertThat(after.get("tls-refused")).as("garbage handshakes the TLS front refused")
+                    .isGreaterThanOrEqualTo(200);
             assertThat(maxHeld).as("bytes held by calls never far beyond the budget").isLessThan(budget + 16.0 * MIB);
             writeAndReadBack(nfs, "/after.bin", 7);
             System.out.printf("flood: %d files served during it; intake held at most %.1f MiB (budget %.1f MiB); "
@@ -160,6 +173,7 @@ class HostilePeerTest {
                 HttpResponse.BodyHandlers.ofString()).body();
         double heap = 0;
         double refused = 0;
+        double tlsRefused = 0;
         Map<String, Double> found = new java.util.HashMap<>();
         for (String line : page.split("\n")) {
             Matcher m = SAMPLE.matcher(line);
@@ -172,11 +186,13 @@ class HostilePeerTest {
                 case "rpc_intake_bytes", "rpc_intake_budget_bytes" -> found.put(m.group(1), value);
                 case "jvm_memory_used_bytes" -> heap += labels.contains("area=\"heap\"") ? value : 0;
                 case "rpc_connections_closed_total" -> refused += labels.contains("record-too-large") ? value : 0;
+                case "tls_front_refusals_total" -> tlsRefused += value;
                 default -> { }
             }
         }
         found.put("heap", heap);
         found.put("refused", refused);
+        found.put("tls-refused", tlsRefused);
         return found;
     }
 
