@@ -102,6 +102,8 @@ public final class RpcIntake implements AutoCloseable {
     private final Map<Connection<?>, Inbound> connections = new ConcurrentHashMap<>();
     private final Set<Inbound> paused = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    /** Per transport, oncrpc4j's filter chain with the watch put in (built at the first accepted connection). */
+    private final Map<TCPNIOTransport, FilterChain> chains = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
     public RpcIntake(Limits limits, MeterRegistry metrics) {
@@ -116,11 +118,6 @@ public final class RpcIntake implements AutoCloseable {
                 r -> Thread.ofPlatform().daemon().name("regatta-rpc-intake-sweep").unstarted(r));
         long every = limits.sweepInterval().toMillis();
         sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    /** Bytes of records held now, received or running. */
-    long heldBytes() {
-        return held.get();
     }
 
     /**
@@ -166,8 +163,6 @@ public final class RpcIntake implements AutoCloseable {
     public void close() {
         sweeper.shutdownNow();
     }
-
-    private final Map<TCPNIOTransport, FilterChain> chains = new ConcurrentHashMap<>();
 
     /** oncrpc4j's chain for this transport with the record watch before its record parser and the tally after. */
     private FilterChain guardedChain(TCPNIOTransport tcp, int maxRecordBytes, Counter tooLarge) {
