@@ -7,6 +7,7 @@ import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Namespace;
 import dev.regatta.dataplane.meta.RangeSet;
 import dev.regatta.dataplane.s3.KeyCodec;
+import dev.regatta.dataplane.s3.LongPathObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
 import dev.regatta.dataplane.sync.Importer;
@@ -34,7 +35,8 @@ public final class RegattaFileSystem implements VirtualFileSystem {
 
     private static final Logger log = LoggerFactory.getLogger(RegattaFileSystem.class);
     private static final int MAX_SYMLINK_BYTES = 4096;
-    private static final int MAX_PATH_BYTES = 1024;
+    /** Linux's PATH_MAX: a path from the file system's root, with its leading '/' and its terminating NUL. */
+    private static final int MAX_PATH_BYTES = 4096;
     /** Writes are refused before the cache's disk is this full, so that metadata can still be written. */
     private static final long DISK_RESERVE_BYTES = 64L << 20;
     private static final long PREFETCH_WAIT_NANOS = 2_000_000_000L;
@@ -67,7 +69,7 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         this.importer = importer;
         this.fsid = fsid;
         this.readOnly = readOnly;
-        this.fetcher = new ObjectFetcher(store, lock, cache, objects);
+        this.fetcher = new ObjectFetcher(store, lock, cache, LongPathObjectStore.over(objects, keys, metrics));
         this.cacheHits = Counter.builder("cache_reads_total").tag("result", "hit").register(metrics);
         this.cacheMisses = Counter.builder("cache_reads_total").tag("result", "miss").register(metrics);
         this.cacheHitBytes = Counter.builder("cache_read_bytes_total").tag("result", "hit").register(metrics);
@@ -1124,12 +1126,16 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         }
     }
 
+    /**
+     * A new name's path, from the file system's root, must fit PATH_MAX as on Linux. S3's key limit does not count:
+     * a path whose key would not fit is stored in the long form (see KeyCodec). Entries below a renamed directory
+     * may end up deeper than PATH_MAX, as on Linux, where they stay reachable by relative paths.
+     */
     private void checkPathLength(Inode dir, String name) throws FsException {
         String parent = namespace.directoryPath(dir);
-        int bytes = keys.fileKey(parent == null || parent.isEmpty() ? name : parent + "/" + name)
-                .getBytes(StandardCharsets.UTF_8).length;
-        if (bytes + 1 > MAX_PATH_BYTES) {
-            throw new FsException(FsError.NAMETOOLONG, "the path would exceed S3's 1024-byte key limit");
+        String path = parent == null || parent.isEmpty() ? name : parent + "/" + name;
+        if (1 + path.getBytes(StandardCharsets.UTF_8).length + 1 > MAX_PATH_BYTES) {
+            throw new FsException(FsError.NAMETOOLONG, "the path would exceed PATH_MAX (4096 bytes with its NUL)");
         }
     }
 

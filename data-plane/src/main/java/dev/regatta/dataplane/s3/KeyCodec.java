@@ -1,14 +1,25 @@
 package dev.regatta.dataplane.s3;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Maps file system paths to object keys and back. Files live at {@code prefix + path}; directories have an
  * optional marker object at {@code prefix + path + "/"} (the root's marker is the prefix itself, and with an
- * empty prefix the root has none).
+ * empty prefix the root has none). These are the <em>logical</em> keys the rest of the data plane works with.
+ *
+ * <p>A logical key S3 cannot hold (over {@value #MAX_KEY_BYTES} bytes), or one under the reserved name
+ * {@value #RESERVED_NAME} at the root, is <em>stored</em> in the long form instead (see {@link #storedKey}):
+ * {@code prefix + ".regatta/long/" + sha256hex(parent path) + "/" + name} (plus "/" for a directory marker), where
+ * the parent path is the entry's directory relative to the prefix ({@code ""} for the root). Each such folder has
+ * a record {@code prefix + ".regatta/long/" + sha256hex(parent path) + ".dir"} whose body is the parent path in
+ * UTF-8, so that the bucket alone says where every entry belongs. The longest stored key is the prefix plus 335
+ * bytes, which fits S3's limit for any prefix the control plane accepts (at most 512 bytes).
  *
  * <p>Paths are relative, without a leading '/': {@code "a/b/c"}; {@code ""} is the root.
  */
@@ -16,6 +27,17 @@ public final class KeyCodec {
 
     /** The longest name a segment may have, in UTF-8 bytes (NAME_MAX). */
     public static final int MAX_NAME_BYTES = 255;
+    /** The longest key S3 takes, in UTF-8 bytes. */
+    public static final int MAX_KEY_BYTES = 1024;
+    /** The root name under the prefix that the long form lives under; an entry of that name is stored long too. */
+    public static final String RESERVED_NAME = ".regatta";
+    /** Where folders of the long form live, below the prefix. */
+    static final String LONG_ROOT = RESERVED_NAME + "/long/";
+    /** The suffix of a folder's record, beside the folder. */
+    static final String RECORD_SUFFIX = ".dir";
+    /** The user metadata key of a record's format version, and the version this code writes and reads. */
+    public static final String RECORD_FORMAT_KEY = "regatta-long-format";
+    public static final String RECORD_FORMAT = "1";
 
     private final String prefix;
 
@@ -131,6 +153,99 @@ public final class KeyCodec {
             start = slash + 1;
         }
         return Optional.of(List.copyOf(segments));
+    }
+
+    /**
+     * Whether a logical key is stored as it is: it fits S3's limit, and it is not the reserved root name or below
+     * it. Keys outside the prefix are always native.
+     */
+    public boolean isNative(String key) {
+        Optional<String> relative = relativePath(key);
+        if (relative.isEmpty()) {
+            return true;
+        }
+        String r = relative.get();
+        if (r.equals(RESERVED_NAME) || r.startsWith(RESERVED_NAME + "/")) {
+            return false;
+        }
+        // Cheap bound first, as in isValidName.
+        return key.length() * 3 <= MAX_KEY_BYTES || utf8Length(key) <= MAX_KEY_BYTES;
+    }
+
+    /**
+     * The key an object with logical key {@code key} has in the bucket: the key itself when {@linkplain #isNative
+     * native}, otherwise its long form (see the class comment). The root's marker is always native.
+     */
+    public String storedKey(String key) {
+        if (isNative(key)) {
+            return key;
+        }
+        String r = relativePath(key).orElseThrow();
+        boolean marker = r.endsWith("/");
+        String path = marker ? r.substring(0, r.length() - 1) : r;
+        int slash = path.lastIndexOf('/');
+        String parent = slash < 0 ? "" : path.substring(0, slash);
+        String name = path.substring(slash + 1);
+        return longFolder(parent) + name + (marker ? "/" : "");
+    }
+
+    /** The folder holding the long-form entries of the directory at {@code directoryPath}; ends with '/'. */
+    public String longFolder(String directoryPath) {
+        return prefix + LONG_ROOT + sha256(directoryPath) + "/";
+    }
+
+    /** The record beside a {@linkplain #longFolder folder}: its body is the directory's path. */
+    public String recordKey(String folderKey) {
+        return folderKey.substring(0, folderKey.length() - 1) + RECORD_SUFFIX;
+    }
+
+    /** The long-form folder a stored key lies in, or empty for a native key. */
+    public Optional<String> folderOf(String storedKey) {
+        String root = prefix + LONG_ROOT;
+        if (!storedKey.startsWith(root)) {
+            return Optional.empty();
+        }
+        int slash = storedKey.indexOf('/', root.length());
+        return slash < 0 ? Optional.empty() : Optional.of(storedKey.substring(0, slash + 1));
+    }
+
+    /** The directory path of a logical key's parent: {@code "a/b"} for {@code "a/b/c"} and for {@code "a/b/c/"}. */
+    public String parentPath(String key) {
+        String r = relativePath(key).orElseThrow(() -> new IllegalArgumentException("not under the prefix: " + key));
+        String path = r.endsWith("/") ? r.substring(0, r.length() - 1) : r;
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    /**
+     * Whether the directory at {@code directoryPath} can have entries in the long form besides its native ones:
+     * a subdirectory's marker with a 255-byte name would not fit. The root's only such entry is the reserved name,
+     * which a listing of the root shows by the reserved prefix itself.
+     */
+    public boolean mayHoldLongEntries(String directoryPath) {
+        if (directoryPath.isEmpty()) {
+            return false;
+        }
+        return utf8Length(directoryKey(directoryPath)) + MAX_NAME_BYTES + 1 > MAX_KEY_BYTES
+                || !isNative(directoryKey(directoryPath));
+    }
+
+    /** The common prefix under which a listing of the root shows the reserved name (and the long form below it). */
+    public String reservedPrefix() {
+        return prefix + RESERVED_NAME + "/";
+    }
+
+    static String sha256(String path) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(path.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    public static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Namespace;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
+import dev.regatta.dataplane.s3.LongPathObjectStore;
 import dev.regatta.dataplane.s3.ObjectAttributes;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
@@ -63,7 +64,7 @@ public final class Importer {
         this.store = store;
         this.namespace = new Namespace(store);
         this.lock = lock;
-        this.objects = objects;
+        this.objects = LongPathObjectStore.over(objects, keys, metrics);
         this.keys = keys;
         this.attributeCodec = attributeCodec;
         this.cache = cache;

@@ -8,6 +8,7 @@ import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Namespace;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
+import dev.regatta.dataplane.s3.LongPathObjectStore;
 import dev.regatta.dataplane.s3.ObjectAttributes;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
@@ -131,8 +132,9 @@ public final class SyncEngine implements AutoCloseable {
         this.namespace = new Namespace(store);
         this.lock = lock;
         this.cache = cache;
-        this.fetcher = new ObjectFetcher(store, lock, cache, objects);
-        this.objects = objects;
+        // Logical keys from here on: paths of any length, stored native or in the long form (see KeyCodec).
+        this.objects = LongPathObjectStore.over(objects, keys, metrics);
+        this.fetcher = new ObjectFetcher(store, lock, cache, this.objects);
         this.keys = keys;
         this.attributeCodec = attributeCodec;
         this.quietMillis = quietPeriod.toMillis();

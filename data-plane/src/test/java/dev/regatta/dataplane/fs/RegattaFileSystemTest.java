@@ -369,6 +369,36 @@ class RegattaFileSystemTest {
         assertThat(rig.lookup(root, name255)).isEqualTo(ok);
     }
 
+    @Test
+    void pathsUpToPathMaxAreMadeAndOneByteMoreIsNameTooLongWhateverTheOperation() throws Exception {
+        // 16 levels of 250-byte names: a 4,015-byte directory path; PATH_MAX leaves 4096 - 2 - 4016 = 78 bytes.
+        long parent = root;
+        int pathBytes = -1;
+        for (int level = 0; level < 16; level++) {
+            parent = rig.mkdir(parent, String.format("%02d", level) + "d".repeat(248));
+            pathBytes += 251;
+        }
+        long dir = parent;
+        assertThat(pathBytes).isEqualTo(4015);
+        String fits = "f".repeat(4094 - pathBytes - 1); // "/" + path + "/" + name + NUL = 4096
+        String over = fits + "x";
+        long file = rig.create(dir, fits);
+        assertThat(errorOf(() -> rig.create(dir, over))).isEqualTo(FsError.NAMETOOLONG);
+        assertThat(errorOf(() -> rig.mkdir(dir, over))).isEqualTo(FsError.NAMETOOLONG);
+        assertThat(errorOf(() -> fs.symlink(Caller.ROOT, dir, over, "t", SetAttributes.NONE)))
+                .isEqualTo(FsError.NAMETOOLONG);
+        assertThat(errorOf(() -> fs.link(Caller.ROOT, file, dir, over))).isEqualTo(FsError.NAMETOOLONG);
+        long shallow = rig.create(root, "shallow");
+        assertThat(errorOf(() -> fs.rename(Caller.ROOT, root, "shallow", dir, over)))
+                .isEqualTo(FsError.NAMETOOLONG);
+        fs.remove(Caller.ROOT, dir, fits);
+        fs.rename(Caller.ROOT, root, "shallow", dir, fits);
+        assertThat(rig.lookup(dir, fits)).isEqualTo(shallow);
+        fs.link(Caller.ROOT, shallow, dir, fits.substring(1) + "l");
+        fs.remove(Caller.ROOT, dir, fits);
+        fs.symlink(Caller.ROOT, dir, fits, "t".repeat(4096), SetAttributes.NONE);
+    }
+
     // ------------------------------------------------------------------ permissions
 
     @Test

@@ -2,6 +2,7 @@ package dev.regatta.dataplane.s3;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
@@ -88,5 +89,90 @@ class KeyCodecTest {
             assertThat(KeyCodec.splitPath(bad)).as(bad).isEqualTo(Optional.empty());
         }
         assertThat(KeyCodec.splitPath("a/" + "y".repeat(255))).isPresent();
+    }
+
+    /** A path of {@code bytes} bytes under the prefix: 100-byte segments, the last one shorter. */
+    private static String pathOf(int bytes) {
+        StringBuilder b = new StringBuilder();
+        while (b.length() < bytes) {
+            b.append(b.length() % 101 == 100 && bytes - b.length() > 1 ? '/' : 's');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aKeyOfExactly1024BytesStaysNativeAndOneByteMoreIsStoredLong() {
+        KeyCodec c = new KeyCodec("team/fs"); // 8 bytes
+        String fits = c.fileKey(pathOf(1024 - 8));
+        assertThat(fits.getBytes(StandardCharsets.UTF_8)).hasSize(1024);
+        assertThat(c.isNative(fits)).isTrue();
+        assertThat(c.storedKey(fits)).isEqualTo(fits);
+
+        String over = c.fileKey(pathOf(1025 - 8));
+        assertThat(c.isNative(over)).isFalse();
+        String path = c.relativePath(over).orElseThrow();
+        String parent = path.substring(0, path.lastIndexOf('/'));
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        assertThat(c.storedKey(over)).isEqualTo("team/fs/.regatta/long/" + KeyCodec.sha256(parent) + "/" + name);
+        assertThat(c.parentPath(over)).isEqualTo(parent);
+
+        // A directory's marker is one byte longer than the file of the same path.
+        assertThat(c.isNative(c.directoryKey(pathOf(1023 - 8)))).isTrue();
+        assertThat(c.isNative(c.directoryKey(pathOf(1024 - 8)))).isFalse();
+        assertThat(c.storedKey(c.directoryKey(pathOf(1024 - 8)))).endsWith("/").startsWith("team/fs/.regatta/long/");
+        // Multi-byte characters count as their UTF-8 bytes.
+        String multibyte = c.fileKey("é".repeat(508)); // 8 + 1016 = 1024 bytes, 516 chars
+        assertThat(c.isNative(multibyte)).isTrue();
+        assertThat(c.isNative(multibyte + "é")).isFalse();
+    }
+
+    @Test
+    void theLongFormIsKeyedByASha256OfTheParentPathThatNeverChanges() {
+        KeyCodec c = new KeyCodec("");
+        assertThat(c.longFolder(""))
+                .isEqualTo(".regatta/long/e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855/");
+        assertThat(c.longFolder("a/b"))
+                .isEqualTo(".regatta/long/c14cddc033f64b9dea80ea675cf280a015e672516090a5626781153dc68fea11/");
+        assertThat(c.recordKey(c.longFolder("a/b")))
+                .isEqualTo(".regatta/long/c14cddc033f64b9dea80ea675cf280a015e672516090a5626781153dc68fea11.dir");
+        assertThat(new KeyCodec("p").longFolder("a/b")).isEqualTo("p/" + c.longFolder("a/b"));
+        assertThat(c.folderOf(c.longFolder("a/b") + "x")).contains(c.longFolder("a/b"));
+        assertThat(c.folderOf(c.longFolder("a/b") + "x/")).contains(c.longFolder("a/b"));
+        assertThat(c.folderOf("a/b/x")).isEmpty();
+        assertThat(c.folderOf(c.recordKey(c.longFolder("a/b")))).isEmpty();
+    }
+
+    @Test
+    void theReservedNameAtTheRootIsStoredLongAndElsewhereNative() {
+        KeyCodec c = new KeyCodec("fs");
+        String root = c.longFolder("");
+        assertThat(c.storedKey("fs/.regatta")).isEqualTo(root + ".regatta");
+        assertThat(c.storedKey("fs/.regatta/")).isEqualTo(root + ".regatta/");
+        assertThat(c.storedKey("fs/.regatta/long/x")).isEqualTo(c.longFolder(".regatta/long") + "x");
+        assertThat(c.mayHoldLongEntries(".regatta")).isTrue();
+        for (String nativeKey : List.of("fs/.regattax", "fs/a/.regatta", "fs/a/.regatta/long/x", "fs/", "other/x")) {
+            assertThat(c.isNative(nativeKey)).as(nativeKey).isTrue();
+            assertThat(c.storedKey(nativeKey)).isEqualTo(nativeKey);
+        }
+    }
+
+    @Test
+    void theLongestStoredKeyFitsUnderTheLongestPrefixTheControlPlaneAccepts() {
+        KeyCodec c = new KeyCodec("p".repeat(511) + "/");
+        String deepDirectory = c.directoryKey(pathOf(4000) + "/" + "n".repeat(255));
+        String stored = c.storedKey(deepDirectory);
+        assertThat(stored.getBytes(StandardCharsets.UTF_8).length).isEqualTo(512 + 335).isLessThanOrEqualTo(1024);
+        assertThat(c.recordKey(c.folderOf(stored).orElseThrow()).length()).isLessThan(1024);
+    }
+
+    @Test
+    void aDirectoryMayHoldLongEntriesOnceASubdirectoryWithA255ByteNameWouldNotFit() {
+        KeyCodec c = new KeyCodec("");
+        // marker "<767 bytes>/" + 255-byte name + "/" = 1024 bytes: still native.
+        assertThat(c.mayHoldLongEntries(pathOf(767))).isFalse();
+        assertThat(c.mayHoldLongEntries(pathOf(768))).isTrue();
+        assertThat(c.isNative(c.directoryKey(pathOf(767) + "/" + "n".repeat(255)))).isTrue();
+        assertThat(c.isNative(c.directoryKey(pathOf(768) + "/" + "n".repeat(255)))).isFalse();
+        assertThat(c.mayHoldLongEntries("")).as("the root's only long entry is the reserved name").isFalse();
     }
 }
