@@ -1846,6 +1846,101 @@ static int t_deep_path_50(void)
     return 0;
 }
 
+/* A path far past S3's 1024-byte key limit, near PATH_MAX: 15 names of 250
+ * bytes (3,764 bytes). Everything a local file system does there works. */
+static void long_name(char *out, int level)
+{
+    memset(out, 'a' + level % 26, 250);
+    snprintf(out, 11, "%010d", level);
+    out[10] = 'x';
+    out[250] = '\0';
+}
+
+static int t_long_path_near_path_max(void)
+{
+    static char path[4096], file[4400], moved[4400], other[4400], target[4001];
+    char name[251];
+    size_t len = 0;
+    for (int i = 0; i < 15; i++) {
+        long_name(name, i);
+        len += (size_t)snprintf(path + len, sizeof path - len, "%s%s",
+                                i ? "/" : "", name);
+        OK(mkdir(path, 0755));
+    }
+    snprintf(file, sizeof file, "%s/f", path);
+    OK(put(file, "deep", 0644));
+    EXPECT_CONTENT(file, "deep");
+    OK(truncate(file, 2));
+    EXPECT_CONTENT(file, "de");
+    snprintf(other, sizeof other, "%s/hard", path);
+    OK(link(file, other));
+    struct stat st;
+    OK(stat(file, &st));
+    CHECK(st.st_nlink == 2, "hard link at depth: nlink %d", (int)st.st_nlink);
+    memset(target, 't', 4000);
+    target[4000] = '\0';
+    snprintf(other, sizeof other, "%s/sym", path);
+    OK(symlink(target, other));
+    char back[4097];
+    ssize_t n = readlink(other, back, sizeof back);
+    CHECK(n == 4000 && memcmp(back, target, 4000) == 0,
+          "readlink of a 4000-byte target at depth: %zd bytes", n);
+    /* a 256-byte name is still too long, at any depth */
+    char too_long[300];
+    memset(too_long, 'n', 256);
+    too_long[256] = '\0';
+    snprintf(moved, sizeof moved, "%s/%s", path, too_long);
+    ERR(mkdir(moved, 0755), ENAMETOOLONG);
+    /* a file renamed out of the depth and back */
+    OK(rename(file, "shallow"));
+    EXPECT_CONTENT("shallow", "de");
+    OK(rename("shallow", file));
+    EXPECT_CONTENT(file, "de");
+    OK(unlink(file));
+    snprintf(other, sizeof other, "%s/hard", path);
+    OK(unlink(other));
+    snprintf(other, sizeof other, "%s/sym", path);
+    OK(unlink(other));
+    /* rmdir the whole chain, deepest first */
+    for (int i = 14; i >= 0; i--) {
+        OK(rmdir(path));
+        char *slash = strrchr(path, '/');
+        if (slash)
+            *slash = '\0';
+    }
+    return 0;
+}
+
+/* A directory rename that takes what is below it past 1024 bytes and back. */
+static int t_rename_dir_across_key_limit(void)
+{
+    static char deep[2048], file[8192];
+    char name[251];
+    size_t len = 0;
+    OK(mkdir("top", 0755));
+    len = (size_t)snprintf(deep, sizeof deep, "top");
+    for (int i = 0; i < 3; i++) {
+        long_name(name, i);
+        len += (size_t)snprintf(deep + len, sizeof deep - len, "/%s", name);
+        OK(mkdir(deep, 0755));
+    }
+    snprintf(file, sizeof file, "%s/f", deep); /* about 760 bytes: fits */
+    OK(put(file, "moving", 0644));
+    long_name(name, 7);
+    OK(mkdir(name, 0755));
+    char a[600], b[700];
+    snprintf(a, sizeof a, "%s/%s", name, name);
+    OK(mkdir(a, 0755));
+    snprintf(b, sizeof b, "%s/top", a);
+    OK(rename("top", b)); /* now about 1270 bytes below the test directory */
+    snprintf(file, sizeof file, "%s%s/f", b, deep + 3);
+    EXPECT_CONTENT(file, "moving");
+    OK(rename(b, "top"));
+    snprintf(file, sizeof file, "%s/f", deep);
+    EXPECT_CONTENT(file, "moving");
+    return 0;
+}
+
 static int t_special_chars_in_names(void)
 {
     static const char *names[] = {"with space", "tab\there", "q\"uote",
@@ -2609,6 +2704,7 @@ static const struct test tests[] = {
     E(truncate_seen_by_other_fd) E(truncate_path)
     /* names and paths */
     E(name_255) E(name_256_enametoolong) E(deep_path_50)
+    E(long_path_near_path_max) E(rename_dir_across_key_limit)
     E(special_chars_in_names) E(dir_and_file_prefix_names)
     /* data */
     E(sparse_100m) E(large_write_8m) E(pread_pwrite) E(overwrite_middle)

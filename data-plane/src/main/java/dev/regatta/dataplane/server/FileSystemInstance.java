@@ -7,6 +7,7 @@ import dev.regatta.dataplane.meta.MetadataLock;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
+import dev.regatta.dataplane.s3.LongPathObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.sync.Importer;
 import dev.regatta.dataplane.sync.SyncEngine;
@@ -46,9 +47,11 @@ public final class FileSystemInstance implements AutoCloseable {
         KeyCodec keys = new KeyCodec(settings.keyPrefix());
         DataPlaneConfig.Defaults d = settings.defaults();
         AttributeCodec codec = new AttributeCodec(d.uid(), d.gid(), d.fileMode(), d.directoryMode());
-        this.importer = new Importer(store, lock, objects, keys, codec, cache, node.revalidateAfter(), metrics);
-        this.fileSystem = new RegattaFileSystem(store, lock, cache, objects, keys, importer, fsid, false, metrics);
-        this.sync = new SyncEngine(store, lock, cache, objects, keys, codec, dir, node.quietPeriod(),
+        // One view of the bucket through full-length keys for all three, so that they share its folder records.
+        ObjectStore logical = LongPathObjectStore.over(objects, keys, metrics);
+        this.importer = new Importer(store, lock, logical, keys, codec, cache, node.revalidateAfter(), metrics);
+        this.fileSystem = new RegattaFileSystem(store, lock, cache, logical, keys, importer, fsid, false, metrics);
+        this.sync = new SyncEngine(store, lock, cache, logical, keys, codec, dir, node.quietPeriod(),
                 settings.flushDeadline(), node.multipartThreshold(), node.multipartPartSize(),
                 node.uploadConcurrency(), metrics);
         CacheEvictor evictor = new CacheEvictor(store, lock, cache, settings.cacheTtl(), node.cacheMaxBytes(),
