@@ -1630,6 +1630,20 @@ static int t_ts_utimensat_seconds(void)
     return 0;
 }
 
+/* Times before 1970 and after 2106: a local file system keeps them; NFSv3's
+ * nfstime3 has unsigned 32-bit seconds, so it cannot carry them. */
+static int t_ts_outside_32bit_seconds(void)
+{
+    struct stat st;
+    PUT("f", "x");
+    struct timespec t[2] = {{-86400, 0}, {(time_t)1 << 33, 0}};
+    OK(utimensat(AT_FDCWD, "f", t, 0));
+    OK(stat("f", &st));
+    TS_EQ("atime before 1970", st.st_atim, t[0]);
+    TS_EQ("mtime after 2106", st.st_mtim, t[1]);
+    return 0;
+}
+
 static int t_ts_utimensat_omit(void)
 {
     struct stat st;
@@ -2698,6 +2712,7 @@ static const struct test tests[] = {
     E(ts_create_unlink_parent) E(ts_link_unlink_ctime)
     E(ts_utimensat_exact_ns) E(ts_utimensat_exact_us)
     E(ts_utimensat_seconds) E(ts_utimensat_omit) E(ts_futimens)
+    E(ts_outside_32bit_seconds)
     E(ts_utimensat_symlink_nofollow)
     /* truncate */
     E(ftruncate_grow) E(ftruncate_shrink_then_grow)
