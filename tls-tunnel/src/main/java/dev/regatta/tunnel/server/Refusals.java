@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's record of refused connections: every one counted by reason, but at most one log line per source
- * address per minute, so that a handshake flood (or a mount retrying with a bad certificate) cannot flood the log.
- * The next line from an address says how many refusals were not logged since its last one.
+ * address and reason per minute, so that a handshake flood (or a mount retrying with a bad certificate) cannot flood
+ * the log, while a refusal of another kind from the same address (all tunnels behind one NAT, or on one machine)
+ * still says what happened. The next line of a source and reason says how many were not logged since its last.
  */
 final class Refusals {
 
@@ -46,7 +47,11 @@ final class Refusals {
     private final Clock clock;
     private final int maxAddresses;
     private final Map<RefusalReason, LongAdder> counts = new EnumMap<>(RefusalReason.class);
-    private final Map<InetAddress, Window> windows = new HashMap<>();
+    /** What one allowance is for: an address and a kind of refusal. */
+    private record Source(InetAddress address, RefusalReason reason) {
+    }
+
+    private final Map<Source, Window> windows = new HashMap<>();
     /** The shared allowance of addresses beyond {@link #MAX_ADDRESSES}. */
     private Window others;
 
@@ -65,7 +70,7 @@ final class Refusals {
     /** Counts the refusal and logs it at WARN unless its source already had a line in the last minute. */
     void refused(InetSocketAddress remote, RefusalReason reason, String description) {
         counts.get(reason).increment();
-        String unlogged = lineAllowed(remote.getAddress(), clock.instant());
+        String unlogged = lineAllowed(new Source(remote.getAddress(), reason), clock.instant());
         if (unlogged != null) {
             log.warn("refused the connection from {}: {}{}", remote, description, unlogged);
         }
@@ -82,8 +87,8 @@ final class Refusals {
      * Null when no line may be written now (the refusal is then counted as not logged); else what the line adds
      * about the refusals not logged since the source's previous line ("" when none).
      */
-    private synchronized String lineAllowed(InetAddress address, Instant now) {
-        Window previous = windows.get(address);
+    private synchronized String lineAllowed(Source source, Instant now) {
+        Window previous = windows.get(source);
         if (previous == null && windows.size() >= maxAddresses) {
             windows.values().removeIf(window -> !window.covers(now));
         }
@@ -100,10 +105,10 @@ final class Refusals {
             previous.suppressed++;
             return null;
         }
-        windows.put(address, new Window(now));
+        windows.put(source, new Window(now));
         String unlogged = previous == null || previous.suppressed == 0 ? ""
-                : " (" + previous.suppressed + " more refusal(s) from " + address.getHostAddress() + " since "
-                + previous.loggedAt + " were not logged)";
+                : " (" + previous.suppressed + " more refusal(s) of this kind from "
+                + source.address().getHostAddress() + " since " + previous.loggedAt + " were not logged)";
         if (others != null && !others.covers(now)) {
             // The flood from many addresses is over; its count goes with the next line whoever it is about.
             unlogged += othersUnlogged();

@@ -36,22 +36,33 @@ class RefusalsTest {
     }
 
     @Test
-    void theNextLineAfterTheMinuteSaysHowManyWereNotLogged() {
+    void theNextLineOfTheSameKindAfterTheMinuteSaysHowManyWereNotLogged() {
         refusals.refused(new InetSocketAddress("10.0.0.7", 40000), RefusalReason.NO_CERTIFICATE, "no certificate");
         clock.advance(Duration.ofSeconds(10));
         for (int port = 40001; port <= 40005; port++) {
             refusals.refused(new InetSocketAddress("10.0.0.7", port), RefusalReason.NO_CERTIFICATE, "no certificate");
         }
         clock.advance(Duration.ofSeconds(50));
-        refusals.refused(new InetSocketAddress("10.0.0.7", 40006), RefusalReason.CERTIFICATE_EXPIRED, "expired");
-        clock.advance(Duration.ofMinutes(1));
-        refusals.refused(new InetSocketAddress("10.0.0.7", 40007), RefusalReason.CERTIFICATE_EXPIRED, "expired");
+        refusals.refused(new InetSocketAddress("10.0.0.7", 40006), RefusalReason.NO_CERTIFICATE, "no certificate");
+        refusals.refused(new InetSocketAddress("10.0.0.7", 40007), RefusalReason.NO_CERTIFICATE, "no certificate");
 
         assertThat(logs.warnings("refused")).containsExactly(
                 "refused the connection from /10.0.0.7:40000: no certificate",
-                "refused the connection from /10.0.0.7:40006: expired (5 more refusal(s) from 10.0.0.7 since "
-                        + START + " were not logged)",
-                "refused the connection from /10.0.0.7:40007: expired");
+                "refused the connection from /10.0.0.7:40006: no certificate (5 more refusal(s) of this kind from "
+                        + "10.0.0.7 since " + START + " were not logged)");
+    }
+
+    @Test
+    void aRefusalOfAnotherKindFromTheSameAddressIsLoggedAtOnce() {
+        // Tunnels behind one NAT (or on one machine) share an address: a forged certificate must not hide behind
+        // a mount whose grant was just refused.
+        refusals.refused(new InetSocketAddress("10.0.0.7", 40000), RefusalReason.NOT_ADMITTED, "no grant");
+        refusals.refused(new InetSocketAddress("10.0.0.7", 40001), RefusalReason.UNKNOWN_ISSUER, "another CA");
+        refusals.refused(new InetSocketAddress("10.0.0.7", 40002), RefusalReason.UNKNOWN_ISSUER, "another CA");
+
+        assertThat(logs.warnings("refused")).containsExactly(
+                "refused the connection from /10.0.0.7:40000: no grant",
+                "refused the connection from /10.0.0.7:40001: another CA");
     }
 
     @Test
