@@ -36,9 +36,11 @@ public final class AssignedGrants implements GrantBook {
         Map<String, List<Grant>> replaced = assignments.stream().collect(Collectors.toUnmodifiableMap(
                 AssignedFileSystem::id, AssignedFileSystem::grants, (first, duplicate) -> first));
         byFileSystem = replaced;
-        counts.register(replaced.entrySet().stream()
-                .map(e -> MultiGauge.Row.of(Tags.of("fs", e.getKey()), e.getValue().size()))
-                .toList(), true);
+        // Each row reads the current book, so rows that stay are kept as they are: re-registering them (overwrite)
+        // removed each gauge for a moment, and a scrape then found no node_grants for a file system it serves.
+        counts.register(replaced.keySet().stream()
+                .map(fs -> MultiGauge.Row.of(Tags.of("fs", fs), this, book -> book.grantsOf(fs).size()))
+                .toList(), false);
     }
 
     @Override
