@@ -137,7 +137,9 @@ public final class MetadataStore implements AutoCloseable {
                 long cookie = ByteBuffer.wrap(it.key()).getLong(8);
                 String name = new String(it.value(), StandardCharsets.UTF_8);
                 Entry e = lookup(parentId, name);
-                if (e != null) {
+                // A cookie row whose name now lives at another cookie is stale: the name is listed once, at its
+                // current cookie, or a directory read in pages shows it twice.
+                if (e != null && e.cookie() == cookie) {
                     list.add(e);
                 }
                 it.next();

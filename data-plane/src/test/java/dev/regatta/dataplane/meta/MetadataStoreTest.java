@@ -64,6 +64,19 @@ class MetadataStoreTest {
     }
 
     @Test
+    void aNamePutAgainAtANewCookieIsListedOnceAtItsCurrentCookie() {
+        MetadataStore.Batch b = store.batch();
+        long dirId = b.allocateId();
+        long fileId = b.allocateId();
+        b.putInode(inode(dirId, FileType.DIRECTORY)).putInode(inode(fileId, FileType.REGULAR))
+                .putEntry(dirId, "a", fileId, 3).putEntry(dirId, "b", fileId, 4).commit(false);
+        // "a" again at a later cookie, its old cookie row left behind.
+        store.batch().putEntry(dirId, "a", fileId, 5).commit(false);
+        assertThat(store.entries(dirId, 2, 100)).extracting(MetadataStore.Entry::name).containsExactly("b", "a");
+        assertThat(store.entries(dirId, 3, 100)).extracting(MetadataStore.Entry::cookie).containsExactly(4L, 5L);
+    }
+
+    @Test
     void putInodeCountsVersionsQuietPutDoesNot() {
         MetadataStore.Batch b = store.batch();
         Inode i = inode(b.allocateId(), FileType.REGULAR);
