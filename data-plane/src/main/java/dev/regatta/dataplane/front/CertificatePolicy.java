@@ -2,8 +2,8 @@ package dev.regatta.dataplane.front;
 
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.fs.FsError;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.nfs.ConnectionPolicy;
 import dev.regatta.dataplane.node.Grant;
 import dev.regatta.dataplane.node.GrantBook;

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.FileType;
+
 /**
  * The attributes of one inode as the file system reports them.
  *

@@ -1,5 +1,9 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.Stability;
+import dev.regatta.dataplane.model.FileType;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.meta.Inode;
 
 /** POSIX permission checks from AUTH_SYS credentials, answered in ACCESS3 bits. */

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.Stability;
 import java.nio.ByteBuffer;
 import java.util.List;
 

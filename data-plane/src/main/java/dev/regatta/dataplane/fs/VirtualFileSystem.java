@@ -1,5 +1,8 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.model.Stability;
+import dev.regatta.dataplane.model.FileType;
 import java.nio.ByteBuffer;
 
 /**

@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.meta;
 
-import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.model.FileType;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +21,13 @@ public final class Inode {
     /** One name of the inode: a directory entry in {@code parentId}. Directories have exactly one. */
     public record Link(long parentId, String name) {
     }
+
+    /**
+     * The stored record's format. 2: the type as its explicit code. 1 (still read, never written): the type as its
+     * enum position. A later change of layout adds a format here and keeps reading the older ones.
+     */
+    static final int FORMAT = 2;
+    static final int FORMAT_ENUM_ORDER = 1;
 
     public long id;
     public FileType type;
@@ -86,9 +93,9 @@ public final class Inode {
     public byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(1); // format version
+            out.writeByte(FORMAT);
             out.writeLong(id);
-            out.writeByte(type.ordinal());
+            out.writeByte(type.code());
             out.writeInt(mode);
             out.writeInt(uid);
             out.writeInt(gid);
@@ -130,12 +137,14 @@ public final class Inode {
     public static Inode decode(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             int format = in.readByte();
-            if (format != 1) {
+            if (format != FORMAT && format != FORMAT_ENUM_ORDER) {
                 throw new IllegalStateException("unknown inode format " + format);
             }
             Inode i = new Inode();
             i.id = in.readLong();
-            i.type = FileType.values()[in.readByte()];
+            int type = in.readByte();
+            // Format 1 stored the type's position in the enum, which was then REGULAR..FIFO: ftype3 minus one.
+            i.type = FileType.ofCode(format == FORMAT_ENUM_ORDER ? type + 1 : type);
             i.mode = in.readInt();
             i.uid = in.readInt();
             i.gid = in.readInt();

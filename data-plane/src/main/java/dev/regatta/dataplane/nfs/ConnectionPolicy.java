@@ -2,7 +2,7 @@ package dev.regatta.dataplane.nfs;
 
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FsException;
 import org.dcache.oncrpc4j.rpc.RpcCall;
 
 /**

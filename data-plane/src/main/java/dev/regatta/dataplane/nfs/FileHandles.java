@@ -1,7 +1,7 @@
 package dev.regatta.dataplane.nfs;
 
-import dev.regatta.dataplane.fs.FsError;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
 import java.nio.ByteBuffer;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;

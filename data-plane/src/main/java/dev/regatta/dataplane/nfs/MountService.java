@@ -1,8 +1,8 @@
 package dev.regatta.dataplane.nfs;
 
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.fs.FileType;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FileType;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.nfs.Nfs3Xdr.Reply;
 import io.micrometer.core.instrument.MeterRegistry;

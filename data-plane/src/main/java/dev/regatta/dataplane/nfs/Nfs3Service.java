@@ -18,12 +18,12 @@ import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.CreateMode;
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.fs.FileType;
-import dev.regatta.dataplane.fs.FsError;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FileType;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.fs.SetAttributes;
-import dev.regatta.dataplane.fs.Stability;
+import dev.regatta.dataplane.model.Stability;
 import dev.regatta.dataplane.fs.VirtualFileSystem;
 import dev.regatta.dataplane.fs.Wcc;
 import dev.regatta.dataplane.nfs.Nfs3Xdr.GarbageArgs;
@@ -399,12 +399,12 @@ final class Nfs3Service implements RpcDispatchable {
                     }
                     int n = (int) Math.min(Integer.toUnsignedLong(count), data.length);
                     Results.Written w = c.fs().write(c.caller(), id, offset, ByteBuffer.wrap(data, 0, n),
-                            Stability.values()[stable]);
+                            Stability.ofCode(stable));
                     long verifier = c.fs().writeVerifier();
                     return new Reply(out -> {
                         wccData(out, w.file());
                         out.xdrEncodeInt(w.count());
-                        out.xdrEncodeInt(w.committed().ordinal());
+                        out.xdrEncodeInt(w.committed().code());
                         out.xdrEncodeLong(verifier);
                     });
                 };
@@ -453,10 +453,12 @@ final class Nfs3Service implements RpcDispatchable {
                 byte[] dir = handle(in);
                 byte[] nm = name(in);
                 int type = in.xdrDecodeInt();
-                if (type < 1 || type > 7) {
+                FileType ft;
+                try {
+                    ft = FileType.ofCode(type);
+                } catch (IllegalArgumentException e) {
                     throw new GarbageArgs("bad ftype3 " + type);
                 }
-                FileType ft = FileType.values()[type - 1];
                 SetAttributes sa;
                 int major = 0;
                 int minor = 0;

@@ -187,7 +187,7 @@ final class Nfs3Xdr {
     }
 
     static void fattr3(XdrEncodingStream out, Attributes a) {
-        out.xdrEncodeInt(a.type().ordinal() + 1);
+        out.xdrEncodeInt(a.type().code());
         out.xdrEncodeInt(a.mode() & 07777);
         out.xdrEncodeInt(a.nlink());
         out.xdrEncodeInt(a.uid());

@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.nfs;
 
-import dev.regatta.dataplane.fs.FsError;
+import dev.regatta.dataplane.model.FsError;
 
 /** NFSv3 nfsstat3 (RFC 1813, 2.6) and the one mapping from {@link FsError} to it. */
 enum NfsStat {

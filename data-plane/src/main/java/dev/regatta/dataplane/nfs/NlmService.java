@@ -1,7 +1,7 @@
 package dev.regatta.dataplane.nfs;
 
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.locks.ByteRangeLock;
 import dev.regatta.dataplane.locks.FileKey;
 import dev.regatta.dataplane.locks.LockManager;

@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.s3;
 
-import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.model.FileType;
 
 import java.util.Objects;
 

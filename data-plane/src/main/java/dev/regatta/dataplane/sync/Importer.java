@@ -1,9 +1,9 @@
 package dev.regatta.dataplane.sync;
 
 import dev.regatta.dataplane.cache.DataCache;
-import dev.regatta.dataplane.fs.FileType;
-import dev.regatta.dataplane.fs.FsError;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FileType;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.meta.Inode;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Namespace;

@@ -2,7 +2,7 @@ package dev.regatta.dataplane.sync;
 
 import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.cache.ObjectFetcher;
-import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.meta.Inode;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Namespace;

@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.cache;
 
-import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.meta.Inode;
 import dev.regatta.dataplane.meta.MetadataStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.model.Stability;
 import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.s3.AttributeCodec;

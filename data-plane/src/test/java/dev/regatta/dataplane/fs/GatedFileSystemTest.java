@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.model.FsError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

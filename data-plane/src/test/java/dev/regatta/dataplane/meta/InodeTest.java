@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.meta;
 
-import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.model.FileType;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -82,6 +82,38 @@ class InodeTest {
             i.type = t;
             assertThat(Inode.decode(i.encode()).type).isEqualTo(t);
         }
+    }
+
+    @Test
+    void theTypeIsStoredAsItsCodeNotItsEnumPosition() {
+        Inode i = full();
+        i.type = FileType.SYMLINK;
+        byte[] data = i.encode();
+        assertThat(data[0]).isEqualTo((byte) Inode.FORMAT);
+        assertThat(data[1 + 8]).isEqualTo((byte) FileType.SYMLINK.code());
+    }
+
+    @Test
+    void aFormatOneRecordIsStillRead() {
+        // Format 1 wrote the enum position (REGULAR = 0 ... FIFO = 6); stores written before format 2 must open.
+        for (FileType t : FileType.values()) {
+            Inode i = full();
+            i.type = t;
+            byte[] data = i.encode();
+            data[0] = (byte) Inode.FORMAT_ENUM_ORDER;
+            data[1 + 8] = (byte) (t.code() - 1);
+            Inode decoded = Inode.decode(data);
+            assertThat(decoded.type).isEqualTo(t);
+            assertSame(i, decoded);
+        }
+    }
+
+    @Test
+    void anUnknownFormatIsRefused() {
+        byte[] data = full().encode();
+        data[0] = 9;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Inode.decode(data))
+                .hasMessageContaining("unknown inode format 9");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.meta;
 
-import dev.regatta.dataplane.fs.FileType;
+import dev.regatta.dataplane.model.FileType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

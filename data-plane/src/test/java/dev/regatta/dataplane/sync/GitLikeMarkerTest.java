@@ -29,7 +29,7 @@ class GitLikeMarkerTest {
                     long d;
                     try {
                         d = rig.fs.lookup(Caller.ROOT, objects, name).fileId();
-                    } catch (dev.regatta.dataplane.fs.FsException e) {
+                    } catch (dev.regatta.dataplane.model.FsException e) {
                         d = rig.mkdir(objects, name);
                     }
                     long tmp = rig.create(d, "tmp_obj_" + round);

@@ -2,9 +2,9 @@ package dev.regatta.dataplane.sync;
 
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.Caller;
-import dev.regatta.dataplane.fs.FileType;
-import dev.regatta.dataplane.fs.FsError;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FileType;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.FsTestRig;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
 import dev.regatta.dataplane.fs.Results;

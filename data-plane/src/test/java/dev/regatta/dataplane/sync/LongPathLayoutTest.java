@@ -1,7 +1,7 @@
 package dev.regatta.dataplane.sync;
 
 import dev.regatta.dataplane.fs.Caller;
-import dev.regatta.dataplane.fs.FsException;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.FsTestRig;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
 import dev.regatta.dataplane.fs.Results;

@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.fs;
+package dev.regatta.dataplane.model;
 
 /**
  * Why a file system call failed. The names follow POSIX errno where one exists; the protocol adapter

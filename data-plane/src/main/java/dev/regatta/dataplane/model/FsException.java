@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.fs;
+package dev.regatta.dataplane.model;
 
 /** A file system call that failed for a reason the caller can be told. */
 public class FsException extends Exception {
