@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.cache;
 
 import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.MetadataStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 
@@ -30,7 +30,6 @@ public final class CacheEvictor {
     private static final Logger log = LoggerFactory.getLogger(CacheEvictor.class);
 
     private final MetadataStore store;
-    private final ReentrantLock lock;
     private final DataCache cache;
     private final long ttlNanos;
     private final long highBytes;
@@ -38,10 +37,9 @@ public final class CacheEvictor {
     private final Counter evictions;
     private final Counter evictedBytes;
 
-    public CacheEvictor(MetadataStore store, ReentrantLock lock, DataCache cache, Duration ttl, long maxBytes,
+    public CacheEvictor(MetadataStore store, DataCache cache, Duration ttl, long maxBytes,
                         double highWatermark, double lowWatermark, MeterRegistry metrics) {
         this.store = store;
-        this.lock = lock;
         this.cache = cache;
         this.ttlNanos = ttl.toNanos();
         this.highBytes = (long) (maxBytes * highWatermark);
@@ -73,17 +71,12 @@ public final class CacheEvictor {
             } catch (NumberFormatException e) {
                 continue;
             }
-            lock.lock();
-            try {
-                Inode inode = store.inode(id);
-                if (inode == null) {
-                    cache.delete(id);
-                    orphans++;
-                } else {
-                    cache.recordUsage(id, inode.present.totalLength());
-                }
-            } finally {
-                lock.unlock();
+            Inode inode = store.read(tx -> tx.inode(id));
+            if (inode == null) {
+                cache.delete(id);
+                orphans++;
+            } else {
+                cache.recordUsage(id, inode.present.totalLength());
             }
         }
         log.info("cache holds {} files, {} bytes; removed {} files of deleted inodes", files.size() - orphans,
@@ -112,21 +105,22 @@ public final class CacheEvictor {
             return 0;
         }
         try {
-            long bytes;
-            lock.lock();
-            try {
-                Inode inode = store.inode(id);
+            // -1: dirty or never uploaded, so its bytes stay.
+            long bytes = store.write(Durability.SYNC, tx -> {
+                Inode inode = tx.inode(id);
                 if (inode == null) {
-                    bytes = 0;
-                } else if (inode.isDirty() || store.dirtyMark(id) != null || inode.syncedKeys.isEmpty()) {
-                    return 0;
-                } else {
-                    bytes = inode.present.totalLength();
-                    inode.present.clear();
-                    store.batch().putInodeQuietly(inode).commit(true);
+                    return 0L;
                 }
-            } finally {
-                lock.unlock();
+                if (inode.isDirty() || tx.dirtyMark(id) != null || inode.syncedKeys.isEmpty()) {
+                    return -1L;
+                }
+                long present = inode.present.totalLength();
+                inode.present.clear();
+                tx.putInodeQuietly(inode);
+                return present;
+            });
+            if (bytes < 0) {
+                return 0;
             }
             // The file goes only once the store no longer says its bytes are here: a crash in between must not
             // leave ranges marked present over a missing file.

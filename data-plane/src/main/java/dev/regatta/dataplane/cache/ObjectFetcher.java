@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.cache;
 
 import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.RangeSet;
 import dev.regatta.dataplane.s3.ObjectStore;
@@ -11,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -23,13 +23,11 @@ public final class ObjectFetcher {
     private static final int CHUNK = 8 << 20;
 
     private final MetadataStore store;
-    private final ReentrantLock lock;
     private final DataCache cache;
     private final ObjectStore objects;
 
-    public ObjectFetcher(MetadataStore store, ReentrantLock lock, DataCache cache, ObjectStore objects) {
+    public ObjectFetcher(MetadataStore store, DataCache cache, ObjectStore objects) {
         this.store = store;
-        this.lock = lock;
         this.cache = cache;
         this.objects = objects;
     }
@@ -65,11 +63,10 @@ public final class ObjectFetcher {
         ReentrantReadWriteLock data = cache.lockFor(snapshot.id);
         data.writeLock().lock();
         try {
-            lock.lock();
-            try {
-                Inode current = store.inode(snapshot.id);
+            store.write(Durability.BUFFERED, tx -> {
+                Inode current = tx.inode(snapshot.id);
                 if (current == null || !Objects.equals(current.baseEtag, snapshot.baseEtag)) {
-                    return;
+                    return null;
                 }
                 List<RangeSet.Range> stillMissing = current.present.gaps(pos, Math.min(fetchedEnd, current.baseLength));
                 for (RangeSet.Range r : stillMissing) {
@@ -79,12 +76,11 @@ public final class ObjectFetcher {
                     current.present.add(r.start(), r.end());
                 }
                 if (!stillMissing.isEmpty()) {
-                    store.batch().putInodeQuietly(current).commit(false);
+                    tx.putInodeQuietly(current);
                     cache.recordUsage(current.id, current.present.totalLength());
                 }
-            } finally {
-                lock.unlock();
-            }
+                return null;
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write cache file of inode " + snapshot.id, e);
         } finally {

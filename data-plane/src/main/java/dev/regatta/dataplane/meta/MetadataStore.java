@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.meta;
 
+import dev.regatta.dataplane.model.TransactionScope;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -25,10 +26,9 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Inodes, directory entries and the sync queue in one RocksDB database. Every change goes through a
- * {@link Batch}, written atomically; a batch committed with {@code sync} is on disk when commit returns.
- *
- * <p>Not thread-safe by itself: the file system serializes metadata access (reads included) under its lock.
+ * Inodes, directory entries and the sync queue in one RocksDB database, behind two doors: {@link #read} and
+ * {@link #write}. The store owns its lock and its transactions; nothing else locks the metadata, and no caller
+ * sees a half-applied change. Each write transaction is one atomic RocksDB batch.
  */
 public final class MetadataStore implements AutoCloseable {
 
@@ -58,7 +58,6 @@ public final class MetadataStore implements AutoCloseable {
     private final ColumnFamilyHandle dirty;
     private final ColumnFamilyHandle deletes;
     private final ColumnFamilyHandle tombstones;
-    private final WriteOptions syncWrite = new WriteOptions().setSync(true);
     private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
     private final Map<Long, Inode> inodeCache = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -67,8 +66,8 @@ public final class MetadataStore implements AutoCloseable {
         }
     };
     private long nextId;
-    private ReentrantLock deferringLock;
-    private final ThreadLocal<Long> deferredSequence = new ThreadLocal<>();
+    /** The metadata lock: transactions are serial (the inode cache and id allocation are not thread-safe). */
+    private final ReentrantLock lock = new ReentrantLock();
     private final Object syncMonitor = new Object();
     private long syncedSequence;
     /** A closed RocksDB must not be touched again (it crashes the JVM); late callers get an exception instead. */
@@ -103,7 +102,7 @@ public final class MetadataStore implements AutoCloseable {
         }
     }
 
-    public Inode inode(long id) {
+    Inode inode(long id) {
         Inode cached = inodeCache.get(id);
         if (cached != null) {
             return cached.copy();
@@ -118,7 +117,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /** The child named {@code name} in directory {@code parentId}, or null. */
-    public Entry lookup(long parentId, String name) {
+    Entry lookup(long parentId, String name) {
         byte[] value = get(entries, entryKey(parentId, name));
         if (value == null) {
             return null;
@@ -128,7 +127,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /** Entries of a directory with cookies greater than {@code afterCookie}, in cookie order. */
-    public List<Entry> entries(long parentId, long afterCookie, int max) {
+    List<Entry> entries(long parentId, long afterCookie, int max) {
         List<Entry> list = new ArrayList<>();
         byte[] prefix = longKey(parentId);
         try (ReadOptions ro = new ReadOptions(); RocksIterator it = iterator(cookies, ro)) {
@@ -148,11 +147,11 @@ public final class MetadataStore implements AutoCloseable {
         return list;
     }
 
-    public boolean hasEntries(long parentId) {
+    boolean hasEntries(long parentId) {
         return !entries(parentId, 0, 1).isEmpty();
     }
 
-    public Map<Long, DirtyMark> dirtyQueue() {
+    Map<Long, DirtyMark> dirtyQueue() {
         Map<Long, DirtyMark> queue = new HashMap<>();
         try (RocksIterator it = iterator(dirty)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -163,7 +162,7 @@ public final class MetadataStore implements AutoCloseable {
         return queue;
     }
 
-    public DirtyMark dirtyMark(long id) {
+    DirtyMark dirtyMark(long id) {
         byte[] v = get(dirty, longKey(id));
         if (v == null) {
             return null;
@@ -173,7 +172,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /** Keys waiting to be deleted from the bucket (not those already deleted and kept as recent). */
-    public List<String> pendingDeletes(int max) {
+    List<String> pendingDeletes(int max) {
         List<String> keys = new ArrayList<>();
         try (RocksIterator it = iterator(deletes)) {
             for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
@@ -185,7 +184,7 @@ public final class MetadataStore implements AutoCloseable {
         return keys;
     }
 
-    public boolean isPendingDelete(String key) {
+    boolean isPendingDelete(String key) {
         byte[] v = get(deletes, key.getBytes(StandardCharsets.UTF_8));
         return v != null && ByteBuffer.wrap(v).getLong(8) == 0;
     }
@@ -194,13 +193,13 @@ public final class MetadataStore implements AutoCloseable {
      * Whether we deleted the key from the bucket at or after {@code millis}: a listing taken before then may still
      * show it, and must not bring it back.
      */
-    public boolean deletedSince(String key, long millis) {
+    boolean deletedSince(String key, long millis) {
         byte[] v = get(deletes, key.getBytes(StandardCharsets.UTF_8));
         return v != null && ByteBuffer.wrap(v).getLong(8) >= millis && ByteBuffer.wrap(v).getLong(8) != 0;
     }
 
     /** Deletions completed before {@code millis}, which no listing in flight can predate any more. */
-    public List<String> completedDeletesBefore(long millis, int max) {
+    List<String> completedDeletesBefore(long millis, int max) {
         List<String> keys = new ArrayList<>();
         try (RocksIterator it = iterator(deletes)) {
             for (it.seekToFirst(); it.isValid() && keys.size() < max; it.next()) {
@@ -217,12 +216,12 @@ public final class MetadataStore implements AutoCloseable {
      * Whether a name was removed or renamed away from a directory here while the bucket may still show it: a
      * listing must not bring it back.
      */
-    public boolean hasTombstone(long parentId, String name) {
+    boolean hasTombstone(long parentId, String name) {
         return get(tombstones, entryKey(parentId, name)) != null;
     }
 
     /** The tombstoned names of a directory. */
-    public List<String> tombstones(long parentId) {
+    List<String> tombstones(long parentId) {
         List<String> names = new ArrayList<>();
         byte[] prefix = longKey(parentId);
         try (RocksIterator it = iterator(tombstones)) {
@@ -234,7 +233,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /** Whether any local change is still on its way to the bucket (uploads or deletions). */
-    public boolean syncBacklogEmpty() {
+    boolean syncBacklogEmpty() {
         try (RocksIterator d = iterator(dirty)) {
             d.seekToFirst();
             if (d.isValid()) {
@@ -244,34 +243,80 @@ public final class MetadataStore implements AutoCloseable {
         return pendingDeletes(1).isEmpty();
     }
 
-    public Batch batch() {
-        return new Batch();
-    }
-
-    /** Durable batches committed under {@code lock} are synced when it is released ({@link MetadataLock}). */
-    void deferSyncsUnder(ReentrantLock lock) {
-        this.deferringLock = lock;
-    }
-
-    /** Syncs the log up to this thread's deferred batch, unless another thread's sync already covered it. */
-    void syncDeferred() {
-        Long sequence = deferredSequence.get();
-        if (sequence == null) {
-            return;
+    /**
+     * The read door: runs {@code body} under the metadata lock, against committed state. Reads may nest inside
+     * another transaction of this thread; the body must not call S3 ({@link TransactionScope}).
+     */
+    public <T, E extends Exception> T read(Body<ReadTransaction, T, E> body) throws E {
+        lock.lock();
+        TransactionScope.enter();
+        try {
+            ensureOpen();
+            return body.run(new ReadTransaction(this));
+        } finally {
+            TransactionScope.exit();
+            lock.unlock();
         }
-        deferredSequence.remove();
+    }
+
+    /**
+     * The write door: every change to the metadata is one call of this. The body reads committed state and stages
+     * changes; if it returns, they are written together, and with {@link Durability#SYNC} they are on disk before
+     * this returns; if it throws, nothing is written. Durable transactions share log syncs (group commit): the
+     * lock is released before the sync, so callers queued behind it do not wait for each other's fsyncs, and one
+     * fsync covers every transaction written before it. Write transactions do not nest, and the body must not call
+     * S3 ({@link TransactionScope}): this is the boundary a replicated log will take later.
+     */
+    public <T, E extends Exception> T write(Durability durability, Body<WriteTransaction, T, E> body) throws E {
+        if (lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a write transaction inside another transaction of this thread");
+        }
+        long sequence;
+        T result;
+        boolean sync = durability == Durability.SYNC;
+        lock.lock();
+        TransactionScope.enter();
+        try {
+            ensureOpen();
+            WriteTransaction tx = new WriteTransaction(this, new Batch());
+            result = body.run(tx);
+            sequence = tx.commit();
+            sync |= tx.syncRequested();
+        } finally {
+            TransactionScope.exit();
+            lock.unlock();
+        }
+        if (sync) {
+            syncUpTo(sequence);
+        }
+        return result;
+    }
+
+    /** What a transaction body does with the transaction it is given. */
+    @FunctionalInterface
+    public interface Body<X, T, E extends Exception> {
+        T run(X tx) throws E;
+    }
+
+    /** Syncs the log up to {@code sequence}, unless another thread's sync already covered it. */
+    private void syncUpTo(long sequence) {
         synchronized (syncMonitor) {
             if (syncedSequence >= sequence) {
                 return;
             }
             long upTo = db.getLatestSequenceNumber();
-            syncWal();
+            flushWal();
             syncedSequence = upTo;
         }
     }
 
-    /** Makes every earlier unsynced batch durable (for COMMIT after UNSTABLE writes). */
+    /** Makes every earlier transaction durable (for COMMIT after UNSTABLE writes); shares syncs like {@link #write}. */
     public void syncWal() {
+        ensureOpen();
+        syncUpTo(db.getLatestSequenceNumber());
+    }
+
+    private void flushWal() {
         ensureOpen();
         try {
             db.flushWal(true);
@@ -280,8 +325,18 @@ public final class MetadataStore implements AutoCloseable {
         }
     }
 
+    /** Closes the store once no transaction runs; later transactions get a {@link MetadataException}. */
     @Override
     public void close() {
+        lock.lock();
+        try {
+            closeDatabase();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeDatabase() {
         if (closed) {
             return;
         }
@@ -295,40 +350,39 @@ public final class MetadataStore implements AutoCloseable {
         db.close();
         dbOptions.close();
         cfOptions.close();
-        syncWrite.close();
         asyncWrite.close();
     }
 
-    /** Changes applied together or not at all. */
-    public final class Batch {
+    /** Changes applied together or not at all: what a {@link WriteTransaction} stages. */
+    final class Batch {
         private final WriteBatch batch = new WriteBatch();
         private final Map<Long, Inode> putInodes = new HashMap<>();
         private final List<Long> deletedInodes = new ArrayList<>();
         private long allocated = nextId;
 
-        public long allocateId() {
+        long allocateId() {
             return allocated++;
         }
 
-        public Batch putInode(Inode inode) {
+        Batch putInode(Inode inode) {
             inode.version++;
             putInodes.put(inode.id, inode);
             return this;
         }
 
         /** Stores the inode without counting it as a change (sync bookkeeping). */
-        public Batch putInodeQuietly(Inode inode) {
+        Batch putInodeQuietly(Inode inode) {
             putInodes.put(inode.id, inode);
             return this;
         }
 
-        public Batch deleteInode(long id) {
+        Batch deleteInode(long id) {
             putInodes.remove(id);
             deletedInodes.add(id);
             return op(() -> batch.delete(inodes, longKey(id)));
         }
 
-        public Batch putEntry(long parentId, String name, long childId, long cookie) {
+        Batch putEntry(long parentId, String name, long childId, long cookie) {
             ByteBuffer v = ByteBuffer.allocate(16).putLong(childId).putLong(cookie);
             return op(() -> {
                 batch.put(entries, entryKey(parentId, name), v.array());
@@ -336,7 +390,7 @@ public final class MetadataStore implements AutoCloseable {
             });
         }
 
-        public Batch deleteEntry(long parentId, String name, long cookie) {
+        Batch deleteEntry(long parentId, String name, long cookie) {
             return op(() -> {
                 batch.delete(entries, entryKey(parentId, name));
                 batch.delete(cookies, cookieKey(parentId, cookie));
@@ -344,46 +398,43 @@ public final class MetadataStore implements AutoCloseable {
         }
 
         /** Queues an inode for sync; the first mark's time is kept, so the flush deadline counts from it. */
-        public Batch markDirty(long id, long nowMillis) {
+        Batch markDirty(long id, long nowMillis) {
             DirtyMark old = dirtyMark(id);
             long first = old == null ? nowMillis : old.firstMillis();
             ByteBuffer v = ByteBuffer.allocate(16).putLong(first).putLong(nowMillis);
             return op(() -> batch.put(dirty, longKey(id), v.array()));
         }
 
-        public Batch clearDirty(long id) {
+        Batch clearDirty(long id) {
             return op(() -> batch.delete(dirty, longKey(id)));
         }
 
-        public Batch addPendingDelete(String key, long nowMillis) {
+        Batch addPendingDelete(String key, long nowMillis) {
             return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
                     ByteBuffer.allocate(16).putLong(nowMillis).putLong(0).array()));
         }
 
-        public Batch addTombstone(long parentId, String name, long nowMillis) {
+        Batch addTombstone(long parentId, String name, long nowMillis) {
             return op(() -> batch.put(tombstones, entryKey(parentId, name),
                     ByteBuffer.allocate(8).putLong(nowMillis).array()));
         }
 
-        public Batch removeTombstone(long parentId, String name) {
+        Batch removeTombstone(long parentId, String name) {
             return op(() -> batch.delete(tombstones, entryKey(parentId, name)));
         }
 
         /** Records that the key is gone from the bucket; the record stays a while for listings in flight. */
-        public Batch completeDelete(String key, long nowMillis) {
+        Batch completeDelete(String key, long nowMillis) {
             return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
                     ByteBuffer.allocate(16).putLong(nowMillis).putLong(nowMillis).array()));
         }
 
-        public Batch removePendingDelete(String key) {
+        Batch removePendingDelete(String key) {
             return op(() -> batch.delete(deletes, key.getBytes(StandardCharsets.UTF_8)));
         }
 
-        /**
-         * Writes the batch; with {@code sync} it is durable on return, or, under a {@link MetadataLock}, when that
-         * lock is released.
-         */
-        public void commit(boolean sync) {
+        /** Writes the batch without syncing the log; returns the log sequence that covers it. */
+        long commit() {
             ensureOpen();
             try (batch) {
                 for (Inode inode : putInodes.values()) {
@@ -392,16 +443,13 @@ public final class MetadataStore implements AutoCloseable {
                 if (allocated != nextId) {
                     batch.put(settings, NEXT_ID, longKey(allocated));
                 }
-                boolean defer = sync && deferringLock != null && deferringLock.isHeldByCurrentThread();
-                db.write(sync && !defer ? syncWrite : asyncWrite, batch);
-                if (defer) {
-                    deferredSequence.set(db.getLatestSequenceNumber());
-                }
+                db.write(asyncWrite, batch);
                 nextId = Math.max(nextId, allocated);
                 deletedInodes.forEach(inodeCache::remove);
                 for (Inode inode : putInodes.values()) {
                     inodeCache.put(inode.id, inode.copy());
                 }
+                return db.getLatestSequenceNumber();
             } catch (RocksDBException e) {
                 throw new MetadataException("cannot write to the metadata store", e);
             }

@@ -4,19 +4,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Paths of inodes in the namespace: what key = path needs. Callers hold the file system's lock. */
+/** Paths of inodes in the namespace: what key = path needs. Read inside a transaction, so a path is consistent. */
 public final class Namespace {
 
     public static final long ROOT_ID = 1;
 
-    private final MetadataStore store;
-
-    public Namespace(MetadataStore store) {
-        this.store = store;
+    private Namespace() {
     }
 
     /** The path of a directory ("" for the root, "a/b" below it). */
-    public String directoryPath(Inode directory) {
+    public static String directoryPath(ReadTransaction store, Inode directory) {
         List<String> parts = new ArrayList<>();
         Inode cursor = directory;
         int guard = 0;
@@ -36,7 +33,7 @@ public final class Namespace {
     }
 
     /** Every path of an inode: one per link (several for hard links), one for a directory. */
-    public List<String> paths(Inode inode) {
+    public static List<String> paths(ReadTransaction store, Inode inode) {
         if (inode.id == ROOT_ID) {
             return List.of("");
         }
@@ -46,7 +43,7 @@ public final class Namespace {
             if (parent == null) {
                 continue;
             }
-            String parentPath = directoryPath(parent);
+            String parentPath = directoryPath(store, parent);
             if (parentPath != null) {
                 paths.add(parentPath.isEmpty() ? link.name() : parentPath + "/" + link.name());
             }
@@ -55,7 +52,7 @@ public final class Namespace {
     }
 
     /** The inode at a path, or null. */
-    public Inode resolve(List<String> components) {
+    public static Inode resolve(ReadTransaction store, List<String> components) {
         Inode cursor = store.inode(ROOT_ID);
         for (String name : components) {
             if (cursor == null || !cursor.isDirectory()) {
@@ -71,7 +68,7 @@ public final class Namespace {
     }
 
     /** Whether {@code candidate} is {@code ancestor} or lies below it. */
-    public boolean isWithin(Inode candidate, long ancestorId) {
+    public static boolean isWithin(ReadTransaction store, Inode candidate, long ancestorId) {
         Inode cursor = candidate;
         int guard = 0;
         while (cursor != null && ++guard < 4096) {

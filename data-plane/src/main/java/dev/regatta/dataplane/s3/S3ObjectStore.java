@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.s3;
 
+import dev.regatta.dataplane.model.TransactionScope;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -479,6 +480,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     // ---------------------------------------------------------------- plumbing
 
     private <T> T call(String type, String what, Supplier<T> request) throws ObjectStoreException {
+        TransactionScope.requireOutside("S3 " + type + " of " + what);
         requestCounters.get(type).increment();
         try {
             return request.get();

@@ -3,7 +3,6 @@ package dev.regatta.dataplane.server;
 import dev.regatta.dataplane.cache.CacheEvictor;
 import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
-import dev.regatta.dataplane.meta.MetadataLock;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
@@ -18,14 +17,12 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /** One file system served by this node: its store, cache, importer, sync engine, and the POSIX layer on them. */
 public final class FileSystemInstance implements AutoCloseable {
 
     private final FileSystemSettings settings;
     private final MetadataStore store;
-    private final ReentrantLock lock;
     private final DataCache cache;
     private final Importer importer;
     private final SyncEngine sync;
@@ -42,19 +39,18 @@ public final class FileSystemInstance implements AutoCloseable {
                        MeterRegistry metrics) {
         this.settings = settings;
         this.store = MetadataStore.open(dir.resolve("meta"));
-        this.lock = new MetadataLock(store);
         this.cache = new DataCache(dir.resolve("cache"));
         KeyCodec keys = new KeyCodec(settings.keyPrefix());
         DataPlaneConfig.Defaults d = settings.defaults();
         AttributeCodec codec = new AttributeCodec(d.uid(), d.gid(), d.fileMode(), d.directoryMode());
         // One view of the bucket through full-length keys for all three, so that they share its folder records.
         ObjectStore logical = LongPathObjectStore.over(objects, keys, metrics);
-        this.importer = new Importer(store, lock, logical, keys, codec, cache, node.revalidateAfter(), metrics);
-        this.fileSystem = new RegattaFileSystem(store, lock, cache, logical, keys, importer, fsid, false, metrics);
-        this.sync = new SyncEngine(store, lock, cache, logical, keys, codec, dir, node.quietPeriod(),
+        this.importer = new Importer(store, logical, keys, codec, cache, node.revalidateAfter(), metrics);
+        this.fileSystem = new RegattaFileSystem(store, cache, logical, importer, fsid, false, metrics);
+        this.sync = new SyncEngine(store, cache, logical, keys, codec, dir, node.quietPeriod(),
                 settings.flushDeadline(), node.multipartThreshold(), node.multipartPartSize(),
                 node.uploadConcurrency(), metrics);
-        CacheEvictor evictor = new CacheEvictor(store, lock, cache, settings.cacheTtl(), node.cacheMaxBytes(),
+        CacheEvictor evictor = new CacheEvictor(store, cache, settings.cacheTtl(), node.cacheMaxBytes(),
                 node.cacheHighWatermark(), node.cacheLowWatermark(), metrics);
         evictor.recover(dir.resolve("cache"));
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(
@@ -98,13 +94,8 @@ public final class FileSystemInstance implements AutoCloseable {
         fileSystem.close();
         importer.close();
         cache.close();
-        // Readers that outlive the rest (a metrics scrape, a late read-ahead) hold this lock: they see the store
-        // either open or closed, never closing under them.
-        lock.lock();
-        try {
-            store.close();
-        } finally {
-            lock.unlock();
-        }
+        // Readers that outlive the rest (a metrics scrape, a late read-ahead) see the store open or closed, never
+        // closing under them: it closes between transactions.
+        store.close();
     }
 }

@@ -5,7 +5,10 @@ import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.meta.ReadTransaction;
+import dev.regatta.dataplane.meta.WriteTransaction;
 import dev.regatta.dataplane.meta.Namespace;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
@@ -45,8 +48,6 @@ public final class Importer {
     private static final int HEAD_CONCURRENCY = 16;
 
     private final MetadataStore store;
-    private final Namespace namespace;
-    private final ReentrantLock lock;
     private final ObjectStore objects;
     private final KeyCodec keys;
     private final AttributeCodec attributeCodec;
@@ -59,11 +60,9 @@ public final class Importer {
     private final Counter shadowedFiles;
     private final Counter conflicts;
 
-    public Importer(MetadataStore store, ReentrantLock lock, ObjectStore objects, KeyCodec keys,
-                    AttributeCodec attributeCodec, DataCache cache, Duration revalidateAfter, MeterRegistry metrics) {
+    public Importer(MetadataStore store, ObjectStore objects, KeyCodec keys, AttributeCodec attributeCodec,
+                    DataCache cache, Duration revalidateAfter, MeterRegistry metrics) {
         this.store = store;
-        this.namespace = new Namespace(store);
-        this.lock = lock;
         this.objects = LongPathObjectStore.over(objects, keys, metrics);
         this.keys = keys;
         this.attributeCodec = attributeCodec;
@@ -78,15 +77,15 @@ public final class Importer {
                 .register(metrics);
     }
 
+    /** The key of the marker object of the directory at {@code path} (deleted with the directory). */
+    public String markerKey(String path) {
+        return keys.directoryKey(path);
+    }
+
     /** Whether a directory's listing is missing or older than the revalidation interval. */
     public boolean isStale(long directoryId) {
-        lock.lock();
-        try {
-            Inode dir = store.inode(directoryId);
-            return dir != null && dir.isDirectory() && stale(dir);
-        } finally {
-            lock.unlock();
-        }
+        Inode dir = store.read(tx -> tx.inode(directoryId));
+        return dir != null && dir.isDirectory() && stale(dir);
     }
 
     private boolean stale(Inode dir) {
@@ -101,22 +100,15 @@ public final class Importer {
         ReentrantLock listing = listingLocks.computeIfAbsent(directoryId, id -> new ReentrantLock());
         listing.lock();
         try {
-            Inode dir;
-            String prefix;
-            lock.lock();
-            try {
-                dir = store.inode(directoryId);
-                if (dir == null || !dir.isDirectory() || !stale(dir)) {
-                    return;
-                }
-                String path = namespace.directoryPath(dir);
-                if (path == null) {
-                    return;
-                }
-                prefix = keys.directoryKey(path);
-            } finally {
-                lock.unlock();
+            Inode dir = store.read(tx -> tx.inode(directoryId));
+            if (dir == null || !dir.isDirectory() || !stale(dir)) {
+                return;
             }
+            String path = store.read(tx -> Namespace.directoryPath(tx, dir));
+            if (path == null) {
+                return;
+            }
+            String prefix = keys.directoryKey(path);
             ObjectStore.Listing found;
             long listedAt = System.currentTimeMillis();
             try {
@@ -142,39 +134,38 @@ public final class Importer {
         while (!pending.isEmpty()) {
             long dir = pending.remove(pending.size() - 1);
             ensureListed(dir);
-            lock.lock();
-            try {
-                long after = 0;
-                List<MetadataStore.Entry> page;
-                while (!(page = store.entries(dir, after, 1024)).isEmpty()) {
-                    for (MetadataStore.Entry e : page) {
-                        Inode child = store.inode(e.childId());
-                        if (child != null && child.isDirectory()) {
-                            pending.add(child.id);
-                        }
-                        after = e.cookie();
-                    }
+            pending.addAll(store.read(tx -> subdirectories(tx, dir)));
+        }
+    }
+
+    private static List<Long> subdirectories(ReadTransaction tx, long directoryId) {
+        List<Long> found = new ArrayList<>();
+        long after = 0;
+        List<MetadataStore.Entry> page;
+        while (!(page = tx.entries(directoryId, after, 1024)).isEmpty()) {
+            for (MetadataStore.Entry e : page) {
+                Inode child = tx.inode(e.childId());
+                if (child != null && child.isDirectory()) {
+                    found.add(child.id);
                 }
-            } finally {
-                lock.unlock();
+                after = e.cookie();
             }
         }
+        return found;
     }
 
     /** Forces the next access to the inode's directory to list again (its object changed or vanished). */
     public void invalidate(Inode inode) {
-        lock.lock();
-        try {
+        store.write(Durability.BUFFERED, tx -> {
             for (Inode.Link link : inode.links) {
-                Inode parent = store.inode(link.parentId());
+                Inode parent = tx.inode(link.parentId());
                 if (parent != null) {
                     parent.listedAtMillis = 0;
-                    store.batch().putInodeQuietly(parent).commit(false);
+                    tx.putInodeQuietly(parent);
                 }
             }
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     /**
@@ -208,18 +199,17 @@ public final class Importer {
         }
         List<Long> needHead = new ArrayList<>();
         List<Long> evict = new ArrayList<>();
-        lock.lock();
-        try {
-            Inode dir = store.inode(directoryId);
+        ObjectStore.ObjectSummary dirMarker = marker;
+        store.write(Durability.BUFFERED, batch -> {
+            Inode dir = batch.inode(directoryId);
             if (dir == null) {
-                return needHead;
+                return null;
             }
-            MetadataStore.Batch batch = store.batch();
             long now = System.currentTimeMillis();
             for (String name : subdirectories) {
                 String markerKey = prefix + name + "/";
-                if (store.lookup(directoryId, name) == null && !buried(batch, directoryId, name)
-                        && !store.isPendingDelete(markerKey) && !store.deletedSince(markerKey, listedAt)) {
+                if (batch.lookup(directoryId, name) == null && !buried(batch, directoryId, name)
+                        && !batch.isPendingDelete(markerKey) && !batch.deletedSince(markerKey, listedAt)) {
                     Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
                     child.mode = attributeCodec.decode(Map.of(), true, now).mode();
                     // Its marker, if there is one, carries its attributes; a HEAD tells.
@@ -232,10 +222,10 @@ public final class Importer {
             }
             for (Map.Entry<String, ObjectStore.ObjectSummary> f : files.entrySet()) {
                 ObjectStore.ObjectSummary object = f.getValue();
-                MetadataStore.Entry e = store.lookup(directoryId, f.getKey());
+                MetadataStore.Entry e = batch.lookup(directoryId, f.getKey());
                 if (e == null) {
-                    if (buried(batch, directoryId, f.getKey()) || store.isPendingDelete(object.key())
-                            || store.deletedSince(object.key(), listedAt)) {
+                    if (buried(batch, directoryId, f.getKey()) || batch.isPendingDelete(object.key())
+                            || batch.deletedSince(object.key(), listedAt)) {
                         continue; // deleted here; the listing predates the deletion reaching the bucket
                     }
                     Inode child = imported(batch, dir, f.getKey(), FileType.REGULAR, object.lastModifiedMillis());
@@ -245,12 +235,12 @@ public final class Importer {
                     needHead.add(child.id);
                     continue;
                 }
-                Inode child = store.inode(e.childId());
+                Inode child = batch.inode(e.childId());
                 if (child == null || child.isDirectory() || !child.syncedKeys.contains(object.key())
                         || unchanged(object, child.baseEtag) || child.syncedAtMillis >= listedAt) {
                     continue;
                 }
-                if (child.isDirty() || store.dirtyMark(child.id) != null) {
+                if (child.isDirty() || batch.dirtyMark(child.id) != null) {
                     conflicts.increment();
                     log.warn("'{}' changed in S3 while it has unsynced changes here; keeping the local version",
                             object.key());
@@ -265,24 +255,25 @@ public final class Importer {
                 needHead.add(child.id);
             }
             removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict, listedAt);
-            for (String name : store.tombstones(directoryId)) {
+            for (String name : batch.tombstones(directoryId)) {
                 if (!subdirectories.contains(name) && !files.containsKey(name)) {
                     batch.removeTombstone(directoryId, name); // the bucket has caught up
                 }
             }
-            if (marker != null && !dir.isDirty() && dir.syncedAtMillis < listedAt
-                    && !unchanged(marker, dir.baseEtag)) {
-                dir.baseEtag = marker.etag();
-                dir.syncedKeys = new ArrayList<>(List.of(marker.key()));
+            if (dirMarker != null && !dir.isDirty() && dir.syncedAtMillis < listedAt
+                    && !unchanged(dirMarker, dir.baseEtag)) {
+                dir.baseEtag = dirMarker.etag();
+                dir.syncedKeys = new ArrayList<>(List.of(dirMarker.key()));
                 dir.needsHead = true;
                 needHead.add(dir.id);
             }
             dir.listedAtMillis = now;
-            // Dropping cached bytes must be on disk before their file goes (see CacheEvictor).
-            batch.putInodeQuietly(dir).commit(!evict.isEmpty());
-        } finally {
-            lock.unlock();
-        }
+            batch.putInodeQuietly(dir);
+            if (!evict.isEmpty()) {
+                batch.requireSync(); // dropping cached bytes must be on disk before their file goes (CacheEvictor)
+            }
+            return null;
+        });
         evict.forEach(cache::delete);
         return needHead;
     }
@@ -291,18 +282,18 @@ public final class Importer {
      * Whether a listed name was removed or renamed away here and the bucket does not show that yet. Once nothing
      * of ours is on its way to S3, the name in the listing is someone else's, and the tombstone goes.
      */
-    private boolean buried(MetadataStore.Batch batch, long directoryId, String name) {
-        if (!store.hasTombstone(directoryId, name)) {
+    private boolean buried(WriteTransaction batch, long directoryId, String name) {
+        if (!batch.hasTombstone(directoryId, name)) {
             return false;
         }
-        if (store.syncBacklogEmpty()) {
+        if (batch.syncBacklogEmpty()) {
             batch.removeTombstone(directoryId, name);
             return false;
         }
         return true;
     }
 
-    private Inode imported(MetadataStore.Batch batch, Inode dir, String name, FileType type, long mtimeMillis) {
+    private Inode imported(WriteTransaction batch, Inode dir, String name, FileType type, long mtimeMillis) {
         Inode child = new Inode();
         child.id = batch.allocateId();
         child.type = type;
@@ -338,23 +329,23 @@ public final class Importer {
     }
 
     /** Entries that were in the bucket, are clean here, and are no longer listed: deleted through S3. */
-    private void removeVanished(MetadataStore.Batch batch, Inode dir, String prefix, Set<String> subdirectories,
+    private void removeVanished(WriteTransaction batch, Inode dir, String prefix, Set<String> subdirectories,
                                 Set<String> files, List<Long> evict, long listedAt) {
         long after = 0;
         List<MetadataStore.Entry> page;
-        while (!(page = store.entries(dir.id, after, 1024)).isEmpty()) {
+        while (!(page = batch.entries(dir.id, after, 1024)).isEmpty()) {
             for (MetadataStore.Entry e : page) {
                 after = e.cookie();
                 if (subdirectories.contains(e.name()) || files.contains(e.name())) {
                     continue;
                 }
-                Inode child = store.inode(e.childId());
-                if (child == null || child.isDirty() || store.dirtyMark(child.id) != null
+                Inode child = batch.inode(e.childId());
+                if (child == null || child.isDirty() || batch.dirtyMark(child.id) != null
                         || child.syncedAtMillis >= listedAt) {
                     continue;
                 }
                 if (child.isDirectory()) {
-                    if (store.hasEntries(child.id)) {
+                    if (batch.hasEntries(child.id)) {
                         continue; // emptied by its own revalidation first
                     }
                     dir.subdirectories--;
@@ -376,18 +367,16 @@ public final class Importer {
 
     /** Reads the metadata (mode, owner, times) of inodes imported from a listing, several at a time. */
     public void ensureAttributes(Collection<Long> ids) {
-        List<Inode> pending = new ArrayList<>();
-        lock.lock();
-        try {
+        List<Inode> pending = store.read(tx -> {
+            List<Inode> found = new ArrayList<>();
             for (long id : ids) {
-                Inode inode = store.inode(id);
+                Inode inode = tx.inode(id);
                 if (inode != null && inode.needsHead && !inode.syncedKeys.isEmpty()) {
-                    pending.add(inode);
+                    found.add(inode);
                 }
             }
-        } finally {
-            lock.unlock();
-        }
+            return found;
+        });
         if (pending.isEmpty()) {
             return;
         }
@@ -421,19 +410,18 @@ public final class Importer {
             log.debug("HEAD {} failed: {}", key, e.getMessage());
             return;
         }
-        lock.lock();
-        try {
-            Inode inode = store.inode(snapshot.id);
+        store.write(Durability.BUFFERED, tx -> {
+            Inode inode = tx.inode(snapshot.id);
             if (inode == null || !inode.needsHead) {
-                return;
+                return null;
             }
             if (head.isEmpty()) {
                 if (inode.isDirectory()) {
                     inode.syncedKeys.clear(); // a directory only implied by keys below it: no marker yet
                 }
                 inode.needsHead = false;
-                store.batch().putInodeQuietly(inode).commit(false);
-                return;
+                tx.putInodeQuietly(inode);
+                return null;
             }
             ObjectStore.ObjectHead h = head.get();
             ObjectAttributes a = attributeCodec.decode(h.metadata(), inode.isDirectory(), h.lastModifiedMillis());
@@ -448,10 +436,9 @@ public final class Importer {
             inode.rdevMajor = a.rdevMajor();
             inode.rdevMinor = a.rdevMinor();
             inode.needsHead = false;
-            store.batch().putInodeQuietly(inode).commit(false);
-        } finally {
-            lock.unlock();
-        }
+            tx.putInodeQuietly(inode);
+            return null;
+        });
     }
 
     private void skip(String key) {

@@ -4,7 +4,9 @@ import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.cache.ObjectFetcher;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.meta.ReadTransaction;
 import dev.regatta.dataplane.meta.Namespace;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
@@ -36,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The write-back engine. An inode in the sync queue is uploaded once it has been quiet for the quiet period, or
@@ -62,8 +63,6 @@ public final class SyncEngine implements AutoCloseable {
     static final int FAILING_LISTED = 10;
 
     private final MetadataStore store;
-    private final Namespace namespace;
-    private final ReentrantLock lock;
     private final DataCache cache;
     private final ObjectFetcher fetcher;
     private final ObjectStore objects;
@@ -125,16 +124,14 @@ public final class SyncEngine implements AutoCloseable {
     public record FailingFile(String path, String code, String error, int attempts, long sinceMillis) {
     }
 
-    public SyncEngine(MetadataStore store, ReentrantLock lock, DataCache cache, ObjectStore objects, KeyCodec keys,
+    public SyncEngine(MetadataStore store, DataCache cache, ObjectStore objects, KeyCodec keys,
                       AttributeCodec attributeCodec, Path dataDir, Duration quietPeriod, Duration flushDeadline,
                       long multipartThreshold, long partSize, int concurrency, MeterRegistry metrics) {
         this.store = store;
-        this.namespace = new Namespace(store);
-        this.lock = lock;
         this.cache = cache;
         // Logical keys from here on: paths of any length, stored native or in the long form (see KeyCodec).
         this.objects = LongPathObjectStore.over(objects, keys, metrics);
-        this.fetcher = new ObjectFetcher(store, lock, cache, this.objects);
+        this.fetcher = new ObjectFetcher(store, cache, this.objects);
         this.keys = keys;
         this.attributeCodec = attributeCodec;
         this.quietMillis = quietPeriod.toMillis();
@@ -194,13 +191,8 @@ public final class SyncEngine implements AutoCloseable {
     }
 
     private boolean idle() {
-        lock.lock();
-        try {
-            return store.dirtyQueue().isEmpty() && store.pendingDeletes(1).isEmpty() && inFlight.isEmpty()
-                    && deletesInFlight.isEmpty();
-        } finally {
-            lock.unlock();
-        }
+        return store.read(tx -> tx.dirtyQueue().isEmpty() && tx.pendingDeletes(1).isEmpty()) && inFlight.isEmpty()
+                && deletesInFlight.isEmpty();
     }
 
     private void run() {
@@ -227,13 +219,16 @@ public final class SyncEngine implements AutoCloseable {
     }
 
     public Backlog backlog() {
-        lock.lock();
-        try {
-            Map<Long, MetadataStore.DirtyMark> queue = store.dirtyQueue();
+        return store.read(this::backlog);
+    }
+
+    private Backlog backlog(ReadTransaction tx) {
+        {
+            Map<Long, MetadataStore.DirtyMark> queue = tx.dirtyQueue();
             long bytes = 0;
             long oldest = Long.MAX_VALUE;
             for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
-                Inode inode = store.inode(e.getKey());
+                Inode inode = tx.inode(e.getKey());
                 if (inode != null && inode.contentDirty) {
                     bytes += inode.dirtyRanges.totalLength();
                 }
@@ -247,30 +242,24 @@ public final class SyncEngine implements AutoCloseable {
                     .sorted(java.util.Comparator.comparingLong(FailingFile::sinceMillis)
                             .thenComparing(FailingFile::path))
                     .toList();
-            return new Backlog(queue.size(), bytes, age, store.pendingDeletes(Integer.MAX_VALUE).size(),
+            return new Backlog(queue.size(), bytes, age, tx.pendingDeletes(Integer.MAX_VALUE).size(),
                     failing.size(), failing.subList(0, Math.min(FAILING_LISTED, failing.size())));
-        } finally {
-            lock.unlock();
         }
     }
 
     private void tick() {
-        Map<Long, MetadataStore.DirtyMark> queue;
-        List<String> deletes;
         Map<Long, List<Long>> parents = new HashMap<>();
-        lock.lock();
-        try {
-            queue = store.dirtyQueue();
-            deletes = store.pendingDeletes(1000);
-            for (long id : queue.keySet()) {
-                Inode inode = store.inode(id);
+        Map<Long, MetadataStore.DirtyMark> queue = store.read(tx -> {
+            Map<Long, MetadataStore.DirtyMark> dirty = tx.dirtyQueue();
+            for (long id : dirty.keySet()) {
+                Inode inode = tx.inode(id);
                 if (inode != null) {
                     parents.put(id, inode.links.stream().map(Inode.Link::parentId).toList());
                 }
             }
-        } finally {
-            lock.unlock();
-        }
+            return dirty;
+        });
+        List<String> deletes = store.read(tx -> tx.pendingDeletes(1000));
         // A file removed (or otherwise settled) while it was failing is no longer anyone's concern.
         failed.keySet().removeIf(id -> !queue.containsKey(id) && !inFlight.contains(id));
         long now = System.currentTimeMillis();
@@ -360,14 +349,11 @@ public final class SyncEngine implements AutoCloseable {
 
     /** The path an operator knows the inode by (its first, for a file with several links). */
     private String pathOf(long id) {
-        lock.lock();
-        try {
-            Inode inode = store.inode(id);
-            List<String> paths = inode == null ? List.of() : namespace.paths(inode);
-            return paths.isEmpty() ? "(inode " + id + ", no path)" : "/" + paths.get(0);
-        } finally {
-            lock.unlock();
-        }
+        List<String> paths = store.read(tx -> {
+            Inode inode = tx.inode(id);
+            return inode == null ? List.<String>of() : Namespace.paths(tx, inode);
+        });
+        return paths.isEmpty() ? "(inode " + id + ", no path)" : "/" + paths.get(0);
     }
 
     /**
@@ -387,31 +373,24 @@ public final class SyncEngine implements AutoCloseable {
     }
 
     /** The keys an inode should have in the bucket now: one per name, a marker for a directory. */
-    private List<String> desiredKeys(Inode inode) {
+    private List<String> desiredKeys(ReadTransaction tx, Inode inode) {
         List<String> wanted = new ArrayList<>();
         if (inode.id == Namespace.ROOT_ID) {
             return wanted;
         }
-        for (String path : namespace.paths(inode)) {
+        for (String path : Namespace.paths(tx, inode)) {
             wanted.add(inode.isDirectory() ? keys.directoryKey(path) : keys.fileKey(path));
         }
         return wanted;
     }
 
     private void syncInode(long id) throws ObjectStoreException {
-        Inode snapshot;
-        List<String> wanted;
-        lock.lock();
-        try {
-            snapshot = store.inode(id);
-            if (snapshot == null) {
-                store.batch().clearDirty(id).commit(false);
-                return;
-            }
-            wanted = desiredKeys(snapshot);
-        } finally {
-            lock.unlock();
+        Inode snapshot = store.read(tx -> tx.inode(id));
+        if (snapshot == null) {
+            store.write(Durability.BUFFERED, tx -> tx.clearDirty(id));
+            return;
         }
+        List<String> wanted = store.read(tx -> desiredKeys(tx, snapshot));
         if (wanted.isEmpty() && id != Namespace.ROOT_ID) {
             // No path right now (its directory is being moved or removed): never read that as "delete it all".
             log.debug("inode {} has no path at the moment; sync postponed", id);
@@ -507,16 +486,14 @@ public final class SyncEngine implements AutoCloseable {
 
     /** Records a finished sync; a change made meanwhile keeps the inode queued for another round. */
     private void record(Inode snapshot, List<String> wanted, String etag, boolean uploaded) {
-        lock.lock();
-        try {
-            MetadataStore.Batch batch = store.batch();
+        store.write(Durability.SYNC, batch -> {
             long now = System.currentTimeMillis();
-            Inode current = store.inode(snapshot.id);
+            Inode current = batch.inode(snapshot.id);
             if (current == null) {
                 // Deleted while we uploaded: what we just wrote must go too.
                 wanted.forEach(k -> batch.addPendingDelete(k, now));
-                batch.clearDirty(snapshot.id).commit(true);
-                return;
+                batch.clearDirty(snapshot.id);
+                return null;
             }
             for (String old : current.syncedKeys) {
                 if (!wanted.contains(old)) {
@@ -535,21 +512,19 @@ public final class SyncEngine implements AutoCloseable {
                 current.dirtyRanges.clear();
                 batch.clearDirty(current.id);
             }
-            batch.putInodeQuietly(current).commit(true);
+            batch.putInodeQuietly(current);
             log.debug("synced inode {} to {}", current.id, wanted);
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     private void deleteBatch(List<String> batchKeys) throws ObjectStoreException {
         try (KeyLocks.Held held = keyLocks.lock(batchKeys)) {
             List<String> toDelete = new ArrayList<>();
             List<String> settled = new ArrayList<>();
-            lock.lock();
-            try {
+            store.read(tx -> {
                 for (String key : batchKeys) {
-                    Optional<Inode> owner = owner(key);
+                    Optional<Inode> owner = owner(tx, key);
                     if (owner.isEmpty()) {
                         toDelete.add(key);
                     } else if (owner.get().syncedKeys.contains(key)) {
@@ -557,17 +532,14 @@ public final class SyncEngine implements AutoCloseable {
                     }
                     // else: a newer inode will upload here; keep the deletion queued in case it never does
                 }
-            } finally {
-                lock.unlock();
-            }
+                return null;
+            });
             List<String> failed = toDelete.isEmpty() ? List.of() : objects.deleteAll(toDelete);
             deleted.increment(toDelete.size() - failed.size());
             if (!failed.isEmpty()) {
                 log.warn("S3 refused to delete {} keys, e.g. {}; will retry", failed.size(), failed.get(0));
             }
-            lock.lock();
-            try {
-                MetadataStore.Batch batch = store.batch();
+            store.write(Durability.BUFFERED, batch -> {
                 long now = System.currentTimeMillis();
                 for (String key : toDelete) {
                     if (!failed.contains(key)) {
@@ -576,16 +548,14 @@ public final class SyncEngine implements AutoCloseable {
                 }
                 settled.forEach(batch::removePendingDelete);
                 // Completed deletions are remembered for an hour; no listing stays in flight that long.
-                store.completedDeletesBefore(now - 3_600_000L, 1000).forEach(batch::removePendingDelete);
-                batch.commit(false);
-            } finally {
-                lock.unlock();
-            }
+                batch.completedDeletesBefore(now - 3_600_000L, 1000).forEach(batch::removePendingDelete);
+                return null;
+            });
         }
     }
 
     /** The live inode a key belongs to now: the file at its path, or the directory for a marker key. */
-    private Optional<Inode> owner(String key) {
+    private Optional<Inode> owner(ReadTransaction tx, String key) {
         Optional<String> relative = keys.relativePath(key);
         if (relative.isEmpty()) {
             return Optional.empty();
@@ -594,7 +564,7 @@ public final class SyncEngine implements AutoCloseable {
         if (parts.isEmpty()) {
             return Optional.empty();
         }
-        Inode inode = namespace.resolve(parts.get());
+        Inode inode = Namespace.resolve(tx, parts.get());
         if (inode == null || inode.isDirectory() != key.endsWith("/")) {
             return Optional.empty();
         }

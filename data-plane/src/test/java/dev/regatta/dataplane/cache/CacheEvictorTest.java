@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.cache;
 
+import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.meta.Inode;
 import dev.regatta.dataplane.meta.MetadataStore;
@@ -14,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +25,6 @@ class CacheEvictorTest {
 
     MetadataStore store;
     DataCache cache;
-    final ReentrantLock lock = new ReentrantLock();
     SimpleMeterRegistry metrics;
 
     @BeforeEach
@@ -42,7 +41,7 @@ class CacheEvictorTest {
     }
 
     CacheEvictor evictor(Duration ttl, long maxBytes, double high, double low) {
-        return new CacheEvictor(store, lock, cache, ttl, maxBytes, high, low, metrics);
+        return new CacheEvictor(store, cache, ttl, maxBytes, high, low, metrics);
     }
 
     /** A synced file with {@code bytes} cached. */
@@ -57,19 +56,19 @@ class CacheEvictorTest {
         i.baseEtag = "etag" + id;
         i.baseLength = bytes;
         i.present.add(0, bytes);
-        store.batch().putInodeQuietly(i).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(i));
         cache.write(id, 0, ByteBuffer.wrap(new byte[bytes]));
         cache.recordUsage(id, bytes);
         return i;
     }
 
     boolean evicted(long id) {
-        return !Files.exists(cache.file(id)) && store.inode(id).present.isEmpty()
+        return !Files.exists(cache.file(id)) && store.read(tx -> tx.inode(id)).present.isEmpty()
                 && !cache.usage().containsKey(id);
     }
 
     boolean kept(long id) {
-        return Files.exists(cache.file(id)) && !store.inode(id).present.isEmpty() && cache.usage().containsKey(id);
+        return Files.exists(cache.file(id)) && !store.read(tx -> tx.inode(id)).present.isEmpty() && cache.usage().containsKey(id);
     }
 
     @Test
@@ -104,12 +103,12 @@ class CacheEvictorTest {
         content.dirtyRanges.add(0, 10);
         Inode attrs = cached(12, 100);
         attrs.attributesDirty = true;
-        store.batch().putInodeQuietly(content).putInodeQuietly(attrs).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(content).putInodeQuietly(attrs));
         cached(13, 100);
-        store.batch().markDirty(13, System.currentTimeMillis()).commit(false); // queued, flags clear
+        store.write(Durability.BUFFERED, tx -> tx.markDirty(13, System.currentTimeMillis())); // queued, flags clear
         Inode neverSynced = cached(14, 100);
         neverSynced.syncedKeys.clear();
-        store.batch().putInodeQuietly(neverSynced).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(neverSynced));
         CacheEvictor e = evictor(Duration.ZERO, 10, 0.5, 0.1); // everything expired and far above watermark
         Thread.sleep(5);
         e.run();
@@ -155,7 +154,7 @@ class CacheEvictorTest {
     void watermarkSkipsDirtyAndKeepsGoingWithCleanOnes() throws Exception {
         Inode dirty = cached(41, 500);
         dirty.contentDirty = true;
-        store.batch().putInodeQuietly(dirty).markDirty(41, System.currentTimeMillis()).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(dirty).markDirty(41, System.currentTimeMillis()));
         Thread.sleep(3);
         cached(42, 500);
         Thread.sleep(3);

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 /**
@@ -41,7 +40,6 @@ public final class FsTestRig implements AutoCloseable {
     /** What the file system, importer and sync engine use: {@link #objects}, possibly decorated. */
     public final ObjectStore view;
     public final S3Client raw;
-    public final ReentrantLock lock = new ReentrantLock();
     public final MetadataStore store;
     public final DataCache cache;
     public final KeyCodec keys = new KeyCodec("");
@@ -68,8 +66,8 @@ public final class FsTestRig implements AutoCloseable {
         this.store = MetadataStore.open(dir.resolve("meta"));
         this.cache = new DataCache(dir.resolve("cache"));
         this.view = decorate.apply(objects);
-        this.importer = new Importer(store, lock, view, keys, codec, cache, revalidateAfter, metrics);
-        this.fs = new RegattaFileSystem(store, lock, cache, view, keys, importer, 7, readOnly, metrics);
+        this.importer = new Importer(store, view, keys, codec, cache, revalidateAfter, metrics);
+        this.fs = new RegattaFileSystem(store, cache, view, importer, 7, readOnly, metrics);
     }
 
     public static LocalS3Endpoint startEndpoint() {
@@ -77,7 +75,7 @@ public final class FsTestRig implements AutoCloseable {
     }
 
     public SyncEngine startSync(Duration quiet, Duration deadline, long multipartThreshold, long partSize) {
-        sync = new SyncEngine(store, lock, cache, view, keys, codec, dir, quiet, deadline, multipartThreshold,
+        sync = new SyncEngine(store, cache, view, keys, codec, dir, quiet, deadline, multipartThreshold,
                 partSize, 4, metrics);
         sync.start();
         return sync;

@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.meta;
 
 import dev.regatta.dataplane.model.FileType;
+import dev.regatta.dataplane.model.TransactionScope;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MetadataStoreTest {
 
@@ -45,18 +47,21 @@ class MetadataStoreTest {
     }
 
     @Test
-    void batchIsInvisibleUntilCommitThenAllVisible() {
-        MetadataStore.Batch b = store.batch();
-        long dirId = b.allocateId();
-        long fileId = b.allocateId();
-        Inode d = inode(dirId, FileType.DIRECTORY);
-        Inode f = inode(fileId, FileType.REGULAR);
-        f.links.add(new Inode.Link(dirId, "f"));
-        b.putInode(d).putInode(f).putEntry(dirId, "f", fileId, 3).markDirty(fileId, 1000);
-        assertThat(store.inode(dirId)).isNull();
-        assertThat(store.lookup(dirId, "f")).isNull();
-        assertThat(store.dirtyMark(fileId)).isNull();
-        b.commit(true);
+    void aTransactionIsInvisibleUntilItsBodyReturnsThenAllVisible() {
+        long dirId = 1;
+        long fileId = 2;
+        store.write(Durability.SYNC, b -> {
+            assertThat(b.allocateId()).isEqualTo(dirId);
+            assertThat(b.allocateId()).isEqualTo(fileId);
+            Inode d = inode(dirId, FileType.DIRECTORY);
+            Inode f = inode(fileId, FileType.REGULAR);
+            f.links.add(new Inode.Link(dirId, "f"));
+            b.putInode(d).putInode(f).putEntry(dirId, "f", fileId, 3).markDirty(fileId, 1000);
+            assertThat(b.inode(dirId)).isNull();
+            assertThat(b.lookup(dirId, "f")).isNull();
+            assertThat(b.dirtyMark(fileId)).isNull();
+            return null;
+        });
         assertThat(store.inode(dirId)).isNotNull();
         assertThat(store.inode(fileId).links).containsExactly(new Inode.Link(dirId, "f"));
         assertThat(store.lookup(dirId, "f")).isEqualTo(new MetadataStore.Entry("f", fileId, 3));
@@ -65,35 +70,34 @@ class MetadataStoreTest {
 
     @Test
     void aNamePutAgainAtANewCookieIsListedOnceAtItsCurrentCookie() {
-        MetadataStore.Batch b = store.batch();
-        long dirId = b.allocateId();
-        long fileId = b.allocateId();
-        b.putInode(inode(dirId, FileType.DIRECTORY)).putInode(inode(fileId, FileType.REGULAR))
-                .putEntry(dirId, "a", fileId, 3).putEntry(dirId, "b", fileId, 4).commit(false);
+        long dirId = 1;
+        long fileId = 2;
+        store.write(Durability.BUFFERED, b -> b.putInode(inode(dirId, FileType.DIRECTORY))
+                .putInode(inode(fileId, FileType.REGULAR))
+                .putEntry(dirId, "a", fileId, 3).putEntry(dirId, "b", fileId, 4));
         // "a" again at a later cookie, its old cookie row left behind.
-        store.batch().putEntry(dirId, "a", fileId, 5).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putEntry(dirId, "a", fileId, 5));
         assertThat(store.entries(dirId, 2, 100)).extracting(MetadataStore.Entry::name).containsExactly("b", "a");
         assertThat(store.entries(dirId, 3, 100)).extracting(MetadataStore.Entry::cookie).containsExactly(4L, 5L);
     }
 
     @Test
     void putInodeCountsVersionsQuietPutDoesNot() {
-        MetadataStore.Batch b = store.batch();
-        Inode i = inode(b.allocateId(), FileType.REGULAR);
-        b.putInode(i).commit(false);
+        Inode i = inode(1, FileType.REGULAR);
+        store.write(Durability.BUFFERED, b -> b.putInode(i));
         long v = store.inode(i.id).version;
         Inode c = store.inode(i.id);
-        store.batch().putInode(c).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInode(c));
         assertThat(store.inode(i.id).version).isEqualTo(v + 1);
         Inode q = store.inode(i.id);
-        store.batch().putInodeQuietly(q).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(q));
         assertThat(store.inode(i.id).version).isEqualTo(v + 1);
     }
 
     @Test
     void inodeReturnsCopiesNotTheCachedObject() {
         Inode i = inode(5, FileType.REGULAR);
-        store.batch().putInode(i).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInode(i));
         Inode a = store.inode(5);
         a.mode = 0;
         a.links.add(new Inode.Link(1, "x"));
@@ -108,21 +112,21 @@ class MetadataStoreTest {
     @Test
     void entriesListedInCookieOrderWithPaging() {
         long parent = 1;
-        MetadataStore.Batch b = store.batch();
         // names sort differently from cookies
         String[] names = {"zeta", "alpha", "mid", "beta", "omega"};
-        for (int k = 0; k < names.length; k++) {
-            b.putEntry(parent, names[k], 100 + k, 3 + k);
-        }
-        b.putEntry(2, "other-dir", 999, 3); // another directory must not leak in
-        b.commit(false);
+        store.write(Durability.BUFFERED, b -> {
+            for (int k = 0; k < names.length; k++) {
+                b.putEntry(parent, names[k], 100 + k, 3 + k);
+            }
+            return b.putEntry(2, "other-dir", 999, 3); // another directory must not leak in
+        });
         List<MetadataStore.Entry> all = store.entries(parent, 0, 100);
         assertThat(all).extracting(MetadataStore.Entry::name).containsExactly(names);
         assertThat(all).extracting(MetadataStore.Entry::cookie).containsExactly(3L, 4L, 5L, 6L, 7L);
         List<String> paged = new ArrayList<>();
         long after = 0;
         List<MetadataStore.Entry> page;
-        while (!(page = store.entries(parent, after, 2)).isEmpty()) {
+        while (!(page = entries(parent, after, 2)).isEmpty()) {
             assertThat(page.size()).isLessThanOrEqualTo(2);
             page.forEach(e -> paged.add(e.name()));
             after = page.get(page.size() - 1).cookie();
@@ -135,69 +139,107 @@ class MetadataStoreTest {
 
     @Test
     void deleteEntryRemovesItFromLookupAndListing() {
-        store.batch().putEntry(1, "a", 10, 3).putEntry(1, "b", 11, 4).commit(false);
-        store.batch().deleteEntry(1, "a", 3).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putEntry(1, "a", 10, 3).putEntry(1, "b", 11, 4));
+        store.write(Durability.BUFFERED, tx -> tx.deleteEntry(1, "a", 3));
         assertThat(store.lookup(1, "a")).isNull();
         assertThat(store.entries(1, 0, 10)).extracting(MetadataStore.Entry::name).containsExactly("b");
-        store.batch().deleteEntry(1, "b", 4).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.deleteEntry(1, "b", 4));
         assertThat(store.hasEntries(1)).isFalse();
     }
 
     @Test
     void largeParentIdsDoNotMixWithNeighbours() {
-        store.batch().putEntry(0x100, "x", 1, 3).putEntry(0x101, "y", 2, 3).putEntry(0xFF, "z", 3, 1000)
-                .commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putEntry(0x100, "x", 1, 3).putEntry(0x101, "y", 2, 3).putEntry(0xFF, "z", 3, 1000)
+                );
         assertThat(store.entries(0x100, 0, 10)).extracting(MetadataStore.Entry::name).containsExactly("x");
     }
 
     @Test
     void idAllocationPersistsAcrossReopen() {
-        MetadataStore.Batch b = store.batch();
-        long first = b.allocateId();
-        long second = b.allocateId();
-        assertThat(second).isEqualTo(first + 1);
-        b.putInode(inode(first, FileType.REGULAR)).putInode(inode(second, FileType.REGULAR)).commit(true);
+        long[] ids = store.write(Durability.SYNC, b -> {
+            long first = b.allocateId();
+            long second = b.allocateId();
+            b.putInode(inode(first, FileType.REGULAR)).putInode(inode(second, FileType.REGULAR));
+            return new long[] {first, second};
+        });
+        assertThat(ids[1]).isEqualTo(ids[0] + 1);
         reopen();
-        assertThat(store.batch().allocateId()).isEqualTo(second + 1);
+        assertThat(store.write(Durability.BUFFERED, WriteTransaction::allocateId)).isEqualTo(ids[1] + 1);
     }
 
     @Test
-    void uncommittedAllocationIsNotConsumed() {
-        long next = store.batch().allocateId(); // never committed
-        assertThat(store.batch().allocateId()).isEqualTo(next);
+    void aTransactionThatThrowsWritesNothingAndConsumesNoId() {
+        long[] seen = new long[1];
+        assertThatThrownBy(() -> store.write(Durability.SYNC, b -> {
+            seen[0] = b.allocateId();
+            b.putEntry(1, "x", 5, 3).markDirty(5, 100);
+            throw new IllegalStateException("refused");
+        })).hasMessage("refused");
+        assertThat(store.lookup(1, "x")).isNull();
+        assertThat(store.dirtyMark(5)).isNull();
+        assertThat(store.write(Durability.BUFFERED, WriteTransaction::allocateId)).isEqualTo(seen[0]);
+    }
+
+    @Test
+    void writeTransactionsDoNotNest() {
+        assertThatThrownBy(() -> store.write(Durability.SYNC, outer ->
+                store.write(Durability.SYNC, inner -> inner.putEntry(1, "x", 5, 3))))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.read(outer ->
+                store.write(Durability.SYNC, inner -> inner.putEntry(1, "x", 5, 3))))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(store.lookup(1, "x")).isNull();
+    }
+
+    @Test
+    void insideATransactionARemoteCallIsRefusedAndOutsideItIsAllowed() {
+        assertThatThrownBy(() -> store.read(tx -> {
+            TransactionScope.requireOutside("S3 head of k");
+            return null;
+        })).isInstanceOf(IllegalStateException.class).hasMessageContaining("S3 head of k");
+        assertThatThrownBy(() -> store.write(Durability.BUFFERED, tx -> {
+            TransactionScope.requireOutside("S3 put of k");
+            return null;
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(TransactionScope.isOpen()).isFalse();
+        TransactionScope.requireOutside("S3 head of k"); // no exception between transactions
+    }
+
+    private List<MetadataStore.Entry> entries(long parent, long after, int max) {
+        return store.read(tx -> tx.entries(parent, after, max));
     }
 
     @Test
     void markDirtyKeepsFirstAndUpdatesLast() {
-        store.batch().markDirty(7, 1000).commit(false);
-        store.batch().markDirty(7, 5000).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.markDirty(7, 1000));
+        store.write(Durability.BUFFERED, tx -> tx.markDirty(7, 5000));
         assertThat(store.dirtyMark(7)).isEqualTo(new MetadataStore.DirtyMark(1000, 5000));
-        store.batch().markDirty(8, 3000).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.markDirty(8, 3000));
         assertThat(store.dirtyQueue()).containsOnlyKeys(7L, 8L);
-        store.batch().clearDirty(7).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.clearDirty(7));
         assertThat(store.dirtyMark(7)).isNull();
         assertThat(store.dirtyQueue()).containsOnlyKeys(8L);
         // after clearing, a new mark starts over
-        store.batch().markDirty(7, 9000).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.markDirty(7, 9000));
         assertThat(store.dirtyMark(7)).isEqualTo(new MetadataStore.DirtyMark(9000, 9000));
     }
 
     @Test
     void pendingDeletesAddAndRemove() {
-        store.batch().addPendingDelete("a/b", 1).addPendingDelete("c/", 2).addPendingDelete("d", 3).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.addPendingDelete("a/b", 1).addPendingDelete("c/", 2).addPendingDelete("d", 3));
         assertThat(store.pendingDeletes(10)).containsExactlyInAnyOrder("a/b", "c/", "d");
         assertThat(store.pendingDeletes(2)).hasSize(2);
         assertThat(store.isPendingDelete("c/")).isTrue();
-        store.batch().removePendingDelete("c/").commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.removePendingDelete("c/"));
         assertThat(store.isPendingDelete("c/")).isFalse();
         assertThat(store.pendingDeletes(10)).containsExactlyInAnyOrder("a/b", "d");
     }
 
     @Test
     void deleteInodeRemovesIt() {
-        store.batch().putInode(inode(4, FileType.REGULAR)).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.putInode(inode(4, FileType.REGULAR)));
         assertThat(store.inode(4)).isNotNull();
-        store.batch().deleteInode(4).commit(false);
+        store.write(Durability.BUFFERED, tx -> tx.deleteInode(4));
         assertThat(store.inode(4)).isNull();
         reopen();
         assertThat(store.inode(4)).isNull();
@@ -207,8 +249,8 @@ class MetadataStoreTest {
     void everythingSurvivesReopen() {
         Inode f = InodeTest.full();
         f.id = 12;
-        store.batch().putInode(f).putEntry(1, "f", 12, 3).markDirty(12, 100).addPendingDelete("gone", 5)
-                .commit(true);
+        store.write(Durability.SYNC, tx -> tx.putInode(f).putEntry(1, "f", 12, 3).markDirty(12, 100).addPendingDelete("gone", 5)
+                );
         long version = store.inode(12).version;
         reopen();
         Inode back = store.inode(12);

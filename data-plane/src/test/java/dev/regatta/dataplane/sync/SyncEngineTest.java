@@ -55,12 +55,7 @@ class SyncEngineTest {
     }
 
     boolean queueEmpty() {
-        rig.lock.lock();
-        try {
-            return rig.store.dirtyQueue().isEmpty() && rig.store.pendingDeletes(1).isEmpty();
-        } finally {
-            rig.lock.unlock();
-        }
+        return rig.store.read(tx -> tx.dirtyQueue().isEmpty() && tx.pendingDeletes(1).isEmpty());
     }
 
     /** Waits for the engine to drain the queue on its own schedule (no flush). */
@@ -192,11 +187,11 @@ class SyncEngineTest {
         long f = rig.create(sub, "f");
         rig.write(f, 0, "one");
         flush();
-        long subVersion = rig.store.inode(sub).version;
-        long fileVersion = rig.store.inode(f).version;
+        long subVersion = rig.store.read(tx -> tx.inode(sub)).version;
+        long fileVersion = rig.store.read(tx -> tx.inode(f)).version;
         fs.rename(Caller.ROOT, root, "d", root, "e");
-        assertThat(rig.store.inode(sub).version).isGreaterThan(subVersion);
-        assertThat(rig.store.inode(f).version).isGreaterThan(fileVersion);
+        assertThat(rig.store.read(tx -> tx.inode(sub)).version).isGreaterThan(subVersion);
+        assertThat(rig.store.read(tx -> tx.inode(f)).version).isGreaterThan(fileVersion);
         flush();
         assertThat(new String(rig.getObject("e/sub/f"), StandardCharsets.UTF_8)).isEqualTo("one");
         assertThat(rig.exists("d/sub/f")).isFalse();
@@ -256,7 +251,7 @@ class SyncEngineTest {
         flush();
         assertThat(rig.exists("x")).isTrue();
         assertThat(new String(rig.getObject("x"), StandardCharsets.UTF_8)).isEqualTo("new");
-        assertThat(rig.store.pendingDeletes(10)).isEmpty();
+        assertThat(rig.store.read(tx -> tx.pendingDeletes(10)).toArray()).isEmpty();
     }
 
     @Test

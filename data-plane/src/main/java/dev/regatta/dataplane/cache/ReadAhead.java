@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.fs;
+package dev.regatta.dataplane.cache;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,0 +1,325 @@
+package dev.regatta.dataplane.fs;
+
+import dev.regatta.dataplane.cache.DataCache;
+import dev.regatta.dataplane.cache.ReadPath;
+import dev.regatta.dataplane.meta.Durability;
+import dev.regatta.dataplane.meta.Inode;
+import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.model.FileType;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.model.Stability;
+import dev.regatta.dataplane.sync.Importer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Attributes and data of one file at a time: GETATTR, SETATTR, ACCESS, READLINK, READ, WRITE, COMMIT. Bytes move
+ * under the file's data lock, outside any metadata transaction; each metadata change is one write transaction.
+ */
+final class Contents {
+
+    private static final int MAX_SYMLINK_BYTES = 4096;
+    /** Writes are refused before the cache's disk is this full, so that metadata can still be written. */
+    private static final long DISK_RESERVE_BYTES = 64L << 20;
+
+    private final MetadataStore store;
+    private final DataCache cache;
+    private final ReadPath readPath;
+    private final Importer importer;
+    private final Inodes inodes;
+    private final boolean readOnly;
+
+    Contents(MetadataStore store, DataCache cache, ReadPath readPath, Importer importer, Inodes inodes,
+             boolean readOnly) {
+        this.store = store;
+        this.cache = cache;
+        this.readPath = readPath;
+        this.importer = importer;
+        this.inodes = inodes;
+        this.readOnly = readOnly;
+    }
+
+    Inode inode(long id) throws FsException {
+        return store.read(tx -> Inodes.inode(tx, id));
+    }
+
+    Attributes getattr(long fileId) throws FsException {
+        Inode inode = inode(fileId);
+        if (inode.needsHead || (inode.links.size() > 0 && importer.isStale(inode.links.get(0).parentId()))) {
+            if (inode.links.size() > 0) {
+                importer.ensureListed(inode.links.get(0).parentId());
+            }
+            importer.ensureAttributes(List.of(fileId));
+            inode = inode(fileId);
+        }
+        return inodes.attributes(inode);
+    }
+
+    Wcc setattr(Caller caller, long fileId, SetAttributes changes, Long guardCtimeNanos) throws FsException {
+        writable();
+        if (changes.size() != null && (changes.size() < 0 || changes.size() > VirtualFileSystem.MAX_FILE_SIZE)) {
+            // size3 is unsigned: 2^63 and more arrive negative. Checked before anything changes.
+            throw new FsException(FsError.FBIG, "size " + Long.toUnsignedString(changes.size())
+                    + " is beyond the largest file, " + VirtualFileSystem.MAX_FILE_SIZE + " bytes");
+        }
+        importer.ensureAttributes(List.of(fileId));
+        ReentrantReadWriteLock data = cache.lockFor(fileId);
+        data.writeLock().lock();
+        try {
+            return store.write(Durability.SYNC, tx -> {
+                Inode inode = Inodes.inode(tx, fileId);
+                Wcc wcc = applyChanges(caller, inode, changes, guardCtimeNanos);
+                tx.putInode(inode).markDirty(fileId, System.currentTimeMillis());
+                cache.recordUsage(fileId, inode.present.totalLength());
+                return wcc;
+            });
+        } finally {
+            data.writeLock().unlock();
+        }
+    }
+
+    /**
+     * SETATTR's changes on a copy of the inode, every permission checked before the first change that touches the
+     * cache (a truncate), so a refused call changes nothing.
+     */
+    private Wcc applyChanges(Caller caller, Inode inode, SetAttributes changes, Long guardCtimeNanos)
+            throws FsException {
+        WccAttributes before = inodes.attributes(inode).wcc();
+        if (guardCtimeNanos != null && guardCtimeNanos != inode.ctimeNanos) {
+            throw new FsException(FsError.NOT_SYNC, "ctime guard does not match");
+        }
+        long now = Inodes.now();
+        boolean owner = caller.isRoot() || caller.uid() == inode.uid;
+        if (changes.mode() != null && !owner) {
+            throw new FsException(FsError.PERM, caller + " does not own inode " + inode.id);
+        }
+        if (changes.uid() != null) {
+            Permissions.requireChown(caller, inode, changes.uid());
+        }
+        if (changes.gid() != null) {
+            Permissions.requireChgrp(caller, inode, changes.gid());
+        }
+        if (changes.size() != null) {
+            if (inode.isDirectory()) {
+                throw new FsException(FsError.ISDIR, "cannot truncate a directory");
+            }
+            if (inode.type != FileType.REGULAR) {
+                throw new FsException(FsError.INVAL, "cannot truncate a special file");
+            }
+            Permissions.requireWrite(caller, inode);
+        }
+        if (changes.atime() != null) {
+            requireTimeChange(caller, inode, changes.atime(), owner);
+        }
+        if (changes.mtime() != null) {
+            requireTimeChange(caller, inode, changes.mtime(), owner);
+        }
+        if (changes.mode() != null) {
+            int mode = changes.mode() & 07777;
+            if (!caller.isRoot() && !caller.inGroup(inode.gid)) {
+                mode &= ~02000; // like chmod(2): setgid only for members of the group
+            }
+            inode.mode = mode;
+        }
+        if (changes.uid() != null && changes.uid() != inode.uid) {
+            inode.uid = changes.uid();
+            inode.mode &= ~06000;
+        }
+        if (changes.gid() != null && changes.gid() != inode.gid) {
+            inode.gid = changes.gid();
+            if (!caller.isRoot()) {
+                inode.mode &= ~06000;
+            }
+        }
+        if (changes.size() != null) {
+            resize(inode, changes.size());
+            inode.mtimeNanos = now;
+            if (!caller.isRoot()) {
+                inode.mode &= ~06000; // like a write: a truncate by someone drops setuid/setgid
+            }
+        }
+        if (changes.atime() != null) {
+            inode.atimeNanos = changes.atime().serverTime() ? now : changes.atime().nanos();
+        }
+        if (changes.mtime() != null) {
+            inode.mtimeNanos = changes.mtime().serverTime() ? now : changes.mtime().nanos();
+        }
+        inode.ctimeNanos = now;
+        inode.attributesDirty = true;
+        return new Wcc(before, inodes.attributes(inode));
+    }
+
+    private static void requireTimeChange(Caller caller, Inode inode, SetAttributes.TimeChange change, boolean owner)
+            throws FsException {
+        if (owner) {
+            return;
+        }
+        if (!change.serverTime()) {
+            throw new FsException(FsError.PERM, "only the owner may set explicit times");
+        }
+        Permissions.require(caller, inode, Access.MODIFY, "touch this file");
+    }
+
+    /** Changes a file's size: the cut part leaves the cache, a grown part reads as zeros and counts as written. */
+    private void resize(Inode inode, long size) throws FsException {
+        long old = inode.size;
+        if (size < old) {
+            try {
+                cache.truncate(inode.id, size);
+            } catch (IOException e) {
+                throw new FsException(FsError.IO, "cannot truncate cache file of inode " + inode.id, e);
+            }
+            inode.present.truncate(size);
+            inode.dirtyRanges.truncate(size);
+            inode.baseLength = Math.min(inode.baseLength, size);
+        } else if (size > old) {
+            inode.present.add(old, size);
+            inode.dirtyRanges.add(old, size);
+        }
+        if (size != old) {
+            inode.size = size;
+            inode.contentDirty = true;
+        }
+    }
+
+    Results.Access access(Caller caller, long fileId, int requested) throws FsException {
+        Attributes attrs = getattr(fileId);
+        int granted = Permissions.granted(caller, inode(fileId)) & requested;
+        if (readOnly) {
+            granted &= ~(Access.MODIFY | Access.EXTEND | Access.DELETE);
+        }
+        return new Results.Access(granted, attrs);
+    }
+
+    Results.Readlink readlink(long fileId) throws FsException {
+        Inode inode = inode(fileId);
+        if (inode.type != FileType.SYMLINK) {
+            throw new FsException(FsError.INVAL, "inode " + fileId + " is not a symbolic link");
+        }
+        String target = inode.symlinkTarget;
+        if (target == null) {
+            // Imported from the bucket: the target is the object's body.
+            Results.Read body = read(Caller.ROOT, fileId, 0, (int) Math.min(inode.size, MAX_SYMLINK_BYTES));
+            String read = StandardCharsets.UTF_8.decode(body.data()).toString();
+            store.write(Durability.BUFFERED, tx -> {
+                Inode fresh = Inodes.inode(tx, fileId);
+                fresh.symlinkTarget = read;
+                return tx.putInodeQuietly(fresh);
+            });
+            target = read;
+        }
+        return new Results.Readlink(target, getattr(fileId));
+    }
+
+    Results.Read read(Caller caller, long fileId, long offset, int count) throws FsException {
+        Inode inode = inode(fileId);
+        if (inode.isDirectory()) {
+            throw new FsException(FsError.ISDIR, "inode " + fileId + " is a directory");
+        }
+        if (!caller.isRoot() && caller.uid() != inode.uid) {
+            Permissions.require(caller, inode, Access.READ, "read this file");
+        }
+        if (offset < 0 || count < 0) {
+            throw new FsException(FsError.INVAL, "negative offset or count");
+        }
+        long end = Math.min(inode.size, offset + count);
+        if (offset >= end) {
+            return new Results.Read(ByteBuffer.allocate(0), true, inodes.attributes(inode));
+        }
+        ReadPath.Bytes bytes = readPath.read(inode, offset, end);
+        Inode current = bytes.file();
+        return new Results.Read(bytes.data(), offset + bytes.data().remaining() >= current.size,
+                inodes.attributes(current));
+    }
+
+    Results.Written write(Caller caller, long fileId, long offset, ByteBuffer data, Stability stability)
+            throws FsException {
+        writable();
+        int count = data.remaining();
+        if (offset < 0 || offset > VirtualFileSystem.MAX_FILE_SIZE - count) {
+            throw new FsException(FsError.FBIG, "a write at " + Long.toUnsignedString(offset) + " of " + count
+                    + " bytes ends beyond the largest file, " + VirtualFileSystem.MAX_FILE_SIZE + " bytes");
+        }
+        if (cache.usableSpace() < DISK_RESERVE_BYTES + count) {
+            throw new FsException(FsError.NOSPC, "the cache disk is full; uploads must drain it first");
+        }
+        ReentrantReadWriteLock dataLock = cache.lockFor(fileId);
+        dataLock.writeLock().lock();
+        try {
+            WccAttributes before = store.read(tx -> {
+                Inode inode = Inodes.inode(tx, fileId);
+                if (inode.isDirectory()) {
+                    throw new FsException(FsError.ISDIR, "inode " + fileId + " is a directory");
+                }
+                if (inode.type != FileType.REGULAR) {
+                    throw new FsException(FsError.INVAL, "inode " + fileId + " is not a regular file");
+                }
+                Permissions.requireWrite(caller, inode);
+                return inodes.attributes(inode).wcc();
+            });
+            cache.write(fileId, offset, data);
+            if (stability != Stability.UNSTABLE) {
+                cache.force(fileId);
+            }
+            Durability durability = stability == Stability.UNSTABLE ? Durability.BUFFERED : Durability.SYNC;
+            return store.write(durability, tx -> {
+                Inode inode = Inodes.inode(tx, fileId);
+                if (offset > inode.size) {
+                    resize(inode, offset);
+                }
+                inode.present.add(offset, offset + count);
+                inode.dirtyRanges.add(offset, offset + count);
+                inode.size = Math.max(inode.size, offset + count);
+                long now = Inodes.now();
+                inode.mtimeNanos = now;
+                inode.ctimeNanos = now;
+                inode.contentDirty = true;
+                if (!caller.isRoot() && (inode.mode & 06000) != 0) {
+                    inode.mode &= ~06000; // a write by someone drops setuid/setgid, as on a local file system
+                }
+                tx.putInode(inode).markDirty(fileId, System.currentTimeMillis());
+                cache.recordUsage(fileId, inode.present.totalLength());
+                return new Results.Written(count, stability, new Wcc(before, inodes.attributes(inode)));
+            });
+        } catch (IOException e) {
+            throw new FsException(FsError.IO, "cannot write cache file of inode " + fileId, e);
+        } finally {
+            dataLock.writeLock().unlock();
+        }
+    }
+
+    Wcc commit(long fileId) throws FsException {
+        Inode inode = inode(fileId);
+        WccAttributes before = inodes.attributes(inode).wcc();
+        try {
+            if (inode.type == FileType.REGULAR && !inode.present.isEmpty()) {
+                cache.force(fileId);
+            }
+        } catch (IOException e) {
+            throw new FsException(FsError.IO, "cannot sync cache file of inode " + fileId, e);
+        }
+        store.syncWal();
+        return new Wcc(before, inodes.attributes(inode(fileId)));
+    }
+
+    Results.FsStat fsstat(long fileId) throws FsException {
+        Attributes attrs = getattr(fileId);
+        // A bucket has no fixed size: report a large capacity, with the cache disk's free space as the limit
+        // that matters for writes not yet uploaded.
+        long total = 1L << 50;
+        long free = Math.min(total, cache.usableSpace());
+        long files = 1L << 40;
+        return new Results.FsStat(total, free, free, files, files, files, attrs);
+    }
+
+    void writable() throws FsException {
+        if (readOnly) {
+            throw new FsException(FsError.ROFS, "read-only file system");
+        }
+    }
+}

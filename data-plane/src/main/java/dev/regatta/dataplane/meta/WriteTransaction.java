@@ -1,0 +1,102 @@
+package dev.regatta.dataplane.meta;
+
+/**
+ * A transaction that changes the metadata: reads see committed state (not this transaction's own staged changes),
+ * and the changes staged here are written together when the body returns. Given only to the body of
+ * {@link MetadataStore#write}; it is useless after that.
+ */
+public final class WriteTransaction extends ReadTransaction {
+
+    private final MetadataStore.Batch batch;
+    private boolean syncRequested;
+
+    WriteTransaction(MetadataStore store, MetadataStore.Batch batch) {
+        super(store);
+        this.batch = batch;
+    }
+
+    /** A new inode id, taken only if the transaction commits. */
+    public long allocateId() {
+        return batch.allocateId();
+    }
+
+    /** Stores the inode as a change: its version moves on, so a sync that raced it keeps it queued. */
+    public WriteTransaction putInode(Inode inode) {
+        batch.putInode(inode);
+        return this;
+    }
+
+    /** Stores the inode without counting it as a change (sync and cache bookkeeping). */
+    public WriteTransaction putInodeQuietly(Inode inode) {
+        batch.putInodeQuietly(inode);
+        return this;
+    }
+
+    public WriteTransaction deleteInode(long id) {
+        batch.deleteInode(id);
+        return this;
+    }
+
+    public WriteTransaction putEntry(long parentId, String name, long childId, long cookie) {
+        batch.putEntry(parentId, name, childId, cookie);
+        return this;
+    }
+
+    public WriteTransaction deleteEntry(long parentId, String name, long cookie) {
+        batch.deleteEntry(parentId, name, cookie);
+        return this;
+    }
+
+    /** Queues an inode for sync; the first mark's time is kept, so the flush deadline counts from it. */
+    public WriteTransaction markDirty(long id, long nowMillis) {
+        batch.markDirty(id, nowMillis);
+        return this;
+    }
+
+    public WriteTransaction clearDirty(long id) {
+        batch.clearDirty(id);
+        return this;
+    }
+
+    public WriteTransaction addPendingDelete(String key, long nowMillis) {
+        batch.addPendingDelete(key, nowMillis);
+        return this;
+    }
+
+    /** Records that the key is gone from the bucket; the record stays a while for listings in flight. */
+    public WriteTransaction completeDelete(String key, long nowMillis) {
+        batch.completeDelete(key, nowMillis);
+        return this;
+    }
+
+    public WriteTransaction removePendingDelete(String key) {
+        batch.removePendingDelete(key);
+        return this;
+    }
+
+    public WriteTransaction addTombstone(long parentId, String name, long nowMillis) {
+        batch.addTombstone(parentId, name, nowMillis);
+        return this;
+    }
+
+    public WriteTransaction removeTombstone(long parentId, String name) {
+        batch.removeTombstone(parentId, name);
+        return this;
+    }
+
+    /**
+     * Makes this transaction durable on return even if it was opened {@link Durability#BUFFERED}: for a body that
+     * learns only while running that what it stages must reach the disk before something else happens.
+     */
+    public void requireSync() {
+        syncRequested = true;
+    }
+
+    boolean syncRequested() {
+        return syncRequested;
+    }
+
+    long commit() {
+        return batch.commit();
+    }
+}
