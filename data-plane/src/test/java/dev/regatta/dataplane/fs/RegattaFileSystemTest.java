@@ -668,6 +668,19 @@ class RegattaFileSystemTest {
                 .isEqualTo(FsError.PERM);
     }
 
+    @Test
+    void aRefusedSetattrChangesNothingNotEvenTheCachedBytes() throws Exception {
+        long f = rig.create(root, "shared");
+        fs.write(Caller.ROOT, f, 0, ByteBuffer.wrap(utf8("hello, world")), Stability.FILE_SYNC);
+        fs.setattr(Caller.ROOT, f, new SetAttributes(0666, 1000, 1000, null, null, null), null);
+        // Bob may write (and so truncate), but not set an explicit time on Alice's file: the whole call fails.
+        assertThat(errorOf(() -> fs.setattr(BOB, f, new SetAttributes(null, null, null, 0L, null,
+                SetAttributes.TimeChange.at(1_000_000_000L)), null))).isEqualTo(FsError.PERM);
+        assertThat(fs.getattr(f).size()).isEqualTo(12);
+        assertThat(StandardCharsets.UTF_8.decode(fs.read(Caller.ROOT, f, 0, 100).data()).toString())
+                .isEqualTo("hello, world");
+    }
+
     // ------------------------------------------------------------------ read-only
 
     @Test
