@@ -17,7 +17,6 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -44,9 +43,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -212,7 +209,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             ListObjectsV2Response page = call("list", prefix, () -> client.listObjectsV2(b -> b
                     .bucket(bucket).prefix(prefix).delimiter("/").continuationToken(continuation)));
             for (S3Object o : page.contents()) {
-                objects.add(new ObjectSummary(o.key(), sizeOf(o.size()), normalizeEtag(o.eTag()),
+                objects.add(new ObjectSummary(o.key(), sizeOf(o.size()), S3Failures.normalizeEtag(o.eTag()),
                         millis(o.lastModified())));
             }
             for (CommonPrefix p : page.commonPrefixes()) {
@@ -234,7 +231,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public Optional<ObjectHead> head(String key) throws ObjectStoreException {
         try {
             HeadObjectResponse r = call("head", key, () -> client.headObject(b -> b.bucket(bucket).key(key)));
-            return Optional.of(new ObjectHead(key, sizeOf(r.contentLength()), normalizeEtag(r.eTag()),
+            return Optional.of(new ObjectHead(key, sizeOf(r.contentLength()), S3Failures.normalizeEtag(r.eTag()),
                     millis(r.lastModified()), r.metadata() == null ? Map.of() : Map.copyOf(r.metadata())));
         } catch (ObjectStoreException e) {
             if (e.notFound()) {
@@ -257,9 +254,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         ResponseInputStream<GetObjectResponse> in;
         try {
             in = call("get", key, () -> client.getObject(b -> b.bucket(bucket).key(key).range(range)
-                    .ifMatch(quoteEtag(expectedEtag))));
+                    .ifMatch(S3Failures.quoteEtag(expectedEtag))));
         } catch (ObjectStoreException e) {
-            if (isInvalidRange(e)) {
+            if (S3Failures.isRangeNotSatisfiable(e.getCause())) {
                 return ByteBuffer.allocate(0);
             }
             throw e;
@@ -302,7 +299,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                             .contentLength(length).contentType(contentType).metadata(metadataOrEmpty(metadata)),
                     RequestBody.fromContentProvider(body, length, contentType))).eTag();
             bytesOut.increment(length);
-            return normalizeEtag(etag);
+            return S3Failures.normalizeEtag(etag);
         }
     }
 
@@ -314,11 +311,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             CopyObjectResponse r = call("copy", sourceKey + " -> " + destinationKey,
                     () -> client.copyObject(b -> b.sourceBucket(bucket).sourceKey(sourceKey)
                             .destinationBucket(bucket).destinationKey(destinationKey)
-                            .copySourceIfMatch(quoteEtag(sourceEtag))
+                            .copySourceIfMatch(S3Failures.quoteEtag(sourceEtag))
                             .metadataDirective(MetadataDirective.REPLACE)
                             .contentType(contentType)
                             .metadata(metadataOrEmpty(metadata))));
-            return normalizeEtag(r.copyObjectResult() == null ? null : r.copyObjectResult().eTag());
+            return S3Failures.normalizeEtag(r.copyObjectResult() == null ? null : r.copyObjectResult().eTag());
         } catch (ObjectStoreException e) {
             // CopyObject refuses sources over 5 GiB with a 400; only then is a multipart copy worth a HEAD.
             if (e.kind() != ObjectStoreException.Kind.PERMANENT) {
@@ -438,7 +435,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                     () -> client.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(sourceKey)
                             .destinationBucket(bucket).destinationKey(key).uploadId(uploadId)
                             .partNumber(partNumber).copySourceRange(range)
-                            .copySourceIfMatch(quoteEtag(sourceEtag))));
+                            .copySourceIfMatch(S3Failures.quoteEtag(sourceEtag))));
             String etag = r.copyPartResult() == null ? null : r.copyPartResult().eTag();
             parts.put(partNumber, CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
         }
@@ -449,7 +446,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             String etag = call("multipart_complete", key, () -> client.completeMultipartUpload(b -> b
                     .bucket(bucket).key(key).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(ordered)))).eTag();
-            return normalizeEtag(etag);
+            return S3Failures.normalizeEtag(etag);
         }
 
         @Override
@@ -490,9 +487,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     private ObjectStoreException failure(String type, String what, Exception e) {
-        ObjectStoreException.Kind kind = classify(e);
+        ObjectStoreException.Kind kind = S3Failures.classify(e);
         // A read at or past the end (416) is an answer, not an error: read() turns it into an empty buffer.
-        if (!(type.equals("get") && isRangeNotSatisfiable(e))) {
+        if (!(type.equals("get") && S3Failures.isRangeNotSatisfiable(e))) {
             errorCounter(type, kind).increment();
         }
         StringBuilder msg = new StringBuilder("S3 ").append(type).append(" of ").append(where(what)).append(" failed");
@@ -519,62 +516,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         return ex;
     }
 
-    /** Maps an SDK failure to what the caller can do about it. */
-    static ObjectStoreException.Kind classify(Throwable e) {
-        if (isLocalFileProblem(e)) {
-            return ObjectStoreException.Kind.PERMANENT;
-        }
-        if (e instanceof SdkServiceException se) {
-            int status = se.statusCode();
-            String code = e instanceof AwsServiceException ae && ae.awsErrorDetails() != null
-                    ? Objects.toString(ae.awsErrorDetails().errorCode(), "") : "";
-            if (code.equals("NoSuchBucket")) {
-                return ObjectStoreException.Kind.PERMANENT;
-            }
-            if (status == 412 || code.equals("PreconditionFailed")) {
-                return ObjectStoreException.Kind.PRECONDITION_FAILED;
-            }
-            if (status == 404 || code.equals("NoSuchKey") || code.equals("NoSuchUpload")) {
-                return ObjectStoreException.Kind.NOT_FOUND;
-            }
-            if (status >= 500 || status == 429 || status == 409 || se.isThrottlingException()
-                    || code.equals("SlowDown") || code.equals("RequestTimeout") || code.equals("Throttling")
-                    || code.equals("ThrottlingException") || code.equals("RequestTimeTooSkewed")
-                    || code.equals("InternalError") || code.equals("ServiceUnavailable")) {
-                return ObjectStoreException.Kind.RETRYABLE;
-            }
-            return ObjectStoreException.Kind.PERMANENT;
-        }
-        // Connection refused/reset, timeouts (ApiCallAttemptTimeoutException is a client exception), truncated
-        // responses, and I/O while reading a body.
-        return ObjectStoreException.Kind.RETRYABLE;
-    }
-
-    private static boolean isLocalFileProblem(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof NoSuchFileException || t instanceof AccessDeniedException) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
-    }
-
     private Counter errorCounter(String type, ObjectStoreException.Kind kind) {
         return errorCounters.computeIfAbsent(type, t -> new EnumMap<>(ObjectStoreException.Kind.class))
                 .computeIfAbsent(kind, k -> Counter.builder(ERRORS_METRIC).description("failed S3 requests")
                         .tag("type", type).tag("kind", k.name().toLowerCase(Locale.ROOT)).register(registry));
-    }
-
-    private static boolean isInvalidRange(ObjectStoreException e) {
-        return isRangeNotSatisfiable(e.getCause());
-    }
-
-    private static boolean isRangeNotSatisfiable(Throwable e) {
-        return e instanceof AwsServiceException se && (se.statusCode() == 416
-                || (se.awsErrorDetails() != null && "InvalidRange".equals(se.awsErrorDetails().errorCode())));
     }
 
     private void checkRegion(String type, String key, Path file, long offset, long length)
@@ -610,30 +555,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     private static long millis(java.time.Instant instant) {
         return instant == null ? 0 : instant.toEpochMilli();
-    }
-
-    /** ETags without surrounding quotes (S3 sends {@code "abc"}, some servers {@code abc}). */
-    static String normalizeEtag(String etag) {
-        if (etag == null) {
-            return null;
-        }
-        String e = etag.strip();
-        if (e.startsWith("W/")) {
-            e = e.substring(2);
-        }
-        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) {
-            e = e.substring(1, e.length() - 1);
-        }
-        return e;
-    }
-
-    /** The quoted form S3 expects in If-Match and x-amz-copy-source-if-match; null stays null. */
-    static String quoteEtag(String etag) {
-        if (etag == null) {
-            return null;
-        }
-        String e = normalizeEtag(etag);
-        return "\"" + e + "\"";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.s3;
 
+import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.model.FileType;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -81,6 +82,16 @@ class S3ObjectStoreTest {
         Path f = Files.createTempFile(tmp, "obj", ".bin");
         Files.write(f, content);
         return store.put(key, f, 0, content.length, metadata);
+    }
+
+    @Test
+    void aRequestInsideAMetadataTransactionIsRefusedBeforeItIsSent(@TempDir Path meta) {
+        double headsBefore = registry.get("s3_requests_total").tag("type", "head").counter().count();
+        try (MetadataStore metadata = MetadataStore.open(meta)) {
+            assertThatThrownBy(() -> metadata.read(tx -> store.head("any-key")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("S3 head of any-key");
+        }
+        assertThat(registry.get("s3_requests_total").tag("type", "head").counter().count()).isEqualTo(headsBefore);
     }
 
     @Test
