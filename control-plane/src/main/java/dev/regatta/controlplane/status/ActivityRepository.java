@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.status;
 
+import dev.regatta.controlplane.filesystem.LiveMounts;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -10,9 +11,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads what the mount endpoint writes: mount sessions and audit events. */
+/**
+ * Reads what the mount endpoint writes: mount sessions and audit events. It also tells file systems which clients
+ * may be using them ({@link LiveMounts}).
+ */
 @Repository
-public class ActivityRepository {
+public class ActivityRepository implements LiveMounts {
 
     private final JdbcClient jdbc;
 
@@ -26,6 +30,11 @@ public class ActivityRepository {
      */
     public List<MountView> activeMounts(String fileSystemId, Instant now) {
         return mounts(fileSystemId, MountView.Filter.LIVE, Integer.MAX_VALUE, now);
+    }
+
+    @Override
+    public List<Instant> certificateExpiries(String fileSystemId, Instant now) {
+        return activeMounts(fileSystemId, now).stream().map(MountView::certificateExpiresAt).toList();
     }
 
     /** A file system's mount sessions in the state the filter asks for, newest first, at most {@code limit}. */

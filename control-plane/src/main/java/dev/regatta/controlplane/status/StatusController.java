@@ -2,6 +2,7 @@ package dev.regatta.controlplane.status;
 
 import dev.regatta.controlplane.api.Problems;
 import dev.regatta.controlplane.filesystem.FileSystemService;
+import dev.regatta.controlplane.node.FileSystemReportRepository;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
