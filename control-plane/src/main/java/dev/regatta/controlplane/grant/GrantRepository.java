@@ -12,7 +12,7 @@ import java.util.List;
 public class GrantRepository {
 
     static final RowMapper<Grant> ROW = (rs, i) -> new Grant(rs.getString("id"), rs.getString("file_system_id"),
-            PrincipalPattern.parse(rs.getString("principal")), Access.valueOf(rs.getString("access")),
+            PrincipalPattern.parse(rs.getString("principal")), AccessLevel.valueOf(rs.getString("access")),
             rs.getBoolean("root_squash"), rs.getTimestamp("created_at").toInstant());
 
     private final JdbcClient jdbc;

@@ -9,5 +9,5 @@ import dev.regatta.controlplane.node.Node;
  *
  * @param renewed the session a renewal continues, or null for a new mount
  */
-record Admission(FileSystem fileSystem, CallerIdentity caller, Grant grant, Node node, MountSession renewed) {
+record AuthorizedMount(FileSystem fileSystem, CallerIdentity caller, Grant grant, Node node, MountSession renewed) {
 }

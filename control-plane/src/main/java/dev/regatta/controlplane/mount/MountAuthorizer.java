@@ -49,7 +49,7 @@ class MountAuthorizer {
     }
 
     /** @throws MountRefusedException for the first check that fails */
-    Admission authorize(MountRequest request, Instant now) {
+    AuthorizedMount authorize(MountRequest request, Instant now) {
         VerifiedCaller verified = verify(request.fileSystemId(), request.stsRequest(), now);
         FileSystem fileSystem = verified.fileSystem();
         CallerIdentity caller = verified.caller();
@@ -65,7 +65,7 @@ class MountAuthorizer {
             Node node = nodes.liveNodeServing(fileSystem.id(), now.minus(nodeDeadAfter)).orElseThrow(() ->
                     MountRefusedException.unavailable("no live data-plane node serves " + fileSystem.id()
                             + " (none heartbeated within " + nodeDeadAfter.toSeconds() + " s); try again later"));
-            return new Admission(fileSystem, caller, grant, node, renewed);
+            return new AuthorizedMount(fileSystem, caller, grant, node, renewed);
         } catch (MountRefusedException e) {
             throw e.of(verified.arn());
         }

@@ -1,6 +1,6 @@
 package dev.regatta.controlplane.mount;
 
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -14,7 +14,7 @@ class MountSessionRepository {
 
     private static final RowMapper<MountSession> ROW = (rs, i) -> new MountSession(rs.getString("id"),
             rs.getString("file_system_id"), rs.getString("grant_id"), rs.getString("principal_arn"),
-            Access.valueOf(rs.getString("access")), rs.getString("client_address"), rs.getString("node_id"),
+            AccessLevel.valueOf(rs.getString("access")), rs.getString("client_address"), rs.getString("node_id"),
             rs.getString("certificate_serial"), rs.getTimestamp("certificate_expires_at").toInstant(),
             rs.getTimestamp("created_at").toInstant(), rs.getInt("renewal_count"), instant(rs.getTimestamp(
                     "renewed_at")), instant(rs.getTimestamp("ended_at")), rs.getString("end_reason"));
