@@ -2,6 +2,7 @@ package dev.regatta.controlplane.mount;
 
 import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.grant.Grant;
+import dev.regatta.controlplane.mount.sts.CallerIdentity;
 import dev.regatta.controlplane.node.Node;
 
 /**

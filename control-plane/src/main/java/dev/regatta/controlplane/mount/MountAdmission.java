@@ -1,13 +1,14 @@
 package dev.regatta.controlplane.mount;
 
 import dev.regatta.controlplane.Ids;
-import dev.regatta.controlplane.audit.AuditEvent;
 import dev.regatta.controlplane.audit.AuditEvent.Decision;
+import dev.regatta.controlplane.audit.AuditEvent;
 import dev.regatta.controlplane.audit.AuditLog;
 import dev.regatta.controlplane.ca.CertificateAuthority;
 import dev.regatta.controlplane.ca.CertificationRequests;
 import dev.regatta.controlplane.ca.ClientIdentity;
 import dev.regatta.controlplane.ca.IssuedCertificate;
+import dev.regatta.controlplane.mount.sts.Texts;
 import jakarta.validation.Validator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

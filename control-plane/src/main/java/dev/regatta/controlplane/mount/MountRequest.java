@@ -1,6 +1,7 @@
 package dev.regatta.controlplane.mount;
 
 import dev.regatta.controlplane.grant.AccessLevel;
+import dev.regatta.controlplane.mount.sts.StsRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
