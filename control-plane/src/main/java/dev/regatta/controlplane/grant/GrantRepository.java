@@ -8,6 +8,10 @@ import org.springframework.stereotype.Repository;
 import java.sql.Timestamp;
 import java.util.List;
 
+/**
+ * The grants (table {@code access_grant}), one per file system and principal; the schema deletes them with their
+ * file system.
+ */
 @Repository
 public class GrantRepository {
 

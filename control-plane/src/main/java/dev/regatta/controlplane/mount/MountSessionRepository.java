@@ -9,6 +9,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
 
+/**
+ * The mount sessions (table {@code mount_session}) as the mount endpoint writes them: admitted, renewed, ended. The
+ * admins' views of them are read by status.
+ */
 @Repository
 class MountSessionRepository {
 
