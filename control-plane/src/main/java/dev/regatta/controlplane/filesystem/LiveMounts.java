@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The clients that may be using a file system: its mount sessions not ended whose certificate is still valid. Asked
- * before a file system's data moves or goes. Declared here and answered by the feature that reads the mount sessions
- * (status), so that file systems depend on no other feature.
+ * before a file system's data moves or goes. Declared here and answered by the mount feature, which keeps the
+ * sessions, so that file systems depend on no other feature.
  */
 public interface LiveMounts {
 

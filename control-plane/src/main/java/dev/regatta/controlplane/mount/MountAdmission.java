@@ -157,7 +157,8 @@ public class MountAdmission {
                 decision = "renewal " + renewals + " of mount " + mountId + " " + grantAndNode
                         + ", certificate valid until " + certificate.notAfter();
             }
-            audit.record(new AuditEvent(now, fileSystemId, principal, source, Decision.ALLOWED, 201, decision));
+            audit.record(AuditEvent.decided(now, fileSystemId, principal, source, Decision.ALLOWED, 201,
+                    decision));
             return decision;
         });
         LOG.info("{} admitted: fs={} principal={} source={} {}", renewed == null ? "mount" : "renewal", fileSystemId,
@@ -173,8 +174,8 @@ public class MountAdmission {
         Ended ended = transaction.execute(status -> {
             if (!session.ended() && sessions.end(session.id(), now, endReason)) {
                 String decision = "unmount of mount " + session.id() + " reported: its session ended";
-                audit.record(new AuditEvent(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
-                        decision));
+                audit.record(AuditEvent.decided(now, session.fileSystemId(), principal, source, Decision.ALLOWED,
+                        200, decision));
                 return new Ended(session.endedBy(now, endReason), decision);
             }
             // Ended before, or by a report racing with this one: the end stands as it was.
@@ -182,7 +183,7 @@ public class MountAdmission {
                     .orElse(session.ended() ? session : session.endedBy(now, endReason));
             String decision = "unmount of mount " + session.id() + " reported again: its session had ended at "
                     + before.endedAt();
-            audit.record(new AuditEvent(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
+            audit.record(AuditEvent.decided(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
                     decision));
             return new Ended(before, decision);
         });
@@ -209,7 +210,7 @@ public class MountAdmission {
      */
     private void record(MountRefusedException refusal, String what, String fileSystemId, String source,
                         Instant now) {
-        AuditEvent event = new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
+        AuditEvent event = AuditEvent.decided(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
                 refusal.status().value(), refusal.reason());
         if (refusal.status() == HttpStatus.TOO_MANY_REQUESTS) {
             if (audit.recordThrottled(event, throttle.window())) {

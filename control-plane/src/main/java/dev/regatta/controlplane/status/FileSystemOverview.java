@@ -3,6 +3,7 @@ package dev.regatta.controlplane.status;
 import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.filesystem.FileSystemAssignments;
 import dev.regatta.controlplane.grant.GrantRepository;
+import dev.regatta.controlplane.mount.MountSessionRepository;
 import dev.regatta.controlplane.node.FileSystemReportRepository;
 import dev.regatta.controlplane.node.NodeRepository;
 import org.springframework.stereotype.Component;
@@ -17,16 +18,16 @@ public class FileSystemOverview {
     private final NodeRepository nodes;
     private final FileSystemReportRepository reports;
     private final GrantRepository grants;
-    private final ActivityRepository activity;
+    private final MountSessionRepository sessions;
 
     public FileSystemOverview(FileSystemAssignments assignments, NodeRepository nodes,
                               FileSystemReportRepository reports, GrantRepository grants,
-                              ActivityRepository activity) {
+                              MountSessionRepository sessions) {
         this.assignments = assignments;
         this.nodes = nodes;
         this.reports = reports;
         this.grants = grants;
-        this.activity = activity;
+        this.sessions = sessions;
     }
 
     public FileSystemDetails details(FileSystem fs) {
@@ -34,6 +35,6 @@ public class FileSystemOverview {
         return new FileSystemDetails(fs,
                 fs.nodeId() == null ? null : nodes.view(fs.nodeId(), assignments.liveSince(now)).orElse(null),
                 FileSystemStatus.of(fs.id(), reports.latest(fs.id()).orElse(null)),
-                grants.countFor(fs.id()), activity.activeMounts(fs.id(), now).size());
+                grants.countFor(fs.id()), sessions.activeMounts(fs.id(), now).size());
     }
 }
