@@ -45,9 +45,8 @@ import java.util.stream.Collectors;
  * one here would take the mount endpoint's exceptions. Errors outside any controller (no such route, wrong method)
  * are answered by {@link ProblemErrorController}.
  */
-@RestControllerAdvice(basePackages = {"dev.regatta.controlplane.filesystem", "dev.regatta.controlplane.grant",
-        "dev.regatta.controlplane.token", "dev.regatta.controlplane.security", "dev.regatta.controlplane.node",
-        "dev.regatta.controlplane.status"})
+@RestControllerAdvice(basePackages = {"dev.regatta.controlplane.grant", "dev.regatta.controlplane.token",
+        "dev.regatta.controlplane.security", "dev.regatta.controlplane.node", "dev.regatta.controlplane.status"})
 public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);

@@ -1,8 +1,5 @@
 package dev.regatta.controlplane.api;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import dev.regatta.controlplane.node.HeartbeatRequest;
-import dev.regatta.controlplane.node.RegistrationRequest;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,10 +16,11 @@ import tools.jackson.databind.type.LogicalType;
  * twice, a number or boolean where a string belongs (and the reverse), a fraction where a whole number belongs, a
  * number for an enum, anything after the JSON value.
  * <p>
- * The node API alone ignores unknown fields ({@link NodeMessage}): it is versioned by fields added over time, and a
- * node newer than its control plane (the data plane may be upgraded first) sends fields this one does not know yet.
- * Everything else is as strict for nodes as for admins: nodes have always sent each field with its one JSON type,
- * and a node never sends a key twice.
+ * The node API alone ignores unknown fields (its messages say so themselves, with {@code @JsonIgnoreProperties}, so
+ * that this plumbing knows no feature): it is versioned by fields added over time, and a node newer than its control
+ * plane (the data plane may be upgraded first) sends fields this one does not know yet. Everything else is as strict
+ * for nodes as for admins: nodes have always sent each field with its one JSON type, and a node never sends a key
+ * twice.
  */
 @Configuration(proxyBeanMethods = false)
 class StrictJsonConfiguration {
@@ -51,14 +49,6 @@ class StrictJsonConfiguration {
                 .withCoercionConfig(LogicalType.Boolean, booleans -> booleans
                         .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
-                .addMixIn(RegistrationRequest.class, NodeMessage.class)
-                .addMixIn(HeartbeatRequest.class, NodeMessage.class)
-                .addMixIn(HeartbeatRequest.Report.class, NodeMessage.class);
-    }
-
-    /** What the node API's messages are read with: fields a newer node adds are ignored. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    private interface NodeMessage {
+                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail));
     }
 }

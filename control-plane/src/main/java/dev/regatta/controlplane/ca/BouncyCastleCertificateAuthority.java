@@ -1,7 +1,7 @@
 package dev.regatta.controlplane.ca;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -79,7 +79,7 @@ public class BouncyCastleCertificateAuthority implements CertificateAuthority {
 
     @Override
     public IssuedCertificate issueClientCertificate(String csrPem, ClientIdentity identity) {
-        String access = identity.access() == Access.READ_ONLY ? "read-only" : "read-write";
+        String access = identity.access() == AccessLevel.READ_ONLY ? "read-only" : "read-write";
         return issue(csrPem, identity.mountId(), settings.clientCertificateTtl(), KeyPurposeId.id_kp_clientAuth,
                 List.of(uri("regatta:fs:" + identity.fileSystemId()), uri("regatta:access:" + access),
                         uri("regatta:grant:" + identity.grantId()), uri(identity.principalArn())));

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+/** The file systems (table {@code file_system}), with the settings an admin chose and the node serving each. */
 @Repository
 public class FileSystemRepository {
 

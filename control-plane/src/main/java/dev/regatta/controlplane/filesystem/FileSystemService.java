@@ -2,12 +2,6 @@ package dev.regatta.controlplane.filesystem;
 
 import dev.regatta.controlplane.Ids;
 import dev.regatta.controlplane.api.Problems;
-import dev.regatta.controlplane.grant.GrantRepository;
-import dev.regatta.controlplane.node.NodeRepository;
-import dev.regatta.controlplane.status.ActivityRepository;
-import dev.regatta.controlplane.status.FileSystemReportRepository;
-import dev.regatta.controlplane.status.FileSystemStatus;
-import dev.regatta.controlplane.status.MountView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -28,20 +22,13 @@ public class FileSystemService {
 
     private final FileSystemRepository fileSystems;
     private final FileSystemAssignments assignments;
-    private final GrantRepository grants;
-    private final NodeRepository nodes;
-    private final FileSystemReportRepository reports;
-    private final ActivityRepository activity;
+    private final LiveMounts liveMounts;
 
     public FileSystemService(FileSystemRepository fileSystems, FileSystemAssignments assignments,
-                             GrantRepository grants, NodeRepository nodes, FileSystemReportRepository reports,
-                             ActivityRepository activity) {
+                             LiveMounts liveMounts) {
         this.fileSystems = fileSystems;
         this.assignments = assignments;
-        this.grants = grants;
-        this.nodes = nodes;
-        this.reports = reports;
-        this.activity = activity;
+        this.liveMounts = liveMounts;
     }
 
     /** The file system with this ID: 400 for an ID of the wrong shape, 404 for an unknown one. */
@@ -59,16 +46,8 @@ public class FileSystemService {
         return fileSystems.list();
     }
 
-    public FileSystemDetails details(String id) {
-        FileSystem fs = require(id);
-        Instant now = Instant.now();
-        return new FileSystemDetails(fs,
-                fs.nodeId() == null ? null : nodes.view(fs.nodeId(), assignments.liveSince(now)).orElse(null),
-                FileSystemStatus.of(id, reports.latest(id).orElse(null)),
-                grants.countFor(id), activity.activeMounts(id, now).size());
-    }
-
-    public FileSystemDetails create(CreateFileSystemRequest request) {
+    /** @return the file system as stored */
+    public FileSystem create(CreateFileSystemRequest request) {
         Instant now = Instant.now();
         String id = Ids.newId("fs");
         String nodeId = assignments.leastLoadedLiveNode(now).orElse(null);
@@ -79,11 +58,12 @@ public class FileSystemService {
         } else {
             LOG.info("file system {} created on node {}", id, nodeId);
         }
-        return details(id);
+        return require(id);
     }
 
+    /** @return the file system as stored */
     @Transactional
-    public FileSystemDetails update(String id, UpdateFileSystemRequest request, boolean force) {
+    public FileSystem update(String id, UpdateFileSystemRequest request, boolean force) {
         FileSystem fs = requireLocked(id);
         FileSystemSettings current = FileSystemSettings.of(fs);
         FileSystemSettings changed = request.applyTo(current);
@@ -91,7 +71,7 @@ public class FileSystemService {
             refuseWhileMounted(id, "changing its bucket, region, endpoint or key prefix");
         }
         fileSystems.update(id, changed, Instant.now());
-        return details(id);
+        return require(id);
     }
 
     @Transactional
@@ -105,11 +85,10 @@ public class FileSystemService {
     }
 
     private void refuseWhileMounted(String id, String action) {
-        List<MountView> mounts = activity.activeMounts(id, Instant.now());
-        if (!mounts.isEmpty()) {
-            Instant lastExpiry = mounts.stream().map(MountView::certificateExpiresAt).max(Instant::compareTo)
-                    .orElseThrow();
-            throw Problems.conflict(id + " has " + mounts.size() + " active mount(s) (client certificates valid "
+        List<Instant> expiries = liveMounts.certificateExpiries(id, Instant.now());
+        if (!expiries.isEmpty()) {
+            Instant lastExpiry = expiries.stream().max(Instant::compareTo).orElseThrow();
+            throw Problems.conflict(id + " has " + expiries.size() + " active mount(s) (client certificates valid "
                     + "until " + lastExpiry + "); unmount the clients (mount.regatta reports the unmount; a client "
                     + "that did not counts until its certificate expires) before " + action + ", or repeat the "
                     + "request with ?force=true");

@@ -9,5 +9,5 @@ import jakarta.validation.constraints.Size;
  * @param rootSquash map the client's root to nobody; false when absent
  */
 public record CreateGrantRequest(@NotBlank(message = "is required: a 12-digit account ID or an IAM role or user ARN")
-                                 @Size(max = 2048) String principal, Access access, Boolean rootSquash) {
+                                 @Size(max = 2048) String principal, AccessLevel access, Boolean rootSquash) {
 }

@@ -5,6 +5,6 @@ import dev.regatta.controlplane.iam.PrincipalPattern;
 import java.time.Instant;
 
 /** One IAM principal (role, user or account) allowed to mount one file system. */
-public record Grant(String id, String fileSystemId, PrincipalPattern principal, Access access, boolean rootSquash,
+public record Grant(String id, String fileSystemId, PrincipalPattern principal, AccessLevel access, boolean rootSquash,
                     Instant createdAt) {
 }

@@ -53,7 +53,7 @@ public class GrantController {
             throw Problems.badRequest("principal: " + e.getMessage());
         }
         Grant grant = new Grant(Ids.newId("grant"), fileSystemId, principal,
-                request.access() == null ? Access.READ_WRITE : request.access(),
+                request.access() == null ? AccessLevel.READ_WRITE : request.access(),
                 Boolean.TRUE.equals(request.rootSquash()), Instant.now());
         try {
             grants.insert(grant);

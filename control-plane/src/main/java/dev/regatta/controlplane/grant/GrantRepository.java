@@ -8,11 +8,15 @@ import org.springframework.stereotype.Repository;
 import java.sql.Timestamp;
 import java.util.List;
 
+/**
+ * The grants (table {@code access_grant}), one per file system and principal; the schema deletes them with their
+ * file system.
+ */
 @Repository
 public class GrantRepository {
 
     static final RowMapper<Grant> ROW = (rs, i) -> new Grant(rs.getString("id"), rs.getString("file_system_id"),
-            PrincipalPattern.parse(rs.getString("principal")), Access.valueOf(rs.getString("access")),
+            PrincipalPattern.parse(rs.getString("principal")), AccessLevel.valueOf(rs.getString("access")),
             rs.getBoolean("root_squash"), rs.getTimestamp("created_at").toInstant());
 
     private final JdbcClient jdbc;

@@ -1,6 +1,6 @@
 package dev.regatta.controlplane.mount;
 
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 import dev.regatta.controlplane.grant.Grant;
 import dev.regatta.controlplane.iam.CallerArn;
 import dev.regatta.controlplane.iam.PrincipalPattern;
@@ -23,7 +23,7 @@ final class GrantSelection {
      * @param grants oldest first; among equally specific matches (two role grants that differ only in their path,
      *               which a session ARN cannot tell apart) one admitting {@code requested} wins, then the oldest
      */
-    static Optional<Grant> decidingGrant(List<Grant> grants, CallerArn caller, Access requested) {
+    static Optional<Grant> decidingGrant(List<Grant> grants, CallerArn caller, AccessLevel requested) {
         return grants.stream()
                 .filter(grant -> grant.principal().matches(caller))
                 .min(Comparator.comparingInt((Grant grant) -> specificity(grant.principal().kind()))

@@ -5,6 +5,14 @@ import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.filesystem.FileSystemRepository;
 import dev.regatta.controlplane.grant.Grant;
 import dev.regatta.controlplane.grant.GrantRepository;
+import dev.regatta.controlplane.mount.sts.CallerIdentity;
+import dev.regatta.controlplane.mount.sts.CallerIdentityVerifier;
+import dev.regatta.controlplane.mount.sts.ProofRefusedException;
+import dev.regatta.controlplane.mount.sts.StsEndpoints;
+import dev.regatta.controlplane.mount.sts.StsProof;
+import dev.regatta.controlplane.mount.sts.StsRequest;
+import dev.regatta.controlplane.mount.sts.Texts;
+import dev.regatta.controlplane.mount.sts.UsedProofs;
 import dev.regatta.controlplane.node.Node;
 import dev.regatta.controlplane.node.NodeRepository;
 import dev.regatta.controlplane.service.ServerIdentity;
@@ -49,7 +57,7 @@ class MountAuthorizer {
     }
 
     /** @throws MountRefusedException for the first check that fails */
-    Admission authorize(MountRequest request, Instant now) {
+    AuthorizedMount authorize(MountRequest request, Instant now) {
         VerifiedCaller verified = verify(request.fileSystemId(), request.stsRequest(), now);
         FileSystem fileSystem = verified.fileSystem();
         CallerIdentity caller = verified.caller();
@@ -65,7 +73,7 @@ class MountAuthorizer {
             Node node = nodes.liveNodeServing(fileSystem.id(), now.minus(nodeDeadAfter)).orElseThrow(() ->
                     MountRefusedException.unavailable("no live data-plane node serves " + fileSystem.id()
                             + " (none heartbeated within " + nodeDeadAfter.toSeconds() + " s); try again later"));
-            return new Admission(fileSystem, caller, grant, node, renewed);
+            return new AuthorizedMount(fileSystem, caller, grant, node, renewed);
         } catch (MountRefusedException e) {
             throw e.of(verified.arn());
         }
@@ -103,7 +111,12 @@ class MountAuthorizer {
      * unbound to this deployment and file system, or stale, ever reaches STS.
      */
     private VerifiedCaller verify(String fileSystemId, StsRequest stsRequest, Instant now) {
-        StsProof proof = StsProof.read(stsRequest, endpoints);
+        StsProof proof;
+        try {
+            proof = StsProof.read(stsRequest, endpoints);
+        } catch (ProofRefusedException e) {
+            throw MountRefusedException.of(e);
+        }
         requireBoundTo(proof, fileSystemId);
         requireFresh(proof, now);
         FileSystem fileSystem = fileSystems.find(fileSystemId).orElseThrow(() ->
@@ -111,12 +124,12 @@ class MountAuthorizer {
         requireUnused(proof, now);
         try {
             return new VerifiedCaller(fileSystem, verifier.verify(proof));
-        } catch (MountRefusedException e) {
+        } catch (ProofRefusedException e) {
             if (e.status().is5xxServerError()) {
                 // STS never judged the proof (unreachable, failing, throttling): the client may retry with it.
                 usedProofs.release(proof.fingerprint());
             }
-            throw e;
+            throw MountRefusedException.of(e);
         }
     }
 

@@ -16,10 +16,10 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @RestControllerAdvice(assignableTypes = MountController.class)
 class MountRefusalHandler {
 
-    private final MountService mounts;
+    private final MountAdmission admission;
 
-    MountRefusalHandler(MountService mounts) {
-        this.mounts = mounts;
+    MountRefusalHandler(MountAdmission admission) {
+        this.admission = admission;
     }
 
     @ExceptionHandler(MountRefusedException.class)
@@ -37,7 +37,7 @@ class MountRefusalHandler {
     ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e, HttpServletRequest request) {
         // Bounded already: field names and Jackson's words are shortened, values never quoted.
         String problem = ApiExceptionHandler.unreadableBody(e).replaceAll("\\p{Cntrl}", "?");
-        return refused(mounts.refuseUnreadable(isUnmount(request), problem, request.getRemoteAddr()), request);
+        return refused(admission.refuseUnreadable(isUnmount(request), problem, request.getRemoteAddr()), request);
     }
 
     private static boolean isUnmount(HttpServletRequest request) {

@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.mount;
 
+import dev.regatta.controlplane.mount.sts.ProofRefusedException;
 import org.springframework.http.HttpStatus;
 
 import java.time.Duration;
@@ -44,6 +45,11 @@ public final class MountRefusedException extends RuntimeException {
 
     static MountRefusedException tooManyRefusals(String reason, Duration retryAfter) {
         return new MountRefusedException(HttpStatus.TOO_MANY_REQUESTS, reason, null, retryAfter);
+    }
+
+    /** The refusal of a mount request whose proof was refused, with the proof's status and reason. */
+    static MountRefusedException of(ProofRefusedException refusal) {
+        return new MountRefusedException(refusal.status(), refusal.reason(), null, null);
     }
 
     /** The same refusal, of a caller STS has identified. */

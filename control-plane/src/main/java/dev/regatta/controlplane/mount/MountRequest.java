@@ -1,6 +1,7 @@
 package dev.regatta.controlplane.mount;
 
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
+import dev.regatta.controlplane.mount.sts.StsRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -16,7 +17,7 @@ import jakarta.validation.constraints.Size;
 public record MountRequest(
         @NotNull @Pattern(regexp = "fs-[0-9a-f]{17}", message = "must be fs- and 17 lowercase hex digits")
         String fileSystemId,
-        @NotNull Access access,
+        @NotNull AccessLevel access,
         @NotNull @Valid StsRequest stsRequest,
         @NotNull @Size(max = 16384) @Pattern(regexp = "(?s)\\s*-----BEGIN CERTIFICATE REQUEST-----.+-----END CERTIFICATE REQUEST-----\\s*",
                 message = "must be a PEM certificate signing request (-----BEGIN CERTIFICATE REQUEST-----)")

@@ -1,6 +1,6 @@
 package dev.regatta.controlplane.mount;
 
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +12,6 @@ import java.util.List;
  * @param caCertificates the chain the node's certificate is signed by, root last, PEM
  * @param expiresAt      the certificate's notAfter: renew before it
  */
-public record MountResponse(String mountId, String fileSystemId, String nodeAddress, Access access, String principal,
-                            String certificate, List<String> caCertificates, Instant expiresAt) {
+public record MountResponse(String mountId, String fileSystemId, String nodeAddress, AccessLevel access,
+                            String principal, String certificate, List<String> caCertificates, Instant expiresAt) {
 }

@@ -1,6 +1,6 @@
 package dev.regatta.controlplane.mount;
 
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 
 import java.time.Instant;
 
@@ -13,13 +13,13 @@ import java.time.Instant;
  * @param endedAt      when it ended, null while it goes on
  * @param endReason    why it ended, null while it goes on
  */
-record MountSession(String id, String fileSystemId, String grantId, String principalArn, Access access,
+record MountSession(String id, String fileSystemId, String grantId, String principalArn, AccessLevel access,
                     String clientAddress, String nodeId, String certificateSerial, Instant certificateExpiresAt,
                     Instant createdAt, int renewalCount, Instant renewedAt, Instant endedAt, String endReason) {
 
     /** A session as its first certificate makes it. */
-    static MountSession admitted(String id, String fileSystemId, String grantId, String principalArn, Access access,
-                                 String clientAddress, String nodeId, String certificateSerial,
+    static MountSession admitted(String id, String fileSystemId, String grantId, String principalArn,
+                                 AccessLevel access, String clientAddress, String nodeId, String certificateSerial,
                                  Instant certificateExpiresAt, Instant createdAt) {
         return new MountSession(id, fileSystemId, grantId, principalArn, access, clientAddress, nodeId,
                 certificateSerial, certificateExpiresAt, createdAt, 0, null, null, null);

@@ -1,20 +1,27 @@
 package dev.regatta.controlplane.mount;
 
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.filesystem.LiveMounts;
+import dev.regatta.controlplane.grant.AccessLevel;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
+/**
+ * The mount sessions (table {@code mount_session}, read and written only here): admitted, renewed and ended by the
+ * mount endpoint; listed for admins ({@link MountView}); and asked by file systems which clients may be using them
+ * ({@link LiveMounts}).
+ */
 @Repository
-class MountSessionRepository {
+public class MountSessionRepository implements LiveMounts {
 
     private static final RowMapper<MountSession> ROW = (rs, i) -> new MountSession(rs.getString("id"),
             rs.getString("file_system_id"), rs.getString("grant_id"), rs.getString("principal_arn"),
-            Access.valueOf(rs.getString("access")), rs.getString("client_address"), rs.getString("node_id"),
+            AccessLevel.valueOf(rs.getString("access")), rs.getString("client_address"), rs.getString("node_id"),
             rs.getString("certificate_serial"), rs.getTimestamp("certificate_expires_at").toInstant(),
             rs.getTimestamp("created_at").toInstant(), rs.getInt("renewal_count"), instant(rs.getTimestamp(
                     "renewed_at")), instant(rs.getTimestamp("ended_at")), rs.getString("end_reason"));
@@ -77,6 +84,42 @@ class MountSessionRepository {
         return jdbc.sql("update mount_session set ended_at = ?, end_reason = ? where id = ? and ended_at is null")
                 .param(Timestamp.from(now)).param(reason).param(id)
                 .update() == 1;
+    }
+
+    /**
+     * Live mount sessions of a file system (not ended, certificate still valid at {@code now}), newest first: the
+     * clients that may be using it.
+     */
+    public List<MountView> activeMounts(String fileSystemId, Instant now) {
+        return mounts(fileSystemId, MountView.Filter.LIVE, Integer.MAX_VALUE, now);
+    }
+
+    @Override
+    public List<Instant> certificateExpiries(String fileSystemId, Instant now) {
+        return activeMounts(fileSystemId, now).stream().map(MountView::certificateExpiresAt).toList();
+    }
+
+    /** A file system's mount sessions in the state the filter asks for, newest first, at most {@code limit}. */
+    public List<MountView> mounts(String fileSystemId, MountView.Filter filter, int limit, Instant now) {
+        String condition = switch (filter) {
+            case LIVE -> "and ended_at is null and certificate_expires_at > :now";
+            case ENDED -> "and ended_at is not null";
+            case EXPIRED -> "and ended_at is null and certificate_expires_at <= :now";
+            case ALL -> "";
+        };
+        return jdbc.sql("select * from mount_session where file_system_id = :fs " + condition
+                        + " order by created_at desc, id limit :limit")
+                .param("fs", fileSystemId).param("now", Timestamp.from(now)).param("limit", limit)
+                .query((rs, i) -> {
+                    Instant endedAt = instant(rs.getTimestamp("ended_at"));
+                    Instant expiresAt = rs.getTimestamp("certificate_expires_at").toInstant();
+                    return new MountView(rs.getString("id"), rs.getString("file_system_id"),
+                            rs.getString("principal_arn"), rs.getString("access"), rs.getString("client_address"),
+                            rs.getString("node_id"), MountView.State.of(endedAt, expiresAt, now), expiresAt,
+                            rs.getTimestamp("created_at").toInstant(), rs.getInt("renewal_count"),
+                            instant(rs.getTimestamp("renewed_at")), endedAt, rs.getString("end_reason"));
+                })
+                .list();
     }
 
     private static Instant instant(Timestamp timestamp) {

@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.mount;
 
+import dev.regatta.controlplane.mount.sts.StsRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;

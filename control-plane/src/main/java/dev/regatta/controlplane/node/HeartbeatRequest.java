@@ -1,6 +1,7 @@
 package dev.regatta.controlplane.node;
 
-import dev.regatta.controlplane.status.FileSystemReport.FailingFile;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.regatta.controlplane.node.FileSystemReport.FailingFile;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -15,14 +16,16 @@ import java.util.Objects;
  * What a node reports on the file systems it serves (docs/control-plane-protocols.md). A counter the node leaves
  * out counts as 0: a heartbeat is the node's lifeline and must not fail over a missing statistic. The exceptions are
  * {@code nfsOperations} and {@code failingFiles}, which older nodes do not send: they stay null (absent), so that the
- * console shows nothing rather than a false zero.
+ * console shows nothing rather than a false zero. Fields a newer node adds are ignored, here and in each report.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record HeartbeatRequest(List<@Valid @NotNull Report> fileSystems) {
 
     /** How many failing files a report keeps, and how much of each error: more is cut, never refused. */
     static final int FAILING_KEPT = 10;
     static final int TEXT_KEPT = 1000;
 
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Report(@NotNull(message = "is required") String fileSystemId,
                          @PositiveOrZero Long cacheBytes,
                          @PositiveOrZero Long dirtyBytes,

@@ -1,7 +1,7 @@
 package dev.regatta.controlplane.node;
 
 import dev.regatta.controlplane.filesystem.FileSystem;
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 import dev.regatta.controlplane.grant.Grant;
 
 import java.util.List;
@@ -24,7 +24,7 @@ public record HeartbeatResponse(long heartbeatIntervalSeconds, List<AssignedFile
         }
     }
 
-    public record AssignedGrant(String id, String principal, Access access, boolean rootSquash) {
+    public record AssignedGrant(String id, String principal, AccessLevel access, boolean rootSquash) {
 
         static AssignedGrant of(Grant g) {
             return new AssignedGrant(g.id(), g.principal().text(), g.access(), g.rootSquash());

@@ -4,8 +4,6 @@ import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.filesystem.FileSystemAssignments;
 import dev.regatta.controlplane.filesystem.FileSystemRepository;
 import dev.regatta.controlplane.grant.GrantRepository;
-import dev.regatta.controlplane.status.FileSystemReport;
-import dev.regatta.controlplane.status.FileSystemReportRepository;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 

@@ -9,6 +9,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+/**
+ * The data-plane nodes (table {@code node}): their records, token hashes and liveness. Only the SHA-256 of a node's
+ * token is kept, so the table leaks no credential.
+ */
 @Repository
 public class NodeRepository {
 

@@ -1,5 +1,7 @@
 package dev.regatta.controlplane.status;
 
+import dev.regatta.controlplane.node.FileSystemReport;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.regatta.controlplane.status;
 
+import dev.regatta.controlplane.node.FileSystemReport;
+
 /**
  * The status of a file system as the console shows it.
  *

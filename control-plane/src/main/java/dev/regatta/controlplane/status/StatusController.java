@@ -1,7 +1,12 @@
 package dev.regatta.controlplane.status;
 
 import dev.regatta.controlplane.api.Problems;
+import dev.regatta.controlplane.audit.AuditEvent;
+import dev.regatta.controlplane.audit.AuditLog;
 import dev.regatta.controlplane.filesystem.FileSystemService;
+import dev.regatta.controlplane.mount.MountSessionRepository;
+import dev.regatta.controlplane.mount.MountView;
+import dev.regatta.controlplane.node.FileSystemReportRepository;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Size;
@@ -23,13 +28,15 @@ public class StatusController {
 
     private final FileSystemService fileSystems;
     private final FileSystemReportRepository reports;
-    private final ActivityRepository activity;
+    private final MountSessionRepository sessions;
+    private final AuditLog audit;
 
     public StatusController(FileSystemService fileSystems, FileSystemReportRepository reports,
-                            ActivityRepository activity) {
+                            MountSessionRepository sessions, AuditLog audit) {
         this.fileSystems = fileSystems;
         this.reports = reports;
-        this.activity = activity;
+        this.sessions = sessions;
+        this.audit = audit;
     }
 
     @GetMapping("/file-systems/{id}/status")
@@ -64,7 +71,7 @@ public class StatusController {
                                   @RequestParam(name = "limit", required = false) @Min(1) @Max(1000) Integer limit) {
         fileSystems.require(id);
         int most = limit != null ? limit : state == MountView.Filter.LIVE ? Integer.MAX_VALUE : 100;
-        return activity.mounts(id, state, most, Instant.now());
+        return sessions.mounts(id, state, most, Instant.now());
     }
 
     /**
@@ -87,7 +94,7 @@ public class StatusController {
         if (fileSystemId != null) {
             Problems.requireId("fs", fileSystemId, "file system");
         }
-        return activity.auditEvents(fileSystemId, decision, principal == null || principal.isBlank() ? null
+        return audit.events(fileSystemId, decision, principal == null || principal.isBlank() ? null
                 : principal.strip(), throttled, since, before, limit);
     }
 }

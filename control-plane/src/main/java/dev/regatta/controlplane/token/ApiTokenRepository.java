@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+/** The admin API tokens (table {@code api_token}): by the SHA-256 of their secret, which is never stored. */
 @Repository
 class ApiTokenRepository {
 

@@ -2,7 +2,7 @@ package dev.regatta.controlplane.ca;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.EmbeddedDatabaseTest;
-import dev.regatta.controlplane.grant.Access;
+import dev.regatta.controlplane.grant.AccessLevel;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -93,7 +93,7 @@ class CertificateAuthorityTest extends EmbeddedDatabaseTest {
         KeyPair keys = TestCsr.ecKeyPair();
         String arn = "arn:aws:sts::123456789012:assumed-role/app/i-0abc";
         IssuedCertificate issued = ca.issueClientCertificate(TestCsr.pem(keys), new ClientIdentity(
-                "mount-0123456789abcdef0", "fs-0123456789abcdef0", Access.READ_ONLY, "grant-0123456789abcdef0", arn));
+                "mount-0123456789abcdef0", "fs-0123456789abcdef0", AccessLevel.READ_ONLY, "grant-0123456789abcdef0", arn));
         X509Certificate cert = Pem.parseCertificate(issued.pem());
         cert.verify(ca.certificate().getPublicKey());
         cert.checkValidity();
@@ -110,7 +110,7 @@ class CertificateAuthorityTest extends EmbeddedDatabaseTest {
 
     @Test
     void requestsThatDoNotProveTheirKeyOrUseAWeakOneAreRefused() throws Exception {
-        ClientIdentity id = new ClientIdentity("mount-1", "fs-1", Access.READ_WRITE, "grant-1",
+        ClientIdentity id = new ClientIdentity("mount-1", "fs-1", AccessLevel.READ_WRITE, "grant-1",
                 "arn:aws:iam::123456789012:user/u");
         PKCS10CertificationRequest genuine = TestCsr.request(TestCsr.ecKeyPair());
         byte[] der = genuine.getEncoded();

@@ -1,14 +1,14 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 /** Caller-supplied text in refusal reasons: kept short, so that a reason stays a line in a log and an audit row. */
-final class Texts {
+public final class Texts {
 
     private static final int LIMIT = 100;
 
     private Texts() {
     }
 
-    static String clip(String text) {
+    public static String clip(String text) {
         if (text == null) {
             return "";
         }

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -33,11 +33,11 @@ import java.util.regex.Pattern;
  * @param serverId          the signed {@code x-regatta-server-id}
  * @param fileSystemId      the signed {@code x-regatta-fs-id}
  */
-record StsProof(URI uri, Map<String, String> headersToSend, String body, SigV4Authorization authorization,
+public record StsProof(URI uri, Map<String, String> headersToSend, String body, SigV4Authorization authorization,
                 Instant signedAt, String serverId, String fileSystemId) {
 
-    static final String SERVER_ID_HEADER = "x-regatta-server-id";
-    static final String FILE_SYSTEM_ID_HEADER = "x-regatta-fs-id";
+    public static final String SERVER_ID_HEADER = "x-regatta-server-id";
+    public static final String FILE_SYSTEM_ID_HEADER = "x-regatta-fs-id";
     static final String BODY = "Action=GetCallerIdentity&Version=2011-06-15";
 
     private static final List<String> MUST_SIGN = List.of("host", "x-amz-date", SERVER_ID_HEADER,
@@ -49,8 +49,8 @@ record StsProof(URI uri, Map<String, String> headersToSend, String body, SigV4Au
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
-    /** @throws MountRefusedException (400) naming the first thing wrong, in the order the contract lists them */
-    static StsProof read(StsRequest request, StsEndpoints endpoints) {
+    /** @throws ProofRefusedException (400) naming the first thing wrong, in the order the contract lists them */
+    public static StsProof read(StsRequest request, StsEndpoints endpoints) {
         StsEndpoints.Endpoint endpoint = endpoints.resolve(request.url());
         requireGetCallerIdentity(request);
 
@@ -155,12 +155,12 @@ record StsProof(URI uri, Map<String, String> headersToSend, String body, SigV4Au
         }
     }
 
-    private static MountRefusedException bad(String reason) {
-        return MountRefusedException.badRequest(reason);
+    private static ProofRefusedException bad(String reason) {
+        return ProofRefusedException.badRequest(reason);
     }
 
     /** SHA-256 of the Authorization header: names this proof without keeping its signature. */
-    byte[] fingerprint() {
+    public byte[] fingerprint() {
         String authorization = headersToSend.entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase("authorization"))
                 .map(Map.Entry::getValue)

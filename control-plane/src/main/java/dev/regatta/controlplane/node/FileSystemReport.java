@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.status;
+package dev.regatta.controlplane.node;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import dev.regatta.controlplane.iam.CallerArn;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,9 @@
-package dev.regatta.controlplane.filesystem;
+package dev.regatta.controlplane.status;
 
+import dev.regatta.controlplane.filesystem.CreateFileSystemRequest;
+import dev.regatta.controlplane.filesystem.FileSystem;
+import dev.regatta.controlplane.filesystem.FileSystemService;
+import dev.regatta.controlplane.filesystem.UpdateFileSystemRequest;
 import jakarta.validation.Valid;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -17,19 +21,26 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import java.util.List;
 
+/**
+ * The admins' file system API. {@link FileSystemService} makes, changes and deletes them; its answers are the
+ * {@link FileSystemDetails} the console shows (node, status, grants, mounts), which is why it sits here, above the
+ * features it draws on, and not in the filesystem package.
+ */
 @RestController
 @RequestMapping("/api/v1/file-systems")
 public class FileSystemController {
 
     private final FileSystemService service;
+    private final FileSystemOverview overview;
 
-    public FileSystemController(FileSystemService service) {
+    public FileSystemController(FileSystemService service, FileSystemOverview overview) {
         this.service = service;
+        this.overview = overview;
     }
 
     @PostMapping
     public ResponseEntity<FileSystemDetails> create(@Valid @RequestBody CreateFileSystemRequest request) {
-        FileSystemDetails created = service.create(request);
+        FileSystemDetails created = overview.details(service.create(request));
         return ResponseEntity.created(ServletUriComponentsBuilder.fromCurrentRequest().path("/{id}")
                 .buildAndExpand(created.fileSystem().id()).toUri()).body(created);
     }
@@ -41,7 +52,7 @@ public class FileSystemController {
 
     @GetMapping("/{id}")
     public FileSystemDetails get(@PathVariable("id") String id) {
-        return service.details(id);
+        return overview.details(service.require(id));
     }
 
     /**
@@ -51,7 +62,7 @@ public class FileSystemController {
     public FileSystemDetails update(@PathVariable("id") String id,
                                     @Valid @RequestBody UpdateFileSystemRequest request,
                                     @RequestParam(name = "force", defaultValue = "false") boolean force) {
-        return service.update(id, request, force);
+        return overview.details(service.update(id, request, force));
     }
 
     /**

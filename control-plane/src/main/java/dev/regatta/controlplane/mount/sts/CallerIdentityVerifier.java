@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
 import org.springframework.stereotype.Component;
@@ -17,7 +17,7 @@ import java.time.Duration;
  * A signature STS rejects is the caller's fault (403); STS unreachable, slow, throttling or failing is not (503).
  */
 @Component
-class CallerIdentityVerifier implements AutoCloseable {
+public class CallerIdentityVerifier implements AutoCloseable {
 
     /** A GetCallerIdentity answer is well under 1 KiB; more is not STS. */
     private static final int MAX_RESPONSE_BYTES = 64 * 1024;
@@ -35,8 +35,8 @@ class CallerIdentityVerifier implements AutoCloseable {
                 .build();
     }
 
-    /** @throws MountRefusedException 403 when STS rejects the proof, 503 when STS cannot be asked */
-    CallerIdentity verify(StsProof proof) {
+    /** @throws ProofRefusedException 403 when STS rejects the proof, 503 when STS cannot be asked */
+    public CallerIdentity verify(StsProof proof) {
         HttpRequest.Builder request = HttpRequest.newBuilder(proof.uri())
                 .timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.ofString(proof.body(), StandardCharsets.UTF_8));
@@ -51,15 +51,15 @@ class CallerIdentityVerifier implements AutoCloseable {
                 body = in.readNBytes(MAX_RESPONSE_BYTES);
             }
         } catch (HttpTimeoutException e) {
-            throw MountRefusedException.unavailable("STS at " + proof.uri() + " did not answer within "
+            throw ProofRefusedException.unavailable("STS at " + proof.uri() + " did not answer within "
                     + timeout.toSeconds() + " s; try again later");
         } catch (IOException e) {
             String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw MountRefusedException.unavailable("STS at " + proof.uri() + " is unreachable (" + cause + "); try "
+            throw ProofRefusedException.unavailable("STS at " + proof.uri() + " is unreachable (" + cause + "); try "
                     + "again later");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw MountRefusedException.unavailable("interrupted while asking STS at " + proof.uri());
+            throw ProofRefusedException.unavailable("interrupted while asking STS at " + proof.uri());
         }
         return identityFrom(proof, status, body);
     }
@@ -69,16 +69,16 @@ class CallerIdentityVerifier implements AutoCloseable {
             try {
                 return StsResponses.callerIdentity(body);
             } catch (IllegalArgumentException e) {
-                throw MountRefusedException.unavailable("STS at " + proof.uri() + " answered 200 with something that "
+                throw ProofRefusedException.unavailable("STS at " + proof.uri() + " answered 200 with something that "
                         + "is not a GetCallerIdentity response: " + e.getMessage());
             }
         }
         String code = StsResponses.errorCode(body).orElse("no error code");
         if (status >= 400 && status < 500 && !code.equals("Throttling")) {
-            throw MountRefusedException.forbidden("STS rejected the proof (HTTP " + status + ", " + Texts.clip(code)
+            throw ProofRefusedException.forbidden("STS rejected the proof (HTTP " + status + ", " + Texts.clip(code)
                     + "): sign a fresh GetCallerIdentity request with valid credentials");
         }
-        throw MountRefusedException.unavailable("STS at " + proof.uri() + " could not answer (HTTP " + status + ", "
+        throw ProofRefusedException.unavailable("STS at " + proof.uri() + " could not answer (HTTP " + status + ", "
                 + Texts.clip(code) + "); try again later");
     }
 

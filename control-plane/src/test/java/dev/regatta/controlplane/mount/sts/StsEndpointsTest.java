@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,7 +60,7 @@ class StsEndpointsTest {
             "not a url"})
     void anythingElseIsRefused(String url) {
         assertThatThrownBy(() -> endpoints.resolve(url))
-                .isInstanceOfSatisfying(MountRefusedException.class, refusal -> {
+                .isInstanceOfSatisfying(ProofRefusedException.class, refusal -> {
                     assertThat(refusal.status().value()).isEqualTo(400);
                     assertThat(refusal.reason()).startsWith("stsRequest.url");
                 });

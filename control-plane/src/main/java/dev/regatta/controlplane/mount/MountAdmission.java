@@ -1,13 +1,14 @@
 package dev.regatta.controlplane.mount;
 
 import dev.regatta.controlplane.Ids;
-import dev.regatta.controlplane.audit.AuditEvent;
 import dev.regatta.controlplane.audit.AuditEvent.Decision;
+import dev.regatta.controlplane.audit.AuditEvent;
 import dev.regatta.controlplane.audit.AuditLog;
 import dev.regatta.controlplane.ca.CertificateAuthority;
 import dev.regatta.controlplane.ca.CertificationRequests;
 import dev.regatta.controlplane.ca.ClientIdentity;
 import dev.regatta.controlplane.ca.IssuedCertificate;
+import dev.regatta.controlplane.mount.sts.Texts;
 import jakarta.validation.Validator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +27,9 @@ import java.util.stream.Collectors;
  * unexpected error (a 500).
  */
 @Service
-public class MountService {
+public class MountAdmission {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MountService.class);
+    private static final Logger LOG = LoggerFactory.getLogger(MountAdmission.class);
 
     private final SourceThrottle throttle;
     private final Validator validator;
@@ -38,7 +39,7 @@ public class MountService {
     private final AuditLog audit;
     private final TransactionTemplate transaction;
 
-    MountService(SourceThrottle throttle, Validator validator, MountAuthorizer authorizer,
+    MountAdmission(SourceThrottle throttle, Validator validator, MountAuthorizer authorizer,
                  CertificateAuthority authority, MountSessionRepository sessions, AuditLog audit,
                  TransactionTemplate transaction) {
         this.throttle = throttle;
@@ -63,8 +64,8 @@ public class MountService {
             throttle.requireUnderLimit(source, now);
             requireWellFormed(request);
             requireCertifiable(request.csr());
-            Admission admission = authorizer.authorize(request, now);
-            return admit(request, admission, source, now);
+            AuthorizedMount authorized = authorizer.authorize(request, now);
+            return admit(request, authorized, source, now);
         } catch (MountRefusedException refusal) {
             record(refusal, what, wellFormedFileSystemId(request.fileSystemId()), source, now);
             throw refusal;
@@ -132,36 +133,37 @@ public class MountService {
         }
     }
 
-    private MountResponse admit(MountRequest request, Admission admission, String source, Instant now) {
-        MountSession renewed = admission.renewed();
+    private MountResponse admit(MountRequest request, AuthorizedMount authorized, String source, Instant now) {
+        MountSession renewed = authorized.renewed();
         String mountId = renewed == null ? Ids.newId("mount") : renewed.id();
-        String fileSystemId = admission.fileSystem().id();
-        String principal = admission.caller().arn().arn();
+        String fileSystemId = authorized.fileSystem().id();
+        String principal = authorized.caller().arn().arn();
         IssuedCertificate certificate = authority.issueClientCertificate(request.csr(), new ClientIdentity(mountId,
-                fileSystemId, request.access(), admission.grant().id(), principal));
-        String grantAndNode = request.access() + " by grant " + admission.grant().id() + " via node "
-                + admission.node().id();
+                fileSystemId, request.access(), authorized.grant().id(), principal));
+        String grantAndNode = request.access() + " by grant " + authorized.grant().id() + " via node "
+                + authorized.node().id();
         String reason = transaction.execute(status -> {
             String decision;
             if (renewed == null) {
-                sessions.insert(MountSession.admitted(mountId, fileSystemId, admission.grant().id(), principal,
-                        request.access(), source, admission.node().id(), certificate.serialHex(),
+                sessions.insert(MountSession.admitted(mountId, fileSystemId, authorized.grant().id(), principal,
+                        request.access(), source, authorized.node().id(), certificate.serialHex(),
                         certificate.notAfter(), now));
                 decision = "mount " + mountId + " " + grantAndNode;
             } else {
-                int renewals = sessions.renew(mountId, fileSystemId, admission.grant().id(), source,
-                        admission.node().id(), certificate.serialHex(), certificate.notAfter(), now)
+                int renewals = sessions.renew(mountId, fileSystemId, authorized.grant().id(), source,
+                        authorized.node().id(), certificate.serialHex(), certificate.notAfter(), now)
                         .orElseThrow(() -> MountRefusedException.conflict("mount " + mountId + " ended while it was "
                                 + "being renewed: mount anew, without renews").of(principal));
                 decision = "renewal " + renewals + " of mount " + mountId + " " + grantAndNode
                         + ", certificate valid until " + certificate.notAfter();
             }
-            audit.record(new AuditEvent(now, fileSystemId, principal, source, Decision.ALLOWED, 201, decision));
+            audit.record(AuditEvent.decided(now, fileSystemId, principal, source, Decision.ALLOWED, 201,
+                    decision));
             return decision;
         });
         LOG.info("{} admitted: fs={} principal={} source={} {}", renewed == null ? "mount" : "renewal", fileSystemId,
                 principal, source, reason);
-        return new MountResponse(mountId, fileSystemId, admission.node().address(), request.access(),
+        return new MountResponse(mountId, fileSystemId, authorized.node().address(), request.access(),
                 principal, certificate.pem(), authority.caCertificatesPem(), certificate.notAfter());
     }
 
@@ -172,8 +174,8 @@ public class MountService {
         Ended ended = transaction.execute(status -> {
             if (!session.ended() && sessions.end(session.id(), now, endReason)) {
                 String decision = "unmount of mount " + session.id() + " reported: its session ended";
-                audit.record(new AuditEvent(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
-                        decision));
+                audit.record(AuditEvent.decided(now, session.fileSystemId(), principal, source, Decision.ALLOWED,
+                        200, decision));
                 return new Ended(session.endedBy(now, endReason), decision);
             }
             // Ended before, or by a report racing with this one: the end stands as it was.
@@ -181,7 +183,7 @@ public class MountService {
                     .orElse(session.ended() ? session : session.endedBy(now, endReason));
             String decision = "unmount of mount " + session.id() + " reported again: its session had ended at "
                     + before.endedAt();
-            audit.record(new AuditEvent(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
+            audit.record(AuditEvent.decided(now, session.fileSystemId(), principal, source, Decision.ALLOWED, 200,
                     decision));
             return new Ended(before, decision);
         });
@@ -208,7 +210,7 @@ public class MountService {
      */
     private void record(MountRefusedException refusal, String what, String fileSystemId, String source,
                         Instant now) {
-        AuditEvent event = new AuditEvent(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
+        AuditEvent event = AuditEvent.decided(now, fileSystemId, refusal.principalArn(), source, Decision.REFUSED,
                 refusal.status().value(), refusal.reason());
         if (refusal.status() == HttpStatus.TOO_MANY_REQUESTS) {
             if (audit.recordThrottled(event, throttle.window())) {

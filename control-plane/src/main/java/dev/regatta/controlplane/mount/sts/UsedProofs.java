@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -8,7 +8,7 @@ import java.time.Instant;
 
 /** The proofs that have admitted or been tried for a mount, until they expire: each proof is good once. */
 @Repository
-class UsedProofs {
+public class UsedProofs {
 
     private final JdbcClient jdbc;
 
@@ -22,14 +22,14 @@ class UsedProofs {
      * @param usableUntil when STS and this service would refuse it anyway; the mark is kept until then
      * @return false when it had already been used
      */
-    boolean claim(byte[] fingerprint, Instant usableUntil, Instant now) {
+    public boolean claim(byte[] fingerprint, Instant usableUntil, Instant now) {
         jdbc.sql("delete from used_sts_proof where expires_at < ?").param(Timestamp.from(now)).update();
         return jdbc.sql("insert into used_sts_proof (fingerprint, expires_at) values (?, ?) on conflict do nothing")
                 .params(fingerprint, Timestamp.from(usableUntil))
                 .update() == 1;
     }
 
-    void release(byte[] fingerprint) {
+    public void release(byte[] fingerprint) {
         jdbc.sql("delete from used_sts_proof where fingerprint = ?").param(fingerprint).update();
     }
 }

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
 import org.springframework.stereotype.Component;
@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * port), so no difference between how this class and the HTTP client read a URL can redirect it.
  */
 @Component
-class StsEndpoints {
+public class StsEndpoints {
 
     /** Where a proof goes and the Host header the HTTP client will send with it, which the proof must have signed. */
     record Endpoint(URI uri, String hostHeader) {
@@ -28,7 +28,7 @@ class StsEndpoints {
         allowed.forEach(StsEndpoints::requireUsableEntry);
     }
 
-    /** @throws MountRefusedException (400) unless {@code url} is {@code /} at an allowed endpoint */
+    /** @throws ProofRefusedException (400) unless {@code url} is {@code /} at an allowed endpoint */
     Endpoint resolve(String url) {
         URI uri;
         try {
@@ -88,7 +88,7 @@ class StsEndpoints {
         }
     }
 
-    private static MountRefusedException refusal(String url, String problem) {
-        return MountRefusedException.badRequest("stsRequest.url '" + Texts.clip(url) + "' " + problem);
+    private static ProofRefusedException refusal(String url, String problem) {
+        return ProofRefusedException.badRequest("stsRequest.url '" + Texts.clip(url) + "' " + problem);
     }
 }

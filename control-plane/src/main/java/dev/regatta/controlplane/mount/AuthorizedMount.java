@@ -2,6 +2,7 @@ package dev.regatta.controlplane.mount;
 
 import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.grant.Grant;
+import dev.regatta.controlplane.mount.sts.CallerIdentity;
 import dev.regatta.controlplane.node.Node;
 
 /**
@@ -9,5 +10,5 @@ import dev.regatta.controlplane.node.Node;
  *
  * @param renewed the session a renewal continues, or null for a new mount
  */
-record Admission(FileSystem fileSystem, CallerIdentity caller, Grant grant, Node node, MountSession renewed) {
+record AuthorizedMount(FileSystem fileSystem, CallerIdentity caller, Grant grant, Node node, MountSession renewed) {
 }

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.status;
+package dev.regatta.controlplane.mount;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -84,7 +84,7 @@ class CallerIdentityVerifierTest {
         answerOnce(sts, "307 Temporary Redirect\r\nLocation: http://127.0.0.1:" + elsewhere.getLocalPort() + "/", "");
         CompletableFuture<String> followed = answerOnce(elsewhere, "200 OK", IDENTITY);
 
-        assertThatThrownBy(() -> verifier.verify(proof)).isInstanceOfSatisfying(MountRefusedException.class,
+        assertThatThrownBy(() -> verifier.verify(proof)).isInstanceOfSatisfying(ProofRefusedException.class,
                 refusal -> assertThat(refusal.status().value()).isEqualTo(503));
         assertThat(followed).isNotDone();
     }
@@ -94,7 +94,7 @@ class CallerIdentityVerifierTest {
         StsProof proof = proof();
         answerOnce(sts, "200 OK", IDENTITY.replace("<UserId>", "<UserId>" + "x".repeat(100_000)));
 
-        assertThatThrownBy(() -> verifier.verify(proof)).isInstanceOfSatisfying(MountRefusedException.class,
+        assertThatThrownBy(() -> verifier.verify(proof)).isInstanceOfSatisfying(ProofRefusedException.class,
                 refusal -> assertThat(refusal.reason()).contains("not a GetCallerIdentity response"));
     }
 

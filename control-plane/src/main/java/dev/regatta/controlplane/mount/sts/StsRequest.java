@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
@@ -16,14 +16,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Signs STS GetCallerIdentity requests with SigV4 for real, as mount.regatta does (region us-east-1, service sts). */
-final class ProofSigner {
+public final class ProofSigner {
 
-    static final String BODY = "Action=GetCallerIdentity&Version=2011-06-15";
+    public static final String BODY = "Action=GetCallerIdentity&Version=2011-06-15";
     /**
      * SDKs write {@code charset=utf-8}; WireMock's Jetty rewrites that to UTF-8 when it parses the request, which
      * would break the fake STS's signature check (CallerIdentityVerifierTest sees the bytes on the wire instead).
      */
-    static final String CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8";
+    public static final String CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private ProofSigner() {
@@ -33,7 +33,7 @@ final class ProofSigner {
      * A proof bound to {@code serverId} and {@code fileSystemId}; the result maps header names to values. Like
      * mount.regatta's, it signs a random {@code x-regatta-nonce}, so that two proofs signed in one second differ.
      */
-    static Map<String, String> sign(Caller caller, URI sts, String serverId, String fileSystemId, Clock clock) {
+    public static Map<String, String> sign(Caller caller, URI sts, String serverId, String fileSystemId, Clock clock) {
         byte[] nonce = new byte[16];
         RANDOM.nextBytes(nonce);
         SdkHttpRequest request = SdkHttpRequest.builder()
@@ -47,7 +47,7 @@ final class ProofSigner {
         return headersOf(sign(request, caller.credentials(), BODY, clock));
     }
 
-    static SignedRequest sign(SdkHttpRequest request, AwsCredentialsIdentity credentials, String body, Clock clock) {
+    public static SignedRequest sign(SdkHttpRequest request, AwsCredentialsIdentity credentials, String body, Clock clock) {
         return AwsV4HttpSigner.create().sign(r -> r
                 .identity(credentials)
                 .request(request)
@@ -57,7 +57,7 @@ final class ProofSigner {
                 .putProperty(HttpSigner.SIGNING_CLOCK, clock));
     }
 
-    static Map<String, String> headersOf(SignedRequest signed) {
+    public static Map<String, String> headersOf(SignedRequest signed) {
         Map<String, String> headers = new LinkedHashMap<>();
         signed.request().headers().forEach((name, values) -> headers.put(name, String.join(",", values)));
         return headers;

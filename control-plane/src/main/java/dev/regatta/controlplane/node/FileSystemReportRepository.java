@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.status;
+package dev.regatta.controlplane.node;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -84,7 +84,7 @@ public class FileSystemReportRepository {
      *
      * @return whether the report was kept
      */
-    public boolean saveIfServing(FileSystemReport r) {
+    boolean saveIfServing(FileSystemReport r) {
         String requests = json.writeValueAsString(r.s3Requests() == null ? Map.of() : r.s3Requests());
         String failing = r.failingFiles() == null ? null : json.writeValueAsString(r.failing());
         boolean kept = jdbc.sql("""

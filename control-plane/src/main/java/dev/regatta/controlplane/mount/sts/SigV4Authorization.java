@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,7 +19,7 @@ record SigV4Authorization(List<String> signedHeaders) {
     private static final Pattern HEADER_NAME = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+");
     private static final Pattern SIGNATURE = Pattern.compile("[0-9a-f]{64}");
 
-    /** @throws MountRefusedException (400) for anything but a well-formed SigV4 header scoped to STS */
+    /** @throws ProofRefusedException (400) for anything but a well-formed SigV4 header scoped to STS */
     static SigV4Authorization parse(String header) {
         String[] algorithmAndRest = header.strip().split(" ", 2);
         if (!algorithmAndRest[0].equals(ALGORITHM) || algorithmAndRest.length < 2) {
@@ -64,8 +64,8 @@ record SigV4Authorization(List<String> signedHeaders) {
         return value;
     }
 
-    private static MountRefusedException malformed(String problem) {
-        return MountRefusedException.badRequest("the STS request's Authorization header is not SigV4 for STS: "
+    private static ProofRefusedException malformed(String problem) {
+        return ProofRefusedException.badRequest("the STS request's Authorization header is not SigV4 for STS: "
                 + problem);
     }
 }

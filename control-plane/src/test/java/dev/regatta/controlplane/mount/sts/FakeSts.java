@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
@@ -26,9 +26,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
  * over the request exactly as it arrived (its signed headers, its body) with the caller's secret, and answers the
  * caller's ARN when the signature matches, SignatureDoesNotMatch (403) when anything signed was changed on the way.
  */
-final class FakeSts implements ResponseDefinitionTransformerV2 {
+public final class FakeSts implements ResponseDefinitionTransformerV2 {
 
-    static final String NAME = "fake-sts";
+    public static final String NAME = "fake-sts";
     private static final Pattern AUTHORIZATION = Pattern.compile(
             "AWS4-HMAC-SHA256 Credential=([^/]+)/[^,]+, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}");
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
@@ -36,7 +36,7 @@ final class FakeSts implements ResponseDefinitionTransformerV2 {
 
     private final Map<String, Caller> callers = new ConcurrentHashMap<>();
 
-    void know(Caller caller) {
+    public void know(Caller caller) {
         callers.put(caller.accessKeyId(), caller);
     }
 

@@ -1,4 +1,4 @@
-package dev.regatta.controlplane.mount;
+package dev.regatta.controlplane.mount.sts;
 
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
@@ -169,7 +169,7 @@ class StsProofTest {
     }
 
     private static void refused(ThrowingCallable call, String reason) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(MountRefusedException.class, refusal -> {
+        assertThatThrownBy(call).isInstanceOfSatisfying(ProofRefusedException.class, refusal -> {
             assertThat(refusal.status().value()).isEqualTo(400);
             assertThat(refusal.reason()).contains(reason);
         });
