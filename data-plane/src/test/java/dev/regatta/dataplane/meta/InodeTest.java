@@ -3,6 +3,9 @@ package dev.regatta.dataplane.meta;
 import dev.regatta.dataplane.model.FileType;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,6 +44,65 @@ class InodeTest {
         i.present.add(200, 300);
         i.dirtyRanges.add(50, 60);
         return i;
+    }
+
+    /**
+     * {@link #full()} as format 2 lays it out, written field by field here rather than by {@link Inode#encode()}, so
+     * that a change of the layout is seen even when encode and decode change together.
+     */
+    static byte[] fullRecord(long id) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeLong(id);
+            out.writeByte(FileType.CHAR_DEVICE.code());
+            out.writeInt(04755);
+            out.writeInt(-2);
+            out.writeInt(1001);
+            out.writeLong(5L << 40);
+            out.writeLong(-1_000_000_007L);
+            out.writeLong(1_700_000_000_123_456_789L);
+            out.writeLong(1_700_000_001_000_000_001L);
+            out.writeInt(8);
+            out.writeInt(17);
+            out.writeInt(2);
+            out.writeLong(1);
+            out.writeUTF("first");
+            out.writeLong(77);
+            out.writeUTF("zweiter Näme ✓");
+            out.writeInt(3);
+            out.writeLong(99);
+            out.writeBoolean(true);
+            out.writeUTF("../target/ü");
+            out.writeLong(0xDEAD_BEEF_CAFE_F00DL);
+            out.writeInt(2);
+            out.writeUTF("prefix/first");
+            out.writeUTF("prefix/dir/zweiter Näme ✓");
+            out.writeBoolean(true);
+            out.writeUTF("\"abc-3\"");
+            out.writeLong(12345);
+            out.writeBoolean(true);
+            out.writeBoolean(true);
+            out.writeLong(42);
+            out.writeBoolean(true);
+            out.writeLong(1_700_000_000_000L);
+            out.writeInt(2);
+            out.writeLong(0);
+            out.writeLong(100);
+            out.writeLong(200);
+            out.writeLong(300);
+            out.writeInt(1);
+            out.writeLong(50);
+            out.writeLong(60);
+            out.writeLong(0);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void formatTwoLaysOutEveryFieldInItsPlace() throws IOException {
+        assertThat(full().encode()).isEqualTo(fullRecord(0x1234_5678_9ABCL));
+        assertSame(full(), Inode.decode(fullRecord(0x1234_5678_9ABCL)));
     }
 
     static void assertSame(Inode a, Inode b) {
