@@ -94,31 +94,7 @@ final class Contents {
             throw new FsException(FsError.NOT_SYNC, "ctime guard does not match");
         }
         long now = Inodes.now();
-        boolean owner = caller.isRoot() || caller.uid() == inode.uid();
-        if (changes.mode() != null && !owner) {
-            throw new FsException(FsError.PERM, caller + " does not own inode " + inode.id());
-        }
-        if (changes.uid() != null) {
-            Permissions.requireChown(caller, inode, changes.uid());
-        }
-        if (changes.gid() != null) {
-            Permissions.requireChgrp(caller, inode, changes.gid());
-        }
-        if (changes.size() != null) {
-            if (inode.isDirectory()) {
-                throw new FsException(FsError.ISDIR, "cannot truncate a directory");
-            }
-            if (inode.type() != FileType.REGULAR) {
-                throw new FsException(FsError.INVAL, "cannot truncate a special file");
-            }
-            Permissions.requireWrite(caller, inode);
-        }
-        if (changes.atime() != null) {
-            requireTimeChange(caller, inode, changes.atime(), owner);
-        }
-        if (changes.mtime() != null) {
-            requireTimeChange(caller, inode, changes.mtime(), owner);
-        }
+        checkChanges(caller, inode, changes);
         if (changes.mode() != null) {
             int mode = changes.mode() & 07777;
             if (!caller.isRoot() && !caller.inGroup(inode.gid())) {
@@ -147,6 +123,35 @@ final class Contents {
         }
         inode.changed(now);
         return new Wcc(before, inodes.attributes(inode));
+    }
+
+    /** Every permission a SETATTR needs, checked before anything changes. */
+    private static void checkChanges(Caller caller, Inode inode, SetAttributes changes) throws FsException {
+        boolean owner = caller.isRoot() || caller.uid() == inode.uid();
+        if (changes.mode() != null && !owner) {
+            throw new FsException(FsError.PERM, caller + " does not own inode " + inode.id());
+        }
+        if (changes.uid() != null) {
+            Permissions.requireChown(caller, inode, changes.uid());
+        }
+        if (changes.gid() != null) {
+            Permissions.requireChgrp(caller, inode, changes.gid());
+        }
+        if (changes.size() != null) {
+            if (inode.isDirectory()) {
+                throw new FsException(FsError.ISDIR, "cannot truncate a directory");
+            }
+            if (inode.type() != FileType.REGULAR) {
+                throw new FsException(FsError.INVAL, "cannot truncate a special file");
+            }
+            Permissions.requireWrite(caller, inode);
+        }
+        if (changes.atime() != null) {
+            requireTimeChange(caller, inode, changes.atime(), owner);
+        }
+        if (changes.mtime() != null) {
+            requireTimeChange(caller, inode, changes.mtime(), owner);
+        }
     }
 
     private static void requireTimeChange(Caller caller, Inode inode, SetAttributes.TimeChange change, boolean owner)

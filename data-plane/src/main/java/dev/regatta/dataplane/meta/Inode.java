@@ -134,9 +134,7 @@ public final class Inode {
         rdevMinor = minor;
     }
 
-    /**
-     * A new symbolic link: its target is also its data (the object's body in the bucket), all of it written here.
-     */
+    /** A new symbolic link: its target is also its data (the object's body in the bucket), all written here. */
     public void symlinkTo(String target) {
         requireType(FileType.SYMLINK);
         long length = target.getBytes(StandardCharsets.UTF_8).length;
@@ -274,17 +272,11 @@ public final class Inode {
 
     // ------------------------------------------------------------------ against the bucket
 
-    /**
-     * The inode is the object listed at {@code key}: its size, ETag and time, with the attributes still to be read
-     * with a HEAD.
-     */
+    /** The inode is the object listed at {@code key}: its size, ETag and time; its attributes wait for a HEAD. */
     public void adoptObject(String key, String etag, long objectSize, long lastModifiedMillis) {
+        awaitHead(key, etag);
         size = objectSize;
-        baseEtag = etag;
         baseLength = objectSize;
-        syncedKeys.clear();
-        syncedKeys.add(key);
-        needsHead = true;
         long nanos = lastModifiedMillis * 1_000_000L;
         mtimeNanos = nanos;
         ctimeNanos = nanos;
@@ -307,6 +299,10 @@ public final class Inode {
     /** A directory's marker object at {@code key} (ETag unknown: null): it carries the attributes, a HEAD tells. */
     public void adoptMarker(String key, String etag) {
         requireType(FileType.DIRECTORY);
+        awaitHead(key, etag);
+    }
+
+    private void awaitHead(String key, String etag) {
         baseEtag = etag;
         syncedKeys.clear();
         syncedKeys.add(key);

@@ -168,11 +168,13 @@ public final class Importer {
         });
     }
 
-    /**
-     * Applies a listing taken at {@code listedAt}. What changed here since (a sync that finished, a deletion
-     * that completed) is newer than the listing and wins over it.
-     */
-    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found, long listedAt) {
+    /** A directory's listing sorted by what each name is: subdirectories, files, and the directory's own marker. */
+    private record Sorted(Set<String> subdirectories, Map<String, ObjectStore.ObjectSummary> files,
+                          ObjectStore.ObjectSummary marker) {
+    }
+
+    /** Sorts a listing; names that cannot be paths are left out, and a file under a subdirectory's name is hidden. */
+    private Sorted sort(String prefix, ObjectStore.Listing found) {
         Set<String> subdirectories = new HashSet<>();
         Map<String, ObjectStore.ObjectSummary> files = new HashMap<>();
         ObjectStore.ObjectSummary marker = null;
@@ -197,65 +199,39 @@ public final class Importer {
                 files.put(name, object);
             }
         }
+        return new Sorted(subdirectories, files, marker);
+    }
+
+    /**
+     * Applies a listing taken at {@code listedAt}. What changed here since (a sync that finished, a deletion
+     * that completed) is newer than the listing and wins over it.
+     */
+    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found, long listedAt) {
+        Sorted listing = sort(prefix, found);
         List<Long> needHead = new ArrayList<>();
         List<Long> evict = new ArrayList<>();
-        ObjectStore.ObjectSummary dirMarker = marker;
         store.write(Durability.BUFFERED, batch -> {
             Inode dir = batch.inode(directoryId);
             if (dir == null) {
                 return null;
             }
             long now = System.currentTimeMillis();
-            for (String name : subdirectories) {
-                String markerKey = prefix + name + "/";
-                if (batch.lookup(directoryId, name) == null && !buried(batch, directoryId, name)
-                        && !batch.isPendingDelete(markerKey) && !batch.deletedSince(markerKey, listedAt)) {
-                    Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
-                    // Its marker, if there is one, carries its attributes; a HEAD tells.
-                    child.adoptMarker(markerKey, null);
-                    needHead.add(child.id());
-                    batch.putInodeQuietly(child);
-                }
+            for (String name : listing.subdirectories()) {
+                mergeSubdirectory(batch, dir, prefix, name, listedAt, now, needHead);
             }
-            for (Map.Entry<String, ObjectStore.ObjectSummary> f : files.entrySet()) {
-                ObjectStore.ObjectSummary object = f.getValue();
-                MetadataStore.Entry e = batch.lookup(directoryId, f.getKey());
-                if (e == null) {
-                    if (buried(batch, directoryId, f.getKey()) || batch.isPendingDelete(object.key())
-                            || batch.deletedSince(object.key(), listedAt)) {
-                        continue; // deleted here; the listing predates the deletion reaching the bucket
-                    }
-                    Inode child = imported(batch, dir, f.getKey(), FileType.REGULAR, object.lastModifiedMillis());
-                    child.adoptObject(object.key(), object.etag(), object.size(), object.lastModifiedMillis());
-                    batch.putInodeQuietly(child);
-                    needHead.add(child.id());
-                    continue;
-                }
-                Inode child = batch.inode(e.childId());
-                if (child == null || child.isDirectory() || !child.syncedKeys().contains(object.key())
-                        || unchanged(object, child.baseEtag()) || child.syncedAtMillis() >= listedAt) {
-                    continue;
-                }
-                if (child.isDirty() || batch.dirtyMark(child.id()) != null) {
-                    conflicts.increment();
-                    log.warn("'{}' changed in S3 while it has unsynced changes here; keeping the local version",
-                            object.key());
-                    continue;
-                }
-                child.replaceByObject(object.key(), object.etag(), object.size(), object.lastModifiedMillis());
-                batch.putInodeQuietly(child);
-                evict.add(child.id());
-                needHead.add(child.id());
+            for (Map.Entry<String, ObjectStore.ObjectSummary> f : listing.files().entrySet()) {
+                mergeFile(batch, dir, f.getKey(), f.getValue(), listedAt, needHead, evict);
             }
-            removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict, listedAt);
+            removeVanished(batch, dir, prefix, listing.subdirectories(), listing.files().keySet(), evict, listedAt);
             for (String name : batch.tombstones(directoryId)) {
-                if (!subdirectories.contains(name) && !files.containsKey(name)) {
+                if (!listing.subdirectories().contains(name) && !listing.files().containsKey(name)) {
                     batch.removeTombstone(directoryId, name); // the bucket has caught up
                 }
             }
-            if (dirMarker != null && !dir.isDirty() && dir.syncedAtMillis() < listedAt
-                    && !unchanged(dirMarker, dir.baseEtag())) {
-                dir.adoptMarker(dirMarker.key(), dirMarker.etag());
+            ObjectStore.ObjectSummary marker = listing.marker();
+            if (marker != null && !dir.isDirty() && dir.syncedAtMillis() < listedAt
+                    && !unchanged(marker, dir.baseEtag())) {
+                dir.adoptMarker(marker.key(), marker.etag());
                 needHead.add(dir.id());
             }
             dir.listed(now);
@@ -267,6 +243,55 @@ public final class Importer {
         });
         evict.forEach(cache::delete);
         return needHead;
+    }
+
+    /** A listed subdirectory not known here is imported, unless it was removed here and the bucket lags. */
+    private void mergeSubdirectory(WriteTransaction batch, Inode dir, String prefix, String name, long listedAt,
+                                   long now, List<Long> needHead) {
+        String markerKey = prefix + name + "/";
+        if (batch.lookup(dir.id(), name) == null && !buried(batch, dir.id(), name)
+                && !batch.isPendingDelete(markerKey) && !batch.deletedSince(markerKey, listedAt)) {
+            Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
+            // Its marker, if there is one, carries its attributes; a HEAD tells.
+            child.adoptMarker(markerKey, null);
+            needHead.add(child.id());
+            batch.putInodeQuietly(child);
+        }
+    }
+
+    /**
+     * A listed file: imported if new here; if its object changed through S3 since the last sync, a clean inode takes
+     * the new object (its cached bytes go) and one with unsynced changes keeps them (a conflict, counted).
+     */
+    private void mergeFile(WriteTransaction batch, Inode dir, String name, ObjectStore.ObjectSummary object,
+                           long listedAt, List<Long> needHead, List<Long> evict) {
+        MetadataStore.Entry e = batch.lookup(dir.id(), name);
+        if (e == null) {
+            if (buried(batch, dir.id(), name) || batch.isPendingDelete(object.key())
+                    || batch.deletedSince(object.key(), listedAt)) {
+                return; // deleted here; the listing predates the deletion reaching the bucket
+            }
+            Inode child = imported(batch, dir, name, FileType.REGULAR, object.lastModifiedMillis());
+            child.adoptObject(object.key(), object.etag(), object.size(), object.lastModifiedMillis());
+            batch.putInodeQuietly(child);
+            needHead.add(child.id());
+            return;
+        }
+        Inode child = batch.inode(e.childId());
+        if (child == null || child.isDirectory() || !child.syncedKeys().contains(object.key())
+                || unchanged(object, child.baseEtag()) || child.syncedAtMillis() >= listedAt) {
+            return;
+        }
+        if (child.isDirty() || batch.dirtyMark(child.id()) != null) {
+            conflicts.increment();
+            log.warn("'{}' changed in S3 while it has unsynced changes here; keeping the local version",
+                    object.key());
+            return;
+        }
+        child.replaceByObject(object.key(), object.etag(), object.size(), object.lastModifiedMillis());
+        batch.putInodeQuietly(child);
+        evict.add(child.id());
+        needHead.add(child.id());
     }
 
     /**

@@ -275,20 +275,7 @@ public final class SyncEngine implements AutoCloseable {
                     || !inFlight.add(id)) {
                 continue;
             }
-            workers.execute(() -> {
-                uploadPermits.acquireUninterruptibly();
-                try {
-                    syncInode(id);
-                    succeeded(id);
-                } catch (ObjectStoreException ex) {
-                    failed(id, ex.code(), ex.getMessage(), !ex.retryable() && !ex.preconditionFailed(), null);
-                } catch (RuntimeException ex) {
-                    failed(id, ex.getClass().getSimpleName(), ex.toString(), true, ex);
-                } finally {
-                    uploadPermits.release();
-                    inFlight.remove(id);
-                }
-            });
+            workers.execute(() -> syncInFlight(id));
         }
         deletes.removeIf(deletesInFlight::contains);
         deferMarkersOverPendingKeys(deletes);
@@ -306,6 +293,22 @@ public final class SyncEngine implements AutoCloseable {
                     deletes.forEach(deletesInFlight::remove);
                 }
             });
+        }
+    }
+
+    /** One attempt at an inode {@link #tick} marked in flight; its outcome decides when the next is due. */
+    private void syncInFlight(long id) {
+        uploadPermits.acquireUninterruptibly();
+        try {
+            syncInode(id);
+            succeeded(id);
+        } catch (ObjectStoreException ex) {
+            failed(id, ex.code(), ex.getMessage(), !ex.retryable() && !ex.preconditionFailed(), null);
+        } catch (RuntimeException ex) {
+            failed(id, ex.getClass().getSimpleName(), ex.toString(), true, ex);
+        } finally {
+            uploadPermits.release();
+            inFlight.remove(id);
         }
     }
 
