@@ -76,7 +76,7 @@ public final class CacheEvictor {
                 cache.delete(id);
                 orphans++;
             } else {
-                cache.recordUsage(id, inode.present.totalLength());
+                cache.recordUsage(id, inode.present().totalLength());
             }
         }
         log.info("cache holds {} files, {} bytes; removed {} files of deleted inodes", files.size() - orphans,
@@ -111,11 +111,11 @@ public final class CacheEvictor {
                 if (inode == null) {
                     return 0L;
                 }
-                if (inode.isDirty() || tx.dirtyMark(id) != null || inode.syncedKeys.isEmpty()) {
+                if (inode.isDirty() || tx.dirtyMark(id) != null || inode.syncedKeys().isEmpty()) {
                     return -1L;
                 }
-                long present = inode.present.totalLength();
-                inode.present.clear();
+                long present = inode.present().totalLength();
+                inode.cacheDropped();
                 tx.putInodeQuietly(inode);
                 return present;
             });

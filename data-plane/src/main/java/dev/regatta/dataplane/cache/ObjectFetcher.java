@@ -39,11 +39,11 @@ public final class ObjectFetcher {
      * @return false if the object turned out shorter than recorded
      */
     public boolean fill(Inode snapshot, long from, long to, String expectedEtag) throws ObjectStoreException {
-        String key = snapshot.syncedKeys.isEmpty() ? null : snapshot.syncedKeys.get(0);
+        String key = snapshot.syncedKeys().isEmpty() ? null : snapshot.syncedKeys().get(0);
         if (key == null) {
             return true;
         }
-        for (RangeSet.Range gap : snapshot.present.gaps(from, Math.min(to, snapshot.baseLength))) {
+        for (RangeSet.Range gap : snapshot.present().gaps(from, Math.min(to, snapshot.baseLength()))) {
             long pos = gap.start();
             while (pos < gap.end()) {
                 int len = (int) Math.min(gap.end() - pos, CHUNK);
@@ -60,29 +60,30 @@ public final class ObjectFetcher {
 
     private void store(Inode snapshot, long pos, ByteBuffer bytes) {
         long fetchedEnd = pos + bytes.remaining();
-        ReentrantReadWriteLock data = cache.lockFor(snapshot.id);
+        ReentrantReadWriteLock data = cache.lockFor(snapshot.id());
         data.writeLock().lock();
         try {
             store.write(Durability.BUFFERED, tx -> {
-                Inode current = tx.inode(snapshot.id);
-                if (current == null || !Objects.equals(current.baseEtag, snapshot.baseEtag)) {
+                Inode current = tx.inode(snapshot.id());
+                if (current == null || !Objects.equals(current.baseEtag(), snapshot.baseEtag())) {
                     return null;
                 }
-                List<RangeSet.Range> stillMissing = current.present.gaps(pos, Math.min(fetchedEnd, current.baseLength));
+                List<RangeSet.Range> stillMissing =
+                        current.present().gaps(pos, Math.min(fetchedEnd, current.baseLength()));
                 for (RangeSet.Range r : stillMissing) {
                     ByteBuffer slice = bytes.duplicate();
                     slice.limit((int) (r.end() - pos)).position((int) (r.start() - pos));
-                    cache.write(current.id, r.start(), slice);
-                    current.present.add(r.start(), r.end());
+                    cache.write(current.id(), r.start(), slice);
+                    current.cached(r.start(), r.end());
                 }
                 if (!stillMissing.isEmpty()) {
                     tx.putInodeQuietly(current);
-                    cache.recordUsage(current.id, current.present.totalLength());
+                    cache.recordUsage(current.id(), current.present().totalLength());
                 }
                 return null;
             });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write cache file of inode " + snapshot.id, e);
+            throw new UncheckedIOException("cannot write cache file of inode " + snapshot.id(), e);
         } finally {
             data.writeLock().unlock();
         }

@@ -63,15 +63,15 @@ public final class ReadPath {
     }
 
     /**
-     * Reads [offset, end) of a regular file ({@code offset < end <= inode.size}); the data may come back shorter if
+     * Reads [offset, end) of a regular file ({@code offset < end <= inode.size()}); the data may come back shorter if
      * the file shrank meanwhile. S3 trouble is {@link FsError#JUKEBOX}: the client retries.
      */
     public Bytes read(Inode inode, long offset, long end) throws FsException {
-        long fileId = inode.id;
-        List<RangeSet.Range> missing = inode.present.gaps(offset, end);
+        long fileId = inode.id();
+        List<RangeSet.Range> missing = inode.present().gaps(offset, end);
         if (!missing.isEmpty() && readAhead.claimed(fileId, end)) {
             inode = awaitPrefetch(inode, offset, end);
-            missing = inode.present.gaps(offset, end);
+            missing = inode.present().gaps(offset, end);
         }
         if (missing.isEmpty()) {
             cacheHits.increment();
@@ -81,7 +81,7 @@ public final class ReadPath {
             cacheMissBytes.increment(end - offset);
             fill(inode, offset, end);
         }
-        prefetch(inode, end, readAhead.next(fileId, offset, end, inode.size));
+        prefetch(inode, end, readAhead.next(fileId, offset, end, inode.size()));
         ReentrantReadWriteLock data = cache.lockFor(fileId);
         data.readLock().lock();
         try {
@@ -89,7 +89,7 @@ public final class ReadPath {
             if (current == null) {
                 throw new FsException(FsError.STALE, "inode " + fileId + " no longer exists");
             }
-            long upTo = Math.min(current.size, end);
+            long upTo = Math.min(current.size(), end);
             ByteBuffer buf = ByteBuffer.allocate((int) Math.max(0, upTo - offset));
             cache.read(fileId, offset, buf);
             cache.touch(fileId);
@@ -105,13 +105,13 @@ public final class ReadPath {
     /** Brings [offset, end) of a file into the cache from its object; S3 trouble asks the client to retry. */
     private void fill(Inode snapshot, long offset, long end) throws FsException {
         try {
-            if (!fetcher.fill(snapshot, offset, end, snapshot.baseEtag)) {
+            if (!fetcher.fill(snapshot, offset, end, snapshot.baseEtag())) {
                 objectChanged.accept(snapshot); // shorter than we knew: revalidation fixes the size
             }
         } catch (ObjectStoreException e) {
             if (e.preconditionFailed() && snapshot.isDirty()) {
                 // Changed through S3 under our unsynced changes: ours win where we have them, theirs fill the rest.
-                log.warn("object of inode {} changed in S3 while it has unsynced changes here", snapshot.id);
+                log.warn("object of inode {} changed in S3 while it has unsynced changes here", snapshot.id());
                 try {
                     fetcher.fill(snapshot, offset, end, null);
                     return;
@@ -122,9 +122,9 @@ public final class ReadPath {
             if (e.preconditionFailed() || e.notFound()) {
                 objectChanged.accept(snapshot);
             }
-            log.info("read of inode {} needs S3, which failed ({}); the client will retry", snapshot.id,
+            log.info("read of inode {} needs S3, which failed ({}); the client will retry", snapshot.id(),
                     e.getMessage());
-            throw new FsException(FsError.JUKEBOX, "S3 read for inode " + snapshot.id + " failed", e);
+            throw new FsException(FsError.JUKEBOX, "S3 read for inode " + snapshot.id() + " failed", e);
         }
     }
 
@@ -135,16 +135,16 @@ public final class ReadPath {
     private Inode awaitPrefetch(Inode inode, long offset, long end) throws FsException {
         long deadline = System.nanoTime() + PREFETCH_WAIT_NANOS;
         Inode current = inode;
-        while (!current.present.covers(offset, end) && System.nanoTime() < deadline) {
+        while (!current.present().covers(offset, end) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            current = store.read(tx -> tx.inode(inode.id));
+            current = store.read(tx -> tx.inode(inode.id()));
             if (current == null) {
-                throw new FsException(FsError.STALE, "inode " + inode.id + " no longer exists");
+                throw new FsException(FsError.STALE, "inode " + inode.id() + " no longer exists");
             }
         }
         return current;
@@ -152,7 +152,7 @@ public final class ReadPath {
 
     /** Fetches what sequential readers will want next, off the caller's path. Failures only cost a later miss. */
     private void prefetch(Inode snapshot, long from, long to) {
-        long start = to <= from ? -1 : readAhead.claim(snapshot.id, from, to);
+        long start = to <= from ? -1 : readAhead.claim(snapshot.id(), from, to);
         if (start < 0) {
             return;
         }
@@ -160,7 +160,7 @@ public final class ReadPath {
             try {
                 fill(snapshot, start, to);
             } catch (FsException | RuntimeException e) {
-                log.debug("read-ahead of inode {} stopped: {}", snapshot.id, e.toString());
+                log.debug("read-ahead of inode {} stopped: {}", snapshot.id(), e.toString());
             }
         });
     }

@@ -50,9 +50,9 @@ final class Contents {
 
     Attributes getattr(long fileId) throws FsException {
         Inode inode = inode(fileId);
-        if (inode.needsHead || (inode.links.size() > 0 && importer.isStale(inode.links.get(0).parentId()))) {
-            if (inode.links.size() > 0) {
-                importer.ensureListed(inode.links.get(0).parentId());
+        if (inode.needsHead() || (inode.links().size() > 0 && importer.isStale(inode.links().get(0).parentId()))) {
+            if (inode.links().size() > 0) {
+                importer.ensureListed(inode.links().get(0).parentId());
             }
             importer.ensureAttributes(List.of(fileId));
             inode = inode(fileId);
@@ -75,7 +75,7 @@ final class Contents {
                 Inode inode = Inodes.inode(tx, fileId);
                 Wcc wcc = applyChanges(caller, inode, changes, guardCtimeNanos);
                 tx.putInode(inode).markDirty(fileId, System.currentTimeMillis());
-                cache.recordUsage(fileId, inode.present.totalLength());
+                cache.recordUsage(fileId, inode.present().totalLength());
                 return wcc;
             });
         } finally {
@@ -90,13 +90,46 @@ final class Contents {
     private Wcc applyChanges(Caller caller, Inode inode, SetAttributes changes, Long guardCtimeNanos)
             throws FsException {
         WccAttributes before = inodes.attributes(inode).wcc();
-        if (guardCtimeNanos != null && guardCtimeNanos != inode.ctimeNanos) {
+        if (guardCtimeNanos != null && guardCtimeNanos != inode.ctimeNanos()) {
             throw new FsException(FsError.NOT_SYNC, "ctime guard does not match");
         }
         long now = Inodes.now();
-        boolean owner = caller.isRoot() || caller.uid() == inode.uid;
+        checkChanges(caller, inode, changes);
+        if (changes.mode() != null) {
+            int mode = changes.mode() & 07777;
+            if (!caller.isRoot() && !caller.inGroup(inode.gid())) {
+                mode &= ~02000; // like chmod(2): setgid only for members of the group
+            }
+            inode.chmod(mode);
+        }
+        if (changes.uid() != null && inode.chown(changes.uid())) {
+            inode.dropSetIds();
+        }
+        if (changes.gid() != null && inode.chgrp(changes.gid()) && !caller.isRoot()) {
+            inode.dropSetIds();
+        }
+        if (changes.size() != null) {
+            resize(inode, changes.size());
+            inode.setMtime(now);
+            if (!caller.isRoot()) {
+                inode.dropSetIds(); // like a write: a truncate by someone drops setuid/setgid
+            }
+        }
+        if (changes.atime() != null) {
+            inode.setAtime(changes.atime().serverTime() ? now : changes.atime().nanos());
+        }
+        if (changes.mtime() != null) {
+            inode.setMtime(changes.mtime().serverTime() ? now : changes.mtime().nanos());
+        }
+        inode.changed(now);
+        return new Wcc(before, inodes.attributes(inode));
+    }
+
+    /** Every permission a SETATTR needs, checked before anything changes. */
+    private static void checkChanges(Caller caller, Inode inode, SetAttributes changes) throws FsException {
+        boolean owner = caller.isRoot() || caller.uid() == inode.uid();
         if (changes.mode() != null && !owner) {
-            throw new FsException(FsError.PERM, caller + " does not own inode " + inode.id);
+            throw new FsException(FsError.PERM, caller + " does not own inode " + inode.id());
         }
         if (changes.uid() != null) {
             Permissions.requireChown(caller, inode, changes.uid());
@@ -108,7 +141,7 @@ final class Contents {
             if (inode.isDirectory()) {
                 throw new FsException(FsError.ISDIR, "cannot truncate a directory");
             }
-            if (inode.type != FileType.REGULAR) {
+            if (inode.type() != FileType.REGULAR) {
                 throw new FsException(FsError.INVAL, "cannot truncate a special file");
             }
             Permissions.requireWrite(caller, inode);
@@ -119,39 +152,6 @@ final class Contents {
         if (changes.mtime() != null) {
             requireTimeChange(caller, inode, changes.mtime(), owner);
         }
-        if (changes.mode() != null) {
-            int mode = changes.mode() & 07777;
-            if (!caller.isRoot() && !caller.inGroup(inode.gid)) {
-                mode &= ~02000; // like chmod(2): setgid only for members of the group
-            }
-            inode.mode = mode;
-        }
-        if (changes.uid() != null && changes.uid() != inode.uid) {
-            inode.uid = changes.uid();
-            inode.mode &= ~06000;
-        }
-        if (changes.gid() != null && changes.gid() != inode.gid) {
-            inode.gid = changes.gid();
-            if (!caller.isRoot()) {
-                inode.mode &= ~06000;
-            }
-        }
-        if (changes.size() != null) {
-            resize(inode, changes.size());
-            inode.mtimeNanos = now;
-            if (!caller.isRoot()) {
-                inode.mode &= ~06000; // like a write: a truncate by someone drops setuid/setgid
-            }
-        }
-        if (changes.atime() != null) {
-            inode.atimeNanos = changes.atime().serverTime() ? now : changes.atime().nanos();
-        }
-        if (changes.mtime() != null) {
-            inode.mtimeNanos = changes.mtime().serverTime() ? now : changes.mtime().nanos();
-        }
-        inode.ctimeNanos = now;
-        inode.attributesDirty = true;
-        return new Wcc(before, inodes.attributes(inode));
     }
 
     private static void requireTimeChange(Caller caller, Inode inode, SetAttributes.TimeChange change, boolean owner)
@@ -165,26 +165,16 @@ final class Contents {
         Permissions.require(caller, inode, Access.MODIFY, "touch this file");
     }
 
-    /** Changes a file's size: the cut part leaves the cache, a grown part reads as zeros and counts as written. */
+    /** Changes a file's size: the cut part leaves the cache file first, then the inode ({@link Inode#resize}). */
     private void resize(Inode inode, long size) throws FsException {
-        long old = inode.size;
-        if (size < old) {
+        if (size < inode.size()) {
             try {
-                cache.truncate(inode.id, size);
+                cache.truncate(inode.id(), size);
             } catch (IOException e) {
-                throw new FsException(FsError.IO, "cannot truncate cache file of inode " + inode.id, e);
+                throw new FsException(FsError.IO, "cannot truncate cache file of inode " + inode.id(), e);
             }
-            inode.present.truncate(size);
-            inode.dirtyRanges.truncate(size);
-            inode.baseLength = Math.min(inode.baseLength, size);
-        } else if (size > old) {
-            inode.present.add(old, size);
-            inode.dirtyRanges.add(old, size);
         }
-        if (size != old) {
-            inode.size = size;
-            inode.contentDirty = true;
-        }
+        inode.resize(size);
     }
 
     Results.Access access(Caller caller, long fileId, int requested) throws FsException {
@@ -198,17 +188,17 @@ final class Contents {
 
     Results.Readlink readlink(long fileId) throws FsException {
         Inode inode = inode(fileId);
-        if (inode.type != FileType.SYMLINK) {
+        if (inode.type() != FileType.SYMLINK) {
             throw new FsException(FsError.INVAL, "inode " + fileId + " is not a symbolic link");
         }
-        String target = inode.symlinkTarget;
+        String target = inode.symlinkTarget();
         if (target == null) {
             // Imported from the bucket: the target is the object's body.
-            Results.Read body = read(Caller.ROOT, fileId, 0, (int) Math.min(inode.size, MAX_SYMLINK_BYTES));
+            Results.Read body = read(Caller.ROOT, fileId, 0, (int) Math.min(inode.size(), MAX_SYMLINK_BYTES));
             String read = StandardCharsets.UTF_8.decode(body.data()).toString();
             store.write(Durability.BUFFERED, tx -> {
                 Inode fresh = Inodes.inode(tx, fileId);
-                fresh.symlinkTarget = read;
+                fresh.learnSymlinkTarget(read);
                 return tx.putInodeQuietly(fresh);
             });
             target = read;
@@ -221,19 +211,19 @@ final class Contents {
         if (inode.isDirectory()) {
             throw new FsException(FsError.ISDIR, "inode " + fileId + " is a directory");
         }
-        if (!caller.isRoot() && caller.uid() != inode.uid) {
+        if (!caller.isRoot() && caller.uid() != inode.uid()) {
             Permissions.require(caller, inode, Access.READ, "read this file");
         }
         if (offset < 0 || count < 0) {
             throw new FsException(FsError.INVAL, "negative offset or count");
         }
-        long end = Math.min(inode.size, offset + count);
+        long end = Math.min(inode.size(), offset + count);
         if (offset >= end) {
             return new Results.Read(ByteBuffer.allocate(0), true, inodes.attributes(inode));
         }
         ReadPath.Bytes bytes = readPath.read(inode, offset, end);
         Inode current = bytes.file();
-        return new Results.Read(bytes.data(), offset + bytes.data().remaining() >= current.size,
+        return new Results.Read(bytes.data(), offset + bytes.data().remaining() >= current.size(),
                 inodes.attributes(current));
     }
 
@@ -256,7 +246,7 @@ final class Contents {
                 if (inode.isDirectory()) {
                     throw new FsException(FsError.ISDIR, "inode " + fileId + " is a directory");
                 }
-                if (inode.type != FileType.REGULAR) {
+                if (inode.type() != FileType.REGULAR) {
                     throw new FsException(FsError.INVAL, "inode " + fileId + " is not a regular file");
                 }
                 Permissions.requireWrite(caller, inode);
@@ -269,21 +259,12 @@ final class Contents {
             Durability durability = stability == Stability.UNSTABLE ? Durability.BUFFERED : Durability.SYNC;
             return store.write(durability, tx -> {
                 Inode inode = Inodes.inode(tx, fileId);
-                if (offset > inode.size) {
-                    resize(inode, offset);
-                }
-                inode.present.add(offset, offset + count);
-                inode.dirtyRanges.add(offset, offset + count);
-                inode.size = Math.max(inode.size, offset + count);
-                long now = Inodes.now();
-                inode.mtimeNanos = now;
-                inode.ctimeNanos = now;
-                inode.contentDirty = true;
-                if (!caller.isRoot() && (inode.mode & 06000) != 0) {
-                    inode.mode &= ~06000; // a write by someone drops setuid/setgid, as on a local file system
+                inode.write(offset, offset + count, Inodes.now());
+                if (!caller.isRoot()) {
+                    inode.dropSetIds(); // a write by someone drops setuid/setgid, as on a local file system
                 }
                 tx.putInode(inode).markDirty(fileId, System.currentTimeMillis());
-                cache.recordUsage(fileId, inode.present.totalLength());
+                cache.recordUsage(fileId, inode.present().totalLength());
                 return new Results.Written(count, stability, new Wcc(before, inodes.attributes(inode)));
             });
         } catch (IOException e) {
@@ -297,7 +278,7 @@ final class Contents {
         Inode inode = inode(fileId);
         WccAttributes before = inodes.attributes(inode).wcc();
         try {
-            if (inode.type == FileType.REGULAR && !inode.present.isEmpty()) {
+            if (inode.type() == FileType.REGULAR && !inode.present().isEmpty()) {
                 cache.force(fileId);
             }
         } catch (IOException e) {

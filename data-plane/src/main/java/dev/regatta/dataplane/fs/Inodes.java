@@ -28,13 +28,13 @@ final class Inodes {
     }
 
     Attributes attributes(Inode inode) {
-        long used = inode.present.totalLength();
-        if (inode.type == FileType.REGULAR) {
-            used = Math.max(used, inode.size);
+        long used = inode.present().totalLength();
+        if (inode.type() == FileType.REGULAR) {
+            used = Math.max(used, inode.size());
         }
-        return new Attributes(inode.type, inode.mode & 07777, inode.nlink(), inode.uid, inode.gid,
-                inode.isDirectory() ? 4096 : inode.size, used, inode.rdevMajor, inode.rdevMinor, fsid, inode.id,
-                inode.atimeNanos, inode.mtimeNanos, inode.ctimeNanos);
+        return new Attributes(inode.type(), inode.mode() & 07777, inode.nlink(), inode.uid(), inode.gid(),
+                inode.isDirectory() ? 4096 : inode.size(), used, inode.rdevMajor(), inode.rdevMinor(), fsid, inode.id(),
+                inode.atimeNanos(), inode.mtimeNanos(), inode.ctimeNanos());
     }
 
     static Inode inode(ReadTransaction tx, long id) throws FsException {
@@ -69,7 +69,7 @@ final class Inodes {
 
     /** The parent of a directory (the root is its own). */
     static long parentOf(Inode dir) {
-        return dir.id == Namespace.ROOT_ID ? dir.id : dir.links.get(0).parentId();
+        return dir.id() == Namespace.ROOT_ID ? dir.id() : dir.links().get(0).parentId();
     }
 
     /**

@@ -73,7 +73,7 @@ final class Names {
         List<MetadataStore.Entry> found = store.read(tx -> {
             Inode current = Inodes.directory(tx, directoryId);
             if (cookie < 1) {
-                special.add(new Results.DirEntry(".", current.id, 1, null));
+                special.add(new Results.DirEntry(".", current.id(), 1, null));
             }
             if (cookie < 2) {
                 special.add(new Results.DirEntry("..", Inodes.parentOf(current), 2, null));
@@ -132,8 +132,9 @@ final class Names {
                 return new Creation(existing(tx, dir, existing, name, mode, verifier), true);
             }
             Permissions.requireDirectoryChange(caller, dir);
+            long createVerifier = mode == CreateMode.EXCLUSIVE ? verifier : 0;
             return new Creation(addChild(tx, caller, dir, name, FileType.REGULAR, permissions(attributes, 0644),
-                    attributes, inode -> inode.createVerifier = mode == CreateMode.EXCLUSIVE ? verifier : 0), false);
+                    attributes, inode -> inode.rememberCreateVerifier(createVerifier)), false);
         });
         Results.Created created = creation.created();
         Long size = attributes == null ? null : attributes.size();
@@ -156,7 +157,7 @@ final class Names {
         switch (mode) {
             case GUARDED -> throw new FsException(FsError.EXIST, name);
             case EXCLUSIVE -> {
-                if (file.createVerifier != verifier || file.type != FileType.REGULAR) {
+                if (file.createVerifier() != verifier || file.type() != FileType.REGULAR) {
                     throw new FsException(FsError.EXIST, name);
                 }
             }
@@ -167,14 +168,14 @@ final class Names {
             }
             default -> throw new IllegalStateException();
         }
-        return new Results.Created(file.id, inodes.attributes(file),
+        return new Results.Created(file.id(), inodes.attributes(file),
                 new Wcc(inodes.attributes(dir).wcc(), inodes.attributes(dir)));
     }
 
     Results.Created mkdir(Caller caller, long directoryId, String name, SetAttributes attributes)
             throws FsException {
         return createChild(caller, directoryId, name, FileType.DIRECTORY, permissions(attributes, 0755), attributes,
-                inode -> inode.listedAtMillis = System.currentTimeMillis());
+                inode -> inode.listed(System.currentTimeMillis()));
     }
 
     Results.Created symlink(Caller caller, long directoryId, String name, String target) throws FsException {
@@ -185,15 +186,12 @@ final class Names {
         return createChild(caller, directoryId, name, FileType.SYMLINK, 0777, null, inode -> {
             // The target is the object's body in the bucket, so it is the file's data here too.
             try {
-                cache.write(inode.id, 0, ByteBuffer.wrap(bytes));
-                cache.force(inode.id);
+                cache.write(inode.id(), 0, ByteBuffer.wrap(bytes));
+                cache.force(inode.id());
             } catch (IOException e) {
                 throw new FsException(FsError.IO, "cannot write cache file for a symlink", e);
             }
-            inode.symlinkTarget = target;
-            inode.size = bytes.length;
-            inode.present.add(0, bytes.length);
-            inode.dirtyRanges.add(0, bytes.length);
+            inode.symlinkTo(target);
         });
     }
 
@@ -206,8 +204,7 @@ final class Names {
             throw new FsException(FsError.PERM, "only root may make device nodes");
         }
         return createChild(caller, directoryId, name, type, permissions(attributes, 0644), attributes, inode -> {
-            inode.rdevMajor = major;
-            inode.rdevMinor = minor;
+            inode.setDevice(major, minor);
         });
     }
 
@@ -241,27 +238,25 @@ final class Names {
         long now = Inodes.now();
         WccAttributes dirBefore = inodes.attributes(dir).wcc();
         long id = tx.allocateId();
-        Inode child = newInode(id, type, perm, caller, now);
-        if ((dir.mode & 02000) != 0) {
-            child.gid = dir.gid; // setgid directories pass their group down, and the bit to subdirectories
+        int gid = caller.gid();
+        if ((dir.mode() & 02000) != 0) {
+            gid = dir.gid(); // setgid directories pass their group down, and the bit to subdirectories
             if (type == FileType.DIRECTORY) {
-                child.mode |= 02000;
+                perm |= 02000;
             }
         }
+        Inode child = Inode.newLocal(id, type, perm, caller.uid(), gid, now);
         if (attributes != null) {
             initialAttributes(caller, child, attributes);
         }
-        child.links.add(new Inode.Link(dir.id, name));
+        child.addLink(dir.id(), name);
         init.apply(child);
-        long cookie = dir.nextCookie++;
-        if (type == FileType.DIRECTORY) {
-            dir.subdirectories++;
-        }
-        touchDirectory(dir, now);
-        tx.putInode(child).putEntry(dir.id, name, id, cookie).removeTombstone(dir.id, name)
+        long cookie = dir.entryAdded(type == FileType.DIRECTORY);
+        dir.modified(now);
+        tx.putInode(child).putEntry(dir.id(), name, id, cookie).removeTombstone(dir.id(), name)
                 .markDirty(id, System.currentTimeMillis()).putInode(dir);
-        if (!child.present.isEmpty()) {
-            cache.recordUsage(id, child.present.totalLength());
+        if (!child.present().isEmpty()) {
+            cache.recordUsage(id, child.present().totalLength());
         }
         return new Results.Created(id, inodes.attributes(child), new Wcc(dirBefore, inodes.attributes(dir)));
     }
@@ -269,31 +264,17 @@ final class Names {
     /** The owner and times a creating call may ask for (only root gives a file away). */
     private static void initialAttributes(Caller caller, Inode child, SetAttributes attributes) {
         if (attributes.uid() != null && caller.isRoot()) {
-            child.uid = attributes.uid();
+            child.chown(attributes.uid());
         }
         if (attributes.gid() != null && (caller.isRoot() || caller.inGroup(attributes.gid()))) {
-            child.gid = attributes.gid();
+            child.chgrp(attributes.gid());
         }
         if (attributes.mtime() != null && !attributes.mtime().serverTime()) {
-            child.mtimeNanos = attributes.mtime().nanos();
+            child.setMtime(attributes.mtime().nanos());
         }
         if (attributes.atime() != null && !attributes.atime().serverTime()) {
-            child.atimeNanos = attributes.atime().nanos();
+            child.setAtime(attributes.atime().nanos());
         }
-    }
-
-    static Inode newInode(long id, FileType type, int perm, Caller caller, long now) {
-        Inode inode = new Inode();
-        inode.id = id;
-        inode.type = type;
-        inode.mode = perm & 07777;
-        inode.uid = caller.uid();
-        inode.gid = caller.gid();
-        inode.atimeNanos = now;
-        inode.mtimeNanos = now;
-        inode.ctimeNanos = now;
-        inode.contentDirty = true;
-        return inode;
     }
 
     Results.Linked link(Caller caller, long fileId, long directoryId, String name) throws FsException {
@@ -311,11 +292,10 @@ final class Names {
             Inodes.checkPathLength(tx, dir, name);
             WccAttributes before = inodes.attributes(dir).wcc();
             long now = Inodes.now();
-            file.links.add(new Inode.Link(directoryId, name));
-            file.ctimeNanos = now;
-            file.attributesDirty = true;
-            long cookie = dir.nextCookie++;
-            touchDirectory(dir, now);
+            file.addLink(directoryId, name);
+            file.changed(now);
+            long cookie = dir.entryAdded(false);
+            dir.modified(now);
             tx.putInode(file).putInode(dir).putEntry(directoryId, name, fileId, cookie)
                     .removeTombstone(directoryId, name).markDirty(fileId, System.currentTimeMillis());
             return new Results.Linked(inodes.attributes(file), new Wcc(before, inodes.attributes(dir)));
@@ -344,9 +324,9 @@ final class Names {
             WccAttributes before = inodes.attributes(dir).wcc();
             long now = Inodes.now();
             boolean gone = unlink(tx, dir, e, victim, now);
-            touchDirectory(dir, now);
+            dir.modified(now);
             tx.putInode(dir);
-            return new Removal(new Wcc(before, inodes.attributes(dir)), gone ? victim.id : -1);
+            return new Removal(new Wcc(before, inodes.attributes(dir)), gone ? victim.id() : -1);
         });
         // Only now may the bytes go: a crash before the removal was durable must find them still there.
         if (removal.goneId() >= 0) {
@@ -368,7 +348,7 @@ final class Names {
             if (!victim.isDirectory()) {
                 throw new FsException(FsError.NOTDIR, name + " is not a directory");
             }
-            if (tx.hasEntries(victim.id)) {
+            if (tx.hasEntries(victim.id())) {
                 throw new FsException(FsError.NOTEMPTY, name);
             }
             Permissions.requireDirectoryChange(caller, dir);
@@ -376,8 +356,7 @@ final class Names {
             WccAttributes before = inodes.attributes(dir).wcc();
             long now = Inodes.now();
             unlink(tx, dir, e, victim, now);
-            dir.subdirectories--;
-            touchDirectory(dir, now);
+            dir.modified(now);
             tx.putInode(dir);
             return new Wcc(before, inodes.attributes(dir));
         });
@@ -388,12 +367,13 @@ final class Names {
      * otherwise the inode is queued for sync, which removes the old key. Returns whether the inode is gone.
      */
     private boolean unlink(WriteTransaction tx, Inode dir, MetadataStore.Entry entry, Inode victim, long now) {
-        tx.deleteEntry(dir.id, entry.name(), entry.cookie()).addTombstone(dir.id, entry.name(),
+        tx.deleteEntry(dir.id(), entry.name(), entry.cookie()).addTombstone(dir.id(), entry.name(),
                 System.currentTimeMillis());
-        victim.links.remove(new Inode.Link(dir.id, entry.name()));
-        if (victim.links.isEmpty()) {
+        victim.removeLink(dir.id(), entry.name());
+        dir.entryRemoved(victim.isDirectory());
+        if (victim.links().isEmpty()) {
             long millis = System.currentTimeMillis();
-            for (String key : victim.syncedKeys) {
+            for (String key : victim.syncedKeys()) {
                 tx.addPendingDelete(key, millis);
             }
             if (victim.isDirectory()) {
@@ -405,18 +385,12 @@ final class Names {
                             : parentPath + "/" + entry.name()), millis);
                 }
             }
-            tx.clearDirty(victim.id).deleteInode(victim.id);
+            tx.clearDirty(victim.id()).deleteInode(victim.id());
             return true;
         }
-        victim.ctimeNanos = now;
-        victim.attributesDirty = true;
-        tx.putInode(victim).markDirty(victim.id, System.currentTimeMillis());
+        victim.changed(now);
+        tx.putInode(victim).markDirty(victim.id(), System.currentTimeMillis());
         return false;
-    }
-
-    private static void touchDirectory(Inode dir, long now) {
-        dir.mtimeNanos = now;
-        dir.ctimeNanos = now;
     }
 
     // ------------------------------------------------------------------ rename
@@ -464,7 +438,7 @@ final class Names {
         WccAttributes fromBefore = inodes.attributes(fromDir).wcc();
         WccAttributes toBefore = inodes.attributes(toDir).wcc();
         MetadataStore.Entry target = tx.lookup(toDirectoryId, toName);
-        if ((sameDir && fromName.equals(toName)) || (target != null && target.childId() == source.id)) {
+        if ((sameDir && fromName.equals(toName)) || (target != null && target.childId() == source.id())) {
             // The same name, or two names of one inode: POSIX says rename does nothing.
             return new Renaming(renamed(fromDir, fromBefore, toDir, toBefore), -1);
         }
@@ -475,33 +449,27 @@ final class Names {
             Inode targetInode = Inodes.inode(tx, target.childId());
             checkReplace(tx, caller, toDir, source, targetInode, toName);
             if (unlink(tx, toDir, target, targetInode, now)) {
-                replacedId = targetInode.id;
-            }
-            if (targetInode.isDirectory()) {
-                toDir.subdirectories--;
+                replacedId = targetInode.id();
             }
         }
         tx.deleteEntry(fromDirectoryId, fromName, e.cookie())
                 .addTombstone(fromDirectoryId, fromName, System.currentTimeMillis());
-        long cookie = toDir.nextCookie++;
-        tx.putEntry(toDirectoryId, toName, source.id, cookie).removeTombstone(toDirectoryId, toName);
-        source.links.remove(new Inode.Link(fromDirectoryId, fromName));
-        source.links.add(new Inode.Link(toDirectoryId, toName));
-        source.ctimeNanos = now;
-        source.attributesDirty = true;
-        tx.putInode(source).markDirty(source.id, System.currentTimeMillis());
-        if (source.isDirectory() && !sameDir) {
-            fromDir.subdirectories--;
-            toDir.subdirectories++;
-        }
-        touchDirectory(fromDir, now);
-        touchDirectory(toDir, now);
+        // One directory when sameDir: a subdirectory's count goes down and up again.
+        fromDir.entryRemoved(source.isDirectory());
+        long cookie = toDir.entryAdded(source.isDirectory());
+        tx.putEntry(toDirectoryId, toName, source.id(), cookie).removeTombstone(toDirectoryId, toName);
+        source.removeLink(fromDirectoryId, fromName);
+        source.addLink(toDirectoryId, toName);
+        source.changed(now);
+        tx.putInode(source).markDirty(source.id(), System.currentTimeMillis());
+        fromDir.modified(now);
+        toDir.modified(now);
         tx.putInode(fromDir);
         if (!sameDir) {
             tx.putInode(toDir);
         }
         if (source.isDirectory()) {
-            markSubtreeMoved(tx, source.id);
+            markSubtreeMoved(tx, source.id());
         }
         return new Renaming(renamed(fromDir, fromBefore, toDir, toBefore), replacedId);
     }
@@ -517,12 +485,12 @@ final class Names {
         Permissions.requireDirectoryChange(caller, fromDir);
         Permissions.requireDirectoryChange(caller, toDir);
         Permissions.requireStickyOwner(caller, fromDir, source);
-        if (source.isDirectory() && fromDir.id != toDir.id) {
+        if (source.isDirectory() && fromDir.id() != toDir.id()) {
             // Its ".." changes: the directory itself is written (Linux asks for MAY_WRITE on it; the NFS client
             // leaves the check to the server).
             Permissions.require(caller, source, Access.MODIFY, "move this directory to another parent");
         }
-        if (source.isDirectory() && Namespace.isWithin(tx, toDir, source.id)) {
+        if (source.isDirectory() && Namespace.isWithin(tx, toDir, source.id())) {
             throw new FsException(FsError.INVAL, "cannot move a directory into itself");
         }
         Inodes.checkPathLength(tx, toDir, toName);
@@ -538,7 +506,7 @@ final class Names {
         if (!source.isDirectory() && target.isDirectory()) {
             throw new FsException(FsError.ISDIR, toName + " is a directory");
         }
-        if (target.isDirectory() && tx.hasEntries(target.id)) {
+        if (target.isDirectory() && tx.hasEntries(target.id())) {
             throw new FsException(FsError.NOTEMPTY, toName);
         }
     }
@@ -562,7 +530,7 @@ final class Names {
                     if (inode != null) {
                         tx.putInode(inode);
                         if (inode.isDirectory()) {
-                            pending.add(inode.id);
+                            pending.add(inode.id());
                         }
                     }
                     after = child.cookie();

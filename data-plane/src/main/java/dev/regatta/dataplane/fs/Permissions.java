@@ -18,15 +18,15 @@ final class Permissions {
                 return Access.READ | Access.LOOKUP | Access.MODIFY | Access.EXTEND | Access.DELETE;
             }
             // Root may execute only what someone may execute.
-            return Access.READ | Access.MODIFY | Access.EXTEND | ((inode.mode & 0111) != 0 ? Access.EXECUTE : 0);
+            return Access.READ | Access.MODIFY | Access.EXTEND | ((inode.mode() & 0111) != 0 ? Access.EXECUTE : 0);
         }
         int bits;
-        if (caller.uid() == inode.uid) {
-            bits = (inode.mode >> 6) & 7;
-        } else if (caller.inGroup(inode.gid)) {
-            bits = (inode.mode >> 3) & 7;
+        if (caller.uid() == inode.uid()) {
+            bits = (inode.mode() >> 6) & 7;
+        } else if (caller.inGroup(inode.gid())) {
+            bits = (inode.mode() >> 3) & 7;
         } else {
-            bits = inode.mode & 7;
+            bits = inode.mode() & 7;
         }
         int granted = 0;
         if ((bits & 4) != 0) {
@@ -49,7 +49,7 @@ final class Permissions {
 
     /** Writing a file: like open(O_WRONLY), but the owner may write a file it created read-only. */
     static void requireWrite(Caller caller, Inode file) throws FsException {
-        if (caller.uid() == file.uid || caller.isRoot()) {
+        if (caller.uid() == file.uid() || caller.isRoot()) {
             return;
         }
         require(caller, file, Access.MODIFY, "write this file");
@@ -65,9 +65,9 @@ final class Permissions {
      * the values it already has (Linux's chown_ok).
      */
     static void requireChown(Caller caller, Inode inode, int uid) throws FsException {
-        if (!caller.isRoot() && !(caller.uid() == inode.uid && uid == inode.uid)) {
+        if (!caller.isRoot() && !(caller.uid() == inode.uid() && uid == inode.uid())) {
             throw new FsException(FsError.PERM, caller + " may not make uid " + uid + " the owner of inode "
-                    + inode.id + " (owned by " + inode.uid + ")");
+                    + inode.id() + " (owned by " + inode.uid() + ")");
         }
     }
 
@@ -76,15 +76,15 @@ final class Permissions {
      * nobody else, even to the group the file already has (Linux's chgrp_ok).
      */
     static void requireChgrp(Caller caller, Inode inode, int gid) throws FsException {
-        if (!caller.isRoot() && !(caller.uid() == inode.uid && (gid == inode.gid || caller.inGroup(gid)))) {
-            throw new FsException(FsError.PERM, caller + " may not give inode " + inode.id + " to group " + gid);
+        if (!caller.isRoot() && !(caller.uid() == inode.uid() && (gid == inode.gid() || caller.inGroup(gid)))) {
+            throw new FsException(FsError.PERM, caller + " may not give inode " + inode.id() + " to group " + gid);
         }
     }
 
     /** The sticky bit: in a +t directory only the owner of the entry or of the directory (or root) removes it. */
     static void requireStickyOwner(Caller caller, Inode directory, Inode victim) throws FsException {
-        if ((directory.mode & 01000) != 0 && !caller.isRoot()
-                && caller.uid() != directory.uid && caller.uid() != victim.uid) {
+        if ((directory.mode() & 01000) != 0 && !caller.isRoot()
+                && caller.uid() != directory.uid() && caller.uid() != victim.uid()) {
             throw new FsException(FsError.ACCES, caller + " may not remove another user's entry in a sticky directory");
         }
     }

@@ -58,9 +58,7 @@ public final class RegattaFileSystem implements VirtualFileSystem {
             if (id != Namespace.ROOT_ID) {
                 throw new IllegalStateException("metadata store has inodes but no root");
             }
-            Inode root = Names.newInode(id, FileType.DIRECTORY, 0755, Caller.ROOT, Inodes.now());
-            root.contentDirty = false;
-            return tx.putInode(root);
+            return tx.putInode(Inode.newRoot(Inodes.now()));
         });
     }
 

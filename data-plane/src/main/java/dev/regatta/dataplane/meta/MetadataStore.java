@@ -365,14 +365,14 @@ public final class MetadataStore implements AutoCloseable {
         }
 
         Batch putInode(Inode inode) {
-            inode.version++;
-            putInodes.put(inode.id, inode);
+            inode.nextVersion();
+            putInodes.put(inode.id(), inode);
             return this;
         }
 
         /** Stores the inode without counting it as a change (sync bookkeeping). */
         Batch putInodeQuietly(Inode inode) {
-            putInodes.put(inode.id, inode);
+            putInodes.put(inode.id(), inode);
             return this;
         }
 
@@ -438,7 +438,7 @@ public final class MetadataStore implements AutoCloseable {
             ensureOpen();
             try (batch) {
                 for (Inode inode : putInodes.values()) {
-                    batch.put(inodes, longKey(inode.id), inode.encode());
+                    batch.put(inodes, longKey(inode.id()), inode.encode());
                 }
                 if (allocated != nextId) {
                     batch.put(settings, NEXT_ID, longKey(allocated));
@@ -447,7 +447,7 @@ public final class MetadataStore implements AutoCloseable {
                 nextId = Math.max(nextId, allocated);
                 deletedInodes.forEach(inodeCache::remove);
                 for (Inode inode : putInodes.values()) {
-                    inodeCache.put(inode.id, inode.copy());
+                    inodeCache.put(inode.id(), inode.copy());
                 }
                 return db.getLatestSequenceNumber();
             } catch (RocksDBException e) {

@@ -17,11 +17,11 @@ public final class Namespace {
         List<String> parts = new ArrayList<>();
         Inode cursor = directory;
         int guard = 0;
-        while (cursor != null && cursor.id != ROOT_ID) {
-            if (cursor.links.isEmpty() || ++guard > 4096) {
+        while (cursor != null && cursor.id() != ROOT_ID) {
+            if (cursor.links().isEmpty() || ++guard > 4096) {
                 return null; // detached: being deleted
             }
-            Inode.Link link = cursor.links.get(0);
+            Inode.Link link = cursor.links().get(0);
             parts.add(link.name());
             cursor = store.inode(link.parentId());
         }
@@ -34,11 +34,11 @@ public final class Namespace {
 
     /** Every path of an inode: one per link (several for hard links), one for a directory. */
     public static List<String> paths(ReadTransaction store, Inode inode) {
-        if (inode.id == ROOT_ID) {
+        if (inode.id() == ROOT_ID) {
             return List.of("");
         }
         List<String> paths = new ArrayList<>();
-        for (Inode.Link link : inode.links) {
+        for (Inode.Link link : inode.links()) {
             Inode parent = store.inode(link.parentId());
             if (parent == null) {
                 continue;
@@ -58,7 +58,7 @@ public final class Namespace {
             if (cursor == null || !cursor.isDirectory()) {
                 return null;
             }
-            MetadataStore.Entry e = store.lookup(cursor.id, name);
+            MetadataStore.Entry e = store.lookup(cursor.id(), name);
             if (e == null) {
                 return null;
             }
@@ -72,13 +72,13 @@ public final class Namespace {
         Inode cursor = candidate;
         int guard = 0;
         while (cursor != null && ++guard < 4096) {
-            if (cursor.id == ancestorId) {
+            if (cursor.id() == ancestorId) {
                 return true;
             }
-            if (cursor.id == ROOT_ID || cursor.links.isEmpty()) {
+            if (cursor.id() == ROOT_ID || cursor.links().isEmpty()) {
                 return false;
             }
-            cursor = store.inode(cursor.links.get(0).parentId());
+            cursor = store.inode(cursor.links().get(0).parentId());
         }
         return false;
     }

@@ -1,5 +1,8 @@
 package dev.regatta.dataplane.meta;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +10,8 @@ import java.util.TreeMap;
 
 /**
  * A set of disjoint half-open byte ranges [start, end), merged as they touch. Used for which bytes of a file
- * are in the local cache and which of them were changed since the last upload.
+ * are in the local cache and which of them were changed since the last upload. Changed only within this package
+ * (by {@link Inode}'s operations, which keep an inode's sets and size together); elsewhere it is read-only.
  */
 public final class RangeSet {
 
@@ -20,7 +24,7 @@ public final class RangeSet {
         }
     }
 
-    public void add(long start, long end) {
+    void add(long start, long end) {
         if (start >= end) {
             return;
         }
@@ -37,7 +41,7 @@ public final class RangeSet {
         ranges.put(start, end);
     }
 
-    public void remove(long start, long end) {
+    void remove(long start, long end) {
         if (start >= end) {
             return;
         }
@@ -59,11 +63,11 @@ public final class RangeSet {
     }
 
     /** Removes everything at or after {@code offset}. */
-    public void truncate(long offset) {
+    void truncate(long offset) {
         remove(offset, Long.MAX_VALUE);
     }
 
-    public void clear() {
+    void clear() {
         ranges.clear();
     }
 
@@ -122,6 +126,23 @@ public final class RangeSet {
         List<Range> list = new ArrayList<>(ranges.size());
         ranges.forEach((s, e) -> list.add(new Range(s, e)));
         return list;
+    }
+
+    /** The set as an inode record stores it: the count, then each range's start and end. */
+    void writeTo(DataOutput out) throws IOException {
+        out.writeInt(ranges.size());
+        for (Map.Entry<Long, Long> e : ranges.entrySet()) {
+            out.writeLong(e.getKey());
+            out.writeLong(e.getValue());
+        }
+    }
+
+    /** Adds the ranges {@link #writeTo} stored. */
+    void readFrom(DataInput in) throws IOException {
+        int n = in.readInt();
+        for (int k = 0; k < n; k++) {
+            add(in.readLong(), in.readLong());
+        }
     }
 
     public RangeSet copy() {

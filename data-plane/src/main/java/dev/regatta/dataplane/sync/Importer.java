@@ -89,7 +89,7 @@ public final class Importer {
     }
 
     private boolean stale(Inode dir) {
-        return dir.listedAtMillis == 0 || System.currentTimeMillis() - dir.listedAtMillis >= revalidateMillis;
+        return dir.listedAtMillis() == 0 || System.currentTimeMillis() - dir.listedAtMillis() >= revalidateMillis;
     }
 
     /**
@@ -114,7 +114,7 @@ public final class Importer {
             try {
                 found = objects.list(prefix);
             } catch (ObjectStoreException e) {
-                if (dir.listedAtMillis != 0) {
+                if (dir.listedAtMillis() != 0) {
                     log.debug("revalidation of '{}' failed, serving the last listing: {}", prefix, e.getMessage());
                     return;
                 }
@@ -146,7 +146,7 @@ public final class Importer {
             for (MetadataStore.Entry e : page) {
                 Inode child = tx.inode(e.childId());
                 if (child != null && child.isDirectory()) {
-                    found.add(child.id);
+                    found.add(child.id());
                 }
                 after = e.cookie();
             }
@@ -157,10 +157,10 @@ public final class Importer {
     /** Forces the next access to the inode's directory to list again (its object changed or vanished). */
     public void invalidate(Inode inode) {
         store.write(Durability.BUFFERED, tx -> {
-            for (Inode.Link link : inode.links) {
+            for (Inode.Link link : inode.links()) {
                 Inode parent = tx.inode(link.parentId());
                 if (parent != null) {
-                    parent.listedAtMillis = 0;
+                    parent.invalidateListing();
                     tx.putInodeQuietly(parent);
                 }
             }
@@ -168,11 +168,13 @@ public final class Importer {
         });
     }
 
-    /**
-     * Applies a listing taken at {@code listedAt}. What changed here since (a sync that finished, a deletion
-     * that completed) is newer than the listing and wins over it.
-     */
-    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found, long listedAt) {
+    /** A directory's listing sorted by what each name is: subdirectories, files, and the directory's own marker. */
+    private record Sorted(Set<String> subdirectories, Map<String, ObjectStore.ObjectSummary> files,
+                          ObjectStore.ObjectSummary marker) {
+    }
+
+    /** Sorts a listing; names that cannot be paths are left out, and a file under a subdirectory's name is hidden. */
+    private Sorted sort(String prefix, ObjectStore.Listing found) {
         Set<String> subdirectories = new HashSet<>();
         Map<String, ObjectStore.ObjectSummary> files = new HashMap<>();
         ObjectStore.ObjectSummary marker = null;
@@ -197,77 +199,42 @@ public final class Importer {
                 files.put(name, object);
             }
         }
+        return new Sorted(subdirectories, files, marker);
+    }
+
+    /**
+     * Applies a listing taken at {@code listedAt}. What changed here since (a sync that finished, a deletion
+     * that completed) is newer than the listing and wins over it.
+     */
+    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found, long listedAt) {
+        Sorted listing = sort(prefix, found);
         List<Long> needHead = new ArrayList<>();
         List<Long> evict = new ArrayList<>();
-        ObjectStore.ObjectSummary dirMarker = marker;
         store.write(Durability.BUFFERED, batch -> {
             Inode dir = batch.inode(directoryId);
             if (dir == null) {
                 return null;
             }
             long now = System.currentTimeMillis();
-            for (String name : subdirectories) {
-                String markerKey = prefix + name + "/";
-                if (batch.lookup(directoryId, name) == null && !buried(batch, directoryId, name)
-                        && !batch.isPendingDelete(markerKey) && !batch.deletedSince(markerKey, listedAt)) {
-                    Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
-                    child.mode = attributeCodec.decode(Map.of(), true, now).mode();
-                    // Its marker, if there is one, carries its attributes; a HEAD tells.
-                    child.syncedKeys = new ArrayList<>(List.of(markerKey));
-                    child.needsHead = true;
-                    needHead.add(child.id);
-                    dir.subdirectories++;
-                    batch.putInodeQuietly(child);
-                }
+            for (String name : listing.subdirectories()) {
+                mergeSubdirectory(batch, dir, prefix, name, listedAt, now, needHead);
             }
-            for (Map.Entry<String, ObjectStore.ObjectSummary> f : files.entrySet()) {
-                ObjectStore.ObjectSummary object = f.getValue();
-                MetadataStore.Entry e = batch.lookup(directoryId, f.getKey());
-                if (e == null) {
-                    if (buried(batch, directoryId, f.getKey()) || batch.isPendingDelete(object.key())
-                            || batch.deletedSince(object.key(), listedAt)) {
-                        continue; // deleted here; the listing predates the deletion reaching the bucket
-                    }
-                    Inode child = imported(batch, dir, f.getKey(), FileType.REGULAR, object.lastModifiedMillis());
-                    child.mode = attributeCodec.decode(Map.of(), false, now).mode();
-                    adopt(child, object);
-                    batch.putInodeQuietly(child);
-                    needHead.add(child.id);
-                    continue;
-                }
-                Inode child = batch.inode(e.childId());
-                if (child == null || child.isDirectory() || !child.syncedKeys.contains(object.key())
-                        || unchanged(object, child.baseEtag) || child.syncedAtMillis >= listedAt) {
-                    continue;
-                }
-                if (child.isDirty() || batch.dirtyMark(child.id) != null) {
-                    conflicts.increment();
-                    log.warn("'{}' changed in S3 while it has unsynced changes here; keeping the local version",
-                            object.key());
-                    continue;
-                }
-                adopt(child, object);
-                child.present.clear();
-                child.dirtyRanges.clear();
-                child.symlinkTarget = null;
-                batch.putInodeQuietly(child);
-                evict.add(child.id);
-                needHead.add(child.id);
+            for (Map.Entry<String, ObjectStore.ObjectSummary> f : listing.files().entrySet()) {
+                mergeFile(batch, dir, f.getKey(), f.getValue(), listedAt, needHead, evict);
             }
-            removeVanished(batch, dir, prefix, subdirectories, files.keySet(), evict, listedAt);
+            removeVanished(batch, dir, prefix, listing.subdirectories(), listing.files().keySet(), evict, listedAt);
             for (String name : batch.tombstones(directoryId)) {
-                if (!subdirectories.contains(name) && !files.containsKey(name)) {
+                if (!listing.subdirectories().contains(name) && !listing.files().containsKey(name)) {
                     batch.removeTombstone(directoryId, name); // the bucket has caught up
                 }
             }
-            if (dirMarker != null && !dir.isDirty() && dir.syncedAtMillis < listedAt
-                    && !unchanged(dirMarker, dir.baseEtag)) {
-                dir.baseEtag = dirMarker.etag();
-                dir.syncedKeys = new ArrayList<>(List.of(dirMarker.key()));
-                dir.needsHead = true;
-                needHead.add(dir.id);
+            ObjectStore.ObjectSummary marker = listing.marker();
+            if (marker != null && !dir.isDirty() && dir.syncedAtMillis() < listedAt
+                    && !unchanged(marker, dir.baseEtag())) {
+                dir.adoptMarker(marker.key(), marker.etag());
+                needHead.add(dir.id());
             }
-            dir.listedAtMillis = now;
+            dir.listed(now);
             batch.putInodeQuietly(dir);
             if (!evict.isEmpty()) {
                 batch.requireSync(); // dropping cached bytes must be on disk before their file goes (CacheEvictor)
@@ -276,6 +243,55 @@ public final class Importer {
         });
         evict.forEach(cache::delete);
         return needHead;
+    }
+
+    /** A listed subdirectory not known here is imported, unless it was removed here and the bucket lags. */
+    private void mergeSubdirectory(WriteTransaction batch, Inode dir, String prefix, String name, long listedAt,
+                                   long now, List<Long> needHead) {
+        String markerKey = prefix + name + "/";
+        if (batch.lookup(dir.id(), name) == null && !buried(batch, dir.id(), name)
+                && !batch.isPendingDelete(markerKey) && !batch.deletedSince(markerKey, listedAt)) {
+            Inode child = imported(batch, dir, name, FileType.DIRECTORY, now);
+            // Its marker, if there is one, carries its attributes; a HEAD tells.
+            child.adoptMarker(markerKey, null);
+            needHead.add(child.id());
+            batch.putInodeQuietly(child);
+        }
+    }
+
+    /**
+     * A listed file: imported if new here; if its object changed through S3 since the last sync, a clean inode takes
+     * the new object (its cached bytes go) and one with unsynced changes keeps them (a conflict, counted).
+     */
+    private void mergeFile(WriteTransaction batch, Inode dir, String name, ObjectStore.ObjectSummary object,
+                           long listedAt, List<Long> needHead, List<Long> evict) {
+        MetadataStore.Entry e = batch.lookup(dir.id(), name);
+        if (e == null) {
+            if (buried(batch, dir.id(), name) || batch.isPendingDelete(object.key())
+                    || batch.deletedSince(object.key(), listedAt)) {
+                return; // deleted here; the listing predates the deletion reaching the bucket
+            }
+            Inode child = imported(batch, dir, name, FileType.REGULAR, object.lastModifiedMillis());
+            child.adoptObject(object.key(), object.etag(), object.size(), object.lastModifiedMillis());
+            batch.putInodeQuietly(child);
+            needHead.add(child.id());
+            return;
+        }
+        Inode child = batch.inode(e.childId());
+        if (child == null || child.isDirectory() || !child.syncedKeys().contains(object.key())
+                || unchanged(object, child.baseEtag()) || child.syncedAtMillis() >= listedAt) {
+            return;
+        }
+        if (child.isDirty() || batch.dirtyMark(child.id()) != null) {
+            conflicts.increment();
+            log.warn("'{}' changed in S3 while it has unsynced changes here; keeping the local version",
+                    object.key());
+            return;
+        }
+        child.replaceByObject(object.key(), object.etag(), object.size(), object.lastModifiedMillis());
+        batch.putInodeQuietly(child);
+        evict.add(child.id());
+        needHead.add(child.id());
     }
 
     /**
@@ -293,18 +309,14 @@ public final class Importer {
         return true;
     }
 
+    /** A new inode for a listed name, with the bucket's default attributes until its HEAD; entered in {@code dir}. */
     private Inode imported(WriteTransaction batch, Inode dir, String name, FileType type, long mtimeMillis) {
-        Inode child = new Inode();
-        child.id = batch.allocateId();
-        child.type = type;
-        child.uid = attributeCodec.decode(Map.of(), type == FileType.DIRECTORY, mtimeMillis).uid();
-        child.gid = attributeCodec.decode(Map.of(), type == FileType.DIRECTORY, mtimeMillis).gid();
-        long nanos = mtimeMillis * 1_000_000L;
-        child.atimeNanos = nanos;
-        child.mtimeNanos = nanos;
-        child.ctimeNanos = nanos;
-        child.links.add(new Inode.Link(dir.id, name));
-        batch.putEntry(dir.id, name, child.id, dir.nextCookie++);
+        boolean directory = type == FileType.DIRECTORY;
+        ObjectAttributes defaults = attributeCodec.decode(Map.of(), directory, mtimeMillis);
+        Inode child = Inode.imported(batch.allocateId(), type, defaults.mode(), defaults.uid(), defaults.gid(),
+                mtimeMillis * 1_000_000L);
+        child.addLink(dir.id(), name);
+        batch.putEntry(dir.id(), name, child.id(), dir.entryAdded(directory));
         return child;
     }
 
@@ -317,47 +329,36 @@ public final class Importer {
         return object.etag() == null || object.etag().equals(knownEtag);
     }
 
-    private static void adopt(Inode file, ObjectStore.ObjectSummary object) {
-        file.size = object.size();
-        file.baseEtag = object.etag();
-        file.baseLength = object.size();
-        file.syncedKeys = new ArrayList<>(List.of(object.key()));
-        file.needsHead = true;
-        long nanos = object.lastModifiedMillis() * 1_000_000L;
-        file.mtimeNanos = nanos;
-        file.ctimeNanos = nanos;
-    }
-
     /** Entries that were in the bucket, are clean here, and are no longer listed: deleted through S3. */
     private void removeVanished(WriteTransaction batch, Inode dir, String prefix, Set<String> subdirectories,
                                 Set<String> files, List<Long> evict, long listedAt) {
         long after = 0;
         List<MetadataStore.Entry> page;
-        while (!(page = batch.entries(dir.id, after, 1024)).isEmpty()) {
+        while (!(page = batch.entries(dir.id(), after, 1024)).isEmpty()) {
             for (MetadataStore.Entry e : page) {
                 after = e.cookie();
                 if (subdirectories.contains(e.name()) || files.contains(e.name())) {
                     continue;
                 }
                 Inode child = batch.inode(e.childId());
-                if (child == null || child.isDirty() || batch.dirtyMark(child.id) != null
-                        || child.syncedAtMillis >= listedAt) {
+                if (child == null || child.isDirty() || batch.dirtyMark(child.id()) != null
+                        || child.syncedAtMillis() >= listedAt) {
                     continue;
                 }
                 if (child.isDirectory()) {
-                    if (batch.hasEntries(child.id)) {
+                    if (batch.hasEntries(child.id())) {
                         continue; // emptied by its own revalidation first
                     }
-                    dir.subdirectories--;
-                } else if (!child.syncedKeys.contains(prefix + e.name())) {
+                } else if (!child.syncedKeys().contains(prefix + e.name())) {
                     continue;
                 }
-                batch.deleteEntry(dir.id, e.name(), e.cookie());
-                child.links.remove(new Inode.Link(dir.id, e.name()));
-                child.syncedKeys.remove(prefix + e.name());
-                if (child.links.isEmpty()) {
-                    batch.deleteInode(child.id);
-                    evict.add(child.id);
+                batch.deleteEntry(dir.id(), e.name(), e.cookie());
+                dir.entryRemoved(child.isDirectory());
+                child.removeLink(dir.id(), e.name());
+                child.forgetKey(prefix + e.name());
+                if (child.links().isEmpty()) {
+                    batch.deleteInode(child.id());
+                    evict.add(child.id());
                 } else {
                     batch.putInodeQuietly(child);
                 }
@@ -371,7 +372,7 @@ public final class Importer {
             List<Inode> found = new ArrayList<>();
             for (long id : ids) {
                 Inode inode = tx.inode(id);
-                if (inode != null && inode.needsHead && !inode.syncedKeys.isEmpty()) {
+                if (inode != null && inode.needsHead() && !inode.syncedKeys().isEmpty()) {
                     found.add(inode);
                 }
             }
@@ -401,7 +402,7 @@ public final class Importer {
     }
 
     private void applyHead(Inode snapshot) {
-        String key = snapshot.syncedKeys.get(0);
+        String key = snapshot.syncedKeys().get(0);
         Optional<ObjectStore.ObjectHead> head;
         try {
             head = objects.head(key);
@@ -411,31 +412,18 @@ public final class Importer {
             return;
         }
         store.write(Durability.BUFFERED, tx -> {
-            Inode inode = tx.inode(snapshot.id);
-            if (inode == null || !inode.needsHead) {
+            Inode inode = tx.inode(snapshot.id());
+            if (inode == null || !inode.needsHead()) {
                 return null;
             }
             if (head.isEmpty()) {
-                if (inode.isDirectory()) {
-                    inode.syncedKeys.clear(); // a directory only implied by keys below it: no marker yet
-                }
-                inode.needsHead = false;
+                inode.headMissing();
                 tx.putInodeQuietly(inode);
                 return null;
             }
             ObjectStore.ObjectHead h = head.get();
             ObjectAttributes a = attributeCodec.decode(h.metadata(), inode.isDirectory(), h.lastModifiedMillis());
-            if (!inode.isDirectory() && a.type() != FileType.DIRECTORY) {
-                inode.type = a.type();
-            }
-            inode.mode = a.mode();
-            inode.uid = a.uid();
-            inode.gid = a.gid();
-            inode.mtimeNanos = a.mtimeNanos();
-            inode.ctimeNanos = Math.max(inode.ctimeNanos, a.mtimeNanos());
-            inode.rdevMajor = a.rdevMajor();
-            inode.rdevMinor = a.rdevMinor();
-            inode.needsHead = false;
+            inode.headApplied(a.type(), a.mode(), a.uid(), a.gid(), a.mtimeNanos(), a.rdevMajor(), a.rdevMinor());
             tx.putInodeQuietly(inode);
             return null;
         });

@@ -229,8 +229,8 @@ public final class SyncEngine implements AutoCloseable {
             long oldest = Long.MAX_VALUE;
             for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
                 Inode inode = tx.inode(e.getKey());
-                if (inode != null && inode.contentDirty) {
-                    bytes += inode.dirtyRanges.totalLength();
+                if (inode != null && inode.contentDirty()) {
+                    bytes += inode.dirtyRanges().totalLength();
                 }
                 oldest = Math.min(oldest, e.getValue().firstMillis());
             }
@@ -254,7 +254,7 @@ public final class SyncEngine implements AutoCloseable {
             for (long id : dirty.keySet()) {
                 Inode inode = tx.inode(id);
                 if (inode != null) {
-                    parents.put(id, inode.links.stream().map(Inode.Link::parentId).toList());
+                    parents.put(id, inode.links().stream().map(Inode.Link::parentId).toList());
                 }
             }
             return dirty;
@@ -275,20 +275,7 @@ public final class SyncEngine implements AutoCloseable {
                     || !inFlight.add(id)) {
                 continue;
             }
-            workers.execute(() -> {
-                uploadPermits.acquireUninterruptibly();
-                try {
-                    syncInode(id);
-                    succeeded(id);
-                } catch (ObjectStoreException ex) {
-                    failed(id, ex.code(), ex.getMessage(), !ex.retryable() && !ex.preconditionFailed(), null);
-                } catch (RuntimeException ex) {
-                    failed(id, ex.getClass().getSimpleName(), ex.toString(), true, ex);
-                } finally {
-                    uploadPermits.release();
-                    inFlight.remove(id);
-                }
-            });
+            workers.execute(() -> syncInFlight(id));
         }
         deletes.removeIf(deletesInFlight::contains);
         deferMarkersOverPendingKeys(deletes);
@@ -306,6 +293,22 @@ public final class SyncEngine implements AutoCloseable {
                     deletes.forEach(deletesInFlight::remove);
                 }
             });
+        }
+    }
+
+    /** One attempt at an inode {@link #tick} marked in flight; its outcome decides when the next is due. */
+    private void syncInFlight(long id) {
+        uploadPermits.acquireUninterruptibly();
+        try {
+            syncInode(id);
+            succeeded(id);
+        } catch (ObjectStoreException ex) {
+            failed(id, ex.code(), ex.getMessage(), !ex.retryable() && !ex.preconditionFailed(), null);
+        } catch (RuntimeException ex) {
+            failed(id, ex.getClass().getSimpleName(), ex.toString(), true, ex);
+        } finally {
+            uploadPermits.release();
+            inFlight.remove(id);
         }
     }
 
@@ -375,7 +378,7 @@ public final class SyncEngine implements AutoCloseable {
     /** The keys an inode should have in the bucket now: one per name, a marker for a directory. */
     private List<String> desiredKeys(ReadTransaction tx, Inode inode) {
         List<String> wanted = new ArrayList<>();
-        if (inode.id == Namespace.ROOT_ID) {
+        if (inode.id() == Namespace.ROOT_ID) {
             return wanted;
         }
         for (String path : Namespace.paths(tx, inode)) {
@@ -397,31 +400,31 @@ public final class SyncEngine implements AutoCloseable {
             return;
         }
         Set<String> touched = new LinkedHashSet<>(wanted);
-        touched.addAll(snapshot.syncedKeys);
+        touched.addAll(snapshot.syncedKeys());
         try (KeyLocks.Held held = keyLocks.lock(touched)) {
-            String etag = snapshot.baseEtag;
-            Set<String> have = new HashSet<>(snapshot.syncedKeys);
-            boolean upload = snapshot.contentDirty || (have.isEmpty() && !wanted.isEmpty());
-            Map<String, String> metadata = attributeCodec.encode(new ObjectAttributes(snapshot.type, snapshot.mode,
-                    snapshot.uid, snapshot.gid, snapshot.mtimeNanos, snapshot.rdevMajor, snapshot.rdevMinor));
+            String etag = snapshot.baseEtag();
+            Set<String> have = new HashSet<>(snapshot.syncedKeys());
+            boolean upload = snapshot.contentDirty() || (have.isEmpty() && !wanted.isEmpty());
+            Map<String, String> metadata = attributeCodec.encode(new ObjectAttributes(snapshot.type(), snapshot.mode(),
+                    snapshot.uid(), snapshot.gid(), snapshot.mtimeNanos(), snapshot.rdevMajor(), snapshot.rdevMinor()));
             List<String> done = new ArrayList<>();
             for (String key : wanted) {
-                if (snapshot.isDirectory() || snapshot.size == 0 && snapshot.type != FileType.REGULAR) {
-                    if (upload || snapshot.attributesDirty || !have.contains(key)) {
+                if (snapshot.isDirectory() || snapshot.size() == 0 && snapshot.type() != FileType.REGULAR) {
+                    if (upload || snapshot.attributesDirty() || !have.contains(key)) {
                         etag = objects.put(key, emptyFile, 0, 0, metadata);
                         uploads.increment();
                     }
                 } else if (upload && done.isEmpty()) {
                     etag = upload(snapshot, key, metadata);
                 } else if (upload || !have.contains(key)) {
-                    String source = done.isEmpty() ? snapshot.syncedKeys.get(0) : done.get(0);
-                    String sourceEtag = done.isEmpty() ? snapshot.baseEtag : etag;
+                    String source = done.isEmpty() ? snapshot.syncedKeys().get(0) : done.get(0);
+                    String sourceEtag = done.isEmpty() ? snapshot.baseEtag() : etag;
                     String copied = objects.copy(source, sourceEtag, key, metadata);
                     copies.increment();
                     if (done.isEmpty()) {
                         etag = copied;
                     }
-                } else if (snapshot.attributesDirty) {
+                } else if (snapshot.attributesDirty()) {
                     String copied = objects.copy(key, etag, key, metadata); // replaces the metadata in place
                     copies.increment();
                     if (done.isEmpty()) {
@@ -435,7 +438,7 @@ public final class SyncEngine implements AutoCloseable {
     }
 
     private String upload(Inode snapshot, String key, Map<String, String> metadata) throws ObjectStoreException {
-        long size = snapshot.size;
+        long size = snapshot.size();
         uploads.increment();
         uploadedBytes.increment(size);
         if (size == 0) {
@@ -443,7 +446,7 @@ public final class SyncEngine implements AutoCloseable {
         }
         if (size < multipartThreshold) {
             materialize(snapshot, 0, size);
-            return objects.put(key, cache.file(snapshot.id), 0, size, metadata);
+            return objects.put(key, cache.file(snapshot.id()), 0, size, metadata);
         }
         long part = Math.max(partSize, (size + MAX_PARTS - 1) / MAX_PARTS);
         ObjectStore.MultipartUpload mp = objects.startMultipart(key, metadata);
@@ -452,11 +455,11 @@ public final class SyncEngine implements AutoCloseable {
             for (long start = 0; start < size; start += part, number++) {
                 long end = Math.min(size, start + part);
                 if (canCopy(snapshot, start, end)) {
-                    mp.copyPart(number, snapshot.syncedKeys.get(0), snapshot.baseEtag, start, end);
+                    mp.copyPart(number, snapshot.syncedKeys().get(0), snapshot.baseEtag(), start, end);
                     continue;
                 }
                 materialize(snapshot, start, end);
-                mp.uploadPart(number, cache.file(snapshot.id), start, end - start);
+                mp.uploadPart(number, cache.file(snapshot.id()), start, end - start);
             }
             return mp.complete();
         } catch (ObjectStoreException | RuntimeException e) {
@@ -467,19 +470,19 @@ public final class SyncEngine implements AutoCloseable {
 
     /** An untouched range of an object already in the bucket is copied there, not sent again. */
     private boolean canCopy(Inode snapshot, long start, long end) {
-        return !snapshot.syncedKeys.isEmpty() && snapshot.baseEtag != null && end <= snapshot.baseLength
-                && !snapshot.dirtyRanges.overlaps(start, end) && end - start >= MIN_PART;
+        return !snapshot.syncedKeys().isEmpty() && snapshot.baseEtag() != null && end <= snapshot.baseLength()
+                && !snapshot.dirtyRanges().overlaps(start, end) && end - start >= MIN_PART;
     }
 
     private void materialize(Inode snapshot, long start, long end) throws ObjectStoreException {
         try {
-            fetcher.fill(snapshot, start, end, snapshot.baseEtag);
+            fetcher.fill(snapshot, start, end, snapshot.baseEtag());
         } catch (ObjectStoreException e) {
             if (!e.preconditionFailed()) {
                 throw e;
             }
             // The object changed through S3 under our unsynced changes: ours win, theirs fill the gaps.
-            log.warn("object of inode {} changed in S3 during sync; keeping local changes over it", snapshot.id);
+            log.warn("object of inode {} changed in S3 during sync; keeping local changes over it", snapshot.id());
             fetcher.fill(snapshot, start, end, null);
         }
     }
@@ -488,32 +491,23 @@ public final class SyncEngine implements AutoCloseable {
     private void record(Inode snapshot, List<String> wanted, String etag, boolean uploaded) {
         store.write(Durability.SYNC, batch -> {
             long now = System.currentTimeMillis();
-            Inode current = batch.inode(snapshot.id);
+            Inode current = batch.inode(snapshot.id());
             if (current == null) {
                 // Deleted while we uploaded: what we just wrote must go too.
                 wanted.forEach(k -> batch.addPendingDelete(k, now));
-                batch.clearDirty(snapshot.id);
+                batch.clearDirty(snapshot.id());
                 return null;
             }
-            for (String old : current.syncedKeys) {
+            for (String old : current.syncedKeys()) {
                 if (!wanted.contains(old)) {
                     batch.addPendingDelete(old, now);
                 }
             }
-            current.syncedKeys = new ArrayList<>(wanted);
-            current.syncedAtMillis = now;
-            current.baseEtag = etag;
-            if (uploaded) {
-                current.baseLength = snapshot.size;
-            }
-            if (current.version == snapshot.version) {
-                current.contentDirty = false;
-                current.attributesDirty = false;
-                current.dirtyRanges.clear();
-                batch.clearDirty(current.id);
+            if (current.recordSync(snapshot, wanted, etag, uploaded, now)) {
+                batch.clearDirty(current.id());
             }
             batch.putInodeQuietly(current);
-            log.debug("synced inode {} to {}", current.id, wanted);
+            log.debug("synced inode {} to {}", current.id(), wanted);
             return null;
         });
     }
@@ -527,7 +521,7 @@ public final class SyncEngine implements AutoCloseable {
                     Optional<Inode> owner = owner(tx, key);
                     if (owner.isEmpty()) {
                         toDelete.add(key);
-                    } else if (owner.get().syncedKeys.contains(key)) {
+                    } else if (owner.get().syncedKeys().contains(key)) {
                         settled.add(key); // a newer inode has since put its own object at this key
                     }
                     // else: a newer inode will upload here; keep the deletion queued in case it never does

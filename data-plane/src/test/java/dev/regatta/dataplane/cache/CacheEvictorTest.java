@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,16 +47,10 @@ class CacheEvictorTest {
 
     /** A synced file with {@code bytes} cached. */
     Inode cached(long id, int bytes) throws IOException {
-        Inode i = new Inode();
-        i.id = id;
-        i.type = FileType.REGULAR;
-        i.mode = 0644;
-        i.size = bytes;
-        i.links.add(new Inode.Link(1, "f" + id));
-        i.syncedKeys.add("f" + id);
-        i.baseEtag = "etag" + id;
-        i.baseLength = bytes;
-        i.present.add(0, bytes);
+        Inode i = Inode.newLocal(id, FileType.REGULAR, 0644, 0, 0, 0);
+        i.addLink(1, "f" + id);
+        i.write(0, bytes, 0);
+        i.recordSync(i.copy(), List.of("f" + id), "etag" + id, true, 0);
         store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(i));
         cache.write(id, 0, ByteBuffer.wrap(new byte[bytes]));
         cache.recordUsage(id, bytes);
@@ -63,12 +58,13 @@ class CacheEvictorTest {
     }
 
     boolean evicted(long id) {
-        return !Files.exists(cache.file(id)) && store.read(tx -> tx.inode(id)).present.isEmpty()
+        return !Files.exists(cache.file(id)) && store.read(tx -> tx.inode(id)).present().isEmpty()
                 && !cache.usage().containsKey(id);
     }
 
     boolean kept(long id) {
-        return Files.exists(cache.file(id)) && !store.read(tx -> tx.inode(id)).present.isEmpty() && cache.usage().containsKey(id);
+        return Files.exists(cache.file(id)) && !store.read(tx -> tx.inode(id)).present().isEmpty()
+                && cache.usage().containsKey(id);
     }
 
     @Test
@@ -99,15 +95,14 @@ class CacheEvictorTest {
     @Test
     void dirtyInodesAreNeverEvicted() throws Exception {
         Inode content = cached(11, 100);
-        content.contentDirty = true;
-        content.dirtyRanges.add(0, 10);
+        content.write(0, 10, 1);
         Inode attrs = cached(12, 100);
-        attrs.attributesDirty = true;
+        attrs.changed(1);
         store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(content).putInodeQuietly(attrs));
         cached(13, 100);
         store.write(Durability.BUFFERED, tx -> tx.markDirty(13, System.currentTimeMillis())); // queued, flags clear
         Inode neverSynced = cached(14, 100);
-        neverSynced.syncedKeys.clear();
+        neverSynced.recordSync(neverSynced.copy(), List.of(), null, false, 0); // clean, but in no object
         store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(neverSynced));
         CacheEvictor e = evictor(Duration.ZERO, 10, 0.5, 0.1); // everything expired and far above watermark
         Thread.sleep(5);
@@ -153,7 +148,7 @@ class CacheEvictorTest {
     @Test
     void watermarkSkipsDirtyAndKeepsGoingWithCleanOnes() throws Exception {
         Inode dirty = cached(41, 500);
-        dirty.contentDirty = true;
+        dirty.write(0, 1, 1);
         store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(dirty).markDirty(41, System.currentTimeMillis()));
         Thread.sleep(3);
         cached(42, 500);

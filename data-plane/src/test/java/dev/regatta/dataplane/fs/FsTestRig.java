@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -150,6 +152,15 @@ public final class FsTestRig implements AutoCloseable {
 
     public long lookup(long dirId, String name) throws FsException {
         return fs.lookup(Caller.ROOT, dirId, name).fileId();
+    }
+
+    /** Every name a directory lists, "." and ".." included. */
+    public List<String> names(long dirId) throws FsException {
+        List<String> all = new ArrayList<>();
+        for (Results.DirEntry e : fs.readdir(Caller.ROOT, dirId, 0, 0, 10_000, false).entries()) {
+            all.add(e.name());
+        }
+        return all;
     }
 
     @Override

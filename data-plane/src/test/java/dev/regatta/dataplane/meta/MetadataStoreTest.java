@@ -39,11 +39,7 @@ class MetadataStoreTest {
     }
 
     static Inode inode(long id, FileType type) {
-        Inode i = new Inode();
-        i.id = id;
-        i.type = type;
-        i.mode = 0644;
-        return i;
+        return Inode.imported(id, type, 0644, 0, 0, 0);
     }
 
     @Test
@@ -55,7 +51,7 @@ class MetadataStoreTest {
             assertThat(b.allocateId()).isEqualTo(fileId);
             Inode d = inode(dirId, FileType.DIRECTORY);
             Inode f = inode(fileId, FileType.REGULAR);
-            f.links.add(new Inode.Link(dirId, "f"));
+            f.addLink(dirId, "f");
             b.putInode(d).putInode(f).putEntry(dirId, "f", fileId, 3).markDirty(fileId, 1000);
             assertThat(b.inode(dirId)).isNull();
             assertThat(b.lookup(dirId, "f")).isNull();
@@ -63,7 +59,7 @@ class MetadataStoreTest {
             return null;
         });
         assertThat(store.inode(dirId)).isNotNull();
-        assertThat(store.inode(fileId).links).containsExactly(new Inode.Link(dirId, "f"));
+        assertThat(store.inode(fileId).links()).containsExactly(new Inode.Link(dirId, "f"));
         assertThat(store.lookup(dirId, "f")).isEqualTo(new MetadataStore.Entry("f", fileId, 3));
         assertThat(store.dirtyMark(fileId)).isEqualTo(new MetadataStore.DirtyMark(1000, 1000));
     }
@@ -85,13 +81,13 @@ class MetadataStoreTest {
     void putInodeCountsVersionsQuietPutDoesNot() {
         Inode i = inode(1, FileType.REGULAR);
         store.write(Durability.BUFFERED, b -> b.putInode(i));
-        long v = store.inode(i.id).version;
-        Inode c = store.inode(i.id);
+        long v = store.inode(i.id()).version();
+        Inode c = store.inode(i.id());
         store.write(Durability.BUFFERED, tx -> tx.putInode(c));
-        assertThat(store.inode(i.id).version).isEqualTo(v + 1);
-        Inode q = store.inode(i.id);
+        assertThat(store.inode(i.id()).version()).isEqualTo(v + 1);
+        Inode q = store.inode(i.id());
         store.write(Durability.BUFFERED, tx -> tx.putInodeQuietly(q));
-        assertThat(store.inode(i.id).version).isEqualTo(v + 1);
+        assertThat(store.inode(i.id()).version()).isEqualTo(v + 1);
     }
 
     @Test
@@ -99,14 +95,14 @@ class MetadataStoreTest {
         Inode i = inode(5, FileType.REGULAR);
         store.write(Durability.BUFFERED, tx -> tx.putInode(i));
         Inode a = store.inode(5);
-        a.mode = 0;
-        a.links.add(new Inode.Link(1, "x"));
+        a.chmod(0);
+        a.addLink(1, "x");
         Inode b = store.inode(5);
-        assertThat(b.mode).isEqualTo(0644);
-        assertThat(b.links).isEmpty();
+        assertThat(b.mode()).isEqualTo(0644);
+        assertThat(b.links()).isEmpty();
         // the object handed to putInode is not aliased either
-        i.mode = 0777;
-        assertThat(store.inode(5).mode).isEqualTo(0644);
+        i.chmod(0777);
+        assertThat(store.inode(5).mode()).isEqualTo(0644);
     }
 
     @Test
@@ -247,17 +243,16 @@ class MetadataStoreTest {
 
     @Test
     void everythingSurvivesReopen() {
-        Inode f = InodeTest.full();
-        f.id = 12;
+        Inode f = InodeTest.full(12);
         store.write(Durability.SYNC, tx -> tx.putInode(f).putEntry(1, "f", 12, 3).markDirty(12, 100).addPendingDelete("gone", 5)
                 );
-        long version = store.inode(12).version;
+        long version = store.inode(12).version();
         reopen();
         Inode back = store.inode(12);
         assertThat(back).isNotNull();
-        assertThat(back.version).isEqualTo(version);
-        assertThat(back.links).isEqualTo(f.links);
-        assertThat(back.present).isEqualTo(f.present);
+        assertThat(back.version()).isEqualTo(version);
+        assertThat(back.links()).isEqualTo(f.links());
+        assertThat(back.present()).isEqualTo(f.present());
         assertThat(store.lookup(1, "f")).isEqualTo(new MetadataStore.Entry("f", 12, 3));
         assertThat(store.dirtyMark(12)).isEqualTo(new MetadataStore.DirtyMark(100, 100));
         assertThat(store.pendingDeletes(10)).containsExactly("gone");

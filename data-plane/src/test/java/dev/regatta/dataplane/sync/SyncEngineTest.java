@@ -187,11 +187,11 @@ class SyncEngineTest {
         long f = rig.create(sub, "f");
         rig.write(f, 0, "one");
         flush();
-        long subVersion = rig.store.read(tx -> tx.inode(sub)).version;
-        long fileVersion = rig.store.read(tx -> tx.inode(f)).version;
+        long subVersion = rig.store.read(tx -> tx.inode(sub)).version();
+        long fileVersion = rig.store.read(tx -> tx.inode(f)).version();
         fs.rename(Caller.ROOT, root, "d", root, "e");
-        assertThat(rig.store.read(tx -> tx.inode(sub)).version).isGreaterThan(subVersion);
-        assertThat(rig.store.read(tx -> tx.inode(f)).version).isGreaterThan(fileVersion);
+        assertThat(rig.store.read(tx -> tx.inode(sub)).version()).isGreaterThan(subVersion);
+        assertThat(rig.store.read(tx -> tx.inode(f)).version()).isGreaterThan(fileVersion);
         flush();
         assertThat(new String(rig.getObject("e/sub/f"), StandardCharsets.UTF_8)).isEqualTo("one");
         assertThat(rig.exists("d/sub/f")).isFalse();
