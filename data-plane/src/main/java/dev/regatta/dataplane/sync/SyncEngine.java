@@ -223,28 +223,26 @@ public final class SyncEngine implements AutoCloseable {
     }
 
     private Backlog backlog(ReadTransaction tx) {
-        {
-            Map<Long, MetadataStore.DirtyMark> queue = tx.dirtyQueue();
-            long bytes = 0;
-            long oldest = Long.MAX_VALUE;
-            for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
-                Inode inode = tx.inode(e.getKey());
-                if (inode != null && inode.contentDirty()) {
-                    bytes += inode.dirtyRanges().totalLength();
-                }
-                oldest = Math.min(oldest, e.getValue().firstMillis());
+        Map<Long, MetadataStore.DirtyMark> queue = tx.dirtyQueue();
+        long bytes = 0;
+        long oldest = Long.MAX_VALUE;
+        for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
+            Inode inode = tx.inode(e.getKey());
+            if (inode != null && inode.contentDirty()) {
+                bytes += inode.dirtyRanges().totalLength();
             }
-            long age = queue.isEmpty() ? 0 : System.currentTimeMillis() - oldest;
-            // Only what is still queued: a file removed while failing is settled before the next round forgets it.
-            List<FailingFile> failing = failed.entrySet().stream()
-                    .filter(e -> e.getValue().failing() && queue.containsKey(e.getKey())).map(Map.Entry::getValue)
-                    .map(f -> new FailingFile(f.path(), f.code(), f.error(), f.backoff().attempts(), f.sinceMillis()))
-                    .sorted(java.util.Comparator.comparingLong(FailingFile::sinceMillis)
-                            .thenComparing(FailingFile::path))
-                    .toList();
-            return new Backlog(queue.size(), bytes, age, tx.pendingDeletes(Integer.MAX_VALUE).size(),
-                    failing.size(), failing.subList(0, Math.min(FAILING_LISTED, failing.size())));
+            oldest = Math.min(oldest, e.getValue().firstMillis());
         }
+        long age = queue.isEmpty() ? 0 : System.currentTimeMillis() - oldest;
+        // Only what is still queued: a file removed while failing is settled before the next round forgets it.
+        List<FailingFile> failing = failed.entrySet().stream()
+                .filter(e -> e.getValue().failing() && queue.containsKey(e.getKey())).map(Map.Entry::getValue)
+                .map(f -> new FailingFile(f.path(), f.code(), f.error(), f.backoff().attempts(), f.sinceMillis()))
+                .sorted(java.util.Comparator.comparingLong(FailingFile::sinceMillis)
+                        .thenComparing(FailingFile::path))
+                .toList();
+        return new Backlog(queue.size(), bytes, age, tx.pendingDeletes(Integer.MAX_VALUE).size(),
+                failing.size(), failing.subList(0, Math.min(FAILING_LISTED, failing.size())));
     }
 
     private void tick() {
