@@ -1,16 +1,13 @@
 package dev.regatta.dataplane.front;
 
-import dev.regatta.dataplane.nfs.NfsServer;
-import dev.regatta.dataplane.nfs.RpcTestClient;
-import dev.regatta.dataplane.nfs.NlmTestClient;
-import dev.regatta.dataplane.nfs.MemoryFileSystem;
-import dev.regatta.dataplane.nfs.TestExports;
-import dev.regatta.dataplane.nfs.rpc.ClientActivity;
-import dev.regatta.dataplane.front.CertificatePolicy;
-import dev.regatta.dataplane.front.MountIdentity;
-import dev.regatta.dataplane.front.TunnelledConnections;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.nfs.MemoryFileSystem;
+import dev.regatta.dataplane.nfs.NfsServer;
+import dev.regatta.dataplane.nfs.NlmTestClient;
+import dev.regatta.dataplane.nfs.RpcTestClient;
+import dev.regatta.dataplane.nfs.TestExports;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.node.Grant;
 import dev.regatta.dataplane.node.GrantBook;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

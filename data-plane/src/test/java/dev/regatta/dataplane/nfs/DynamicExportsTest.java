@@ -2,10 +2,10 @@ package dev.regatta.dataplane.nfs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.regatta.dataplane.nfs.rpc.ClientActivity;
-import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.GatedFileSystem;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

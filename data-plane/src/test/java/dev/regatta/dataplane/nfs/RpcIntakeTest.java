@@ -3,8 +3,8 @@ package dev.regatta.dataplane.nfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.regatta.dataplane.nfs.rpc.RpcIntake;
 import dev.regatta.dataplane.nfs.rpc.RpcCalls;
+import dev.regatta.dataplane.nfs.rpc.RpcIntake;
 import dev.regatta.dataplane.nfs.v3.Nfs3Program;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.regatta.dataplane.nfs.mount;
 
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.model.FsException;
-import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
 import dev.regatta.dataplane.nfs.rpc.RpcPeer;

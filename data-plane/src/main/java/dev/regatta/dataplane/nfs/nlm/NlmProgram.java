@@ -1,13 +1,13 @@
 package dev.regatta.dataplane.nfs.nlm;
 
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.locks.ByteRangeLock;
 import dev.regatta.dataplane.locks.FileKey;
 import dev.regatta.dataplane.locks.LockManager;
 import dev.regatta.dataplane.locks.LockOwner;
 import dev.regatta.dataplane.locks.LockRange;
 import dev.regatta.dataplane.locks.ShareReservation;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.nfs.nlm.NlmXdr.Stat;
 import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;

@@ -5,9 +5,9 @@ import static dev.regatta.dataplane.nfs.rpc.Xdr.opaque;
 
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.SetAttributes;
+import dev.regatta.dataplane.fs.VirtualFileSystem;
 import dev.regatta.dataplane.fs.Wcc;
 import dev.regatta.dataplane.fs.WccAttributes;
-import dev.regatta.dataplane.fs.VirtualFileSystem;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.nfs.rpc.Xdr;
