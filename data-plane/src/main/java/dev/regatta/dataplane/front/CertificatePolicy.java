@@ -4,10 +4,10 @@ import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
-import dev.regatta.dataplane.nfs.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.rpc.RpcPeer;
 import dev.regatta.dataplane.node.Grant;
 import dev.regatta.dataplane.node.GrantBook;
-import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +41,9 @@ public final class CertificatePolicy implements ConnectionPolicy {
     }
 
     @Override
-    public ConnectionPolicy.Admission admit(RpcCall call, ExportTable.Export export, Caller credential)
+    public ConnectionPolicy.Admission admit(RpcPeer peer, ExportTable.Export export, Caller credential)
             throws FsException {
-        InetSocketAddress remote = call.getTransport().getRemoteSocketAddress();
+        InetSocketAddress remote = peer.remote();
         Optional<MountIdentity> tunnelled = connections.identityOf(remote);
         if (tunnelled.isEmpty()) {
             if (admitUntunnelled) {

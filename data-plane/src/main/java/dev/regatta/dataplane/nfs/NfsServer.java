@@ -1,9 +1,22 @@
 package dev.regatta.dataplane.nfs;
 
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.nfs.mount.Mount3Program;
+import dev.regatta.dataplane.nfs.nlm.Nlm;
+import dev.regatta.dataplane.nfs.nlm.NlmProgram;
+import dev.regatta.dataplane.nfs.nlm.NsmProgram;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.rpc.EmbeddedPortmap;
+import dev.regatta.dataplane.nfs.rpc.RpcIntake;
+import dev.regatta.dataplane.nfs.rpc.RpcProgram;
+import dev.regatta.dataplane.nfs.v3.FileHandles;
+import dev.regatta.dataplane.nfs.v3.Nfs3Program;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +47,7 @@ public final class NfsServer implements AutoCloseable {
     private static final int PORTMAP_PORT = 111;
     private static final String OWNER = "regatta";
     /** The largest call a client may send: a WRITE of the wtmax FSINFO advertises, with its headers. */
-    static final int MAX_RECORD_BYTES = Nfs3Service.WTMAX + RpcIntake.CALL_HEADROOM;
+    static final int MAX_RECORD_BYTES = Nfs3Program.WTMAX + RpcIntake.CALL_HEADROOM;
 
     private final OncRpcSvc svc;
     private final OncRpcSvc udp;
@@ -112,17 +125,11 @@ public final class NfsServer implements AutoCloseable {
         Objects.requireNonNull(activity, "activity");
         String bind = bindAddress == null || bindAddress.isBlank() ? "0.0.0.0" : bindAddress;
         FileHandles handles = new FileHandles(handleKey);
-        RpcDispatchable nfs = new Nfs3Service(exports, handles, policy, metrics, activity);
-        RpcDispatchable mount = new MountService(exports, handles, policy, metrics, activity);
-        RpcDispatchable nlmService = new NlmService(exports, handles, policy, metrics, activity, nlm);
-        RpcDispatchable nsm = new NsmService(metrics, activity, nlm);
-        RpcDispatchable nfsMismatch = call -> call.failProgramMismatch(Nfs3Xdr.NFS_V3, Nfs3Xdr.NFS_V3);
-        RpcDispatchable mountMismatch = call -> call.failProgramMismatch(Nfs3Xdr.MOUNT_V3, Nfs3Xdr.MOUNT_V3);
-        RpcDispatchable nlmMismatch = call -> call.failProgramMismatch(NlmXdr.NLM_V4, NlmXdr.NLM_V4);
+        RpcDispatchable nsm = new NsmProgram(activity, nlm).rpc(metrics);
         RpcIntake intake = new RpcIntake(limits, metrics);
         ExecutorService executor = intake.executor(Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("nfs-call-", 0).factory()));
-        OncRpcSvc svc = new OncRpcSvcBuilder()
+        OncRpcSvcBuilder builder = new OncRpcSvcBuilder()
                 .withTCP()
                 .withPort(port)
                 .withBindAddress(bind)
@@ -130,18 +137,9 @@ public final class NfsServer implements AutoCloseable {
                 .withWorkerThreadIoStrategy()
                 .withWorkerThreadExecutionService(executor)
                 .withTcpNoDelay(true) // small replies must not wait for delayed ACKs (40 ms each)
-                .withServiceName("regatta-nfs")
-                .withRpcService(new OncRpcProgram(Nfs3Xdr.NFS_PROGRAM, Nfs3Xdr.NFS_V3), nfs)
-                .withRpcService(new OncRpcProgram(Nfs3Xdr.NFS_PROGRAM, 2), nfsMismatch)
-                .withRpcService(new OncRpcProgram(Nfs3Xdr.NFS_PROGRAM, 4), nfsMismatch)
-                .withRpcService(new OncRpcProgram(Nfs3Xdr.MOUNT_PROGRAM, Nfs3Xdr.MOUNT_V3), mount)
-                .withRpcService(new OncRpcProgram(Nfs3Xdr.MOUNT_PROGRAM, 1), mountMismatch)
-                .withRpcService(new OncRpcProgram(Nfs3Xdr.MOUNT_PROGRAM, 2), mountMismatch)
-                .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4), nlmService)
-                .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, 1), nlmMismatch)
-                .withRpcService(new OncRpcProgram(NlmXdr.NLM_PROGRAM, 3), nlmMismatch)
-                .withRpcService(new OncRpcProgram(NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1), nsm)
-                .build();
+                .withServiceName("regatta-nfs");
+        programs(exports, handles, policy, activity, nlm, metrics, nsm).forEach(builder::withRpcService);
+        OncRpcSvc svc = builder.build();
         intake.guard(svc, "nfs", MAX_RECORD_BYTES);
         EmbeddedPortmap pm = null;
         OncRpcSvc udp = null;
@@ -169,6 +167,34 @@ public final class NfsServer implements AutoCloseable {
     }
 
     /**
+     * The programs on the TCP port, each version the node does not serve answering PROG_MISMATCH (NFS v2 and v4,
+     * MOUNT v1 and v2, NLM v1 and v3: clients probe them).
+     */
+    private static Map<OncRpcProgram, RpcDispatchable> programs(ExportTable exports, FileHandles handles,
+                                                                ConnectionPolicy policy, ClientActivity activity,
+                                                                Nlm nlm, MeterRegistry metrics,
+                                                                RpcDispatchable nsm) {
+        RpcDispatchable nfsMismatch = RpcProgram.mismatch(Nfs3Program.VERSION);
+        RpcDispatchable mountMismatch = RpcProgram.mismatch(Mount3Program.VERSION);
+        RpcDispatchable nlmMismatch = RpcProgram.mismatch(NlmProgram.VERSION);
+        Map<OncRpcProgram, RpcDispatchable> programs = new LinkedHashMap<>();
+        programs.put(new OncRpcProgram(Nfs3Program.PROGRAM, Nfs3Program.VERSION),
+                new Nfs3Program(exports, handles, policy, activity).rpc(metrics));
+        programs.put(new OncRpcProgram(Nfs3Program.PROGRAM, 2), nfsMismatch);
+        programs.put(new OncRpcProgram(Nfs3Program.PROGRAM, 4), nfsMismatch);
+        programs.put(new OncRpcProgram(Mount3Program.PROGRAM, Mount3Program.VERSION),
+                new Mount3Program(exports, handles, policy, activity).rpc(metrics));
+        programs.put(new OncRpcProgram(Mount3Program.PROGRAM, 1), mountMismatch);
+        programs.put(new OncRpcProgram(Mount3Program.PROGRAM, 2), mountMismatch);
+        programs.put(new OncRpcProgram(NlmProgram.PROGRAM, NlmProgram.VERSION),
+                new NlmProgram(exports, handles, policy, activity, nlm).rpc(metrics));
+        programs.put(new OncRpcProgram(NlmProgram.PROGRAM, 1), nlmMismatch);
+        programs.put(new OncRpcProgram(NlmProgram.PROGRAM, 3), nlmMismatch);
+        programs.put(new OncRpcProgram(NsmProgram.PROGRAM, NsmProgram.VERSION), nsm);
+        return programs;
+    }
+
+    /**
      * SM_NOTIFY over UDP on the NFS port's number: Linux's sm-notify, which tells servers that their client
      * restarted, speaks only UDP. Nothing else is served over UDP. Not being able to bind is not fatal.
      */
@@ -181,7 +207,7 @@ public final class NfsServer implements AutoCloseable {
                 .withWorkerThreadIoStrategy()
                 .withWorkerThreadExecutionService(executor)
                 .withServiceName("regatta-nsm-udp")
-                .withRpcService(new OncRpcProgram(NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1), nsm)
+                .withRpcService(new OncRpcProgram(NsmProgram.PROGRAM, NsmProgram.VERSION), nsm)
                 .build();
         try {
             udp.start();
@@ -200,11 +226,11 @@ public final class NfsServer implements AutoCloseable {
 
     /** What the portmapper is told: program, version, transport. */
     private static final int[][] REGISTERED = {
-            {Nfs3Xdr.NFS_PROGRAM, Nfs3Xdr.NFS_V3, 0},
-            {Nfs3Xdr.MOUNT_PROGRAM, Nfs3Xdr.MOUNT_V3, 0},
-            {NlmXdr.NLM_PROGRAM, NlmXdr.NLM_V4, 0},
-            {NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1, 0},
-            {NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1, 1}};
+            {Nfs3Program.PROGRAM, Nfs3Program.VERSION, 0},
+            {Mount3Program.PROGRAM, Mount3Program.VERSION, 0},
+            {NlmProgram.PROGRAM, NlmProgram.VERSION, 0},
+            {NsmProgram.PROGRAM, NsmProgram.VERSION, 0},
+            {NsmProgram.PROGRAM, NsmProgram.VERSION, 1}};
 
     private static void register(String uaddr, boolean udp) throws IOException {
         try (OncRpcClient client = new OncRpcClient(InetAddress.getLoopbackAddress(), IpProtocolType.TCP,

@@ -3,7 +3,7 @@ package dev.regatta.dataplane.server;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.GatedFileSystem;
 import dev.regatta.dataplane.locks.LockManager;
-import dev.regatta.dataplane.nfs.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.node.AssignedFileSystem;
 import dev.regatta.dataplane.node.FileSystemHost;
 import dev.regatta.dataplane.node.FileSystemReport;

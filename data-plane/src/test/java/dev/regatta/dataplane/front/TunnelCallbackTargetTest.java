@@ -1,7 +1,7 @@
 package dev.regatta.dataplane.front;
 
-import dev.regatta.dataplane.nfs.CallbackTarget;
-import dev.regatta.dataplane.nfs.NlmPeer;
+import dev.regatta.dataplane.nfs.nlm.CallbackTarget;
+import dev.regatta.dataplane.nfs.nlm.NlmPeer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

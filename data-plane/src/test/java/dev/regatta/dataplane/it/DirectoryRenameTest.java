@@ -1,40 +1,17 @@
 package dev.regatta.dataplane.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Renaming a directory with 200 (already uploaded) files moves every key to the new prefix. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DirectoryRenameTest {
+class DirectoryRenameTest extends OneHarnessPerClass {
 
     private static final int FILES = 200;
-
-    @TempDir
-    static Path tmp;
-    ItHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = ItHarness.inMemory(c -> c);
-        h.start(tmp.resolve("data"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     static byte[] content(int i) {
         return ("file number " + i + "\n").repeat(1 + i % 7).getBytes(StandardCharsets.UTF_8);

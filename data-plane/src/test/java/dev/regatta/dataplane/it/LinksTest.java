@@ -2,37 +2,14 @@ package dev.regatta.dataplane.it;
 
 import com.emc.ecs.nfsclient.nfs.NfsSetAttributes;
 import com.emc.ecs.nfsclient.nfs.NfsType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Symlinks and hard links: through NFS, and as objects in the bucket. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LinksTest {
-
-    @TempDir
-    static Path tmp;
-    ItHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = ItHarness.inMemory(c -> c);
-        h.start(tmp.resolve("data"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+class LinksTest extends OneHarnessPerClass {
 
     @Test
     void symlinkRoundTrip() throws Exception {

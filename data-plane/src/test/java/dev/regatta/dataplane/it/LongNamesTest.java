@@ -1,13 +1,8 @@
 package dev.regatta.dataplane.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,24 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Files with 255-byte names, written over NFS, reach the embedded default's on-disk bucket (S3Proxy over a
  * directory), the write-back queue empties, and a rename of one is a copy to another 255-byte key.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LongNamesTest {
+class LongNamesTest extends OneHarnessPerClass {
 
-    @TempDir
-    static Path tmp;
-    ItHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = ItHarness.onDisk(tmp.resolve("s3"), c -> c);
-        h.start(tmp.resolve("data"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
+    @Override
+    ItHarness harness() {
+        return ItHarness.onDisk(tmp.resolve("s3"), c -> c);
     }
 
     @Test

@@ -1,12 +1,7 @@
 package dev.regatta.dataplane.it;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -14,27 +9,9 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** 1000 small files in one directory: listed, read back, and each one an object with the right bytes. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ManySmallFilesTest {
+class ManySmallFilesTest extends OneHarnessPerClass {
 
     private static final int FILES = 1000;
-
-    @TempDir
-    static Path tmp;
-    ItHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = ItHarness.inMemory(c -> c);
-        h.start(tmp.resolve("data"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     static byte[] content(int i) {
         Random r = new Random(i);

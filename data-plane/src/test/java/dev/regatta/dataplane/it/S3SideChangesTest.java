@@ -1,14 +1,9 @@
 package dev.regatta.dataplane.it;
 
 import com.emc.ecs.nfsclient.nfs.NfsGetAttributes;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,27 +11,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Objects put, overwritten and deleted with a plain S3 client show up in the file system (revalidate-after 2 s). */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class S3SideChangesTest {
+class S3SideChangesTest extends OneHarnessPerClass {
 
     private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(10);
-
-    @TempDir
-    static Path tmp;
-    ItHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = ItHarness.inMemory(c -> c);
-        h.start(tmp.resolve("data"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

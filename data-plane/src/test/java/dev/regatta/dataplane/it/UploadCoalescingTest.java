@@ -2,13 +2,8 @@ package dev.regatta.dataplane.it;
 
 import com.emc.ecs.nfsclient.nfs.NfsWriteRequest;
 import com.emc.ecs.nfsclient.nfs.io.Nfs3File;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,25 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ~50 WRITE calls to one file, spaced closer than the quiet period (1 s) but spanning more than it, make exactly one
  * upload; and the metrics the operator watches are there after the traffic.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UploadCoalescingTest {
-
-    @TempDir
-    static Path tmp;
-    ItHarness h;
-
-    @BeforeAll
-    void start() throws Exception {
-        h = ItHarness.inMemory(c -> c);
-        h.start(tmp.resolve("data"));
-    }
-
-    @AfterAll
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+class UploadCoalescingTest extends OneHarnessPerClass {
 
     @Test
     void fiftyWritesOneUpload() throws Exception {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.GatedFileSystem;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +26,7 @@ class DynamicExportsTest {
     @BeforeEach
     void start() throws Exception {
         exports.add(new ExportTable.Export(0, "/fs-a", new MemoryFileSystem(false)));
-        server = NfsServer.start(exports, NfsServerTest.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
+        server = NfsServer.start(exports, TestExports.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
                 ConnectionPolicy.ALLOW_ALL, activity);
         client = new RpcTestClient(server.port());
     }
@@ -37,13 +39,13 @@ class DynamicExportsTest {
 
     /** MNT's status, and the root handle when it is 0. */
     byte[] mnt(String path, int expectedStatus) throws Exception {
-        RpcTestClient.In in = client.call(NfsServerTest.MOUNT, 3, 1, new RpcTestClient.Out().str(path)).body();
+        RpcTestClient.In in = client.call(TestExports.MOUNT, 3, 1, new RpcTestClient.Out().str(path)).body();
         assertThat(in.i()).as("MNT " + path).isEqualTo(expectedStatus);
         return expectedStatus == 0 ? in.opaque() : null;
     }
 
     int getattr(byte[] handle) throws Exception {
-        return client.call(NfsServerTest.NFS, 3, 1, new RpcTestClient.Out().opaque(handle)).body().i();
+        return client.call(TestExports.NFS, 3, 1, new RpcTestClient.Out().opaque(handle)).body().i();
     }
 
     @Test
@@ -80,7 +82,7 @@ class DynamicExportsTest {
         byte[] a = mnt("/fs-a", 0);
         getattr(a);
         try (RpcTestClient second = new RpcTestClient(server.port())) {
-            second.call(NfsServerTest.NFS, 3, 1, new RpcTestClient.Out().opaque(a));
+            second.call(TestExports.NFS, 3, 1, new RpcTestClient.Out().opaque(a));
         }
         assertThat(activity.recentClients(0)).as("one address, two connections").isEqualTo(1);
         assertThat(activity.recentClients(1)).isZero();

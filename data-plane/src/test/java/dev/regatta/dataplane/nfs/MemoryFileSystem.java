@@ -3,14 +3,14 @@ package dev.regatta.dataplane.nfs;
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.CreateMode;
+import dev.regatta.dataplane.fs.Results;
+import dev.regatta.dataplane.fs.SetAttributes;
+import dev.regatta.dataplane.fs.VirtualFileSystem;
+import dev.regatta.dataplane.fs.Wcc;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
-import dev.regatta.dataplane.fs.Results;
-import dev.regatta.dataplane.fs.SetAttributes;
 import dev.regatta.dataplane.model.Stability;
-import dev.regatta.dataplane.fs.VirtualFileSystem;
-import dev.regatta.dataplane.fs.Wcc;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,10 +20,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** A small in-memory file system for protocol tests: no permissions, cookies are file ids + 2. */
-final class MemoryFileSystem implements VirtualFileSystem {
+public final class MemoryFileSystem implements VirtualFileSystem {
 
     /** Who the server said made the last CREATE, for tests of how callers are mapped. */
-    volatile Caller lastCreator;
+    public volatile Caller lastCreator;
 
     private static final class Inode {
         final long id;
@@ -52,9 +52,9 @@ final class MemoryFileSystem implements VirtualFileSystem {
     private final Map<Long, Inode> inodes = new HashMap<>();
     private final boolean readOnly;
     private long next = 2;
-    volatile RuntimeException failNextGetattr;
+    public volatile RuntimeException failNextGetattr;
 
-    MemoryFileSystem(boolean readOnly) {
+    public MemoryFileSystem(boolean readOnly) {
         this.readOnly = readOnly;
         Inode root = new Inode(1, FileType.DIRECTORY, 0755, 1);
         root.nlink = 2;

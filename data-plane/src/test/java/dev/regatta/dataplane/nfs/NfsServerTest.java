@@ -1,8 +1,13 @@
 package dev.regatta.dataplane.nfs;
 
+import static dev.regatta.dataplane.nfs.TestExports.KEY;
+import static dev.regatta.dataplane.nfs.TestExports.MOUNT;
+import static dev.regatta.dataplane.nfs.TestExports.NFS;
+import static dev.regatta.dataplane.nfs.TestExports.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.nfs.v3.FileHandles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,18 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class NfsServerTest {
-
-    static final int NFS = 100003;
-    static final int MOUNT = 100005;
-    static final byte[] KEY = "test-key".getBytes(StandardCharsets.UTF_8);
-
-    static ExportTable table(ExportTable.Export... exports) {
-        ExportTable table = new ExportTable();
-        for (ExportTable.Export e : exports) {
-            table.add(e);
-        }
-        return table;
-    }
 
     MemoryFileSystem fs;
     SimpleMeterRegistry registry;
@@ -47,7 +40,9 @@ class NfsServerTest {
     @AfterEach
     void stop() throws Exception {
         client.close();
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 
     byte[] mnt(String path) throws Exception {
@@ -101,6 +96,35 @@ class NfsServerTest {
         assertThat(paths).containsExactly("/fs-demo", "/ro");
         client.call(MOUNT, 3, 3, new RpcTestClient.Out().str("/fs-demo"));
         assertThat(client.call(MOUNT, 3, 2, new byte[0]).body().bool()).isFalse();
+    }
+
+    @Test
+    void eachProgramIsTimedUnderItsOwnName() throws Exception {
+        mnt("/fs-demo");
+        client.call(MOUNT, 3, 1, new RpcTestClient.Out().str("/nope"));
+        assertThat(client.call(MOUNT, 3, 9, new byte[0]).acceptStat()).isEqualTo(RpcTestClient.PROC_UNAVAIL);
+        nfs(1, new RpcTestClient.Out().opaque(root), 0);
+        assertThat(client.call(NFS, 3, 1, new RpcTestClient.Out().i(Integer.MAX_VALUE).toBytes()).acceptStat())
+                .isEqualTo(RpcTestClient.GARBAGE_ARGS);
+        // A call is timed after its reply is sent; closing the server waits for the calls still running.
+        server.close();
+        server = null;
+
+        assertThat(registry.get("mount_requests").tag("procedure", "mnt").tag("status", "ok").timer().count())
+                .isGreaterThanOrEqualTo(1);
+        assertThat(registry.get("mount_requests").tag("procedure", "mnt").tag("status", "MNT3ERR_NOENT").timer()
+                .count()).isEqualTo(1);
+        assertThat(registry.get("mount_requests").tag("procedure", "unknown").tag("status", "PROC_UNAVAIL").timer()
+                .count()).isEqualTo(1);
+        assertThat(registry.get("nfs_requests").tag("procedure", "getattr").tag("status", "ok").timer().count())
+                .isEqualTo(1);
+        assertThat(registry.get("nfs_requests").tag("procedure", "getattr").tag("status", "GARBAGE_ARGS").timer()
+                .count()).isEqualTo(1);
+        // MOUNT calls no longer hide among the NFS ones (the bench reads nfs_requests as NFSv3 only).
+        assertThat(registry.find("nfs_requests").tag("procedure", "mount_mnt").timers()).isEmpty();
+        assertThat(registry.find("nfs_requests").tag("procedure", "mnt").timers()).isEmpty();
+        assertThat(registry.get("mount_requests").timer().getId().getDescription())
+                .isEqualTo("MOUNTv3 requests by procedure and status");
     }
 
     @Test

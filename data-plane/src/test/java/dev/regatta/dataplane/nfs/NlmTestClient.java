@@ -9,36 +9,36 @@ import java.nio.charset.StandardCharsets;
  * A small NLM v4 client over {@link RpcTestClient} for one lock owner: a host name ({@code caller_name}), a process
  * ({@code svid}) and an owner handle. Each call sends a fresh cookie and checks that the reply echoes it.
  */
-final class NlmTestClient {
+public final class NlmTestClient {
 
-    static final int NLM = 100021;
-    static final int NSM = 100024;
-    static final int GRANTED = 0;
-    static final int DENIED = 1;
-    static final int DENIED_NOLOCKS = 2;
-    static final int BLOCKED = 3;
-    static final int DENIED_GRACE_PERIOD = 4;
-    static final int DEADLCK = 5;
-    static final int ROFS = 6;
-    static final int STALE_FH = 7;
-    static final int FBIG = 8;
-    static final int FAILED = 9;
+    public static final int NLM = 100021;
+    public static final int NSM = 100024;
+    public static final int GRANTED = 0;
+    public static final int DENIED = 1;
+    public static final int DENIED_NOLOCKS = 2;
+    public static final int BLOCKED = 3;
+    public static final int DENIED_GRACE_PERIOD = 4;
+    public static final int DEADLCK = 5;
+    public static final int ROFS = 6;
+    public static final int STALE_FH = 7;
+    public static final int FBIG = 8;
+    public static final int FAILED = 9;
 
     /** nlm4_holder. */
-    record Holder(boolean exclusive, int svid, byte[] oh, long offset, long length) {
+    public record Holder(boolean exclusive, int svid, byte[] oh, long offset, long length) {
     }
 
-    record Tested(int stat, Holder holder) {
+    public record Tested(int stat, Holder holder) {
     }
 
-    final RpcTestClient rpc;
-    final String host;
-    final int svid;
-    final byte[] oh;
+    public final RpcTestClient rpc;
+    public final String host;
+    public final int svid;
+    public final byte[] oh;
     private int cookies;
-    byte[] lastCookie;
+    public byte[] lastCookie;
 
-    NlmTestClient(RpcTestClient rpc, String host, int svid) {
+    public NlmTestClient(RpcTestClient rpc, String host, int svid) {
         this.rpc = rpc;
         this.host = host;
         this.svid = svid;
@@ -46,43 +46,43 @@ final class NlmTestClient {
     }
 
     /** The same connection, another owner. */
-    NlmTestClient as(String otherHost, int otherSvid) {
+    public NlmTestClient as(String otherHost, int otherSvid) {
         return new NlmTestClient(rpc, otherHost, otherSvid);
     }
 
-    RpcTestClient.Out cookie() {
+    public RpcTestClient.Out cookie() {
         lastCookie = (host + "#" + svid + "#" + (++cookies)).getBytes(StandardCharsets.UTF_8);
         return new RpcTestClient.Out().opaque(lastCookie);
     }
 
     /** nlm4_lock of this owner. */
-    RpcTestClient.Out alock(RpcTestClient.Out out, byte[] fh, long offset, long length) {
+    public RpcTestClient.Out alock(RpcTestClient.Out out, byte[] fh, long offset, long length) {
         return out.str(host).opaque(fh).opaque(oh).i(svid).l(offset).l(length);
     }
 
-    RpcTestClient.Out lockArgs(byte[] fh, boolean exclusive, long offset, long length, boolean block,
+    public RpcTestClient.Out lockArgs(byte[] fh, boolean exclusive, long offset, long length, boolean block,
                                boolean reclaim) {
         return alock(cookie().i(block ? 1 : 0).i(exclusive ? 1 : 0), fh, offset, length).i(reclaim ? 1 : 0).i(1);
     }
 
-    int lock(byte[] fh, boolean exclusive, long offset, long length, boolean block) throws IOException {
+    public int lock(byte[] fh, boolean exclusive, long offset, long length, boolean block) throws IOException {
         return lock(fh, exclusive, offset, length, block, false);
     }
 
-    int lock(byte[] fh, boolean exclusive, long offset, long length, boolean block, boolean reclaim)
+    public int lock(byte[] fh, boolean exclusive, long offset, long length, boolean block, boolean reclaim)
             throws IOException {
         return res(call(2, lockArgs(fh, exclusive, offset, length, block, reclaim)));
     }
 
-    int nmLock(byte[] fh, boolean exclusive, long offset, long length) throws IOException {
+    public int nmLock(byte[] fh, boolean exclusive, long offset, long length) throws IOException {
         return res(call(22, lockArgs(fh, exclusive, offset, length, false, false)));
     }
 
-    RpcTestClient.Out testArgs(byte[] fh, boolean exclusive, long offset, long length) {
+    public RpcTestClient.Out testArgs(byte[] fh, boolean exclusive, long offset, long length) {
         return alock(cookie().i(exclusive ? 1 : 0), fh, offset, length);
     }
 
-    Tested test(byte[] fh, boolean exclusive, long offset, long length) throws IOException {
+    public Tested test(byte[] fh, boolean exclusive, long offset, long length) throws IOException {
         RpcTestClient.In in = call(1, testArgs(fh, exclusive, offset, length));
         assertThat(in.opaque()).as("cookie").isEqualTo(lastCookie);
         int stat = in.i();
@@ -94,35 +94,35 @@ final class NlmTestClient {
         return new Tested(stat, holder);
     }
 
-    RpcTestClient.Out cancelArgs(byte[] fh, boolean exclusive, long offset, long length) {
+    public RpcTestClient.Out cancelArgs(byte[] fh, boolean exclusive, long offset, long length) {
         return alock(cookie().i(1).i(exclusive ? 1 : 0), fh, offset, length);
     }
 
-    int cancel(byte[] fh, boolean exclusive, long offset, long length) throws IOException {
+    public int cancel(byte[] fh, boolean exclusive, long offset, long length) throws IOException {
         return res(call(3, cancelArgs(fh, exclusive, offset, length)));
     }
 
-    RpcTestClient.Out unlockArgs(byte[] fh, long offset, long length) {
+    public RpcTestClient.Out unlockArgs(byte[] fh, long offset, long length) {
         return alock(cookie(), fh, offset, length);
     }
 
-    int unlock(byte[] fh, long offset, long length) throws IOException {
+    public int unlock(byte[] fh, long offset, long length) throws IOException {
         return res(call(4, unlockArgs(fh, offset, length)));
     }
 
-    RpcTestClient.Out shareArgs(byte[] fh, int mode, int access, boolean reclaim) {
+    public RpcTestClient.Out shareArgs(byte[] fh, int mode, int access, boolean reclaim) {
         return cookie().str(host).opaque(fh).opaque(oh).i(mode).i(access).i(reclaim ? 1 : 0);
     }
 
-    int share(byte[] fh, int mode, int access) throws IOException {
+    public int share(byte[] fh, int mode, int access) throws IOException {
         return share(20, fh, mode, access, false);
     }
 
-    int unshare(byte[] fh) throws IOException {
+    public int unshare(byte[] fh) throws IOException {
         return share(21, fh, 0, 0, false);
     }
 
-    int share(int proc, byte[] fh, int mode, int access, boolean reclaim) throws IOException {
+    public int share(int proc, byte[] fh, int mode, int access, boolean reclaim) throws IOException {
         RpcTestClient.In in = call(proc, shareArgs(fh, mode, access, reclaim));
         assertThat(in.opaque()).as("cookie").isEqualTo(lastCookie);
         int stat = in.i();
@@ -131,20 +131,20 @@ final class NlmTestClient {
         return stat;
     }
 
-    void freeAll(String name) throws IOException {
+    public void freeAll(String name) throws IOException {
         RpcTestClient.Reply r = rpc.call(NLM, 4, 23, new RpcTestClient.Out().str(name).i(0));
         assertThat(r.acceptStat()).isEqualTo(RpcTestClient.SUCCESS);
         assertThat(r.body().done()).isTrue();
     }
 
     /** An asynchronous call: the reply is empty, the answer comes to the client's *_RES procedure. */
-    void message(int proc, RpcTestClient.Out args) throws IOException {
+    public void message(int proc, RpcTestClient.Out args) throws IOException {
         RpcTestClient.Reply r = rpc.call(NLM, 4, proc, args);
         assertThat(r.acceptStat()).as("accept status of NLM procedure %d", proc).isEqualTo(RpcTestClient.SUCCESS);
         assertThat(r.body().done()).as("a *_MSG call has an empty reply").isTrue();
     }
 
-    RpcTestClient.In call(int proc, RpcTestClient.Out args) throws IOException {
+    public RpcTestClient.In call(int proc, RpcTestClient.Out args) throws IOException {
         RpcTestClient.Reply r = rpc.call(NLM, 4, proc, args);
         assertThat(r.acceptStat()).as("accept status of NLM procedure %d", proc).isEqualTo(RpcTestClient.SUCCESS);
         return r.body();

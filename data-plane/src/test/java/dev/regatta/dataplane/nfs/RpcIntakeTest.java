@@ -3,6 +3,9 @@ package dev.regatta.dataplane.nfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.regatta.dataplane.nfs.rpc.RpcCalls;
+import dev.regatta.dataplane.nfs.rpc.RpcIntake;
+import dev.regatta.dataplane.nfs.v3.Nfs3Program;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,8 +39,8 @@ class RpcIntakeTest {
 
     NfsServer start(RpcIntake.Limits limits) throws IOException {
         fs = new MemoryFileSystem(false);
-        server = NfsServer.start(NfsServerTest.table(new dev.regatta.dataplane.fs.ExportTable.Export(0, "/fs-demo", fs)),
-                NfsServerTest.KEY, registry, "127.0.0.1", 0, limits);
+        server = NfsServer.start(TestExports.table(new dev.regatta.dataplane.fs.ExportTable.Export(0, "/fs-demo", fs)),
+                TestExports.KEY, registry, "127.0.0.1", 0, limits);
         return server;
     }
 
@@ -154,7 +157,7 @@ class RpcIntakeTest {
             assertThat(created.i()).isZero();
             assertThat(created.bool()).isTrue();
             byte[] fh = created.opaque();
-            byte[] data = new byte[Nfs3Service.WTMAX];
+            byte[] data = new byte[Nfs3Program.WTMAX];
             RpcTestClient.In w = client.call(NFS, 3, 7,
                     new RpcTestClient.Out().opaque(fh).l(0).i(data.length).i(2).opaque(data)).body();
             assertThat(w.i()).as("WRITE of wtmax bytes").isZero();

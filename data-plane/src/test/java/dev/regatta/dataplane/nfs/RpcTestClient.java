@@ -12,20 +12,20 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** A hand-rolled ONC RPC client over TCP (record marking, AUTH_SYS), so tests can also send malformed calls. */
-final class RpcTestClient implements AutoCloseable {
+public final class RpcTestClient implements AutoCloseable {
 
-    static final int ACCEPTED = 0;
-    static final int SUCCESS = 0;
-    static final int PROG_MISMATCH = 2;
-    static final int PROC_UNAVAIL = 3;
-    static final int GARBAGE_ARGS = 4;
+    public static final int ACCEPTED = 0;
+    public static final int SUCCESS = 0;
+    public static final int PROG_MISMATCH = 2;
+    public static final int PROC_UNAVAIL = 3;
+    public static final int GARBAGE_ARGS = 4;
 
     /** XDR encoder for arguments. */
-    static final class Out {
+    public static final class Out {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final DataOutputStream data = new DataOutputStream(bytes);
 
-        Out i(int v) {
+        public Out i(int v) {
             try {
                 data.writeInt(v);
             } catch (IOException e) {
@@ -34,23 +34,23 @@ final class RpcTestClient implements AutoCloseable {
             return this;
         }
 
-        Out l(long v) {
+        public Out l(long v) {
             return i((int) (v >>> 32)).i((int) v);
         }
 
-        Out opaque(byte[] b) {
+        public Out opaque(byte[] b) {
             i(b.length);
             bytes.writeBytes(b);
             bytes.writeBytes(new byte[(4 - b.length % 4) % 4]);
             return this;
         }
 
-        Out str(String s) {
+        public Out str(String s) {
             return opaque(s.getBytes(StandardCharsets.UTF_8));
         }
 
         /** An sattr3 that sets nothing except, optionally, the mode. */
-        Out sattr(Integer mode) {
+        public Out sattr(Integer mode) {
             if (mode == null) {
                 i(0);
             } else {
@@ -59,44 +59,44 @@ final class RpcTestClient implements AutoCloseable {
             return i(0).i(0).i(0).i(0).i(0);
         }
 
-        byte[] toBytes() {
+        public byte[] toBytes() {
             return bytes.toByteArray();
         }
     }
 
     /** XDR decoder over a reply body. */
-    static final class In {
+    public static final class In {
         final ByteBuffer b;
 
         In(ByteBuffer b) {
             this.b = b;
         }
 
-        int i() {
+        public int i() {
             return b.getInt();
         }
 
-        long l() {
+        public long l() {
             return b.getLong();
         }
 
-        boolean bool() {
+        public boolean bool() {
             return b.getInt() != 0;
         }
 
-        byte[] opaque() {
+        public byte[] opaque() {
             byte[] v = new byte[b.getInt()];
             b.get(v);
             b.position(b.position() + (4 - v.length % 4) % 4);
             return v;
         }
 
-        String str() {
+        public String str() {
             return new String(opaque(), StandardCharsets.UTF_8);
         }
 
         /** A fattr3 as {type, size, fileid}. */
-        long[] fattr() {
+        public long[] fattr() {
             int type = i();
             b.position(b.position() + 16); // mode nlink uid gid
             long size = l();
@@ -106,43 +106,43 @@ final class RpcTestClient implements AutoCloseable {
             return new long[] {type, size, fileId};
         }
 
-        long[] postOp() {
+        public long[] postOp() {
             return bool() ? fattr() : null;
         }
 
-        void wcc() {
+        public void wcc() {
             if (bool()) {
                 b.position(b.position() + 24);
             }
             postOp();
         }
 
-        boolean done() {
+        public boolean done() {
             return !b.hasRemaining();
         }
     }
 
-    record Reply(int replyStat, int acceptStat, int low, int high, In body) {
+    public record Reply(int replyStat, int acceptStat, int low, int high, In body) {
     }
 
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
     private int xid = 1000;
-    int uid = 1000;
+    public int uid = 1000;
 
-    RpcTestClient(int port) throws IOException {
+    public RpcTestClient(int port) throws IOException {
         socket = new Socket(InetAddress.getLoopbackAddress(), port);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
-    Reply call(int prog, int vers, int proc, Out args) throws IOException {
+    public Reply call(int prog, int vers, int proc, Out args) throws IOException {
         return call(prog, vers, proc, args.toBytes());
     }
 
-    Reply call(int prog, int vers, int proc, byte[] args) throws IOException {
+    public Reply call(int prog, int vers, int proc, byte[] args) throws IOException {
         int id = ++xid;
         Out cred = new Out().i(0).str("test").i(uid).i(uid).i(1).i(uid);
         Out msg = new Out().i(id).i(0).i(2).i(prog).i(vers).i(proc).i(1).opaque(cred.toBytes()).i(0).i(0);
@@ -178,7 +178,7 @@ final class RpcTestClient implements AutoCloseable {
     }
 
     /** This client's end of the connection: the remote address the server sees. */
-    InetSocketAddress localAddress() {
+    public InetSocketAddress localAddress() {
         return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 

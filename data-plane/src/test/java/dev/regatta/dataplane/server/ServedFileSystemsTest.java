@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.CreateMode;
 import dev.regatta.dataplane.fs.ExportTable;
@@ -13,7 +14,6 @@ import dev.regatta.dataplane.locks.FileKey;
 import dev.regatta.dataplane.locks.LockManager;
 import dev.regatta.dataplane.locks.LockOwner;
 import dev.regatta.dataplane.locks.LockRange;
-import dev.regatta.dataplane.nfs.ClientActivity;
 import dev.regatta.dataplane.node.FileSystemReport;
 import dev.regatta.dataplane.s3.LocalS3Endpoint;
 import dev.regatta.dataplane.s3.S3ObjectStore;

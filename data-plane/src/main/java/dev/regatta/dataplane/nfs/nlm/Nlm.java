@@ -1,11 +1,13 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
 import dev.regatta.dataplane.locks.GracePeriod;
 import dev.regatta.dataplane.locks.LockManager;
 import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.locks.MonitoredHosts;
-import dev.regatta.dataplane.nfs.Nfs3Xdr.Decoder;
-import dev.regatta.dataplane.nfs.Nfs3Xdr.Encoder;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.RpcCalls;
+import dev.regatta.dataplane.nfs.rpc.Xdr.Decoder;
+import dev.regatta.dataplane.nfs.rpc.Xdr.Encoder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -132,7 +134,7 @@ public final class Nlm implements AutoCloseable {
      *
      * @param selfPort the node's own RPC port, which a callback must never reach
      */
-    void start(ClientActivity activity, int selfPort) {
+    public void start(ClientActivity activity, int selfPort) {
         this.activity = activity;
         this.selfPort = selfPort;
         if (!started.compareAndSet(false, true)) {

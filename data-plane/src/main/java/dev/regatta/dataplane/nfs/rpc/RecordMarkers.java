@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.rpc;
 
 import org.glassfish.grizzly.Buffer;
 

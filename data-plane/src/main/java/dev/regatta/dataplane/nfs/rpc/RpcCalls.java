@@ -1,8 +1,8 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.rpc;
 
-import dev.regatta.dataplane.nfs.Nfs3Xdr.Decoder;
-import dev.regatta.dataplane.nfs.Nfs3Xdr.Encoder;
-import dev.regatta.dataplane.nfs.Nfs3Xdr.Reply;
+import dev.regatta.dataplane.nfs.rpc.Xdr.Decoder;
+import dev.regatta.dataplane.nfs.rpc.Xdr.Encoder;
+import dev.regatta.dataplane.nfs.rpc.Xdr.Reply;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import org.dcache.oncrpc4j.rpc.RpcCall;
 import org.dcache.oncrpc4j.rpc.RpcTransport;
 
 /** One RPC call from the node to a client over a fresh TCP connection (callbacks are rare; none is kept open). */
-final class RpcCalls {
+public final class RpcCalls {
     private RpcCalls() {
     }
 
@@ -32,7 +32,7 @@ final class RpcCalls {
      *
      * @throws IOException when the connection, the call or the reply's decoding fails, or time runs out
      */
-    static <T> T call(InetSocketAddress address, int program, int version, int procedure, Encoder args,
+    public static <T> T call(InetSocketAddress address, int program, int version, int procedure, Encoder args,
                       Decoder<T> reply, Duration timeout) throws IOException {
         long millis = Math.max(1, timeout.toMillis());
         OncRpcSvc svc = new OncRpcSvcBuilder()
@@ -47,7 +47,7 @@ final class RpcCalls {
         RpcIntake.limitReplies(svc, MAX_REPLY_BYTES);
         try (OncRpcClient client = new OncRpcClient(address, millis, TimeUnit.MILLISECONDS, svc)) {
             RpcTransport transport = client.connect(millis, TimeUnit.MILLISECONDS);
-            Nfs3Xdr.Decoded<T> result = new Nfs3Xdr.Decoded<>(reply);
+            Xdr.Decoded<T> result = new Xdr.Decoded<>(reply);
             new RpcCall(program, version, AUTH, transport)
                     .call(procedure, new Reply(args), result, millis, TimeUnit.MILLISECONDS);
             return result.value();

@@ -1,117 +1,35 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.v3;
+
+import static dev.regatta.dataplane.nfs.rpc.Xdr.bool;
+import static dev.regatta.dataplane.nfs.rpc.Xdr.opaque;
 
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.SetAttributes;
+import dev.regatta.dataplane.fs.VirtualFileSystem;
 import dev.regatta.dataplane.fs.Wcc;
 import dev.regatta.dataplane.fs.WccAttributes;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.nfs.rpc.Xdr;
+import dev.regatta.dataplane.nfs.rpc.Xdr.GarbageArgs;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import org.dcache.oncrpc4j.rpc.OncRpcException;
-import org.dcache.oncrpc4j.rpc.RpcCall;
-import org.dcache.oncrpc4j.xdr.XdrAble;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
 import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
 
 /**
- * XDR of NFSv3 and MOUNTv3 (RFC 1813): bounded decoders for the argument types and encoders for the result
- * types, shared by {@link Nfs3Service} and {@link MountService}. Arguments are decoded straight from the call's
- * stream into records; results are written by small lambdas wrapped in {@link Reply}.
+ * XDR of NFSv3 (RFC 1813): bounded decoders for the argument types and encoders for the result types of
+ * {@link Nfs3Program}, on the shared plumbing of {@link Xdr}.
  */
 final class Nfs3Xdr {
     private Nfs3Xdr() {
     }
 
-    static final int NFS_PROGRAM = 100003;
-    static final int NFS_V3 = 3;
-    static final int MOUNT_PROGRAM = 100005;
-    static final int MOUNT_V3 = 3;
 
     /** Size of an encoded fattr3. */
     static final int FATTR3_SIZE = 84;
     static final int MAX_PATH_BYTES = 4096;
-    static final int MAX_MNT_PATH_BYTES = 1024;
-
-    // ---- plumbing ------------------------------------------------------------------------------------------
-
-    @FunctionalInterface
-    interface Decoder<T> {
-        T decode(XdrDecodingStream in) throws IOException, OncRpcException;
-    }
-
-    @FunctionalInterface
-    interface Encoder {
-        void encode(XdrEncodingStream out) throws IOException, OncRpcException;
-    }
-
-    /** Decodes the call's arguments with {@code decoder}; any failure means GARBAGE_ARGS. */
-    static <T> T retrieve(RpcCall call, Decoder<T> decoder) throws IOException, OncRpcException {
-        Decoded<T> args = new Decoded<>(decoder);
-        call.retrieveCall(args);
-        return args.value();
-    }
-
-    /** What a {@link Decoder} reads, as the XdrAble oncrpc4j decodes into: call arguments or a reply. */
-    static final class Decoded<T> implements XdrAble {
-        private final Decoder<T> decoder;
-        private T value;
-
-        Decoded(Decoder<T> decoder) {
-            this.decoder = decoder;
-        }
-
-        @Override
-        public void xdrDecode(XdrDecodingStream in) throws IOException, OncRpcException {
-            value = decoder.decode(in);
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream out) {
-            throw new UnsupportedOperationException();
-        }
-
-        T value() {
-            return value;
-        }
-    }
-
-    /** A result body written by a lambda. */
-    record Reply(Encoder encoder) implements XdrAble {
-        static final Reply VOID = new Reply(out -> {
-        });
-
-        @Override
-        public void xdrDecode(XdrDecodingStream in) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void xdrEncode(XdrEncodingStream out) throws IOException, OncRpcException {
-            encoder.encode(out);
-        }
-    }
-
-    /** Arguments that do not decode: the call gets GARBAGE_ARGS. */
-    static final class GarbageArgs extends IOException {
-        GarbageArgs(String message) {
-            super(message);
-        }
-    }
 
     // ---- decoding ------------------------------------------------------------------------------------------
-
-    /** A variable-length opaque of at most {@code max} bytes; the bytes must be in the message before allocation. */
-    static byte[] opaque(XdrDecodingStream in, int max) throws IOException {
-        ByteBuffer b = in.xdrDecodeByteBuffer(); // checks that the declared length is really present
-        if (b.remaining() > max) {
-            throw new GarbageArgs("opaque longer than " + max);
-        }
-        byte[] bytes = new byte[b.remaining()];
-        b.get(bytes);
-        return bytes;
-    }
 
     /** nfs_fh3; a too-long handle is decoded (it is in the message) and later refused as BADHANDLE. */
     static byte[] handle(XdrDecodingStream in) throws IOException {
@@ -129,14 +47,6 @@ final class Nfs3Xdr {
 
     static long uint64(XdrDecodingStream in) throws IOException {
         return in.xdrDecodeLong();
-    }
-
-    static boolean bool(XdrDecodingStream in) throws IOException {
-        int v = in.xdrDecodeInt();
-        if (v != 0 && v != 1) {
-            throw new GarbageArgs("bad bool " + v);
-        }
-        return v == 1;
     }
 
     /** nfstime3 as nanoseconds since the epoch (seconds are unsigned). */
@@ -169,14 +79,41 @@ final class Nfs3Xdr {
         };
     }
 
-    /** A strict UTF-8 decoding; null when the bytes are not UTF-8. */
-    static String utf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
+    /** A filename3: empty, '/' or NUL or non-UTF-8 → INVAL; over 255 bytes → NAMETOOLONG. */
+    static String checkName(byte[] raw) throws FsException {
+        if (raw.length == 0) {
+            throw new FsException(FsError.INVAL, "empty name");
         }
+        if (raw.length > VirtualFileSystem.MAX_NAME_BYTES) {
+            throw new FsException(FsError.NAMETOOLONG, "name of " + raw.length + " bytes");
+        }
+        for (byte b : raw) {
+            if (b == 0 || b == '/') {
+                throw new FsException(FsError.INVAL, "name contains '/' or NUL");
+            }
+        }
+        String s = Xdr.utf8(raw);
+        if (s == null) {
+            throw new FsException(FsError.INVAL, "name is not UTF-8");
+        }
+        return s;
+    }
+
+    /** A symlink's nfspath3: NUL or non-UTF-8 → INVAL; over MAX_PATH_BYTES → NAMETOOLONG. */
+    static String checkPath(byte[] raw) throws FsException {
+        if (raw.length > MAX_PATH_BYTES) {
+            throw new FsException(FsError.NAMETOOLONG, "symlink target of " + raw.length + " bytes");
+        }
+        for (byte b : raw) {
+            if (b == 0) {
+                throw new FsException(FsError.INVAL, "symlink target contains NUL");
+            }
+        }
+        String s = Xdr.utf8(raw);
+        if (s == null) {
+            throw new FsException(FsError.INVAL, "symlink target is not UTF-8");
+        }
+        return s;
     }
 
     // ---- encoding ------------------------------------------------------------------------------------------
@@ -229,10 +166,5 @@ final class Nfs3Xdr {
         if (handle != null) {
             out.xdrEncodeDynamicOpaque(handle);
         }
-    }
-
-    /** Bytes of an XDR opaque/string of {@code len} bytes: length word plus padded data. */
-    static int opaqueSize(int len) {
-        return 4 + ((len + 3) & ~3);
     }
 }

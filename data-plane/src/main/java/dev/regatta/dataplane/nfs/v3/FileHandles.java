@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.v3;
 
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;

@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.rpc;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * A portmapper on port 111 when the machine runs none: oncrpc4j's rpcbind service on TCP and UDP, its TCP listener
  * behind the node's {@link RpcIntake} like the NFS port (oncrpc4j's own embedded portmap cannot be guarded).
  */
-final class EmbeddedPortmap implements AutoCloseable {
+public final class EmbeddedPortmap implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPortmap.class);
     /** Portmap calls are a few hundred bytes; SET and UNSET carry short strings. */
@@ -36,7 +36,7 @@ final class EmbeddedPortmap implements AutoCloseable {
     }
 
     /** Starts one unless a portmapper answers on 111 within two seconds; null if one already runs. */
-    static EmbeddedPortmap startUnlessRunning(RpcIntake intake) {
+    public static EmbeddedPortmap startUnlessRunning(RpcIntake intake) {
         if (running()) {
             LOG.info("a portmapper already runs on port 111; registering with it");
             return null;

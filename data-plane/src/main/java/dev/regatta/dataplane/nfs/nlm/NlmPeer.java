@@ -1,5 +1,6 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
 import static dev.regatta.dataplane.nfs.NlmTestClient.BLOCKED;
 import static dev.regatta.dataplane.nfs.NlmTestClient.DEADLCK;
@@ -12,15 +12,23 @@ import static dev.regatta.dataplane.nfs.NlmTestClient.ROFS;
 import static dev.regatta.dataplane.nfs.NlmTestClient.STALE_FH;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.regatta.dataplane.front.MountIdentity;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.CreateMode;
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.model.FsError;
-import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.SetAttributes;
-import dev.regatta.dataplane.front.MountIdentity;
 import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.locks.MonitoredHosts;
+import dev.regatta.dataplane.model.FsError;
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.nfs.MemoryFileSystem;
+import dev.regatta.dataplane.nfs.NfsServer;
+import dev.regatta.dataplane.nfs.NlmTestClient;
+import dev.regatta.dataplane.nfs.RpcTestClient;
+import dev.regatta.dataplane.nfs.TestExports;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.v3.FileHandles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -79,7 +87,7 @@ class NlmServerTest {
         fs = new MemoryFileSystem(false);
         fId = fs.create(Caller.ROOT, 1, "f", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
         long gId = fs.create(Caller.ROOT, 1, "g", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
-        FileHandles handles = new FileHandles(NfsServerTest.KEY);
+        FileHandles handles = new FileHandles(TestExports.KEY);
         f = handles.encode(0, fId);
         g = handles.encode(0, gId);
         registry = new SimpleMeterRegistry();
@@ -89,7 +97,7 @@ class NlmServerTest {
                 callbacks);
         nlm.callbackBackoff = Duration.ofMillis(50);
         nlm.locks().bindMeters(0, registry);
-        ExportTable table = NfsServerTest.table(new ExportTable.Export(0, "/fs-demo", fs),
+        ExportTable table = TestExports.table(new ExportTable.Export(0, "/fs-demo", fs),
                 new ExportTable.Export(1, "/ro", new MemoryFileSystem(true)));
         ConnectionPolicy policy = (call, export, credential) -> {
             if (refuse.get()) {
@@ -97,7 +105,7 @@ class NlmServerTest {
             }
             return new ConnectionPolicy.Admission(credential, false);
         };
-        server = NfsServer.start(table, NfsServerTest.KEY, registry, "127.0.0.1", 0, false, policy, activity, nlm);
+        server = NfsServer.start(table, TestExports.KEY, registry, "127.0.0.1", 0, false, policy, activity, nlm);
         RpcTestClient rpc = connect();
         alpha = new NlmTestClient(rpc, "alpha", 100);
         beta = alpha.as("beta", 100);
@@ -309,7 +317,7 @@ class NlmServerTest {
         selfish.callbackBackoff = Duration.ofMillis(10);
         nlm = selfish;
         nlm.locks().bindMeters(0, registry);
-        server = NfsServer.start(NfsServerTest.table(new ExportTable.Export(0, "/fs-demo", fs)), NfsServerTest.KEY,
+        server = NfsServer.start(TestExports.table(new ExportTable.Export(0, "/fs-demo", fs)), TestExports.KEY,
                 registry, "127.0.0.1", 0, false, ConnectionPolicy.ALLOW_ALL, activity, nlm);
         NlmTestClient a = new NlmTestClient(connect(), "alpha", 1);
         NlmTestClient b = a.as("beta", 1);
@@ -374,7 +382,7 @@ class NlmServerTest {
         assertThat(beta.test(g, true, 0, 0).stat()).isEqualTo(DENIED);
         assertThat(udpCall(server.port(), NSM, 1, 6, new RpcTestClient.Out().str("gamma").i(5).toBytes())).isZero();
         eventually(() -> assertThat(beta.test(g, true, 0, 0).stat()).isEqualTo(GRANTED));
-        assertThat(registry.get("nfs_requests").tag("procedure", "nsm_notify").tag("status", "ok").timer().count())
+        assertThat(registry.get("nsm_requests").tag("procedure", "notify").tag("status", "ok").timer().count())
                 .isEqualTo(3);
     }
 
@@ -400,9 +408,9 @@ class NlmServerTest {
         assertThat(alpha.lock(forged, false, 0, 0, false)).isEqualTo(STALE_FH);
         assertThat(alpha.lock(Arrays.copyOf(f, 64), false, 0, 0, false)).isEqualTo(STALE_FH);
         assertThat(alpha.test(new byte[0], false, 0, 0).stat()).isEqualTo(STALE_FH);
-        byte[] noExport = new FileHandles(NfsServerTest.KEY).encode(9, fId);
+        byte[] noExport = new FileHandles(TestExports.KEY).encode(9, fId);
         assertThat(alpha.lock(noExport, false, 0, 0, false)).isEqualTo(STALE_FH);
-        byte[] noFile = new FileHandles(NfsServerTest.KEY).encode(0, 999);
+        byte[] noFile = new FileHandles(TestExports.KEY).encode(0, 999);
         assertThat(alpha.lock(noFile, false, 0, 0, false)).isEqualTo(STALE_FH);
         assertThat(alpha.share(noFile, MODE_DN, ACCESS_R)).isEqualTo(STALE_FH);
 
@@ -413,7 +421,7 @@ class NlmServerTest {
         assertThat(alpha.unlock(g, 0, 0)).isEqualTo(GRANTED);
         assertThat(nlm.locks().counts(0).locks()).isZero();
 
-        byte[] ro = new FileHandles(NfsServerTest.KEY).encode(1, 1);
+        byte[] ro = new FileHandles(TestExports.KEY).encode(1, 1);
         assertThat(alpha.lock(ro, false, 0, 0, false)).as("reading needs no write access").isEqualTo(GRANTED);
         assertThat(alpha.lock(ro, true, 0, 0, false)).isEqualTo(ROFS);
         assertThat(alpha.test(ro, true, 0, 0).stat()).as("a test takes nothing").isEqualTo(GRANTED);
@@ -450,7 +458,7 @@ class NlmServerTest {
                 .isEqualTo(RpcTestClient.GARBAGE_ARGS);
         assertThat(udpCall(server.port(), NSM, 1, 6, new RpcTestClient.Out().i(5000).toBytes()))
                 .as("a mon_name over 1025 bytes").isEqualTo(RpcTestClient.GARBAGE_ARGS);
-        assertThat(registry.get("nfs_requests").tag("procedure", "nlm_lock").tag("status", "GARBAGE_ARGS").timer()
+        assertThat(registry.get("nlm_requests").tag("procedure", "lock").tag("status", "GARBAGE_ARGS").timer()
                 .count()).isEqualTo(3);
         // The connection and the server go on.
         assertThat(alpha.lock(f, true, 0, 1, false)).isEqualTo(GRANTED);

@@ -1,8 +1,9 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
-import static dev.regatta.dataplane.nfs.Nfs3Xdr.bool;
-import static dev.regatta.dataplane.nfs.Nfs3Xdr.opaque;
+import static dev.regatta.dataplane.nfs.rpc.Xdr.bool;
+import static dev.regatta.dataplane.nfs.rpc.Xdr.opaque;
 
+import dev.regatta.dataplane.nfs.rpc.Xdr.GarbageArgs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
@@ -12,7 +13,7 @@ import org.dcache.oncrpc4j.xdr.XdrEncodingStream;
  * XDR of the Network Lock Manager v4 (program 100021, X/Open XNFS, chapter 10 and RFC 1813's appendix) and of the
  * one NSM procedure the node serves and sends (program 100024 v1, SM_NOTIFY), plus portmap's GETPORT for finding a
  * client's services. Bounded decoders for the argument types, encoders for the results; the records here never
- * leave the {@code nfs} package.
+ * leave the {@code nfs.nlm} package.
  */
 final class NlmXdr {
     private NlmXdr() {
@@ -178,10 +179,10 @@ final class NlmXdr {
         int mode = in.xdrDecodeInt();
         int access = in.xdrDecodeInt();
         if (mode < 0 || mode > 3) {
-            throw new Nfs3Xdr.GarbageArgs("bad fsh4_mode " + mode);
+            throw new GarbageArgs("bad fsh4_mode " + mode);
         }
         if (access < 0 || access > 3) {
-            throw new Nfs3Xdr.GarbageArgs("bad fsh4_access " + access);
+            throw new GarbageArgs("bad fsh4_access " + access);
         }
         boolean reclaim = bool(in);
         return new ShareArgs(cookie, new Share(caller, fh, oh, mode, access), reclaim);
@@ -198,7 +199,7 @@ final class NlmXdr {
         int code = in.xdrDecodeInt();
         Stat stat = Stat.of(code);
         if (stat == null) {
-            throw new Nfs3Xdr.GarbageArgs("bad nlm4_stats " + code);
+            throw new GarbageArgs("bad nlm4_stats " + code);
         }
         return new Res(cookie, stat);
     }

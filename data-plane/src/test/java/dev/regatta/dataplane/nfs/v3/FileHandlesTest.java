@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.v3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,10 +1,13 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.front;
 
-import dev.regatta.dataplane.front.CertificatePolicy;
-import dev.regatta.dataplane.front.MountIdentity;
-import dev.regatta.dataplane.front.TunnelledConnections;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.nfs.MemoryFileSystem;
+import dev.regatta.dataplane.nfs.NfsServer;
+import dev.regatta.dataplane.nfs.NlmTestClient;
+import dev.regatta.dataplane.nfs.RpcTestClient;
+import dev.regatta.dataplane.nfs.TestExports;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.node.Grant;
 import dev.regatta.dataplane.node.GrantBook;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -45,9 +48,9 @@ class CertificatePolicyTest {
 
     private void start(boolean admitUntunnelled) throws Exception {
         fsA = new MemoryFileSystem(false);
-        ExportTable table = NfsServerTest.table(new ExportTable.Export(0, "/" + FS_A, fsA),
+        ExportTable table = TestExports.table(new ExportTable.Export(0, "/" + FS_A, fsA),
                 new ExportTable.Export(1, "/" + FS_B, new MemoryFileSystem(false)));
-        server = NfsServer.start(table, NfsServerTest.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
+        server = NfsServer.start(table, TestExports.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
                 new CertificatePolicy(connections, grants, admitUntunnelled), activity);
     }
 
@@ -204,20 +207,20 @@ class CertificatePolicyTest {
     }
 
     private static byte[] mnt(RpcTestClient client, String path, int expected) throws Exception {
-        RpcTestClient.Reply r = client.call(NfsServerTest.MOUNT, 3, 1, new RpcTestClient.Out().str(path));
+        RpcTestClient.Reply r = client.call(TestExports.MOUNT, 3, 1, new RpcTestClient.Out().str(path));
         assertThat(r.acceptStat()).isEqualTo(RpcTestClient.SUCCESS);
         assertThat(r.body().i()).as("MNT %s", path).isEqualTo(expected);
         return expected == 0 ? r.body().opaque() : null;
     }
 
     private static void create(RpcTestClient client, byte[] dir, String name, int expected) throws Exception {
-        RpcTestClient.Reply r = client.call(NfsServerTest.NFS, 3, 8,
+        RpcTestClient.Reply r = client.call(TestExports.NFS, 3, 8,
                 new RpcTestClient.Out().opaque(dir).str(name).i(0).sattr(0644));
         assertThat(r.body().i()).as("CREATE %s", name).isEqualTo(expected);
     }
 
     private static void getattr(RpcTestClient client, byte[] fh, int expected) throws Exception {
-        RpcTestClient.Reply r = client.call(NfsServerTest.NFS, 3, 1, new RpcTestClient.Out().opaque(fh));
+        RpcTestClient.Reply r = client.call(TestExports.NFS, 3, 1, new RpcTestClient.Out().opaque(fh));
         assertThat(r.body().i()).as("GETATTR").isEqualTo(expected);
     }
 

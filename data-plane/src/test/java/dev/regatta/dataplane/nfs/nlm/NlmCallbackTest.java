@@ -1,6 +1,6 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
-import static dev.regatta.dataplane.nfs.NlmServerTest.eventually;
+import static dev.regatta.dataplane.nfs.nlm.NlmServerTest.eventually;
 import static dev.regatta.dataplane.nfs.NlmTestClient.BLOCKED;
 import static dev.regatta.dataplane.nfs.NlmTestClient.DENIED;
 import static dev.regatta.dataplane.nfs.NlmTestClient.DENIED_GRACE_PERIOD;
@@ -17,6 +17,15 @@ import dev.regatta.dataplane.fs.SetAttributes;
 import dev.regatta.dataplane.locks.LockManager;
 import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.locks.MonitoredHosts;
+import dev.regatta.dataplane.nfs.MemoryFileSystem;
+import dev.regatta.dataplane.nfs.NfsServer;
+import dev.regatta.dataplane.nfs.NlmTestClient;
+import dev.regatta.dataplane.nfs.RpcTestClient;
+import dev.regatta.dataplane.nfs.TestExports;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.rpc.Xdr;
+import dev.regatta.dataplane.nfs.v3.FileHandles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -63,8 +72,8 @@ class NlmCallbackTest {
     void setUp() throws Exception {
         fs = new MemoryFileSystem(false);
         long id = fs.create(Caller.ROOT, 1, "f", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
-        f = new FileHandles(NfsServerTest.KEY).encode(0, id);
-        table = NfsServerTest.table(new ExportTable.Export(0, "/fs-demo", fs));
+        f = new FileHandles(TestExports.KEY).encode(0, id);
+        table = TestExports.table(new ExportTable.Export(0, "/fs-demo", fs));
         callbacks = new CallbackRecorder();
     }
 
@@ -85,7 +94,7 @@ class NlmCallbackTest {
     }
 
     NfsServer serve(Nlm nlm) throws IOException {
-        NfsServer server = NfsServer.start(table, NfsServerTest.KEY, registry, "127.0.0.1", 0, false,
+        NfsServer server = NfsServer.start(table, TestExports.KEY, registry, "127.0.0.1", 0, false,
                 ConnectionPolicy.ALLOW_ALL, activity, nlm);
         closing.add(server);
         return server;
@@ -149,9 +158,9 @@ class NlmCallbackTest {
         assertThat(grantedRes.stat()).isEqualTo(NlmXdr.Stat.DENIED);
         // A *_RES sent to the node is taken and ignored.
         alpha.message(12, new RpcTestClient.Out().opaque(new byte[] {1}).i(0));
-        assertThat(registry.get("nfs_requests").tag("procedure", "nlm_lock_msg").tag("status", "ok").timer().count())
+        assertThat(registry.get("nlm_requests").tag("procedure", "lock_msg").tag("status", "ok").timer().count())
                 .isEqualTo(1);
-        assertThat(registry.get("nfs_requests").tag("procedure", "nlm_lock_msg").tag("status", "NLM4_BLOCKED")
+        assertThat(registry.get("nlm_requests").tag("procedure", "lock_msg").tag("status", "NLM4_BLOCKED")
                 .timer().count()).isEqualTo(1);
     }
 
@@ -281,14 +290,14 @@ class NlmCallbackTest {
                 .withWorkerThreadIoStrategy().withServiceName("test-portmap")
                 .withRpcService(new OncRpcProgram(100000, 2), call -> {
                     if (call.getProcedure() != 3) {
-                        call.reply(Nfs3Xdr.Reply.VOID);
+                        call.reply(Xdr.Reply.VOID);
                         return;
                     }
-                    int[] m = Nfs3Xdr.retrieve(call, in -> new int[] {in.xdrDecodeInt(), in.xdrDecodeInt(),
+                    int[] m = Xdr.retrieve(call, in -> new int[] {in.xdrDecodeInt(), in.xdrDecodeInt(),
                             in.xdrDecodeInt(), in.xdrDecodeInt()});
                     queries.add(m);
                     int port = m[0] == NLM && m[1] == 4 && m[2] == 6 ? callbacks.port : 0;
-                    call.reply(new Nfs3Xdr.Reply(out -> out.xdrEncodeInt(port)));
+                    call.reply(new Xdr.Reply(out -> out.xdrEncodeInt(port)));
                 })
                 .build();
         portmap.start();

@@ -1,24 +1,26 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
 import dev.regatta.dataplane.fs.ExportTable;
-import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.locks.ByteRangeLock;
 import dev.regatta.dataplane.locks.FileKey;
 import dev.regatta.dataplane.locks.LockManager;
 import dev.regatta.dataplane.locks.LockOwner;
 import dev.regatta.dataplane.locks.LockRange;
 import dev.regatta.dataplane.locks.ShareReservation;
-import dev.regatta.dataplane.nfs.Nfs3Xdr.Reply;
-import dev.regatta.dataplane.nfs.NlmXdr.Stat;
+import dev.regatta.dataplane.model.FsException;
+import dev.regatta.dataplane.nfs.nlm.NlmXdr.Stat;
+import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.rpc.RpcPeer;
+import dev.regatta.dataplane.nfs.rpc.RpcProgram;
+import dev.regatta.dataplane.nfs.rpc.Xdr;
+import dev.regatta.dataplane.nfs.rpc.Xdr.Reply;
+import dev.regatta.dataplane.nfs.v3.FileHandles;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.dcache.oncrpc4j.rpc.RpcCall;
-import org.dcache.oncrpc4j.rpc.RpcDispatchable;
-import org.dcache.oncrpc4j.xdr.XdrDecodingStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,21 +36,9 @@ import org.slf4j.LoggerFactory;
  * answer NLM4_DENIED_GRACE_PERIOD, and so does a reclaim after it (as Linux's lockd does: someone else may hold the
  * lock by then). UNLOCK, CANCEL and UNSHARE are served during it: giving something up is always safe.
  */
-final class NlmService implements RpcDispatchable {
+public final class NlmProgram {
 
-    private static final Logger LOG = LoggerFactory.getLogger(NlmService.class);
-
-    private static final String[] NAMES = new String[24];
-
-    static {
-        String[] first = {"null", "test", "lock", "cancel", "unlock", "granted", "test_msg", "lock_msg", "cancel_msg",
-                "unlock_msg", "granted_msg", "test_res", "lock_res", "cancel_res", "unlock_res", "granted_res"};
-        System.arraycopy(first, 0, NAMES, 0, first.length);
-        NAMES[NlmXdr.SHARE] = "share";
-        NAMES[NlmXdr.UNSHARE] = "unshare";
-        NAMES[NlmXdr.NM_LOCK] = "nm_lock";
-        NAMES[NlmXdr.FREE_ALL] = "free_all";
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(NlmProgram.class);
 
     /** A call answered with a status other than the lock's outcome. */
     private static final class Refused extends Exception {
@@ -76,133 +66,117 @@ final class NlmService implements RpcDispatchable {
     private record Tested(Stat stat, NlmXdr.Holder holder) {
     }
 
+    public static final int PROGRAM = NlmXdr.NLM_PROGRAM;
+    public static final int VERSION = NlmXdr.NLM_V4;
+
+    /** A procedure of NLM; {@link NoAnswer} leaves the call unanswered. */
+    @FunctionalInterface
+    private interface Procedure<A> {
+        String serve(RpcCall call, A args) throws NoAnswer;
+    }
+
     private final ExportTable exports;
     private final FileHandles handles;
     private final ConnectionPolicy policy;
-    private final MeterRegistry metrics;
     private final ClientActivity activity;
     private final Nlm nlm;
 
-    NlmService(ExportTable exports, FileHandles handles, ConnectionPolicy policy, MeterRegistry metrics,
-               ClientActivity activity, Nlm nlm) {
+    public NlmProgram(ExportTable exports, FileHandles handles, ConnectionPolicy policy, ClientActivity activity,
+                      Nlm nlm) {
         this.exports = exports;
         this.handles = handles;
         this.policy = policy;
-        this.metrics = metrics;
         this.activity = activity;
         this.nlm = nlm;
     }
 
-    @Override
-    public void dispatchOncRpcCall(RpcCall call) {
-        long start = System.nanoTime();
-        int proc = call.getProcedure();
-        if (proc < 0 || proc >= NAMES.length || NAMES[proc] == null) {
-            call.failProcedureUnavailable();
-            record("nlm_unknown", "PROC_UNAVAIL", start);
-            return;
-        }
-        String name = NAMES[proc];
-        Object args;
-        try {
-            args = Nfs3Xdr.retrieve(call, in -> decode(proc, in));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("NLM {} from {}: garbage arguments: {}", name, Nfs3Service.remote(call), e.toString());
-            call.failRpcGarbage();
-            record("nlm_" + name, "GARBAGE_ARGS", start);
-            return;
-        }
-        String status;
-        try {
-            status = serve(call, proc, args);
-        } catch (NoAnswer e) {
-            status = "no_answer";
-        } catch (RuntimeException e) {
-            LOG.warn("NLM {} from {}: server fault", name, Nfs3Service.remote(call), e);
-            call.failRpcSystem();
-            status = "SYSTEM_ERR";
-        }
-        record("nlm_" + name, status, start);
-        LOG.debug("NLM {} from {}: {}", name, Nfs3Service.remote(call), status);
+    /** The program to register, timed in {@code nlm_requests}; procedures 16 to 19 do not exist in v4. */
+    public RpcProgram rpc(MeterRegistry metrics) {
+        return RpcProgram.builder("NLM", "nlm_requests", "NLMv4 requests by procedure and status", metrics)
+                .procedure(NlmXdr.NULL, "null", (call, none) -> voidReply(call))
+                .procedure(NlmXdr.TEST, "test", NlmXdr::testArgs, answering((c, a) -> test(c, a, false)))
+                .procedure(NlmXdr.LOCK, "lock", NlmXdr::lockArgs, answering((c, a) -> lock(c, a, NlmXdr.LOCK)))
+                .procedure(NlmXdr.CANCEL, "cancel", NlmXdr::cancelArgs, answering((c, a) -> cancel(c, a, false)))
+                .procedure(NlmXdr.UNLOCK, "unlock", NlmXdr::unlockArgs, answering((c, a) -> unlock(c, a, false)))
+                .procedure(NlmXdr.GRANTED, "granted", NlmXdr::testArgs, (c, a) -> granted(c, a, false))
+                .procedure(NlmXdr.TEST_MSG, "test_msg", NlmXdr::testArgs, answering((c, a) -> test(c, a, true)))
+                .procedure(NlmXdr.LOCK_MSG, "lock_msg", NlmXdr::lockArgs,
+                        answering((c, a) -> lock(c, a, NlmXdr.LOCK_MSG)))
+                .procedure(NlmXdr.CANCEL_MSG, "cancel_msg", NlmXdr::cancelArgs,
+                        answering((c, a) -> cancel(c, a, true)))
+                .procedure(NlmXdr.UNLOCK_MSG, "unlock_msg", NlmXdr::unlockArgs,
+                        answering((c, a) -> unlock(c, a, true)))
+                .procedure(NlmXdr.GRANTED_MSG, "granted_msg", NlmXdr::testArgs, (c, a) -> granted(c, a, true))
+                // nlm4_testres starts as nlm4_res does (a holder may follow); nothing is done with any of them.
+                .procedure(NlmXdr.TEST_RES, "test_res", NlmXdr::res, (c, a) -> voidReply(c))
+                .procedure(NlmXdr.LOCK_RES, "lock_res", NlmXdr::res, (c, a) -> voidReply(c))
+                .procedure(NlmXdr.CANCEL_RES, "cancel_res", NlmXdr::res, (c, a) -> voidReply(c))
+                .procedure(NlmXdr.UNLOCK_RES, "unlock_res", NlmXdr::res, (c, a) -> voidReply(c))
+                .procedure(NlmXdr.GRANTED_RES, "granted_res", NlmXdr::res, (c, a) -> voidReply(c))
+                .procedure(NlmXdr.SHARE, "share", NlmXdr::shareArgs, answering((c, a) -> share(c, a, false)))
+                .procedure(NlmXdr.UNSHARE, "unshare", NlmXdr::shareArgs, answering((c, a) -> share(c, a, true)))
+                .procedure(NlmXdr.NM_LOCK, "nm_lock", NlmXdr::lockArgs,
+                        answering((c, a) -> lock(c, a, NlmXdr.NM_LOCK)))
+                .procedure(NlmXdr.FREE_ALL, "free_all", NlmXdr::notify, this::freeAll)
+                .build();
     }
 
-    private static Object decode(int proc, XdrDecodingStream in) throws IOException {
-        return switch (proc) {
-            case NlmXdr.TEST, NlmXdr.TEST_MSG, NlmXdr.GRANTED, NlmXdr.GRANTED_MSG -> NlmXdr.testArgs(in);
-            case NlmXdr.LOCK, NlmXdr.LOCK_MSG, NlmXdr.NM_LOCK -> NlmXdr.lockArgs(in);
-            case NlmXdr.CANCEL, NlmXdr.CANCEL_MSG -> NlmXdr.cancelArgs(in);
-            case NlmXdr.UNLOCK, NlmXdr.UNLOCK_MSG -> NlmXdr.unlockArgs(in);
-            case NlmXdr.SHARE, NlmXdr.UNSHARE -> NlmXdr.shareArgs(in);
-            case NlmXdr.FREE_ALL -> NlmXdr.notify(in);
-            // nlm4_testres starts as nlm4_res does (a holder may follow); nothing is done with any of them.
-            case NlmXdr.TEST_RES, NlmXdr.LOCK_RES, NlmXdr.CANCEL_RES, NlmXdr.UNLOCK_RES, NlmXdr.GRANTED_RES ->
-                    NlmXdr.res(in);
-            default -> null; // NULL
+    private static <A> RpcProgram.Handler<A> answering(Procedure<A> procedure) {
+        return (call, args) -> {
+            try {
+                return procedure.serve(call, args);
+            } catch (NoAnswer e) {
+                return "no_answer";
+            }
         };
     }
 
-    /** Serves a decoded call and answers it; returns the status for the meter. */
-    private String serve(RpcCall call, int proc, Object args) throws NoAnswer {
-        switch (proc) {
-            case NlmXdr.NULL -> {
-                call.reply(Reply.VOID);
-                return "ok";
-            }
-            case NlmXdr.TEST, NlmXdr.TEST_MSG -> {
-                NlmXdr.TestArgs a = (NlmXdr.TestArgs) args;
-                NlmPeer peer = peer(call, a.lock().callerName());
-                Tested t = test(call, peer, a);
-                Nfs3Xdr.Encoder result = out -> NlmXdr.testRes(out, a.cookie(), t.stat(), t.holder());
-                answer(call, proc == NlmXdr.TEST_MSG, peer, NlmXdr.TEST_RES, result);
-                return t.stat().tag();
-            }
-            case NlmXdr.LOCK, NlmXdr.LOCK_MSG, NlmXdr.NM_LOCK -> {
-                NlmXdr.LockArgs a = (NlmXdr.LockArgs) args;
-                NlmPeer peer = peer(call, a.lock().callerName());
-                Stat stat = lock(call, peer, a, proc != NlmXdr.NM_LOCK);
-                return res(call, proc == NlmXdr.LOCK_MSG, peer, NlmXdr.LOCK_RES, a.cookie(), stat);
-            }
-            case NlmXdr.CANCEL, NlmXdr.CANCEL_MSG -> {
-                NlmXdr.CancelArgs a = (NlmXdr.CancelArgs) args;
-                NlmPeer peer = peer(call, a.lock().callerName());
-                Stat stat = cancel(call, peer, a);
-                return res(call, proc == NlmXdr.CANCEL_MSG, peer, NlmXdr.CANCEL_RES, a.cookie(), stat);
-            }
-            case NlmXdr.UNLOCK, NlmXdr.UNLOCK_MSG -> {
-                NlmXdr.UnlockArgs a = (NlmXdr.UnlockArgs) args;
-                NlmPeer peer = peer(call, a.lock().callerName());
-                Stat stat = unlock(call, peer, a);
-                return res(call, proc == NlmXdr.UNLOCK_MSG, peer, NlmXdr.UNLOCK_RES, a.cookie(), stat);
-            }
-            case NlmXdr.GRANTED, NlmXdr.GRANTED_MSG -> {
-                // Only a client that waits for a lock is called with GRANTED; the node never waits for one.
-                NlmXdr.TestArgs a = (NlmXdr.TestArgs) args;
-                NlmPeer peer = peer(call, a.lock().callerName());
-                return res(call, proc == NlmXdr.GRANTED_MSG, peer, NlmXdr.GRANTED_RES, a.cookie(), Stat.DENIED);
-            }
-            case NlmXdr.TEST_RES, NlmXdr.LOCK_RES, NlmXdr.CANCEL_RES, NlmXdr.UNLOCK_RES, NlmXdr.GRANTED_RES -> {
-                // Answers to *_MSG calls; the node sends none (its GRANTED callbacks are synchronous).
-                call.reply(Reply.VOID);
-                return "ok";
-            }
-            case NlmXdr.SHARE, NlmXdr.UNSHARE -> {
-                NlmXdr.ShareArgs a = (NlmXdr.ShareArgs) args;
-                NlmPeer peer = peer(call, a.share().callerName());
-                Stat stat = proc == NlmXdr.SHARE ? share(call, peer, a) : unshare(call, peer, a);
-                call.reply(new Reply(out -> NlmXdr.shareRes(out, a.cookie(), stat)));
-                return stat.tag();
-            }
-            case NlmXdr.FREE_ALL -> {
-                NlmXdr.Notify n = (NlmXdr.Notify) args;
-                nlm.freeAll(activity.clientOf(call), n.name());
-                call.reply(Reply.VOID);
-                return "ok";
-            }
-            default -> {
-                call.failProcedureUnavailable();
-                return "PROC_UNAVAIL";
-            }
-        }
+    /** NULL, and the *_RES answers to *_MSG calls: the node sends none (its GRANTED callbacks are synchronous). */
+    private static String voidReply(RpcCall call) {
+        call.reply(Reply.VOID);
+        return "ok";
+    }
+
+    private String test(RpcCall call, NlmXdr.TestArgs a, boolean async) throws NoAnswer {
+        NlmPeer peer = peer(call, a.lock().callerName());
+        Tested t = tested(call, peer, a);
+        answer(call, async, peer, NlmXdr.TEST_RES, out -> NlmXdr.testRes(out, a.cookie(), t.stat(), t.holder()));
+        return t.stat().tag();
+    }
+
+    /** LOCK, LOCK_MSG, or NM_LOCK (a lock without monitoring the client, for clients without a statd). */
+    private String lock(RpcCall call, NlmXdr.LockArgs a, int proc) throws NoAnswer {
+        NlmPeer peer = peer(call, a.lock().callerName());
+        Stat stat = locked(call, peer, a, proc != NlmXdr.NM_LOCK);
+        return res(call, proc == NlmXdr.LOCK_MSG, peer, NlmXdr.LOCK_RES, a.cookie(), stat);
+    }
+
+    private String cancel(RpcCall call, NlmXdr.CancelArgs a, boolean async) throws NoAnswer {
+        NlmPeer peer = peer(call, a.lock().callerName());
+        return res(call, async, peer, NlmXdr.CANCEL_RES, a.cookie(), cancelled(call, peer, a));
+    }
+
+    private String unlock(RpcCall call, NlmXdr.UnlockArgs a, boolean async) throws NoAnswer {
+        NlmPeer peer = peer(call, a.lock().callerName());
+        return res(call, async, peer, NlmXdr.UNLOCK_RES, a.cookie(), unlocked(call, peer, a));
+    }
+
+    /** Only a client that waits for a lock is called with GRANTED; the node never waits for one. */
+    private String granted(RpcCall call, NlmXdr.TestArgs a, boolean async) {
+        NlmPeer peer = peer(call, a.lock().callerName());
+        return res(call, async, peer, NlmXdr.GRANTED_RES, a.cookie(), Stat.DENIED);
+    }
+
+    private String share(RpcCall call, NlmXdr.ShareArgs a, boolean unshare) throws NoAnswer {
+        NlmPeer peer = peer(call, a.share().callerName());
+        Stat stat = unshare ? unshared(call, peer, a) : shared(call, peer, a);
+        call.reply(new Reply(out -> NlmXdr.shareRes(out, a.cookie(), stat)));
+        return stat.tag();
+    }
+
+    private String freeAll(RpcCall call, NlmXdr.Notify n) {
+        nlm.freeAll(activity.clientOf(call), n.name());
+        return voidReply(call);
     }
 
     private String res(RpcCall call, boolean async, NlmPeer peer, int resProc, byte[] cookie, Stat stat) {
@@ -211,7 +185,7 @@ final class NlmService implements RpcDispatchable {
     }
 
     /** A synchronous call gets its result as the reply; a *_MSG call gets an empty reply and a *_RES call back. */
-    private void answer(RpcCall call, boolean async, NlmPeer peer, int resProc, Nfs3Xdr.Encoder result) {
+    private void answer(RpcCall call, boolean async, NlmPeer peer, int resProc, Xdr.Encoder result) {
         if (async) {
             call.reply(Reply.VOID);
             nlm.respond(peer, resProc, result);
@@ -222,7 +196,7 @@ final class NlmService implements RpcDispatchable {
 
     // ---- procedures ----------------------------------------------------------------------------------------
 
-    private Tested test(RpcCall call, NlmPeer peer, NlmXdr.TestArgs a) throws NoAnswer {
+    private Tested tested(RpcCall call, NlmPeer peer, NlmXdr.TestArgs a) throws NoAnswer {
         try {
             Target t = resolve(call, a.lock().fh(), true);
             LockRange range = range(a.lock());
@@ -242,7 +216,7 @@ final class NlmService implements RpcDispatchable {
         }
     }
 
-    private Stat lock(RpcCall call, NlmPeer peer, NlmXdr.LockArgs a, boolean monitored) throws NoAnswer {
+    private Stat locked(RpcCall call, NlmPeer peer, NlmXdr.LockArgs a, boolean monitored) throws NoAnswer {
         try {
             Target t = resolve(call, a.lock().fh(), true);
             LockRange range = range(a.lock());
@@ -270,7 +244,7 @@ final class NlmService implements RpcDispatchable {
         }
     }
 
-    private Stat cancel(RpcCall call, NlmPeer peer, NlmXdr.CancelArgs a) throws NoAnswer {
+    private Stat cancelled(RpcCall call, NlmPeer peer, NlmXdr.CancelArgs a) throws NoAnswer {
         try {
             Target t = resolve(call, a.lock().fh(), false);
             ByteRangeLock request = new ByteRangeLock(owner(peer, a.lock()), range(a.lock()), a.exclusive());
@@ -280,7 +254,7 @@ final class NlmService implements RpcDispatchable {
         }
     }
 
-    private Stat unlock(RpcCall call, NlmPeer peer, NlmXdr.UnlockArgs a) throws NoAnswer {
+    private Stat unlocked(RpcCall call, NlmPeer peer, NlmXdr.UnlockArgs a) throws NoAnswer {
         try {
             Target t = resolve(call, a.lock().fh(), false);
             nlm.locks().unlock(t.key(), owner(peer, a.lock()), range(a.lock()));
@@ -290,7 +264,7 @@ final class NlmService implements RpcDispatchable {
         }
     }
 
-    private Stat share(RpcCall call, NlmPeer peer, NlmXdr.ShareArgs a) throws NoAnswer {
+    private Stat shared(RpcCall call, NlmPeer peer, NlmXdr.ShareArgs a) throws NoAnswer {
         try {
             NlmXdr.Share s = a.share();
             Target t = resolve(call, s.fh(), true);
@@ -313,7 +287,7 @@ final class NlmService implements RpcDispatchable {
         }
     }
 
-    private Stat unshare(RpcCall call, NlmPeer peer, NlmXdr.ShareArgs a) throws NoAnswer {
+    private Stat unshared(RpcCall call, NlmPeer peer, NlmXdr.ShareArgs a) throws NoAnswer {
         try {
             Target t = resolve(call, a.share().fh(), false);
             nlm.locks().unshare(t.key(), new LockOwner(peer.client(), a.share().callerName(), 0, a.share().oh()));
@@ -376,7 +350,7 @@ final class NlmService implements RpcDispatchable {
                 .orElseThrow(() -> new Refused(Stat.STALE_FH, "no export " + d.exportIndex()));
         ConnectionPolicy.Admission admission;
         try {
-            admission = policy.admit(call, export, Nfs3Service.credential(call));
+            admission = policy.admit(RpcPeer.of(call), export, RpcProgram.credential(call));
         } catch (FsException e) {
             throw new Refused(Stat.FAILED, e.getMessage());
         }
@@ -391,16 +365,10 @@ final class NlmService implements RpcDispatchable {
                     default -> throw new Refused(Stat.FAILED, e.getMessage());
                 }
             } catch (RuntimeException e) {
-                LOG.warn("NLM from {}: looking up file {} failed", Nfs3Service.remote(call), d.fileId(), e);
+                LOG.warn("NLM from {}: looking up file {} failed", RpcProgram.remote(call), d.fileId(), e);
                 throw new Refused(Stat.FAILED, e.toString());
             }
         }
         return new Target(export, new FileKey(export.index(), d.fileId()), admission);
-    }
-
-    private void record(String procedure, String status, long start) {
-        Timer.builder("nfs_requests").description("NFSv3 requests by procedure and status")
-                .tag("procedure", procedure).tag("status", status).register(metrics)
-                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
 }

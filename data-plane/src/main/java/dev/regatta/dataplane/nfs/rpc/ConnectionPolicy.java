@@ -1,9 +1,8 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.rpc;
 
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.model.FsException;
-import org.dcache.oncrpc4j.rpc.RpcCall;
 
 /**
  * Decides, per call, who the file system sees and whether the client may change anything: the seam for
@@ -18,11 +17,11 @@ public interface ConnectionPolicy {
     }
 
     /**
-     * @param call the RPC call (transport, remote address, raw credential)
+     * @param peer the connection the call came on
      * @param export the export the call's file handle (or MNT path) names
      * @param credential the caller from the RPC credential (AUTH_SYS, or ANONYMOUS for AUTH_NONE)
      */
-    Admission admit(RpcCall call, ExportTable.Export export, Caller credential) throws FsException;
+    Admission admit(RpcPeer peer, ExportTable.Export export, Caller credential) throws FsException;
 
-    ConnectionPolicy ALLOW_ALL = (call, export, credential) -> new Admission(credential, false);
+    ConnectionPolicy ALLOW_ALL = (peer, export, credential) -> new Admission(credential, false);
 }

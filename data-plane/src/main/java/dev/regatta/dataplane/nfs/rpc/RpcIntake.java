@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.rpc;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -60,7 +60,9 @@ public final class RpcIntake implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RpcIntake.class);
     /** How much of an RPC call may surround a WRITE's data: RPC header, credential, verifier, handle, arguments. */
-    static final int CALL_HEADROOM = 64 << 10;
+    public static final int CALL_HEADROOM = 64 << 10;
+    /** The least budget: four calls of 1 MiB (NFS's largest WRITE), so that big writes are never starved. */
+    private static final long MIN_BUDGET_BYTES = 4L << 20;
     private static final long LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final int MAX_LOGGED_SOURCES = 10_000;
 
@@ -77,7 +79,7 @@ public final class RpcIntake implements AutoCloseable {
         /** A quarter of the heap, at most 256 MiB: room for 256 WRITEs of 1 MiB in flight. */
         public static Limits defaults() {
             long budget = Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 4);
-            return new Limits(Math.max(budget, 4L * Nfs3Service.WTMAX), Duration.ofSeconds(60),
+            return new Limits(Math.max(budget, MIN_BUDGET_BYTES), Duration.ofSeconds(60),
                     Duration.ofMinutes(6), Duration.ofSeconds(5));
         }
     }

@@ -1,7 +1,9 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.regatta.dataplane.nfs.NlmTestClient;
+import dev.regatta.dataplane.nfs.rpc.Xdr;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -58,30 +60,30 @@ final class CallbackRecorder implements CallbackTarget, AutoCloseable {
     private void nlm(RpcCall call) throws IOException {
         int proc = call.getProcedure();
         Object args = switch (proc) {
-            case NlmXdr.GRANTED -> Nfs3Xdr.retrieve(call, NlmXdr::testArgs);
-            case NlmXdr.TEST_RES -> Nfs3Xdr.retrieve(call, CallbackRecorder::testRes);
+            case NlmXdr.GRANTED -> Xdr.retrieve(call, NlmXdr::testArgs);
+            case NlmXdr.TEST_RES -> Xdr.retrieve(call, CallbackRecorder::testRes);
             case NlmXdr.LOCK_RES, NlmXdr.CANCEL_RES, NlmXdr.UNLOCK_RES, NlmXdr.GRANTED_RES ->
-                    Nfs3Xdr.retrieve(call, NlmXdr::res);
+                    Xdr.retrieve(call, NlmXdr::res);
             default -> null;
         };
         calls.add(new Call(NlmXdr.NLM_PROGRAM, proc, args));
         if (proc == NlmXdr.GRANTED) {
             byte[] cookie = ((NlmXdr.TestArgs) args).cookie();
             int answer = grantedAnswer;
-            call.reply(new Nfs3Xdr.Reply(out -> {
+            call.reply(new Xdr.Reply(out -> {
                 out.xdrEncodeDynamicOpaque(cookie);
                 out.xdrEncodeInt(answer);
             }));
         } else {
-            call.reply(Nfs3Xdr.Reply.VOID);
+            call.reply(Xdr.Reply.VOID);
         }
     }
 
     private void nsm(RpcCall call) throws IOException {
         int proc = call.getProcedure();
-        Object args = proc == NlmXdr.SM_NOTIFY ? Nfs3Xdr.retrieve(call, NlmXdr::notify) : null;
+        Object args = proc == NlmXdr.SM_NOTIFY ? Xdr.retrieve(call, NlmXdr::notify) : null;
         calls.add(new Call(NlmXdr.NSM_PROGRAM, proc, args));
-        call.reply(Nfs3Xdr.Reply.VOID);
+        call.reply(Xdr.Reply.VOID);
     }
 
     private static TestRes testRes(XdrDecodingStream in) throws IOException {

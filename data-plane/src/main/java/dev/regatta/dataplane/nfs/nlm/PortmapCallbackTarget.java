@@ -1,5 +1,6 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.nlm;
 
+import dev.regatta.dataplane.nfs.rpc.RpcCalls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.regatta.dataplane.nfs;
+package dev.regatta.dataplane.nfs.rpc;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -41,7 +41,8 @@ public final class ClientActivity {
         this.origin = origin;
     }
 
-    void record(int exportIndex, RpcCall call) {
+    /** Counts a call on an export and notes its client as active there. */
+    public void record(int exportIndex, RpcCall call) {
         String client = clientOf(call);
         long now = System.nanoTime();
         lastCallNanos.computeIfAbsent(exportIndex, i -> new ConcurrentHashMap<>()).put(client, now);
@@ -54,7 +55,7 @@ public final class ClientActivity {
     }
 
     /** The client behind a call: its address, or for a relayed connection the instance behind it. */
-    String clientOf(RpcCall call) {
+    public String clientOf(RpcCall call) {
         try {
             return origin.apply(call.getTransport().getRemoteSocketAddress());
         } catch (RuntimeException e) {
@@ -63,7 +64,7 @@ public final class ClientActivity {
     }
 
     /** The {@link System#nanoTime()} of the client's last call on any export, if it made one. */
-    java.util.OptionalLong lastCall(String client) {
+    public java.util.OptionalLong lastCall(String client) {
         Long at = lastCallAnywhere.get(client);
         return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(at);
     }
@@ -94,7 +95,8 @@ public final class ClientActivity {
         calls.remove(exportIndex);
     }
 
-    static String clientAddress(RpcCall call) {
+    /** The address a call came from as text, whoever is behind it (MOUNT's DUMP lists it). */
+    public static String clientAddress(RpcCall call) {
         try {
             return hostOf(call.getTransport().getRemoteSocketAddress());
         } catch (RuntimeException e) {

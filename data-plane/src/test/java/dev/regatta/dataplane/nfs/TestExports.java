@@ -1,0 +1,25 @@
+package dev.regatta.dataplane.nfs;
+
+import dev.regatta.dataplane.fs.ExportTable;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What every wire-level test of the NFS server starts it with (the handle key, the export table) and the program
+ * numbers its raw clients call: one place for the tests of nfs, nfs.nlm and front.
+ */
+public final class TestExports {
+    private TestExports() {
+    }
+
+    public static final int NFS = 100003;
+    public static final int MOUNT = 100005;
+    public static final byte[] KEY = "test-key".getBytes(StandardCharsets.UTF_8);
+
+    public static ExportTable table(ExportTable.Export... exports) {
+        ExportTable table = new ExportTable();
+        for (ExportTable.Export e : exports) {
+            table.add(e);
+        }
+        return table;
+    }
+}
