@@ -68,12 +68,18 @@ public final class Nfs3Program {
     static final int FSF3_HOMOGENEOUS = 0x8;
     static final int FSF3_CANSETTIME = 0x10;
 
-    /** The procedures by number; {@code tag} is the meter's {@code procedure} tag. */
+    /** The procedures with their RFC 1813 numbers (explicit: the order here means nothing); {@code tag} is the meter's. */
     enum Proc {
-        NULL, GETATTR, SETATTR, LOOKUP, ACCESS, READLINK, READ, WRITE, CREATE, MKDIR, SYMLINK, MKNOD, REMOVE,
-        RMDIR, RENAME, LINK, READDIR, READDIRPLUS, FSSTAT, FSINFO, PATHCONF, COMMIT;
+        NULL(0), GETATTR(1), SETATTR(2), LOOKUP(3), ACCESS(4), READLINK(5), READ(6), WRITE(7), CREATE(8), MKDIR(9),
+        SYMLINK(10), MKNOD(11), REMOVE(12), RMDIR(13), RENAME(14), LINK(15), READDIR(16), READDIRPLUS(17),
+        FSSTAT(18), FSINFO(19), PATHCONF(20), COMMIT(21);
 
+        final int number;
         final String tag = name().toLowerCase(Locale.ROOT);
+
+        Proc(int number) {
+            this.number = number;
+        }
     }
 
     private static final int POST = 1;
@@ -114,7 +120,7 @@ public final class Nfs3Program {
                 metrics);
         for (Proc p : Proc.values()) {
             Xdr.Decoder<Action> decoder = decoder(p);
-            b.procedure(p.ordinal(), p.tag, decoder, (call, action) -> serve(p, call, action));
+            b.procedure(p.number, p.tag, decoder, (call, action) -> serve(p, call, action));
         }
         return b.build();
     }
