@@ -1,6 +1,6 @@
 package dev.regatta.tunnel;
 
-import dev.regatta.tunnel.pki.CertificateNames;
+import dev.regatta.tunnel.tls.CertificateNames;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;

@@ -4,7 +4,7 @@ import dev.regatta.dataplane.node.GrantBook;
 import dev.regatta.dataplane.node.IdentityFiles;
 import dev.regatta.tunnel.Access;
 import dev.regatta.tunnel.ClientIdentity;
-import dev.regatta.tunnel.pki.PemCredentialFiles;
+import dev.regatta.tunnel.tls.PemCredentialFiles;
 import dev.regatta.tunnel.server.RefusalReason;
 import dev.regatta.tunnel.server.TunnelListener;
 import dev.regatta.tunnel.server.TunnelServer;

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import dev.regatta.tunnel.bench.ThrowawayPki;
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.pki.NodeVerification;
+import dev.regatta.tunnel.tls.NodeVerification;
 import dev.regatta.tunnel.server.TunnelServer;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -8,8 +8,8 @@ import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.controlplane.MountRequest;
 import dev.regatta.mount.options.Access;
-import dev.regatta.tunnel.pki.KeyMaterial;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.pki.Pem;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;

@@ -29,7 +29,7 @@ import dev.regatta.mount.state.StateStore;
 import dev.regatta.mount.tunnel.TunnelProcess;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import dev.regatta.mount.tunnel.TunnelStartFailure;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.Pem;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 
 import java.io.IOException;

@@ -22,7 +22,7 @@ import dev.regatta.mount.state.StateStore;
 import dev.regatta.mount.tunnel.TunnelProcess;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import dev.regatta.mount.tunnel.TunnelStartFailure;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.Pem;
 
 import java.io.IOException;
 import java.net.URI;

@@ -7,7 +7,7 @@ import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.MountRequest;
 import dev.regatta.mount.options.Access;
 import dev.regatta.mount.testing.ProofCheck;
-import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.pki.KeyMaterial;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.regatta.mount.testing;
 
-import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.pki.KeyMaterial;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;

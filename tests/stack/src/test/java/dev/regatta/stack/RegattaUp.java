@@ -95,7 +95,7 @@ final class RegattaUp implements AutoCloseable {
         command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
-                "dev.regatta.dataplane.server.RegattaCli", "up"));
+                "dev.regatta.dataplane.cli.RegattaCli", "up"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));

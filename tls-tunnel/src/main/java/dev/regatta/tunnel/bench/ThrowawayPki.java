@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.bench;
 
-import dev.regatta.tunnel.pki.TlsCredentials;
+import dev.regatta.tunnel.tls.TlsCredentials;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;

@@ -4,7 +4,7 @@ import dev.regatta.tunnel.bench.ReadLoad;
 import dev.regatta.tunnel.bench.ReplyServer;
 import dev.regatta.tunnel.bench.ThrowawayPki;
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.pki.NodeVerification;
+import dev.regatta.tunnel.tls.NodeVerification;
 import dev.regatta.tunnel.server.TunnelServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.client;
 
-import dev.regatta.tunnel.pki.ReloadableSslContext;
+import dev.regatta.tunnel.tls.ReloadableSslContext;
 import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.StreamFraming;

@@ -1,8 +1,8 @@
 package dev.regatta.tunnel.server;
 
 import dev.regatta.tunnel.ClientIdentity;
-import dev.regatta.tunnel.pki.RefusedClientCertificate;
-import dev.regatta.tunnel.pki.TlsContexts;
+import dev.regatta.tunnel.tls.RefusedClientCertificate;
+import dev.regatta.tunnel.tls.TlsContexts;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.Relay;
 import dev.regatta.tunnel.relay.Transport;

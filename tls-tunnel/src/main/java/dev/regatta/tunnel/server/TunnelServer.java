@@ -1,9 +1,9 @@
 package dev.regatta.tunnel.server;
 
 import dev.regatta.tunnel.ClientIdentity;
-import dev.regatta.tunnel.pki.CredentialSource;
-import dev.regatta.tunnel.pki.ReloadableSslContext;
-import dev.regatta.tunnel.pki.TlsContexts;
+import dev.regatta.tunnel.tls.CredentialSource;
+import dev.regatta.tunnel.tls.ReloadableSslContext;
+import dev.regatta.tunnel.tls.TlsContexts;
 import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.StreamFraming;
 import dev.regatta.tunnel.relay.Transport;

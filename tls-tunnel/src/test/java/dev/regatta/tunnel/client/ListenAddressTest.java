@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.client;
 
-import dev.regatta.tunnel.pki.NodeVerification;
+import dev.regatta.tunnel.tls.NodeVerification;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelServer;
 import dev.regatta.tunnel.testing.RecordingListener;

@@ -1,7 +1,7 @@
 package dev.regatta.tunnel.client;
 
-import dev.regatta.tunnel.pki.NodeVerification;
-import dev.regatta.tunnel.pki.TlsCredentials;
+import dev.regatta.tunnel.tls.NodeVerification;
+import dev.regatta.tunnel.tls.TlsCredentials;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelServer;
 import dev.regatta.tunnel.testing.Await;
