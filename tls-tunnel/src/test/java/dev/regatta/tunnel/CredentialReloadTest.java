@@ -1,14 +1,14 @@
 package dev.regatta.tunnel;
 
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.tls.CredentialSource;
-import dev.regatta.tunnel.tls.TlsCredentials;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelServer;
 import dev.regatta.tunnel.testing.RecordingListener;
 import dev.regatta.tunnel.testing.TestBackend;
 import dev.regatta.tunnel.testing.TestCa;
 import dev.regatta.tunnel.testing.Tunnels;
+import dev.regatta.tunnel.tls.CredentialSource;
+import dev.regatta.tunnel.tls.TlsCredentials;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

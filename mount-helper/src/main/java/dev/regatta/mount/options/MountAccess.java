@@ -1,13 +1,16 @@
 package dev.regatta.mount.options;
 
-/** What a mount asks for, named as the control plane names it; {@code ro} in the options asks for read-only. */
-public enum Access {
+/**
+ * Whether a mount reads and writes or only reads, named as the control plane names it: what its options ask for
+ * ({@code ro} asks for read-only) and what its grant allows.
+ */
+public enum MountAccess {
     READ_WRITE("rw"),
     READ_ONLY("ro");
 
     private final String nfsOption;
 
-    Access(String nfsOption) {
+    MountAccess(String nfsOption) {
         this.nfsOption = nfsOption;
     }
 

@@ -18,7 +18,7 @@ import java.util.Optional;
  * The calls of mount authentication (docs/control-plane-protocols.md): the server ID, a mount or its renewal, and
  * the unmount report; over the JDK's HTTP client.
  */
-public final class ControlPlaneClient {
+public final class MountApiClient {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** The control plane asks STS before it answers a mount, so its answer may take a few seconds. */
@@ -28,7 +28,7 @@ public final class ControlPlaneClient {
     private final URI base;
     private final HttpClient http;
 
-    public ControlPlaneClient(URI base) {
+    public MountApiClient(URI base) {
         this.base = base;
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -125,7 +125,7 @@ public final class ControlPlaneClient {
 
     private ControlPlaneRefusal refusal(HttpResponse<String> response) {
         Optional<Duration> retryAfter = response.headers().firstValue("Retry-After")
-                .flatMap(ControlPlaneClient::seconds);
+                .flatMap(MountApiClient::seconds);
         return new ControlPlaneRefusal(response.statusCode(), detail(response), retryAfter);
     }
 
