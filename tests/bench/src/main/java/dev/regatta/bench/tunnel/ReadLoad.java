@@ -1,4 +1,4 @@
-package dev.regatta.tunnel.bench;
+package dev.regatta.bench.tunnel;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
-package dev.regatta.tunnel.bench;
+package dev.regatta.bench.tunnel;
 
+import dev.regatta.pki.KeyMaterial;
 import dev.regatta.tunnel.tls.TlsCredentials;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -17,9 +18,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -42,7 +41,7 @@ public final class ThrowawayPki {
     }
 
     public static ThrowawayPki create() throws GeneralSecurityException {
-        KeyPair caKeys = ecKeys();
+        KeyPair caKeys = KeyMaterial.generate();
         X500Name caName = new X500Name("CN=Regatta bench CA,O=Regatta");
         Instant now = Instant.now();
         try {
@@ -75,7 +74,7 @@ public final class ThrowawayPki {
     private static TlsCredentials issue(X500Name caName, KeyPair caKeys, X509Certificate ca, long serial,
                                         String commonName, KeyPurposeId purpose, GeneralName... names)
             throws Exception {
-        KeyPair keys = ecKeys();
+        KeyPair keys = KeyMaterial.generate();
         Instant now = Instant.now();
         X509Certificate certificate = sign(new JcaX509v3CertificateBuilder(caName, BigInteger.valueOf(serial),
                 Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofHours(1))),
@@ -89,12 +88,6 @@ public final class ThrowawayPki {
 
     private static GeneralName uri(String uri) {
         return new GeneralName(GeneralName.uniformResourceIdentifier, uri);
-    }
-
-    private static KeyPair ecKeys() throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        return generator.generateKeyPair();
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws Exception {

@@ -1,11 +1,9 @@
-package dev.regatta.tunnel.cli;
+package dev.regatta.bench.tunnel;
 
-import dev.regatta.tunnel.bench.ReadLoad;
-import dev.regatta.tunnel.bench.ReplyServer;
-import dev.regatta.tunnel.bench.ThrowawayPki;
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.tls.NodeVerification;
 import dev.regatta.tunnel.server.TunnelServer;
+import dev.regatta.tunnel.tls.NodeVerification;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,15 +14,26 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code regatta-tunnel bench}: how much of a plain TCP connection's throughput the tunnel keeps, for traffic
+ * {@code tests/bench/tunnel-loopback}: how much of a plain TCP connection's throughput the tunnel keeps, for traffic
  * shaped like NFS READs. Everything runs in this process on loopback: a reply server, then the same load once
- * straight to it and once through a client and server end with throwaway certificates.
+ * straight to it and once through a client and server end with throwaway certificates. It lives here, not in the
+ * tunnel's jar, because only the benchmark needs it; {@code tests/bench/tunnel} measures real NFS READs instead.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "tunnel-loopback", mixinStandardHelpOptions = true,
         description = "Compares plain loopback TCP with the TLS tunnel for NFS-READ-like traffic and prints MiB/s.")
-final class BenchCommand implements Callable<Integer> {
+public final class TunnelLoopbackBench implements Callable<Integer> {
 
     private static final double TARGET_RATIO = 0.70;
+    private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
+
+    public static void main(String[] args) {
+        // The tunnel CLI's logging (warnings and the tunnel's INFO lines on standard error), not this project's
+        // logback.xml, which keeps the NFS benchmark's libraries silent.
+        if (System.getProperty(LOGBACK_CONFIGURATION) == null) {
+            System.setProperty(LOGBACK_CONFIGURATION, "regatta-tunnel-logback.xml");
+        }
+        System.exit(new CommandLine(new TunnelLoopbackBench()).execute(args));
+    }
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured time per run (default: ${DEFAULT-VALUE}).")
     int seconds;
@@ -50,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
         Duration warmUp = Duration.ofSeconds(warmUpSeconds);
         Duration measured = Duration.ofSeconds(seconds);
         ReadLoad load = new ReadLoad(requestBytes, replyKib * 1024, inFlight);
-        System.out.printf(Locale.ROOT, "regatta-tunnel bench: %d-byte requests, %d KiB replies, %d in flight, "
+        System.out.printf(Locale.ROOT, "tunnel-loopback bench: %d-byte requests, %d KiB replies, %d in flight, "
                         + "%d s measured after %d s warm-up, %d processor(s)%n", requestBytes, replyKib, inFlight,
                 seconds, warmUpSeconds, Runtime.getRuntime().availableProcessors());
         try (ReplyServer backend = new ReplyServer(requestBytes, replyKib * 1024)) {
