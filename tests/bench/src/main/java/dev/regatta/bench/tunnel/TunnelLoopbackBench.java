@@ -2,6 +2,7 @@ package dev.regatta.bench.tunnel;
 
 import dev.regatta.tunnel.client.TunnelClient;
 import dev.regatta.tunnel.server.TunnelServer;
+import dev.regatta.tunnel.testing.ThrowawayPki;
 import dev.regatta.tunnel.tls.NodeVerification;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

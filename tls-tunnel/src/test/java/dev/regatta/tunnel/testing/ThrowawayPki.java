@@ -1,4 +1,4 @@
-package dev.regatta.bench.tunnel;
+package dev.regatta.tunnel.testing;
 
 import dev.regatta.pki.KeyMaterial;
 import dev.regatta.tunnel.tls.TlsCredentials;
@@ -25,8 +25,9 @@ import java.util.Date;
 import java.util.List;
 
 /**
- * An in-memory CA with one node and one mount certificate shaped like the control plane's, for the benchmark: the
- * tunnel then runs exactly as in production, and nothing is written to disk.
+ * An in-memory CA with one node and one mount certificate shaped like the control plane's, for the tunnel-loopback
+ * benchmark (tests/bench) and the data plane's tests that run both tunnel ends: the tunnel then runs exactly as in
+ * production, and nothing is written to disk. In this module's test jar, not its main jar.
  */
 public final class ThrowawayPki {
 
