@@ -1,5 +1,6 @@
 package dev.regatta.controlplane;
 
+import dev.regatta.pki.PrivateFiles;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;

@@ -1,6 +1,6 @@
 package dev.regatta.tunnel;
 
-import dev.regatta.tunnel.pki.CertificateNames;
+import dev.regatta.tunnel.tls.CertificateNames;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param principalArn the caller's ARN, a URI of its own ({@code arn:aws:...})
  * @param notAfter     the certificate's end of validity
  */
-public record ClientIdentity(String mountId, String fileSystemId, Access access, String grantId,
+public record ClientIdentity(String mountId, String fileSystemId, CertifiedAccess access, String grantId,
                              String principalArn, Instant notAfter) {
 
     private static final String FS = "regatta:fs:";
@@ -50,7 +50,7 @@ public record ClientIdentity(String mountId, String fileSystemId, Access access,
         try {
             List<String> uris = CertificateNames.uris(certificate);
             return new ClientIdentity(commonName(certificate), single(uris, FS, "file system"),
-                    Access.fromUriValue(single(uris, ACCESS, "access")), single(uris, GRANT, "grant"),
+                    CertifiedAccess.fromUriValue(single(uris, ACCESS, "access")), single(uris, GRANT, "grant"),
                     ARN + single(uris, ARN, "caller ARN"), certificate.getNotAfter().toInstant());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the certificate of '" + subject + "' is not a Regatta mount's: "

@@ -20,8 +20,8 @@ class ClientIdentityTest {
         ClientIdentity identity = ClientIdentity.fromCertificate(certificate);
 
         assertThat(identity).isEqualTo(new ClientIdentity("mount-0123456789abcdef0", "fs-0123456789abcdef0",
-                Access.READ_ONLY, "grant-0123456789abcdef0", "arn:aws:sts::123456789012:assumed-role/app/i-0abc",
-                certificate.getNotAfter().toInstant()));
+                CertifiedAccess.READ_ONLY, "grant-0123456789abcdef0",
+                "arn:aws:sts::123456789012:assumed-role/app/i-0abc", certificate.getNotAfter().toInstant()));
     }
 
     @Test

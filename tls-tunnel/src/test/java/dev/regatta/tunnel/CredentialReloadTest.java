@@ -1,14 +1,14 @@
 package dev.regatta.tunnel;
 
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.pki.CredentialSource;
-import dev.regatta.tunnel.pki.TlsCredentials;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelServer;
 import dev.regatta.tunnel.testing.RecordingListener;
 import dev.regatta.tunnel.testing.TestBackend;
 import dev.regatta.tunnel.testing.TestCa;
 import dev.regatta.tunnel.testing.Tunnels;
+import dev.regatta.tunnel.tls.CredentialSource;
+import dev.regatta.tunnel.tls.TlsCredentials;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -102,7 +102,7 @@ class CredentialReloadTest {
 
     private static TunnelClient clientOf(int port, CredentialSource credentials) throws Exception {
         return TunnelClient.builder().node("127.0.0.1", port).credentials(credentials)
-                .nodeVerification(dev.regatta.tunnel.pki.NodeVerification.nodeId(Tunnels.NODE_ID)).listenPort(0)
+                .nodeVerification(dev.regatta.tunnel.tls.NodeVerification.nodeId(Tunnels.NODE_ID)).listenPort(0)
                 .start();
     }
 

@@ -95,7 +95,7 @@ class TunnelRelayTest {
         RecordingListener.Event opened = openedBeforeFirstByte[0];
         assertThat(backend.acceptedFrom()).containsExactly(opened.backendLocalAddress());
         assertThat(opened.identity()).isEqualTo(new ClientIdentity("mount-1", "fs-0123456789abcdef0",
-                Access.READ_WRITE, "grant-mount-1", "arn:aws:sts::123456789012:assumed-role/app/i-0abc",
+                CertifiedAccess.READ_WRITE, "grant-mount-1", "arn:aws:sts::123456789012:assumed-role/app/i-0abc",
                 opened.identity().notAfter()));
         assertThat(opened.remote().getAddress().isLoopbackAddress()).isTrue();
         Await.until("closed() reports the same connection", () -> listener.closed.size() == 1);

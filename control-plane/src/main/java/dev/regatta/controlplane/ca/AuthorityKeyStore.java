@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.ca;
 
+import dev.regatta.pki.Pem;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;

@@ -2,6 +2,7 @@ package dev.regatta.controlplane.ca;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.grant.AccessLevel;
+import dev.regatta.pki.Pem;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;

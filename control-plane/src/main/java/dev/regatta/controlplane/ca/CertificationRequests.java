@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.ca;
 
+import dev.regatta.pki.Pem;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;

@@ -3,6 +3,7 @@ package dev.regatta.controlplane.ca;
 import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.EmbeddedDatabaseTest;
 import dev.regatta.controlplane.grant.AccessLevel;
+import dev.regatta.pki.Pem;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;

@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.ca;
 
+import dev.regatta.pki.Pem;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;

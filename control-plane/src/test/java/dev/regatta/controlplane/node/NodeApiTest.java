@@ -2,7 +2,7 @@ package dev.regatta.controlplane.node;
 
 import dev.regatta.controlplane.api.Api;
 import dev.regatta.controlplane.api.ApiTestBase;
-import dev.regatta.controlplane.ca.Pem;
+import dev.regatta.pki.Pem;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

@@ -2,12 +2,12 @@ package dev.regatta.dataplane.front;
 
 import dev.regatta.dataplane.node.GrantBook;
 import dev.regatta.dataplane.node.IdentityFiles;
-import dev.regatta.tunnel.Access;
+import dev.regatta.tunnel.CertifiedAccess;
 import dev.regatta.tunnel.ClientIdentity;
-import dev.regatta.tunnel.pki.PemCredentialFiles;
 import dev.regatta.tunnel.server.RefusalReason;
 import dev.regatta.tunnel.server.TunnelListener;
 import dev.regatta.tunnel.server.TunnelServer;
+import dev.regatta.tunnel.tls.PemCredentialFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +58,8 @@ public final class TlsFront implements AutoCloseable {
                     @Override
                     public void opened(ClientIdentity mount, InetSocketAddress backendLocal, InetSocketAddress remote) {
                         connections.opened(backendLocal, new MountIdentity(mount.mountId(), mount.fileSystemId(),
-                                mount.access() == Access.READ_ONLY, mount.grantId(), mount.principalArn(), remote));
+                                mount.access() == CertifiedAccess.READ_ONLY, mount.grantId(), mount.principalArn(),
+                                remote));
                     }
 
                     @Override

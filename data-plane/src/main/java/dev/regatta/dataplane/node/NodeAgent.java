@@ -1,7 +1,7 @@
 package dev.regatta.dataplane.node;
 
-import dev.regatta.tunnel.pki.KeyMaterial;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.pki.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

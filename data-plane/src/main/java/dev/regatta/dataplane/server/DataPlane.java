@@ -15,6 +15,7 @@ import dev.regatta.dataplane.node.AssignedGrants;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.node.GrantBook;
 import dev.regatta.dataplane.node.NodeAgent;
+import dev.regatta.pki.PrivateFiles;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
 /** A port checked by binding it for a moment, for listeners that must announce their port before they start. */
-final class FreePort {
+public final class FreePort {
 
     private FreePort() {
     }
@@ -16,7 +16,7 @@ final class FreePort {
      * @return the port, free at the time of the call
      * @throws IOException naming the address when the port is taken
      */
-    static int check(String bindAddress, int port) throws IOException {
+    public static int check(String bindAddress, int port) throws IOException {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port));

@@ -2,7 +2,7 @@ package dev.regatta.dataplane.front;
 
 import dev.regatta.dataplane.node.Grant;
 import dev.regatta.dataplane.node.GrantBook;
-import dev.regatta.tunnel.Access;
+import dev.regatta.tunnel.CertifiedAccess;
 import dev.regatta.tunnel.ClientIdentity;
 import org.junit.jupiter.api.Test;
 
@@ -105,8 +105,8 @@ class GrantAdmissionTest {
     }
 
     private static ClientIdentity mount(String mountId, String grantId) {
-        return new ClientIdentity(mountId, FS, Access.READ_WRITE, grantId, "arn:aws:iam::123456789012:role/app",
-                Instant.now().plusSeconds(3600));
+        return new ClientIdentity(mountId, FS, CertifiedAccess.READ_WRITE, grantId,
+                "arn:aws:iam::123456789012:role/app", Instant.now().plusSeconds(3600));
     }
 
     private static Grant grant(String id) {

@@ -124,7 +124,7 @@ class KillNineTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"),
-                "dev.regatta.dataplane.server.RegattaCli", "data-plane",
+                "dev.regatta.dataplane.cli.RegattaCli", "data-plane",
                 "--data-dir", dataDir.toString(),
                 "--nfs-port", Integer.toString(port),
                 "--portmap",

@@ -1,6 +1,6 @@
 package dev.regatta.dataplane.node;
 
-import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.pki.KeyMaterial;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;

@@ -1,6 +1,6 @@
 package dev.regatta.mount.controlplane;
 
-import dev.regatta.mount.options.Access;
+import dev.regatta.mount.options.MountAccess;
 
 import java.time.Instant;
 import java.util.List;
@@ -13,6 +13,6 @@ import java.util.List;
  * @param caCertificates the chain the node's certificate is signed by, PEM
  * @param expiresAt      the certificate's notAfter: the watchdog renews before it
  */
-public record MountGrant(String mountId, String fileSystemId, String nodeAddress, Access access, String principal,
+public record MountGrant(String mountId, String fileSystemId, String nodeAddress, MountAccess access, String principal,
                          String certificate, List<String> caCertificates, Instant expiresAt) {
 }

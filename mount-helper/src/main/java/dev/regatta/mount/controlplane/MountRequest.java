@@ -2,7 +2,7 @@ package dev.regatta.mount.controlplane;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.regatta.mount.aws.StsProof;
-import dev.regatta.mount.options.Access;
+import dev.regatta.mount.options.MountAccess;
 
 /**
  * {@code POST /api/v1/mounts}: which file system, with what access, who asks (the proof), and for which key.
@@ -10,11 +10,11 @@ import dev.regatta.mount.options.Access;
  * @param renews the mount ID whose certificate this renews, so that the control plane keeps its session; absent
  *               from the body for a new mount
  */
-public record MountRequest(String fileSystemId, Access access, StsProof stsRequest, String csr,
+public record MountRequest(String fileSystemId, MountAccess access, StsProof stsRequest, String csr,
                            @JsonInclude(JsonInclude.Include.NON_NULL) String renews) {
 
     /** A new mount. */
-    public MountRequest(String fileSystemId, Access access, StsProof stsRequest, String csr) {
+    public MountRequest(String fileSystemId, MountAccess access, StsProof stsRequest, String csr) {
         this(fileSystemId, access, stsRequest, csr, null);
     }
 

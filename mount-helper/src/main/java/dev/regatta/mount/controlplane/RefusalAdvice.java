@@ -1,7 +1,7 @@
 package dev.regatta.mount.controlplane;
 
 import dev.regatta.mount.MountFailure;
-import dev.regatta.mount.options.Access;
+import dev.regatta.mount.options.MountAccess;
 
 /**
  * Turns a refusal into what the user reads: the control plane's reason verbatim, then what to do about it, which
@@ -12,7 +12,7 @@ public final class RefusalAdvice {
     private RefusalAdvice() {
     }
 
-    public static MountFailure failure(ControlPlaneRefusal refusal, String fileSystemId, Access access) {
+    public static MountFailure failure(ControlPlaneRefusal refusal, String fileSystemId, MountAccess access) {
         if (refusal.status() >= 200 && refusal.status() < 300) {
             return MountFailure.mountFailed(refusal.detail() + "\n  the control plane's version may not match "
                     + "mount.regatta's");
@@ -26,7 +26,7 @@ public final class RefusalAdvice {
                 + "file (or -o control-plane=URL) and that this machine can reach that address", unreachable);
     }
 
-    static String advice(ControlPlaneRefusal refusal, String fileSystemId, Access access) {
+    static String advice(ControlPlaneRefusal refusal, String fileSystemId, MountAccess access) {
         switch (refusal.status()) {
             case 400:
                 return "the mount request was malformed or too old: check this machine's clock (the proof is "
@@ -34,7 +34,7 @@ public final class RefusalAdvice {
             case 403:
                 return "if this machine should mount " + fileSystemId + ", ask a Regatta admin to grant your IAM "
                         + "role or user (the ARN above) access to it"
-                        + (access == Access.READ_WRITE ? "; a read-only grant needs -o ro" : "");
+                        + (access == MountAccess.READ_WRITE ? "; a read-only grant needs -o ro" : "");
             case 404:
                 return "check the file system ID, and that the control plane configured (control_plane, or -o "
                         + "control-plane=) is the one that has " + fileSystemId;

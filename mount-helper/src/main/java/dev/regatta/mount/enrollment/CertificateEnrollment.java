@@ -3,13 +3,13 @@ package dev.regatta.mount.enrollment;
 import dev.regatta.mount.Narrator;
 import dev.regatta.mount.aws.StsProof;
 import dev.regatta.mount.aws.StsProofSigner;
-import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
+import dev.regatta.mount.controlplane.MountApiClient;
 import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.controlplane.MountRequest;
-import dev.regatta.mount.options.Access;
-import dev.regatta.tunnel.pki.KeyMaterial;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.mount.options.MountAccess;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.pki.Pem;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;
@@ -40,8 +40,8 @@ public final class CertificateEnrollment {
      *                             asked for
      * @throws dev.regatta.mount.controlplane.ControlPlaneUnreachable when it does not answer
      */
-    public Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
-                             String region, String fileSystemId, Access access) {
+    public Enrollment enroll(MountApiClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
+                             String region, String fileSystemId, MountAccess access) {
         return enroll(controlPlane, credentials, stsEndpoint, region, fileSystemId, access, Optional.empty());
     }
 
@@ -53,8 +53,8 @@ public final class CertificateEnrollment {
      *                             asked for
      * @throws dev.regatta.mount.controlplane.ControlPlaneUnreachable when it does not answer
      */
-    public Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
-                             String region, String fileSystemId, Access access, Optional<String> renews) {
+    public Enrollment enroll(MountApiClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
+                             String region, String fileSystemId, MountAccess access, Optional<String> renews) {
         String serverId = controlPlane.serverId();
         narrator.say("control plane " + controlPlane.base() + " is server " + serverId);
 
@@ -77,7 +77,7 @@ public final class CertificateEnrollment {
     }
 
     /** A certificate for another key or file system could only fail later, in the tunnel, less clearly. */
-    private static X509Certificate checked(MountGrant grant, KeyPair keys, String fileSystemId, Access access) {
+    private static X509Certificate checked(MountGrant grant, KeyPair keys, String fileSystemId, MountAccess access) {
         X509Certificate certificate;
         try {
             certificate = Pem.certificate(grant.certificate());

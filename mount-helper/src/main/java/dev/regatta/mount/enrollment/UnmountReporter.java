@@ -4,7 +4,7 @@ import dev.regatta.mount.aws.CredentialSource;
 import dev.regatta.mount.aws.Credentials;
 import dev.regatta.mount.aws.StsProof;
 import dev.regatta.mount.aws.StsProofSigner;
-import dev.regatta.mount.controlplane.ControlPlaneClient;
+import dev.regatta.mount.controlplane.MountApiClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.EndedMount;
 import dev.regatta.mount.controlplane.UnmountReport;
@@ -38,7 +38,7 @@ public final class UnmountReporter {
      * @throws ControlPlaneRefusal when the control plane refuses the report
      * @throws dev.regatta.mount.controlplane.ControlPlaneUnreachable when it does not answer
      */
-    public EndedMount report(ControlPlaneClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
+    public EndedMount report(MountApiClient controlPlane, AwsCredentialsIdentity credentials, URI stsEndpoint,
                              String region, String fileSystemId, String mountId) {
         String serverId = controlPlane.serverId(TIMEOUT);
         StsProof proof = signer.sign(credentials, stsEndpoint, region, serverId, fileSystemId);
@@ -52,7 +52,7 @@ public final class UnmountReporter {
      * @throws dev.regatta.mount.MountFailure when no AWS credentials can be found
      */
     public EndedMount report(MountState state, CredentialSource credentials) {
-        return report(new ControlPlaneClient(URI.create(state.controlPlane())),
+        return report(new MountApiClient(URI.create(state.controlPlane())),
                 Credentials.resolve(credentials, Optional.ofNullable(state.awsProfile())),
                 URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.mountId());
     }

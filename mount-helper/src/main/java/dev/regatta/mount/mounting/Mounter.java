@@ -7,9 +7,9 @@ import dev.regatta.mount.aws.Credentials;
 import dev.regatta.mount.aws.SigningRegion;
 import dev.regatta.mount.aws.StsProofSigner;
 import dev.regatta.mount.config.HelperConfig;
-import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.ControlPlaneUnreachable;
+import dev.regatta.mount.controlplane.MountApiClient;
 import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.controlplane.RefusalAdvice;
 import dev.regatta.mount.enrollment.CertificateEnrollment;
@@ -29,7 +29,7 @@ import dev.regatta.mount.state.StateStore;
 import dev.regatta.mount.tunnel.TunnelProcess;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import dev.regatta.mount.tunnel.TunnelStartFailure;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.Pem;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 
 import java.io.IOException;
@@ -86,7 +86,7 @@ public final class Mounter {
                 + "; signing for region " + region);
 
         URI controlPlaneUrl = options.controlPlane().orElse(config.controlPlane());
-        ControlPlaneClient controlPlane = new ControlPlaneClient(controlPlaneUrl);
+        MountApiClient controlPlane = new MountApiClient(controlPlaneUrl);
         Enrollment enrollment = enroll(controlPlane, credentials, stsEndpoint, region, fsId, options);
         MountGrant grant = enrollment.grant();
 
@@ -159,7 +159,7 @@ public final class Mounter {
         }
     }
 
-    private Enrollment enroll(ControlPlaneClient controlPlane, AwsCredentials credentials, URI stsEndpoint,
+    private Enrollment enroll(MountApiClient controlPlane, AwsCredentials credentials, URI stsEndpoint,
                               String region, String fsId, MountOptions options) {
         try {
             return new CertificateEnrollment(new StsProofSigner(environment.clock()), narrator)
@@ -175,7 +175,7 @@ public final class Mounter {
      * The control plane admitted a mount that failed here: its session ends now rather than looking live until its
      * certificate expires. Best effort, said only with {@code -v}: the failure being reported matters more.
      */
-    private void reportUnused(ControlPlaneClient controlPlane, AwsCredentials credentials, URI stsEndpoint,
+    private void reportUnused(MountApiClient controlPlane, AwsCredentials credentials, URI stsEndpoint,
                               String region, String fsId, MountGrant grant) {
         try {
             new UnmountReporter(new StsProofSigner(environment.clock())).report(controlPlane, credentials,

@@ -1,6 +1,6 @@
 package dev.regatta.mount.nfs;
 
-import dev.regatta.mount.options.Access;
+import dev.regatta.mount.options.MountAccess;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ public final class NfsMountCommand {
     }
 
     /** @param locks whether NFS locks go to the data plane; if not, {@link #LOCAL_LOCKS} */
-    public static List<String> options(int tunnelPort, Access access, List<String> passedThrough, boolean locks) {
+    public static List<String> options(int tunnelPort, MountAccess access, List<String> passedThrough, boolean locks) {
         List<String> options = new ArrayList<>(List.of("vers=3", "proto=tcp", "port=" + tunnelPort,
                 "mountport=" + tunnelPort, access.nfsOption()));
         options.addAll(passedThrough);

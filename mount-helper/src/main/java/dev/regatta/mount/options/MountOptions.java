@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * @param locks           {@code locks=}, {@code nolock} (off) or {@code lock} (required); empty: the config's
  * @param nfsOptions      passed through, in the order given
  */
-public record MountOptions(Access access, Optional<String> region, Optional<String> awsProfile,
+public record MountOptions(MountAccess access, Optional<String> region, Optional<String> awsProfile,
                            Optional<URI> controlPlane, OptionalInt port, Optional<PortRange> tunnelPortRange,
                            Optional<Locks> locks, List<String> nfsOptions) {
 
@@ -46,7 +46,7 @@ public record MountOptions(Access access, Optional<String> region, Optional<Stri
 
     /** Parses one or more {@code -o} values, each comma-separated; of {@code ro} and {@code rw} the last wins. */
     public static MountOptions parse(List<String> optionLists) {
-        Access access = Access.READ_WRITE;
+        MountAccess access = MountAccess.READ_WRITE;
         String region = null;
         String awsProfile = null;
         URI controlPlane = null;
@@ -67,8 +67,8 @@ public record MountOptions(Access access, Optional<String> region, Optional<Stri
                             + "; remove it from -o");
                 }
                 switch (key) {
-                    case "ro" -> access = Access.READ_ONLY;
-                    case "rw" -> access = Access.READ_WRITE;
+                    case "ro" -> access = MountAccess.READ_ONLY;
+                    case "rw" -> access = MountAccess.READ_WRITE;
                     case "region" -> region = region(required(key, value));
                     case "awsprofile" -> awsProfile = required(key, value);
                     case "control-plane" -> controlPlane = httpUrl("option control-plane", required(key, value));

@@ -1,7 +1,7 @@
 package dev.regatta.mount.state;
 
 import dev.regatta.mount.keys.CredentialFiles;
-import dev.regatta.mount.options.Access;
+import dev.regatta.mount.options.MountAccess;
 import dev.regatta.mount.tunnel.TunnelProcess;
 
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ import java.util.List;
 public record MountState(String fileSystemId, String mountPoint, String mountId, String principal,
                          String nodeAddress, int localPort, long tunnelPid, Instant tunnelStartedAt,
                          String keyFile, String certificateFile, String caFile,
-                         Instant certificateIssuedAt, Instant expiresAt, Access access, List<String> nfsOptions,
+                         Instant certificateIssuedAt, Instant expiresAt, MountAccess access, List<String> nfsOptions,
                          String controlPlane, String stsEndpoint, String region, String awsProfile,
                          Instant createdAt, String listenAddress, int portmapperPort, boolean lockRedirect) {
 

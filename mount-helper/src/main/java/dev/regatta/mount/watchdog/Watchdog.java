@@ -6,10 +6,10 @@ import dev.regatta.mount.Narrator;
 import dev.regatta.mount.aws.Credentials;
 import dev.regatta.mount.aws.StsProofSigner;
 import dev.regatta.mount.config.HelperConfig;
-import dev.regatta.mount.controlplane.ControlPlaneClient;
 import dev.regatta.mount.controlplane.ControlPlaneRefusal;
 import dev.regatta.mount.controlplane.ControlPlaneUnreachable;
 import dev.regatta.mount.controlplane.EndedMount;
+import dev.regatta.mount.controlplane.MountApiClient;
 import dev.regatta.mount.controlplane.MountGrant;
 import dev.regatta.mount.enrollment.CertificateEnrollment;
 import dev.regatta.mount.enrollment.Enrollment;
@@ -22,7 +22,7 @@ import dev.regatta.mount.state.StateStore;
 import dev.regatta.mount.tunnel.TunnelProcess;
 import dev.regatta.mount.tunnel.TunnelSpec;
 import dev.regatta.mount.tunnel.TunnelStartFailure;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.Pem;
 
 import java.io.IOException;
 import java.net.URI;
@@ -225,7 +225,7 @@ public final class Watchdog {
 
     private Enrollment enroll(MountState state, Optional<String> renews) {
         return new CertificateEnrollment(new StsProofSigner(environment.clock()), Narrator.silent())
-                .enroll(new ControlPlaneClient(URI.create(state.controlPlane())),
+                .enroll(new MountApiClient(URI.create(state.controlPlane())),
                         Credentials.resolve(environment.credentials(), Optional.ofNullable(state.awsProfile())),
                         URI.create(state.stsEndpoint()), state.region(), state.fileSystemId(), state.access(), renews);
     }

@@ -3,11 +3,11 @@ package dev.regatta.mount.aws;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.regatta.mount.Json;
-import dev.regatta.mount.controlplane.ControlPlaneClient;
+import dev.regatta.mount.controlplane.MountApiClient;
 import dev.regatta.mount.controlplane.MountRequest;
-import dev.regatta.mount.options.Access;
+import dev.regatta.mount.options.MountAccess;
 import dev.regatta.mount.testing.ProofCheck;
-import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.pki.KeyMaterial;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,7 +129,7 @@ class StsProofSignerTest {
 
         assertThat(proof.toString()).contains("Authorization", "X-Amz-Security-Token")
                 .doesNotContain("session-token-value", "Signature=");
-        assertThat(new MountRequest("fs-0123456789abcdef0", Access.READ_WRITE, proof, "csr").toString())
+        assertThat(new MountRequest("fs-0123456789abcdef0", MountAccess.READ_WRITE, proof, "csr").toString())
                 .doesNotContain("session-token-value", "Signature=", "csr]");
     }
 
@@ -138,8 +138,8 @@ class StsProofSignerTest {
         controlPlane.resetRequests();
         String csr = KeyMaterial.certificateRequest(KeyMaterial.generate(), "fs-0123456789abcdef0");
         try {
-            new ControlPlaneClient(URI.create(controlPlane.baseUrl())).requestMount(new MountRequest(
-                    "fs-0123456789abcdef0", Access.READ_WRITE, proof, csr));
+            new MountApiClient(URI.create(controlPlane.baseUrl())).requestMount(new MountRequest(
+                    "fs-0123456789abcdef0", MountAccess.READ_WRITE, proof, csr));
         } catch (dev.regatta.mount.controlplane.ControlPlaneRefusal expected) {
             // the stand-in only records
         }

@@ -19,7 +19,7 @@ class MountOptionsTest {
                 "control-plane=https://regatta.example.com:8443,port=21100,tunnelport-range=22000-22100,nconnect=4,"
                         + "actimeo=1"));
 
-        assertThat(options.access()).isEqualTo(Access.READ_ONLY);
+        assertThat(options.access()).isEqualTo(MountAccess.READ_ONLY);
         assertThat(options.region()).hasValue("eu-west-1");
         assertThat(options.awsProfile()).hasValue("ops");
         assertThat(options.controlPlane()).hasValue(URI.create("https://regatta.example.com:8443"));
@@ -32,7 +32,7 @@ class MountOptionsTest {
     void defaultsToReadWriteAndNothingElse() {
         MountOptions options = MountOptions.parse(List.of());
 
-        assertThat(options.access()).isEqualTo(Access.READ_WRITE);
+        assertThat(options.access()).isEqualTo(MountAccess.READ_WRITE);
         assertThat(options.region()).isEmpty();
         assertThat(options.port()).isEmpty();
         assertThat(options.nfsOptions()).isEmpty();
@@ -40,8 +40,8 @@ class MountOptionsTest {
 
     @Test
     void theLastOfRoAndRwWinsAsWithMount() {
-        assertThat(MountOptions.parse(List.of("ro,rw")).access()).isEqualTo(Access.READ_WRITE);
-        assertThat(MountOptions.parse(List.of("rw", "ro")).access()).isEqualTo(Access.READ_ONLY);
+        assertThat(MountOptions.parse(List.of("ro,rw")).access()).isEqualTo(MountAccess.READ_WRITE);
+        assertThat(MountOptions.parse(List.of("rw", "ro")).access()).isEqualTo(MountAccess.READ_ONLY);
     }
 
     @Test

@@ -1,18 +1,13 @@
 package dev.regatta.mount.testing;
 
-import dev.regatta.tunnel.pki.KeyMaterial;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.pki.Pem;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemWriter;
 
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -31,9 +26,10 @@ public final class TestCa {
     public TestCa() {
         try {
             Instant now = Instant.now();
-            certificatePem = pem(new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(serial.getAndIncrement()),
-                    Date.from(now.minusSeconds(3600)), Date.from(now.plusSeconds(86400)), name, keys.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())).getEncoded());
+            certificatePem = Pem.encode(new JcaX509v3CertificateBuilder(name,
+                    BigInteger.valueOf(serial.getAndIncrement()), Date.from(now.minusSeconds(3600)),
+                    Date.from(now.plusSeconds(86400)), name, keys.getPublic())
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -44,8 +40,8 @@ public final class TestCa {
     }
 
     public String sign(String csrPem, String mountId, Instant notBefore, Instant notAfter) {
-        try (PEMParser parser = new PEMParser(new StringReader(csrPem))) {
-            var request = new JcaPKCS10CertificationRequest((PKCS10CertificationRequest) parser.readObject());
+        try {
+            var request = new JcaPKCS10CertificationRequest(Pem.parseCsr(csrPem));
             if (!request.isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
                     .build(request.getPublicKey()))) {
                 throw new IllegalArgumentException("the CSR's signature is not valid");
@@ -55,17 +51,9 @@ public final class TestCa {
                             Date.from(notBefore), Date.from(notAfter), new X500Name("CN=" + mountId + ", O=Regatta"),
                             request.getPublicKey())
                             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-            return pem(certificate.getEncoded());
+            return Pem.encode(certificate);
         } catch (Exception e) {
             throw new IllegalStateException("cannot sign the CSR: " + e.getMessage(), e);
         }
-    }
-
-    private static String pem(byte[] der) throws java.io.IOException {
-        StringWriter out = new StringWriter();
-        try (PemWriter writer = new PemWriter(out)) {
-            writer.writeObject(new PemObject("CERTIFICATE", der));
-        }
-        return out.toString();
     }
 }

@@ -6,7 +6,7 @@ import dev.regatta.mount.testing.FakeControlPlane;
 import dev.regatta.mount.testing.ProofCheck;
 import dev.regatta.mount.testing.TestMachine;
 import dev.regatta.mount.tunnel.TunnelSpec;
-import dev.regatta.tunnel.pki.Pem;
+import dev.regatta.pki.Pem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,7 @@
 package dev.regatta.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import dev.regatta.pki.KeyMaterial;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,28 +28,19 @@ import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 
-import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.containing;
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -87,16 +73,11 @@ class ConsoleBrowserTest {
     private static final String SESSION = "arn:aws:sts::" + ACCOUNT + ":assumed-role/console-app/i-0browsertest";
     private static final AwsBasicCredentials CALLER = AwsBasicCredentials.create("AKIACONSOLETEST00001",
             "console-test-secret-key");
-    private static final Pattern S3_LINE = Pattern.compile(
-            "regatta: s3 (http://\\S+) bucket (\\S+) access-key (\\S+) secret-key (\\S+)");
-    private static final Pattern API_LINE = Pattern.compile(
-            "regatta: api (http://127\\.0\\.0\\.1:\\d+) admin-token (rgt_[A-Za-z0-9_-]{20,})");
-    private static final Pattern CONSOLE_LINE = Pattern.compile("regatta: console (http://127\\.0\\.0\\.1:\\d+/)");
     private static final Pattern SIGN_IN_LINE = Pattern.compile("regatta: console sign-in (\\S+) / (\\S+)(?: .*)?");
     private static final String FS_NAME = "browser-test";
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-    private WireMockServer sts;
+    private StubSts sts;
     private RegattaUp up;
     private Api api;
     private String console;
@@ -131,33 +112,22 @@ class ConsoleBrowserTest {
         }
         Files.createDirectories(SCREENSHOTS);
 
-        sts = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        sts.start();
-        sts.stubFor(post(urlEqualTo("/"))
-                .withRequestBody(equalTo(StsProof.BODY))
-                .withHeader("Authorization", containing("Credential=" + CALLER.accessKeyId() + "/"))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody("""
-                        <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-                          <GetCallerIdentityResult>
-                            <Arn>%s</Arn><UserId>AROAEXAMPLE:i-0browsertest</UserId><Account>%s</Account>
-                          </GetCallerIdentityResult>
-                          <ResponseMetadata><RequestId>0-console</RequestId></ResponseMetadata>
-                        </GetCallerIdentityResponse>""".formatted(SESSION, ACCOUNT))));
+        sts = StubSts.start().answer(CALLER.accessKeyId(), Optional.empty(), SESSION, ACCOUNT);
 
         Path data = dir.resolve("data");
-        up = RegattaUp.start(dir.resolve("up.log"), Map.of("REGATTA_STS_ALLOWEDENDPOINTS", sts.baseUrl()),
+        up = RegattaUp.start(dir.resolve("up.log"), sts.allowedByTheControlPlane(),
                 "--data-dir", data.toString(), "--s3-port", "0", "--api-port", "0", "--nfs-port", "0",
                 "--tls-port", "0", "--metrics-port", "0", "--quiet-period", "1s");
         up.awaitLine("regatta: ready", START);
-        Matcher apiLine = match(API_LINE, up.seen());
+        Matcher apiLine = up.seenLine(RegattaUp.API_LINE);
         api = new Api(URI.create(apiLine.group(1)), apiLine.group(2));
-        Matcher s3 = match(S3_LINE, up.seen());
+        Matcher s3 = up.seenLine(RegattaUp.S3_LINE);
         s3Endpoint = s3.group(1);
         bucketName = s3.group(2);
-        console = match(CONSOLE_LINE, up.seen()).group(1);
+        console = up.seenLine(RegattaUp.CONSOLE_LINE).group(1);
         // The control plane keeps the generated password in its data directory (security/AdminAccount).
         adminPassword = Files.readString(data.resolve("control-plane/admin-password")).strip();
-        Matcher signIn = match(SIGN_IN_LINE, up.seen());
+        Matcher signIn = up.seenLine(SIGN_IN_LINE);
         adminUser = signIn.group(1);
         assertThat(signIn.group(2)).as("the password regatta up prints").isEqualTo(adminPassword);
 
@@ -199,7 +169,7 @@ class ConsoleBrowserTest {
                 }
             } finally {
                 if (sts != null) {
-                    sts.stop();
+                    sts.close();
                 }
             }
         }
@@ -505,31 +475,6 @@ class ConsoleBrowserTest {
 
     private Map<String, Object> mountRequest() throws Exception {
         String serverId = api.get("/api/v1/service").body().path("serverId").asText();
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair key = generator.generateKeyPair();
-        PKCS10CertificationRequest csr = new JcaPKCS10CertificationRequestBuilder(
-                new X500Name("CN=console-test"), key.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate()));
-        StringWriter pem = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
-            writer.writeObject(csr);
-        }
-        Map<String, Object> request = new LinkedHashMap<>();
-        request.put("fileSystemId", fsId);
-        request.put("access", "READ_WRITE");
-        request.put("stsRequest", StsProof.sign(CALLER, URI.create(sts.baseUrl() + "/"), serverId, fsId));
-        request.put("csr", pem.toString());
-        return request;
-    }
-
-    private Matcher match(Pattern pattern, List<String> lines) {
-        for (String line : lines) {
-            Matcher m = pattern.matcher(line);
-            if (m.matches()) {
-                return m;
-            }
-        }
-        throw new AssertionError("regatta up printed no line matching " + pattern + "; it printed " + lines);
+        return StsProof.mountRequest(CALLER, sts.endpoint(), serverId, fsId, "READ_WRITE", KeyMaterial.generate());
     }
 }

@@ -8,12 +8,8 @@ import com.emc.ecs.nfsclient.nfs.io.Nfs3File;
 import com.emc.ecs.nfsclient.nfs.nfs3.Nfs3;
 import com.emc.ecs.nfsclient.rpc.CredentialUnix;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.PKCS10CertificationRequest;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.pki.Pem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,9 +25,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,26 +35,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.containing;
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -80,17 +65,11 @@ class EmbeddedStackTest {
     private static final String SESSION = "arn:aws:sts::" + ACCOUNT + ":assumed-role/app/i-0stacktest";
     private static final AwsBasicCredentials CALLER = AwsBasicCredentials.create("AKIASTACKTEST0000001",
             "stack-test-secret-key");
-    private static final Pattern S3_LINE = Pattern.compile(
-            "regatta: s3 (http://\\S+) bucket (\\S+) access-key (\\S+) secret-key (\\S+)");
-    private static final Pattern API_LINE = Pattern.compile(
-            "regatta: api (http://127\\.0\\.0\\.1:\\d+) admin-token (rgt_[A-Za-z0-9_-]{20,})");
     private static final Pattern FILE_SYSTEM_LINE = Pattern.compile(
             "regatta: file system (fs-[0-9a-f]{17}) \\(demo\\) exported as /fs-demo and /\\1");
     private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs (127\\.0\\.0\\.1:\\d+) export /fs-demo");
     private static final Pattern TLS_LINE = Pattern.compile(
             "regatta: tls (127\\.0\\.0\\.1:\\d+) \\(the node's TLS front, for mount\\.regatta\\)");
-    private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
-    private static final Pattern CONSOLE_LINE = Pattern.compile("regatta: console (http://127\\.0\\.0\\.1:\\d+/)");
     private static final Pattern SIGN_IN_LINE = Pattern.compile(
             "regatta: console sign-in (\\S+) / (\\S+) \\(kept in (\\S+/control-plane/admin-password)\\)");
     /** A grant change reaches the node with its next heartbeat (every 10 s). */
@@ -99,7 +78,7 @@ class EmbeddedStackTest {
 
     private Path dir;
 
-    private WireMockServer sts;
+    private StubSts sts;
     private RegattaUp up;
     private Api api;
     private String adminToken;
@@ -113,20 +92,9 @@ class EmbeddedStackTest {
     @BeforeAll
     void startStack(@TempDir Path dir) throws Exception {
         this.dir = dir;
-        sts = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        sts.start();
-        sts.stubFor(post(urlEqualTo("/"))
-                .withRequestBody(equalTo(StsProof.BODY))
-                .withHeader("Authorization", containing("Credential=" + CALLER.accessKeyId() + "/"))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody("""
-                        <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-                          <GetCallerIdentityResult>
-                            <Arn>%s</Arn><UserId>AROAEXAMPLE:i-0stacktest</UserId><Account>%s</Account>
-                          </GetCallerIdentityResult>
-                          <ResponseMetadata><RequestId>0-stack</RequestId></ResponseMetadata>
-                        </GetCallerIdentityResponse>""".formatted(SESSION, ACCOUNT))));
+        sts = StubSts.start().answer(CALLER.accessKeyId(), Optional.empty(), SESSION, ACCOUNT);
         startUp();
-        Matcher s3 = match(S3_LINE, up.seen());
+        Matcher s3 = up.seenLine(RegattaUp.S3_LINE);
         bucketName = s3.group(2);
         bucket = S3Client.builder().endpointOverride(URI.create(s3.group(1))).region(Region.US_EAST_1)
                 .forcePathStyle(true)
@@ -136,18 +104,18 @@ class EmbeddedStackTest {
     }
 
     private void startUp() throws Exception {
-        up = RegattaUp.start(dir.resolve("up.log"), Map.of("REGATTA_STS_ALLOWEDENDPOINTS", sts.baseUrl()),
+        up = RegattaUp.start(dir.resolve("up.log"), sts.allowedByTheControlPlane(),
                 "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0",
                 "--nfs-port", "0", "--tls-port", "0", "--portmap", "--metrics-port", "0", "--quiet-period", "1s");
         up.awaitLine("regatta: ready", START);
-        Matcher apiLine = match(API_LINE, up.seen());
+        Matcher apiLine = up.seenLine(RegattaUp.API_LINE);
         api = new Api(URI.create(apiLine.group(1)), apiLine.group(2));
         adminToken = apiLine.group(2);
-        Matcher nfs = match(NFS_LINE, up.seen());
+        Matcher nfs = up.seenLine(NFS_LINE);
         nfsAddress = nfs.group(1);
-        fsId = match(FILE_SYSTEM_LINE, up.seen()).group(1);
-        tlsAddress = match(TLS_LINE, up.seen()).group(1);
-        metrics = URI.create(match(METRICS_LINE, up.seen()).group(1));
+        fsId = up.seenLine(FILE_SYSTEM_LINE).group(1);
+        tlsAddress = up.seenLine(TLS_LINE).group(1);
+        metrics = URI.create(up.seenLine(RegattaUp.METRICS_LINE).group(1));
     }
 
     @AfterAll
@@ -160,7 +128,9 @@ class EmbeddedStackTest {
             if (bucket != null) {
                 bucket.close();
             }
-            sts.stop();
+            if (sts != null) {
+                sts.close();
+            }
         }
     }
 
@@ -175,9 +145,9 @@ class EmbeddedStackTest {
                 + ",mountport=" + port + ",nolock 127.0.0.1:/fs-demo /mnt/demo");
         assertThat(dir.resolve("data/s3/" + bucketName)).isDirectory();
 
-        Matcher console = match(CONSOLE_LINE, lines);
+        Matcher console = up.seenLine(RegattaUp.CONSOLE_LINE);
         assertThat(console.group(1)).isEqualTo(api.base() + "/");
-        Matcher signIn = match(SIGN_IN_LINE, lines);
+        Matcher signIn = up.seenLine(SIGN_IN_LINE);
         assertThat(signIn.group(1)).isEqualTo("admin");
         assertThat(Path.of(signIn.group(3))).isEqualTo(dir.resolve("data/control-plane/admin-password"));
         assertThat(Files.readString(Path.of(signIn.group(3))).strip()).isEqualTo(signIn.group(2));
@@ -237,15 +207,15 @@ class EmbeddedStackTest {
         assertThat(grant.status()).as("%s", grant.body()).isEqualTo(201);
         awaitNodeGrants(1);
 
-        KeyPair key = ecKey();
+        KeyPair key = KeyMaterial.generate();
         Api.Answer mount = api.postAnonymous("/api/v1/mounts", mountRequest("READ_WRITE", key));
         assertThat(mount.status()).as("%s", mount.body()).isEqualTo(201);
         JsonNode body = mount.body();
         assertThat(body.path("nodeAddress").asText()).isEqualTo(tlsAddress);
         assertThat(body.path("principal").asText()).isEqualTo(SESSION);
 
-        X509Certificate certificate = certificate(body.path("certificate").asText());
-        X509Certificate ca = certificate(body.path("caCertificates").get(0).asText());
+        X509Certificate certificate = Pem.certificate(body.path("certificate").asText());
+        X509Certificate ca = Pem.certificate(body.path("caCertificates").get(0).asText());
         certificate.verify(ca.getPublicKey());
         assertThat(certificate.getPublicKey()).isEqualTo(key.getPublic());
         assertThat(certificate.getSubjectX500Principal().getName()).isEqualTo("O=Regatta,CN=" + body.path("mountId").asText());
@@ -278,7 +248,7 @@ class EmbeddedStackTest {
             assertThat(api.delete("/api/v1/file-systems/" + fsId + "/grants/" + grant.path("id").asText())
                     .status()).isEqualTo(204);
         }
-        Api.Answer refused = api.postAnonymous("/api/v1/mounts", mountRequest("READ_ONLY", ecKey()));
+        Api.Answer refused = api.postAnonymous("/api/v1/mounts", mountRequest("READ_ONLY", KeyMaterial.generate()));
         assertThat(refused.status()).as("%s", refused.body()).isEqualTo(403);
         awaitNodeGrants(0);
 
@@ -293,10 +263,10 @@ class EmbeddedStackTest {
     void aRestartKeepsTheTokenTheFileSystemAndItsFiles() throws Exception {
         String token = adminToken;
         String id = fsId;
-        String keys = match(S3_LINE, up.seen()).replaceFirst("$3 $4");
+        String keys = up.seenLine(RegattaUp.S3_LINE).replaceFirst("$3 $4");
         assertThat(up.stop()).as("exit status after SIGTERM").isIn(0, 130, 143);
         startUp();
-        assertThat(match(S3_LINE, up.seen()).replaceFirst("$3 $4")).as("the bucket's keys").isEqualTo(keys);
+        assertThat(up.seenLine(RegattaUp.S3_LINE).replaceFirst("$3 $4")).as("the bucket's keys").isEqualTo(keys);
         assertThat(adminToken).isEqualTo(token);
         assertThat(fsId).isEqualTo(id);
         assertThat(api.get("/api/v1/file-systems").body()).hasSize(1);
@@ -320,34 +290,7 @@ class EmbeddedStackTest {
 
     private Map<String, Object> mountRequest(String access, KeyPair key) throws Exception {
         String serverId = api.get("/api/v1/service").body().path("serverId").asText();
-        Map<String, Object> request = new LinkedHashMap<>();
-        request.put("fileSystemId", fsId);
-        request.put("access", access);
-        request.put("stsRequest", StsProof.sign(CALLER, URI.create(sts.baseUrl() + "/"), serverId, fsId));
-        request.put("csr", csr(key));
-        return request;
-    }
-
-    private static KeyPair ecKey() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        return generator.generateKeyPair();
-    }
-
-    private static String csr(KeyPair key) throws Exception {
-        PKCS10CertificationRequest request = new JcaPKCS10CertificationRequestBuilder(
-                new X500Name("CN=stack-test"), key.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate()));
-        StringWriter pem = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
-            writer.writeObject(request);
-        }
-        return pem.toString();
-    }
-
-    private static X509Certificate certificate(String pem) throws Exception {
-        return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        return StsProof.mountRequest(CALLER, sts.endpoint(), serverId, fsId, access, key);
     }
 
     private static byte[] read(Nfs3File file) throws Exception {
@@ -362,16 +305,6 @@ class EmbeddedStackTest {
                 return out.toByteArray();
             }
         }
-    }
-
-    private static Matcher match(Pattern pattern, List<String> lines) {
-        for (String line : lines) {
-            Matcher m = pattern.matcher(line);
-            if (m.matches()) {
-                return m;
-            }
-        }
-        throw new AssertionError("no line matching " + pattern + " in " + lines);
     }
 
     private static int indexOf(List<String> lines, String prefix) {

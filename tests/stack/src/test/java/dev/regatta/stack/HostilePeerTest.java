@@ -46,7 +46,6 @@ class HostilePeerTest {
     private static final int MIB = 1 << 20;
     private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs 127\\.0\\.0\\.1:(\\d+) export /fs-demo");
     private static final Pattern TLS_LINE = Pattern.compile("regatta: tls 127\\.0\\.0\\.1:(\\d+) .*");
-    private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
     private static final Pattern SAMPLE = Pattern.compile("^(\\w+)(\\{[^}]*\\})? (\\S+)$");
 
     @Test
@@ -57,9 +56,9 @@ class HostilePeerTest {
                 "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0", "--nfs-port", "0",
                 "--tls-port", "0", "--portmap", "--metrics-port", "0")) {
             up.awaitLine("regatta: ready", START);
-            int nfsPort = Integer.parseInt(match(NFS_LINE, up.seen()).group(1));
-            int tlsPort = Integer.parseInt(match(TLS_LINE, up.seen()).group(1));
-            URI metrics = URI.create(match(METRICS_LINE, up.seen()).group(1));
+            int nfsPort = Integer.parseInt(up.seenLine(NFS_LINE).group(1));
+            int tlsPort = Integer.parseInt(up.seenLine(TLS_LINE).group(1));
+            URI metrics = URI.create(up.seenLine(RegattaUp.METRICS_LINE).group(1));
             Nfs3 nfs = new Nfs3("127.0.0.1", "/fs-demo", new CredentialUnix(0, 0, null), 3);
             writeAndReadBack(nfs, "/before.bin", 0);
 
@@ -194,15 +193,5 @@ class HostilePeerTest {
         found.put("refused", refused);
         found.put("tls-refused", tlsRefused);
         return found;
-    }
-
-    private static Matcher match(Pattern pattern, List<String> lines) {
-        for (String line : lines) {
-            Matcher m = pattern.matcher(line);
-            if (m.matches()) {
-                return m;
-            }
-        }
-        throw new AssertionError("no line matching " + pattern + " in " + lines);
     }
 }

@@ -1,7 +1,8 @@
 package dev.regatta.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.pki.Pem;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -11,8 +12,6 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.Writer;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,9 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -46,18 +42,16 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -77,11 +71,12 @@ class MountHelperTest {
     private static final String SESSION = "arn:aws:sts::" + ACCOUNT + ":assumed-role/app/i-0helpertest";
     private static final String ACCESS_KEY = "ASIAHELPERTEST000001";
     private static final String IMDS_TOKEN = "imds-token-of-the-test";
+    private static final String SESSION_TOKEN = "helper-test-session-token";
     private static final Pattern MOUNT_COMMAND = Pattern.compile(
             "mount -t nfs -o vers=3,proto=tcp,port=(\\d+),mountport=\\1,(rw|ro),nolock 127\\.0\\.0\\.1:/(fs-[0-9a-f]{17}) (\\S+)");
 
     private Path dir;
-    private WireMockServer aws;
+    private StubSts aws;
     private RegattaUp up;
     private Api api;
     private String fsA;
@@ -95,11 +90,11 @@ class MountHelperTest {
     @BeforeAll
     void startStack(@TempDir Path dir) throws Exception {
         this.dir = dir;
-        aws = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        aws.start();
-        stubImdsAndSts();
-        up = RegattaUp.start(dir.resolve("up.log"), Map.of("REGATTA_STS_ALLOWEDENDPOINTS", aws.baseUrl(),
-                        "REGATTA_CA_CLIENTCERTIFICATETTL", "90s"),
+        aws = StubSts.start().answer(ACCESS_KEY, Optional.of(SESSION_TOKEN), SESSION, ACCOUNT);
+        stubImds();
+        Map<String, String> env = new HashMap<>(aws.allowedByTheControlPlane());
+        env.put("REGATTA_CA_CLIENTCERTIFICATETTL", "90s");
+        up = RegattaUp.start(dir.resolve("up.log"), env,
                 "--data-dir", dir.resolve("data").toString(), "--s3-port", "0", "--api-port", "0",
                 "--nfs-port", "0", "--tls-port", "0", "--metrics-port", "0", "--quiet-period", "1s");
         up.awaitLine("regatta: ready", START);
@@ -140,29 +135,19 @@ class MountHelperTest {
         }
     }
 
-    private void stubImdsAndSts() {
-        aws.stubFor(put(urlEqualTo("/latest/api/token")).willReturn(aResponse().withBody(IMDS_TOKEN)));
-        aws.stubFor(get(urlEqualTo("/latest/meta-data/iam/security-credentials/"))
+    /** IMDSv2 on the same server as STS: the helper's credentials, a session of the role {@code app}. */
+    private void stubImds() {
+        aws.server().stubFor(put(urlEqualTo("/latest/api/token")).willReturn(aResponse().withBody(IMDS_TOKEN)));
+        aws.server().stubFor(get(urlEqualTo("/latest/meta-data/iam/security-credentials/"))
                 .withHeader("x-aws-ec2-metadata-token", equalTo(IMDS_TOKEN))
                 .willReturn(aResponse().withBody("app")));
-        aws.stubFor(get(urlEqualTo("/latest/meta-data/iam/security-credentials/app"))
+        aws.server().stubFor(get(urlEqualTo("/latest/meta-data/iam/security-credentials/app"))
                 .withHeader("x-aws-ec2-metadata-token", equalTo(IMDS_TOKEN))
                 .willReturn(aResponse().withBody("""
                         {"Code": "Success", "LastUpdated": "%s", "Type": "AWS-HMAC", "AccessKeyId": "%s",
-                         "SecretAccessKey": "helper-test-secret", "Token": "helper-test-session-token",
+                         "SecretAccessKey": "helper-test-secret", "Token": "%s",
                          "Expiration": "%s"}""".formatted(Instant.now().truncatedTo(ChronoUnit.SECONDS), ACCESS_KEY,
-                        Instant.now().plus(Duration.ofHours(6)).truncatedTo(ChronoUnit.SECONDS)))));
-        aws.stubFor(post(urlEqualTo("/"))
-                .withRequestBody(equalTo(StsProof.BODY))
-                .withHeader("Authorization", containing("Credential=" + ACCESS_KEY + "/"))
-                .withHeader("X-Amz-Security-Token", equalTo("helper-test-session-token"))
-                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "text/xml").withBody("""
-                        <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-                          <GetCallerIdentityResult>
-                            <Arn>%s</Arn><UserId>AROAEXAMPLE:i-0helpertest</UserId><Account>%s</Account>
-                          </GetCallerIdentityResult>
-                          <ResponseMetadata><RequestId>0-helper</RequestId></ResponseMetadata>
-                        </GetCallerIdentityResponse>""".formatted(SESSION, ACCOUNT))));
+                        SESSION_TOKEN, Instant.now().plus(Duration.ofHours(6)).truncatedTo(ChronoUnit.SECONDS)))));
     }
 
     @AfterAll
@@ -173,7 +158,7 @@ class MountHelperTest {
                 up.close();
             }
         } finally {
-            aws.stop();
+            aws.close();
         }
     }
 
@@ -447,10 +432,8 @@ class MountHelperTest {
 
     /** A client certificate with every name a real one has, signed by a CA the control plane never saw. */
     private Path forgedCredentials() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair caKey = generator.generateKeyPair();
-        KeyPair key = generator.generateKeyPair();
+        KeyPair caKey = KeyMaterial.generate();
+        KeyPair key = KeyMaterial.generate();
         Instant now = Instant.now();
         X500Name ca = new X500Name("O=Regatta,CN=Regatta CA");
         X509Certificate caCertificate = new JcaX509CertificateConverter().getCertificate(
@@ -471,14 +454,8 @@ class MountHelperTest {
                                 new GeneralName(GeneralName.uniformResourceIdentifier, SESSION)}))
                         .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
         Path forged = Files.createDirectories(dir.resolve("forged"));
-        try (Writer out = Files.newBufferedWriter(forged.resolve("key.pem")); JcaPEMWriter pem = new JcaPEMWriter(out)) {
-            pem.writeObject(new JcaPKCS8Generator(key.getPrivate(), null));
-        }
-        try (Writer out = Files.newBufferedWriter(forged.resolve("certificate.pem"));
-             JcaPEMWriter pem = new JcaPEMWriter(out)) {
-            pem.writeObject(certificate);
-            pem.writeObject(caCertificate);
-        }
+        Files.writeString(forged.resolve("key.pem"), Pem.privateKeyText(key.getPrivate()));
+        Files.writeString(forged.resolve("certificate.pem"), Pem.encode(certificate) + Pem.encode(caCertificate));
         return forged;
     }
 

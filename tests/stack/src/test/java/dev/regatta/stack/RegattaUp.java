@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code regatta up} as a user runs it: the launcher's command line on the jars the build packaged, as a child
@@ -20,6 +22,14 @@ import java.util.concurrent.TimeUnit;
  * file that failures quote.
  */
 final class RegattaUp implements AutoCloseable {
+
+    /** The lines {@code regatta up} prints for what it started (see UpCommand), as the tests read them. */
+    static final Pattern S3_LINE = Pattern.compile(
+            "regatta: s3 (http://\\S+) bucket (\\S+) access-key (\\S+) secret-key (\\S+)");
+    static final Pattern API_LINE = Pattern.compile(
+            "regatta: api (http://127\\.0\\.0\\.1:\\d+) admin-token (rgt_[A-Za-z0-9_-]{20,})");
+    static final Pattern CONSOLE_LINE = Pattern.compile("regatta: console (http://127\\.0\\.0\\.1:\\d+/)");
+    static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (http://127\\.0\\.0\\.1:\\d+/metrics)");
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -95,7 +105,7 @@ final class RegattaUp implements AutoCloseable {
         command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", dataPlaneJar + ":" + repo.resolve("data-plane/target/lib") + "/*",
-                "dev.regatta.dataplane.server.RegattaCli", "up"));
+                "dev.regatta.dataplane.cli.RegattaCli", "up"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -131,6 +141,17 @@ final class RegattaUp implements AutoCloseable {
     /** The {@code regatta:} lines read so far, in order. */
     List<String> seen() {
         return List.copyOf(seen);
+    }
+
+    /** The first line read so far that matches {@code pattern} whole. */
+    Matcher seenLine(Pattern pattern) {
+        for (String line : seen) {
+            Matcher m = pattern.matcher(line);
+            if (m.matches()) {
+                return m;
+            }
+        }
+        throw new AssertionError("regatta up printed no line matching " + pattern + "; it printed " + seen);
     }
 
     String logTail() {

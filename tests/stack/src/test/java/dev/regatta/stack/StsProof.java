@@ -1,5 +1,6 @@
 package dev.regatta.stack;
 
+import dev.regatta.pki.KeyMaterial;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
@@ -7,6 +8,7 @@ import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 import java.net.URI;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -29,6 +31,21 @@ final class StsProof {
         byte[] bytes = new byte[16];
         RANDOM.nextBytes(bytes);
         return bytes;
+    }
+
+    /**
+     * The body of {@code POST /api/v1/mounts} as mount.regatta sends it: a proof signed by {@code caller} for
+     * {@code sts}, bound to the control plane {@code serverId} and the file system, and a certificate request for
+     * {@code key}.
+     */
+    static Map<String, Object> mountRequest(AwsCredentialsIdentity caller, URI sts, String serverId,
+                                            String fileSystemId, String access, KeyPair key) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("fileSystemId", fileSystemId);
+        request.put("access", access);
+        request.put("stsRequest", sign(caller, sts, serverId, fileSystemId));
+        request.put("csr", KeyMaterial.certificateRequest(key, "stack-test"));
+        return request;
     }
 
     /** The {@code stsRequest} object of a mount request. */

@@ -1,7 +1,7 @@
 package dev.regatta.tunnel.cli;
 
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.pki.NodeVerification;
+import dev.regatta.tunnel.tls.NodeVerification;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

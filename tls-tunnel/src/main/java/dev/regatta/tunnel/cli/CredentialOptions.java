@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.cli;
 
-import dev.regatta.tunnel.pki.PemCredentialFiles;
+import dev.regatta.tunnel.tls.PemCredentialFiles;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.cli;
 
-import dev.regatta.tunnel.pki.PemCredentialFiles;
+import dev.regatta.tunnel.tls.PemCredentialFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,12 +4,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -cp regatta-tls-tunnel.jar:lib/* dev.regatta.tunnel.cli.TunnelCli client|server|bench ...}.
+ * {@code java -cp regatta-tls-tunnel.jar:lib/* dev.regatta.tunnel.cli.TunnelCli client|server ...}.
  * Standard output carries only the {@code regatta-tunnel:} lines that scripts read; logs go to standard error.
  */
 @Command(name = "regatta-tunnel", mixinStandardHelpOptions = true, version = "regatta-tunnel 0.1.0",
         description = "Carries NFS over mutual TLS 1.3 between a mount's instance and a Regatta data-plane node.",
-        subcommands = {ClientCommand.class, ServerCommand.class, BenchCommand.class})
+        subcommands = {ClientCommand.class, ServerCommand.class})
 public final class TunnelCli {
 
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";

@@ -1,10 +1,10 @@
 package dev.regatta.tunnel.client;
 
-import dev.regatta.tunnel.pki.ReloadableSslContext;
 import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.StreamFraming;
 import dev.regatta.tunnel.relay.Transport;
+import dev.regatta.tunnel.tls.ReloadableSslContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;

@@ -1,11 +1,11 @@
 package dev.regatta.tunnel.client;
 
-import dev.regatta.tunnel.pki.CredentialSource;
-import dev.regatta.tunnel.pki.NodeVerification;
-import dev.regatta.tunnel.pki.ReloadableSslContext;
-import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.portmap.PortmapResponder;
 import dev.regatta.tunnel.relay.Transport;
+import dev.regatta.tunnel.tls.CredentialSource;
+import dev.regatta.tunnel.tls.NodeVerification;
+import dev.regatta.tunnel.tls.ReloadableSslContext;
+import dev.regatta.tunnel.tls.TlsContexts;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.server;
 
-import dev.regatta.tunnel.pki.RefusedClientCertificate;
+import dev.regatta.tunnel.tls.RefusedClientCertificate;
 
 /**
  * Why the server refused a connection, as counted ({@link TunnelServer#refusals()}): each kind points an operator at

@@ -1,11 +1,11 @@
 package dev.regatta.tunnel.server;
 
 import dev.regatta.tunnel.ClientIdentity;
-import dev.regatta.tunnel.pki.RefusedClientCertificate;
-import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.Relay;
 import dev.regatta.tunnel.relay.Transport;
+import dev.regatta.tunnel.tls.RefusedClientCertificate;
+import dev.regatta.tunnel.tls.TlsContexts;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;

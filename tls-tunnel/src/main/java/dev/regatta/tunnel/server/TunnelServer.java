@@ -1,12 +1,12 @@
 package dev.regatta.tunnel.server;
 
 import dev.regatta.tunnel.ClientIdentity;
-import dev.regatta.tunnel.pki.CredentialSource;
-import dev.regatta.tunnel.pki.ReloadableSslContext;
-import dev.regatta.tunnel.pki.TlsContexts;
 import dev.regatta.tunnel.relay.EarlyInbound;
 import dev.regatta.tunnel.relay.StreamFraming;
 import dev.regatta.tunnel.relay.Transport;
+import dev.regatta.tunnel.tls.CredentialSource;
+import dev.regatta.tunnel.tls.ReloadableSslContext;
+import dev.regatta.tunnel.tls.TlsContexts;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;

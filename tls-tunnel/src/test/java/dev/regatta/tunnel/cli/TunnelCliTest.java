@@ -102,18 +102,6 @@ class TunnelCliTest {
         }
     }
 
-    @Test
-    void benchPrintsBothThroughputsAndTheRatio() throws Exception {
-        Process bench = start(javaOf(Path.of(System.getProperty("java.home"), "bin", "java")), "bench",
-                "--seconds", "1", "--warm-up-seconds", "0", "--reply-kib", "64");
-        String output = new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(bench.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(bench.exitValue()).isZero();
-        assertThat(output).containsPattern("plain TCP: +\\d+\\.\\d MiB/s")
-                .containsPattern("TLS tunnel: +\\d+\\.\\d MiB/s")
-                .containsPattern("ratio: +\\d+% of plain TCP \\(target: at least 70%");
-    }
-
     private static String javaOf(Path preferred) {
         return Files.isExecutable(preferred) ? preferred.toString()
                 : Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -1,6 +1,5 @@
 package dev.regatta.tunnel.client;
 
-import dev.regatta.tunnel.pki.NodeVerification;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelServer;
 import dev.regatta.tunnel.testing.Await;
@@ -8,6 +7,7 @@ import dev.regatta.tunnel.testing.RecordingListener;
 import dev.regatta.tunnel.testing.TestBackend;
 import dev.regatta.tunnel.testing.TestCa;
 import dev.regatta.tunnel.testing.Tunnels;
+import dev.regatta.tunnel.tls.NodeVerification;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -7,8 +7,8 @@ import dev.regatta.tunnel.testing.RecordingListener;
 import dev.regatta.tunnel.testing.TestBackend;
 import dev.regatta.tunnel.testing.TestCa;
 import dev.regatta.tunnel.testing.Tunnels;
-import dev.regatta.tunnel.pki.NodeVerification;
-import dev.regatta.tunnel.pki.TlsCredentials;
+import dev.regatta.tunnel.tls.NodeVerification;
+import dev.regatta.tunnel.tls.TlsCredentials;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

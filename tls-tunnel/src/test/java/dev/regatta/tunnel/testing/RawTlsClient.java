@@ -1,6 +1,6 @@
 package dev.regatta.tunnel.testing;
 
-import dev.regatta.tunnel.pki.TlsContexts;
+import dev.regatta.tunnel.tls.TlsContexts;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;

@@ -1,6 +1,7 @@
 package dev.regatta.tunnel.testing;
 
-import dev.regatta.tunnel.pki.TlsCredentials;
+import dev.regatta.pki.KeyMaterial;
+import dev.regatta.tunnel.tls.TlsCredentials;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -18,8 +19,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import java.math.BigInteger;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +44,7 @@ public final class TestCa {
     }
 
     public static TestCa create(String name) {
-        KeyPair keys = newKeys();
+        KeyPair keys = KeyMaterial.generate();
         X500Name subject = name(name);
         Instant now = Instant.now();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(),
@@ -131,7 +130,7 @@ public final class TestCa {
         }
 
         public Issued issue() {
-            KeyPair keys = newKeys();
+            KeyPair keys = KeyMaterial.generate();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                     X500Name.getInstance(ca.certificate.getSubjectX500Principal().getEncoded()), serial(),
                     Date.from(notBefore),
@@ -176,16 +175,6 @@ public final class TestCa {
 
     private static BigInteger serial() {
         return BigInteger.valueOf(SERIALS.incrementAndGet());
-    }
-
-    private static KeyPair newKeys() {
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(new ECGenParameterSpec("secp256r1"));
-            return generator.generateKeyPair();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws Exception {

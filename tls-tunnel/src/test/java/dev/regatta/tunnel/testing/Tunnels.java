@@ -1,11 +1,11 @@
 package dev.regatta.tunnel.testing;
 
 import dev.regatta.tunnel.client.TunnelClient;
-import dev.regatta.tunnel.pki.NodeVerification;
-import dev.regatta.tunnel.pki.TlsCredentials;
 import dev.regatta.tunnel.server.Admission;
 import dev.regatta.tunnel.server.TunnelListener;
 import dev.regatta.tunnel.server.TunnelServer;
+import dev.regatta.tunnel.tls.NodeVerification;
+import dev.regatta.tunnel.tls.TlsCredentials;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,201 @@
+package dev.regatta.dataplane.cli;
+
+import dev.regatta.dataplane.s3.LocalS3Endpoint;
+import dev.regatta.dataplane.server.DataPlane;
+import dev.regatta.dataplane.server.DataPlaneConfig;
+import dev.regatta.pki.PrivateFiles;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The embedded default, in the foreground until Ctrl-C: a local S3 endpoint (S3Proxy over a directory) with a
+ * bucket, the control plane on its embedded PostgreSQL, and the data plane registered with it as a node, serving
+ * the demo file system the control plane assigns to it. Everything lives in the data directory, so a restart keeps
+ * it all: the bucket, the database, the tokens, the cache and unsynced changes.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start a local bucket, the control plane and a data-plane node serving the bucket, "
+                + "and print how to mount.")
+final class UpCommand implements Callable<Integer> {
+
+    private static final Duration CONTROL_PLANE_START = Duration.ofMinutes(3);
+    private static final Duration FIRST_ASSIGNMENT = Duration.ofMinutes(1);
+    private static final Duration ADMIN_PASSWORD = Duration.ofSeconds(30);
+
+    @Mixin
+    DataPlaneOptions options;
+
+    @Option(names = "--s3-port", defaultValue = "${env:REGATTA_S3_PORT:-9000}",
+            description = "Port of the local S3 endpoint (default: ${DEFAULT-VALUE}); ignored with --s3-endpoint.")
+    int s3Port;
+
+    @Option(names = "--api-port", defaultValue = "${env:REGATTA_API_PORT:-8080}",
+            description = "Port of the control plane's API (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int apiPort;
+
+    @Option(names = "--control-plane-jar", defaultValue = "${env:REGATTA_CONTROL_PLANE_JAR}",
+            description = "The control plane's jar (./regatta sets it).")
+    Path controlPlaneJar;
+
+    @Override
+    public Integer call() throws Exception {
+        if (options.controlPlane != null) {
+            throw new IllegalArgumentException("up starts its own control plane; use 'regatta data-plane "
+                    + "--control-plane URL' to join an existing one");
+        }
+        if (controlPlaneJar == null) {
+            throw new IllegalArgumentException("no control plane jar: run up through ./regatta, or give "
+                    + "--control-plane-jar");
+        }
+        Path dataDir = options.dataDir.toAbsolutePath();
+        PrivateFiles.privateDirectory(dataDir);
+        options.dataDir = dataDir;
+        Stack stack = new Stack();
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
+        try {
+            stack.claim = DataDirectoryClaim.acquire(dataDir, ControlPlaneProcess.dataDirOf(dataDir));
+            start(stack, dataDir);
+        } catch (Exception e) {
+            stack.close();
+            throw e;
+        }
+        stack.stopped.await();
+        return 0;
+    }
+
+    private void start(Stack stack, Path dataDir) throws Exception {
+        boolean localBucket = options.s3Endpoint == null;
+        if (localBucket) {
+            Properties credentials = LocalS3Command.credentials(dataDir);
+            stack.s3 = LocalS3Endpoint.startFilesystem(dataDir.resolve("s3"), s3Port,
+                    credentials.getProperty("access-key"), credentials.getProperty("secret-key"));
+            stack.s3.createBucket(options.bucket);
+            options.s3Endpoint = stack.s3.endpoint();
+            options.s3AccessKey = stack.s3.accessKey();
+            options.s3SecretKey = stack.s3.secretKey();
+        }
+        String adminToken = SecretFile.readOrCreate(dataDir.resolve("admin-token"), "rgt_");
+        String bootstrapToken = SecretFile.readOrCreate(dataDir.resolve("node-bootstrap-token"), "rgb_");
+        stack.controlPlane = ControlPlaneProcess.start(controlPlaneJar, dataDir, apiPort, Map.of(
+                "REGATTA_ADMIN_INITIAL_TOKEN", adminToken,
+                "REGATTA_NODES_BOOTSTRAP_TOKEN", bootstrapToken), CONTROL_PLANE_START);
+        URI api = stack.controlPlane.api();
+        String fsId = DemoFileSystem.ensure(api, adminToken, options.bucket, options.prefix, options.s3Endpoint,
+                options.s3Region);
+
+        options.controlPlane = api;
+        options.bootstrapToken = bootstrapToken;
+        if (options.nodeName == null || options.nodeName.isBlank()) {
+            options.nodeName = "local";
+        }
+        options.tlsBind = options.bind; // the embedded default stays on this machine
+        DataPlaneConfig config = options.toConfig();
+        stack.dataPlane = DataPlane.start(config);
+        awaitServed(stack.dataPlane, fsId);
+        awaitTlsFront(stack.dataPlane);
+        // The name the README and earlier versions promise; mount.regatta and other nodes use the ID.
+        stack.dataPlane.aliasExport(config.exportPath(), fsId);
+
+        Console.say("s3 " + options.s3Endpoint + " bucket " + options.bucket + " access-key "
+                + (options.s3AccessKey == null ? "(default chain)" : options.s3AccessKey) + " secret-key "
+                + (localBucket ? options.s3SecretKey : "(as given)"));
+        Console.say("api " + api + " admin-token " + adminToken);
+        Console.say("console " + api.resolve("/"));
+        ControlPlaneProcess controlPlane = stack.controlPlane;
+        if (controlPlane.adminPasswordGiven()) {
+            Console.say("console sign-in " + controlPlane.adminUsername() + " / (the password in "
+                    + "REGATTA_ADMIN_PASSWORD)");
+        } else {
+            Console.say("console sign-in " + controlPlane.adminUsername() + " / "
+                    + controlPlane.awaitAdminPassword(ADMIN_PASSWORD) + " (kept in "
+                    + controlPlane.adminPasswordFile() + ")");
+        }
+        Console.say("file system " + fsId + " (" + DemoFileSystem.NAME + ") exported as " + config.exportPath()
+                + " and /" + fsId);
+        int port = stack.dataPlane.nfsPort();
+        String export = config.exportPath();
+        Console.say("nfs " + config.bindAddress() + ":" + port + " export " + export);
+        Console.say("tls " + options.tlsBind + ":" + stack.dataPlane.tlsPort() + " (the node's TLS front, for "
+                + "mount.regatta)");
+        Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port + ",mountport=" + port
+                + ",nolock " + config.bindAddress() + ":" + export + " /mnt/demo");
+        if (stack.dataPlane.metricsPort() > 0) {
+            Console.say("metrics http://" + config.bindAddress() + ":" + stack.dataPlane.metricsPort() + "/metrics");
+        }
+        stack.controlPlane.verifyOwn();
+        Console.say("ready");
+    }
+
+    /** The node learns its assignment from its first heartbeats; clients should not be told to mount before. */
+    private static void awaitServed(DataPlane dataPlane, String fsId) throws InterruptedException {
+        long deadline = System.nanoTime() + FIRST_ASSIGNMENT.toNanos();
+        while (dataPlane.fileSystem(fsId).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the control plane did not assign " + fsId + " to this node within "
+                        + FIRST_ASSIGNMENT + "; see the log above and control-plane.log in the data directory");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The front starts once the node has its certificate: right after registering, or at once on a restart. */
+    private static void awaitTlsFront(DataPlane dataPlane) throws InterruptedException {
+        long deadline = System.nanoTime() + FIRST_ASSIGNMENT.toNanos();
+        while (dataPlane.tlsPort() < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the node's TLS front did not start within " + FIRST_ASSIGNMENT
+                        + "; see the log above");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /**
+     * What up started, stopped in reverse order: the node first (it flushes), the control plane, then S3; the data
+     * directory is let go last.
+     */
+    private static final class Stack {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        volatile DataDirectoryClaim claim;
+        volatile LocalS3Endpoint s3;
+        volatile ControlPlaneProcess controlPlane;
+        volatile DataPlane dataPlane;
+
+        synchronized void close() {
+            if (stopped.getCount() == 0) {
+                return;
+            }
+            try {
+                if (dataPlane != null) {
+                    dataPlane.close();
+                }
+                if (controlPlane != null) {
+                    controlPlane.close();
+                }
+                if (s3 != null) {
+                    s3.close();
+                }
+            } finally {
+                try {
+                    if (claim != null) {
+                        claim.close();
+                    }
+                } catch (IOException e) {
+                    // the process is ending: the kernel releases the lock with it
+                } finally {
+                    stopped.countDown();
+                }
+            }
+        }
+    }
+}
