@@ -2,57 +2,25 @@ package dev.regatta.dataplane.fs;
 
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.Stability;
-import dev.regatta.dataplane.s3.LocalS3Endpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static dev.regatta.dataplane.fs.RegattaFileSystemTest.ALICE;
 import static dev.regatta.dataplane.fs.RegattaFileSystemTest.BOB;
-import static dev.regatta.dataplane.fs.RegattaFileSystemTest.errorOf;
-import static dev.regatta.dataplane.fs.RegattaFileSystemTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Who may do what, through the file system's calls: owners, groups, sticky directories, chown and chgrp. */
-class PermissionsTest {
+class PermissionsTest extends RigTest {
 
-    static LocalS3Endpoint endpoint;
 
-    @TempDir
-    Path dir;
-
-    FsTestRig rig;
-    RegattaFileSystem fs;
-    long root;
-
-    @BeforeAll
-    static void startS3() {
-        endpoint = FsTestRig.startEndpoint();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        endpoint.close();
-    }
 
     @BeforeEach
     void setUp() {
-        rig = new FsTestRig(endpoint, dir.resolve("rw"), Duration.ofHours(1), false);
-        fs = rig.fs;
-        root = fs.rootId();
-    }
-
-    @AfterEach
-    void tearDown() {
-        rig.close();
+        open(Duration.ofHours(1));
     }
 
     @Test

@@ -4,17 +4,11 @@ import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.Stability;
 import dev.regatta.dataplane.model.FileType;
-import dev.regatta.dataplane.s3.LocalS3Endpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,57 +18,16 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class RegattaFileSystemTest {
+class RegattaFileSystemTest extends RigTest {
 
-    static LocalS3Endpoint endpoint;
 
-    @TempDir
-    Path dir;
-
-    FsTestRig rig;
-    RegattaFileSystem fs;
-    long root;
 
     static final Caller ALICE = new Caller(1000, 1000, new int[0]);
     static final Caller BOB = new Caller(2000, 2000, new int[0]);
 
-    @BeforeAll
-    static void startS3() {
-        endpoint = FsTestRig.startEndpoint();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        endpoint.close();
-    }
-
     @BeforeEach
     void setUp() {
-        rig = new FsTestRig(endpoint, dir.resolve("rw"), Duration.ofHours(1), false);
-        fs = rig.fs;
-        root = fs.rootId();
-    }
-
-    @AfterEach
-    void tearDown() {
-        rig.close();
-    }
-
-    static FsError errorOf(ThrowingCall call) {
-        try {
-            call.run();
-        } catch (FsException e) {
-            return e.error();
-        }
-        throw new AssertionError("expected an FsException");
-    }
-
-    interface ThrowingCall {
-        void run() throws FsException;
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+        open(Duration.ofHours(1));
     }
 
     // ------------------------------------------------------------------ data
@@ -557,7 +510,7 @@ class RegattaFileSystemTest {
         rig.write(f, 0, "data");
         rig.mkdir(root, "dir");
         rig.close();
-        rig = new FsTestRig(endpoint, dir.resolve("rw"), Duration.ofHours(1), true);
+        rig = new FsTestRig(endpoint, dir, Duration.ofHours(1), true);
         RegattaFileSystem ro = rig.fs;
         assertThat(ro.readOnly()).isTrue();
         assertThat(errorOf(() -> ro.create(Caller.ROOT, root, "new", CreateMode.UNCHECKED, SetAttributes.NONE, 0)))

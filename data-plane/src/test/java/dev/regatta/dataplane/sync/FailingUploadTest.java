@@ -1,21 +1,16 @@
 package dev.regatta.dataplane.sync;
 
+import dev.regatta.dataplane.fs.RigTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.regatta.dataplane.fs.Caller;
-import dev.regatta.dataplane.fs.FsTestRig;
-import dev.regatta.dataplane.s3.LocalS3Endpoint;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -26,32 +21,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and S3's answer, and the file in the backlog the node reports. The refusal is S3Proxy's own: it reserves keys
  * starting with ".mpus-" (400 InvalidArgument), so a file of that name can never be uploaded to it.
  */
-class FailingUploadTest {
+class FailingUploadTest extends RigTest {
 
     static final long MIB = 1 << 20;
-    static LocalS3Endpoint endpoint;
 
-    @TempDir
-    Path dir;
-    FsTestRig rig;
-    long root;
     ListAppender<ILoggingEvent> logs;
     Logger engineLogger;
 
-    @BeforeAll
-    static void startS3() {
-        endpoint = FsTestRig.startEndpoint();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        endpoint.close();
-    }
-
     @BeforeEach
     void setUp() {
-        rig = new FsTestRig(endpoint, dir, Duration.ofHours(1), false);
-        root = rig.fs.rootId();
+        open(Duration.ofHours(1));
         engineLogger = (Logger) LoggerFactory.getLogger(SyncEngine.class);
         logs = new ListAppender<>();
         logs.start();
@@ -61,7 +40,6 @@ class FailingUploadTest {
     @AfterEach
     void tearDown() {
         engineLogger.detachAppender(logs);
-        rig.close();
     }
 
     double failingGauge() {

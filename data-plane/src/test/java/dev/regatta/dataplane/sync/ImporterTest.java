@@ -1,21 +1,16 @@
 package dev.regatta.dataplane.sync;
 
+import dev.regatta.dataplane.fs.RigTest;
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.FsTestRig;
-import dev.regatta.dataplane.fs.RegattaFileSystem;
 import dev.regatta.dataplane.fs.Results;
-import dev.regatta.dataplane.s3.LocalS3Endpoint;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -30,39 +25,9 @@ import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ImporterTest {
+class ImporterTest extends RigTest {
 
-    static LocalS3Endpoint endpoint;
 
-    @TempDir
-    Path dir;
-
-    FsTestRig rig;
-    RegattaFileSystem fs;
-    long root;
-
-    @BeforeAll
-    static void startS3() {
-        endpoint = FsTestRig.startEndpoint();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        endpoint.close();
-    }
-
-    void open(Duration revalidateAfter) {
-        rig = new FsTestRig(endpoint, dir, revalidateAfter, false);
-        fs = rig.fs;
-        root = fs.rootId();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rig != null) {
-            rig.close();
-        }
-    }
 
     Map<String, Results.DirEntry> listing(long dirId) throws FsException {
         Map<String, Results.DirEntry> byName = new HashMap<>();
@@ -78,19 +43,6 @@ class ImporterTest {
             names.add(e.name());
         }
         return names;
-    }
-
-    static FsError errorOf(ThrowingCall call) {
-        try {
-            call.run();
-        } catch (FsException e) {
-            return e.error();
-        }
-        throw new AssertionError("expected an FsException");
-    }
-
-    interface ThrowingCall {
-        void run() throws FsException;
     }
 
     double counter(String name) {

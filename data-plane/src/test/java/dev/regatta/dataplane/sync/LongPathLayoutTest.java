@@ -1,20 +1,13 @@
 package dev.regatta.dataplane.sync;
 
+import dev.regatta.dataplane.fs.RigTest;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.model.FsException;
-import dev.regatta.dataplane.fs.FsTestRig;
-import dev.regatta.dataplane.fs.RegattaFileSystem;
 import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.s3.KeyCodec;
-import dev.regatta.dataplane.s3.LocalS3Endpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,41 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The long-path form as the file system, the importer and the sync engine use it, over S3Proxy: what a listing shows
  * of the reserved prefix, the records' lifetime, and uploads in parts to long keys.
  */
-class LongPathLayoutTest {
+class LongPathLayoutTest extends RigTest {
 
-    static LocalS3Endpoint endpoint;
 
-    @TempDir
-    Path dir;
-
-    FsTestRig rig;
-    RegattaFileSystem fs;
-    long root;
     final KeyCodec layout = new KeyCodec("");
-
-    @BeforeAll
-    static void startS3() {
-        endpoint = FsTestRig.startEndpoint();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        endpoint.close();
-    }
 
     /** Every directory is listed again at each access, so what the file system shows is what the bucket holds. */
     void open() {
-        rig = new FsTestRig(endpoint, dir, Duration.ZERO, false);
-        rig.startSync(Duration.ofMillis(50), Duration.ofSeconds(5), 5L << 20, 5L << 20);
-        fs = rig.fs;
-        root = fs.rootId();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rig != null) {
-            rig.close();
-        }
+        open(Duration.ZERO).startSync(Duration.ofMillis(50), Duration.ofSeconds(5), 5L << 20, 5L << 20);
     }
 
     void flush() throws InterruptedException {

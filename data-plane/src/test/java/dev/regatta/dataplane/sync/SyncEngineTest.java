@@ -1,57 +1,26 @@
 package dev.regatta.dataplane.sync;
 
+import dev.regatta.dataplane.fs.RigTest;
 import dev.regatta.dataplane.fs.Caller;
-import dev.regatta.dataplane.fs.FsTestRig;
-import dev.regatta.dataplane.fs.RegattaFileSystem;
 import dev.regatta.dataplane.fs.SetAttributes;
 import dev.regatta.dataplane.s3.AttributeCodec;
-import dev.regatta.dataplane.s3.LocalS3Endpoint;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class SyncEngineTest {
+class SyncEngineTest extends RigTest {
 
     static final long MIB = 1 << 20;
-    static LocalS3Endpoint endpoint;
 
-    @TempDir
-    Path dir;
-
-    FsTestRig rig;
-    RegattaFileSystem fs;
-    long root;
-
-    @BeforeAll
-    static void startS3() {
-        endpoint = FsTestRig.startEndpoint();
-    }
-
-    @AfterAll
-    static void stopS3() {
-        endpoint.close();
-    }
 
     @BeforeEach
     void setUp() {
-        rig = new FsTestRig(endpoint, dir, Duration.ofHours(1), false);
-        fs = rig.fs;
-        root = fs.rootId();
-    }
-
-    @AfterEach
-    void tearDown() {
-        rig.close();
+        open(Duration.ofHours(1));
     }
 
     boolean queueEmpty() {
