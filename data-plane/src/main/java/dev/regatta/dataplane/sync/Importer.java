@@ -84,7 +84,10 @@ public final class Importer {
 
     /** Whether a directory's listing is missing or older than the revalidation interval. */
     public boolean isStale(long directoryId) {
-        Inode dir = store.read(tx -> tx.inode(directoryId));
+        return needsListing(store.read(tx -> tx.inode(directoryId)));
+    }
+
+    private boolean needsListing(Inode dir) {
         return dir != null && dir.isDirectory() && stale(dir);
     }
 
@@ -97,12 +100,18 @@ public final class Importer {
      * before is served as last seen; one never listed cannot be, and the caller is told to retry (JUKEBOX).
      */
     public void ensureListed(long directoryId) throws FsException {
+        // A fresh listing is the common case and needs no lock of its own: every CREATE and REMOVE asks, and taking
+        // the directory's listing lock only to find it fresh made concurrent callers in one directory wait in turn
+        // (a JFR profile of 16 concurrent creators showed them parked here, 5 ms on average per create).
+        if (!needsListing(store.read(tx -> tx.inode(directoryId)))) {
+            return;
+        }
         ReentrantLock listing = listingLocks.computeIfAbsent(directoryId, id -> new ReentrantLock());
         listing.lock();
         try {
             Inode dir = store.read(tx -> tx.inode(directoryId));
-            if (dir == null || !dir.isDirectory() || !stale(dir)) {
-                return;
+            if (!needsListing(dir)) {
+                return; // listed by the caller that held the lock before us
             }
             String path = store.read(tx -> Namespace.directoryPath(tx, dir));
             if (path == null) {
