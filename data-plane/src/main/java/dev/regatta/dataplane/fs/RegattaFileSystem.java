@@ -67,11 +67,6 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         readPath.close();
     }
 
-    /** The attributes a reply carries for this inode. */
-    public Attributes attributes(Inode inode) {
-        return inodes.attributes(inode);
-    }
-
     @Override
     public long rootId() {
         return Namespace.ROOT_ID;
