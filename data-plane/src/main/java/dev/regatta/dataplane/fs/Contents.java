@@ -1,10 +1,12 @@
 package dev.regatta.dataplane.fs;
 
 import dev.regatta.dataplane.cache.DataCache;
+import dev.regatta.dataplane.cache.DataJournal;
 import dev.regatta.dataplane.cache.ReadPath;
 import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.Inode;
 import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.meta.WriteTransaction;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
@@ -29,15 +31,17 @@ final class Contents {
 
     private final MetadataStore store;
     private final DataCache cache;
+    private final DataJournal journal;
     private final ReadPath readPath;
     private final Importer importer;
     private final Inodes inodes;
     private final boolean readOnly;
 
-    Contents(MetadataStore store, DataCache cache, ReadPath readPath, Importer importer, Inodes inodes,
-             boolean readOnly) {
+    Contents(MetadataStore store, DataCache cache, DataJournal journal, ReadPath readPath, Importer importer,
+             Inodes inodes, boolean readOnly) {
         this.store = store;
         this.cache = cache;
+        this.journal = journal;
         this.readPath = readPath;
         this.importer = importer;
         this.inodes = inodes;
@@ -73,7 +77,7 @@ final class Contents {
         try {
             return store.write(Durability.SYNC, tx -> {
                 Inode inode = Inodes.inode(tx, fileId);
-                Wcc wcc = applyChanges(caller, inode, changes, guardCtimeNanos);
+                Wcc wcc = applyChanges(caller, tx, inode, changes, guardCtimeNanos);
                 tx.putInode(inode).markDirty(fileId, System.currentTimeMillis());
                 cache.recordUsage(fileId, inode.present().totalLength());
                 return wcc;
@@ -87,8 +91,8 @@ final class Contents {
      * SETATTR's changes on a copy of the inode, every permission checked before the first change that touches the
      * cache (a truncate), so a refused call changes nothing.
      */
-    private Wcc applyChanges(Caller caller, Inode inode, SetAttributes changes, Long guardCtimeNanos)
-            throws FsException {
+    private Wcc applyChanges(Caller caller, WriteTransaction tx, Inode inode, SetAttributes changes,
+                             Long guardCtimeNanos) throws FsException {
         WccAttributes before = inodes.attributes(inode).wcc();
         if (guardCtimeNanos != null && guardCtimeNanos != inode.ctimeNanos()) {
             throw new FsException(FsError.NOT_SYNC, "ctime guard does not match");
@@ -109,7 +113,7 @@ final class Contents {
             inode.dropSetIds();
         }
         if (changes.size() != null) {
-            resize(inode, changes.size());
+            resize(tx, inode, changes.size());
             inode.setMtime(now);
             if (!caller.isRoot()) {
                 inode.dropSetIds(); // like a write: a truncate by someone drops setuid/setgid
@@ -165,11 +169,17 @@ final class Contents {
         Permissions.require(caller, inode, Access.MODIFY, "touch this file");
     }
 
-    /** Changes a file's size: the cut part leaves the cache file first, then the inode ({@link Inode#resize}). */
-    private void resize(Inode inode, long size) throws FsException {
+    /**
+     * Changes a file's size: the cut part leaves the cache file first, then the inode ({@link Inode#resize}). The cut
+     * is synced, and the file's journal records retired with it: replayed after a crash, they would bring cut bytes
+     * back into a part the file may grow into again, which must read as zeros.
+     */
+    private void resize(WriteTransaction tx, Inode inode, long size) throws FsException {
         if (size < inode.size()) {
             try {
                 cache.truncate(inode.id(), size);
+                cache.force(inode.id());
+                journal.synced(tx, inode.id());
             } catch (IOException e) {
                 throw new FsException(FsError.IO, "cannot truncate cache file of inode " + inode.id(), e);
             }
@@ -253,11 +263,20 @@ final class Contents {
                 return inodes.attributes(inode).wcc();
             });
             cache.write(fileId, offset, data);
-            if (stability != Stability.UNSTABLE) {
+            boolean stable = stability != Stability.UNSTABLE;
+            // A stable write's bytes go into the metadata log with its transaction when they are few, and into its
+            // synced cache file when they are many; an unstable one's wait for COMMIT.
+            boolean journalIt = stable && count <= DataJournal.MAX_JOURNAL_BYTES;
+            if (!stable) {
+                journal.written(fileId, offset, count);
+            } else if (!journalIt) {
                 cache.force(fileId);
             }
-            Durability durability = stability == Stability.UNSTABLE ? Durability.BUFFERED : Durability.SYNC;
-            return store.write(durability, tx -> {
+            long[] journaled = {-1};
+            Results.Written written = store.write(stable ? Durability.SYNC : Durability.BUFFERED, tx -> {
+                if (journalIt) {
+                    journaled[0] = journal.journal(tx, fileId, offset, data);
+                }
                 Inode inode = Inodes.inode(tx, fileId);
                 inode.write(offset, offset + count, Inodes.now());
                 if (!caller.isRoot()) {
@@ -267,6 +286,10 @@ final class Contents {
                 cache.recordUsage(fileId, inode.present().totalLength());
                 return new Results.Written(count, stability, new Wcc(before, inodes.attributes(inode)));
             });
+            if (journaled[0] >= 0) {
+                journal.journaled(fileId, journaled[0]);
+            }
+            return written;
         } catch (IOException e) {
             throw new FsException(FsError.IO, "cannot write cache file of inode " + fileId, e);
         } finally {
@@ -279,7 +302,7 @@ final class Contents {
         WccAttributes before = inodes.attributes(inode).wcc();
         try {
             if (inode.type() == FileType.REGULAR && !inode.present().isEmpty()) {
-                cache.force(fileId);
+                journal.commit(fileId);
             }
         } catch (IOException e) {
             throw new FsException(FsError.IO, "cannot sync cache file of inode " + fileId, e);

@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.fs;
 
 import dev.regatta.dataplane.cache.DataCache;
+import dev.regatta.dataplane.cache.DataJournal;
 import dev.regatta.dataplane.cache.ReadPath;
 import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.Inode;
@@ -13,6 +14,8 @@ import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.sync.Importer;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
@@ -32,6 +35,7 @@ public final class RegattaFileSystem implements VirtualFileSystem {
     private final MetadataStore store;
     private final Inodes inodes;
     private final ReadPath readPath;
+    private final DataJournal journal;
     private final Contents contents;
     private final Names names;
     private final long writeVerifier = new SecureRandom().nextLong();
@@ -44,9 +48,23 @@ public final class RegattaFileSystem implements VirtualFileSystem {
         this.readOnly = readOnly;
         this.inodes = new Inodes(fsid);
         this.readPath = new ReadPath(store, cache, objects, importer::invalidate, metrics);
-        this.contents = new Contents(store, cache, readPath, importer, inodes, readOnly);
+        this.journal = new DataJournal(store, cache);
+        this.contents = new Contents(store, cache, journal, readPath, importer, inodes, readOnly);
         this.names = new Names(store, cache, importer, inodes, contents);
+        try {
+            journal.recover();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replay the data journal into the cache", e);
+        }
         ensureRoot();
+    }
+
+    /**
+     * Syncs the cache files whose small writes were made durable through the metadata log, and retires those records
+     * (run in the background, every few seconds).
+     */
+    public void checkpointJournal() throws IOException {
+        journal.checkpoint();
     }
 
     private void ensureRoot() {

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.meta;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.regatta.dataplane.model.TransactionScope;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -20,10 +22,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Inodes, directory entries and the sync queue in one RocksDB database, behind two doors: {@link #read} and
@@ -45,7 +46,11 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     private static final byte[] NEXT_ID = "next-id".getBytes(StandardCharsets.UTF_8);
-    private static final int INODE_CACHE_SIZE = 100_000;
+    /**
+     * The inode cache's bound in bytes of encoded records (an inode on the heap takes a few times its record): the
+     * store is the truth and the heap holds only the inodes in use, however many the file system has.
+     */
+    private static final long INODE_CACHE_BYTES = 32L << 20;
 
     private final RocksDB db;
     private final DBOptions dbOptions;
@@ -58,18 +63,27 @@ public final class MetadataStore implements AutoCloseable {
     private final ColumnFamilyHandle dirty;
     private final ColumnFamilyHandle deletes;
     private final ColumnFamilyHandle tombstones;
+    private final ColumnFamilyHandle journal;
     private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
-    private final Map<Long, Inode> inodeCache = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Inode> eldest) {
-            return size() > INODE_CACHE_SIZE;
-        }
-    };
+    /**
+     * Decoded inodes, shared by concurrent readers; changed only by a committing write transaction (which holds the
+     * lock alone), so a reader never sees a change of a transaction that is not written. Evicts on its caller's thread.
+     */
+    private final Cache<Long, Inode> inodeCache = Caffeine.newBuilder()
+            .maximumWeight(INODE_CACHE_BYTES)
+            .weigher((Long id, Inode inode) -> inode.weight())
+            .executor(Runnable::run)
+            .build();
+    /** Taken only under the write lock. */
     private long nextId;
-    /** The metadata lock: transactions are serial (the inode cache and id allocation are not thread-safe). */
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Object syncMonitor = new Object();
-    private long syncedSequence;
+    /** The next journal record's sequence; taken only under the write lock, so records are in commit order. */
+    private long nextJournalSequence;
+    /**
+     * The metadata lock: read transactions share it, a write transaction holds it alone from its first read to its
+     * batch's write (so its reads stay true until it commits), never across a log sync.
+     */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final DurableLog log;
     /** A closed RocksDB must not be touched again (it crashes the JVM); late callers get an exception instead. */
     private volatile boolean closed;
 
@@ -78,7 +92,7 @@ public final class MetadataStore implements AutoCloseable {
         this.cfOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
         for (String name : List.of("default", "inodes", "entries", "cookies", "dirty", "deletes",
-                "tombstones")) {
+                "tombstones", "journal")) {
             descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
         }
         this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
@@ -89,8 +103,21 @@ public final class MetadataStore implements AutoCloseable {
         this.dirty = handles.get(4);
         this.deletes = handles.get(5);
         this.tombstones = handles.get(6);
+        this.journal = handles.get(7);
         byte[] stored = db.get(settings, NEXT_ID);
         this.nextId = stored == null ? 1 : ByteBuffer.wrap(stored).getLong();
+        this.nextJournalSequence = lastJournalSequence() + 1;
+        this.log = new WalGroupSync(db);
+    }
+
+    private long lastJournalSequence() {
+        long last = 0;
+        try (RocksIterator it = db.newIterator(journal)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                last = Math.max(last, ByteBuffer.wrap(it.key()).getLong(8));
+            }
+        }
+        return last;
     }
 
     public static MetadataStore open(Path dir) {
@@ -103,7 +130,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     Inode inode(long id) {
-        Inode cached = inodeCache.get(id);
+        Inode cached = inodeCache.getIfPresent(id);
         if (cached != null) {
             return cached.copy();
         }
@@ -232,6 +259,18 @@ public final class MetadataStore implements AutoCloseable {
         return names;
     }
 
+    /** Every journal record, by file and then in order. */
+    List<JournalRecord> journal() {
+        List<JournalRecord> records = new ArrayList<>();
+        try (RocksIterator it = iterator(journal)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                ByteBuffer key = ByteBuffer.wrap(it.key());
+                records.add(JournalRecord.decode(key.getLong(0), key.getLong(8), it.value()));
+            }
+        }
+        return records;
+    }
+
     /** Whether any local change is still on its way to the bucket (uploads or deletions). */
     boolean syncBacklogEmpty() {
         try (RocksIterator d = iterator(dirty)) {
@@ -244,37 +283,37 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /**
-     * The read door: runs {@code body} under the metadata lock, against committed state. Reads may nest inside
-     * another transaction of this thread; the body must not call S3 ({@link TransactionScope}).
+     * The read door: runs {@code body} against committed state, beside other readers and never beside a writer.
+     * Reads may nest inside another transaction of this thread; the body must not call S3 ({@link TransactionScope}).
      */
     public <T, E extends Exception> T read(Body<ReadTransaction, T, E> body) throws E {
-        lock.lock();
+        lock.readLock().lock();
         TransactionScope.enter();
         try {
             ensureOpen();
             return body.run(new ReadTransaction(this));
         } finally {
             TransactionScope.exit();
-            lock.unlock();
+            lock.readLock().unlock();
         }
     }
 
     /**
      * The write door: every change to the metadata is one call of this. The body reads committed state and stages
      * changes; if it returns, they are written together, and with {@link Durability#SYNC} they are on disk before
-     * this returns; if it throws, nothing is written. Durable transactions share log syncs (group commit): the
-     * lock is released before the sync, so callers queued behind it do not wait for each other's fsyncs, and one
-     * fsync covers every transaction written before it. Write transactions do not nest, and the body must not call
-     * S3 ({@link TransactionScope}): this is the boundary a replicated log will take later.
+     * this returns; if it throws, nothing is written. Durable transactions share log syncs (group commit, {@link
+     * DurableLog}): the lock is released before the sync, so callers queued behind it do not wait for each other's
+     * fsyncs, and one fsync covers every transaction written before it. Write transactions do not nest, and the body
+     * must not call S3 ({@link TransactionScope}): this is the boundary a replicated log will take later.
      */
     public <T, E extends Exception> T write(Durability durability, Body<WriteTransaction, T, E> body) throws E {
-        if (lock.isHeldByCurrentThread()) {
+        if (lock.isWriteLockedByCurrentThread() || lock.getReadHoldCount() > 0) {
             throw new IllegalStateException("a write transaction inside another transaction of this thread");
         }
         long sequence;
         T result;
         boolean sync = durability == Durability.SYNC;
-        lock.lock();
+        lock.writeLock().lock();
         TransactionScope.enter();
         try {
             ensureOpen();
@@ -284,10 +323,11 @@ public final class MetadataStore implements AutoCloseable {
             sync |= tx.syncRequested();
         } finally {
             TransactionScope.exit();
-            lock.unlock();
+            lock.writeLock().unlock();
         }
         if (sync) {
-            syncUpTo(sequence);
+            ensureOpen();
+            log.awaitDurable(sequence);
         }
         return result;
     }
@@ -298,41 +338,23 @@ public final class MetadataStore implements AutoCloseable {
         T run(X tx) throws E;
     }
 
-    /** Syncs the log up to {@code sequence}, unless another thread's sync already covered it. */
-    private void syncUpTo(long sequence) {
-        synchronized (syncMonitor) {
-            if (syncedSequence >= sequence) {
-                return;
-            }
-            long upTo = db.getLatestSequenceNumber();
-            flushWal();
-            syncedSequence = upTo;
-        }
-    }
-
     /** Makes every earlier transaction durable (for COMMIT after UNSTABLE writes); shares syncs like {@link #write}. */
     public void syncWal() {
         ensureOpen();
-        syncUpTo(db.getLatestSequenceNumber());
-    }
-
-    private void flushWal() {
-        ensureOpen();
-        try {
-            db.flushWal(true);
-        } catch (RocksDBException e) {
-            throw new MetadataException("cannot sync the metadata log", e);
-        }
+        log.awaitDurable(db.getLatestSequenceNumber());
     }
 
     /** Closes the store once no transaction runs; later transactions get a {@link MetadataException}. */
     @Override
     public void close() {
-        lock.lock();
+        lock.writeLock().lock();
         try {
+            if (!closed) {
+                log.close();
+            }
             closeDatabase();
         } finally {
-            lock.unlock();
+            lock.writeLock().unlock();
         }
     }
 
@@ -359,6 +381,7 @@ public final class MetadataStore implements AutoCloseable {
         private final Map<Long, Inode> putInodes = new HashMap<>();
         private final List<Long> deletedInodes = new ArrayList<>();
         private long allocated = nextId;
+        private long journaled;
 
         long allocateId() {
             return allocated++;
@@ -379,7 +402,23 @@ public final class MetadataStore implements AutoCloseable {
         Batch deleteInode(long id) {
             putInodes.remove(id);
             deletedInodes.add(id);
-            return op(() -> batch.delete(inodes, longKey(id)));
+            return op(() -> {
+                batch.delete(inodes, longKey(id));
+                batch.deleteRange(journal, journalKey(id, 0), journalKey(id + 1, 0));
+            });
+        }
+
+        /** Journals file bytes; returns the record's sequence, which {@link #retireJournal} takes back. */
+        long journal(long fileId, List<JournalRecord.Piece> pieces) {
+            long sequence = nextJournalSequence + journaled++;
+            byte[] value = new JournalRecord(fileId, sequence, pieces).encodePieces();
+            op(() -> batch.put(journal, journalKey(fileId, sequence), value));
+            return sequence;
+        }
+
+        /** Drops a file's journal records up to {@code sequence}: its cache file holds their bytes on disk. */
+        Batch retireJournal(long fileId, long sequence) {
+            return op(() -> batch.deleteRange(journal, journalKey(fileId, 0), journalKey(fileId, sequence + 1)));
         }
 
         Batch putEntry(long parentId, String name, long childId, long cookie) {
@@ -445,7 +484,8 @@ public final class MetadataStore implements AutoCloseable {
                 }
                 db.write(asyncWrite, batch);
                 nextId = Math.max(nextId, allocated);
-                deletedInodes.forEach(inodeCache::remove);
+                nextJournalSequence += journaled;
+                deletedInodes.forEach(inodeCache::invalidate);
                 for (Inode inode : putInodes.values()) {
                     inodeCache.put(inode.id(), inode.copy());
                 }
@@ -501,6 +541,10 @@ public final class MetadataStore implements AutoCloseable {
     private static byte[] entryKey(long parentId, String name) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(8 + n.length).putLong(parentId).put(n).array();
+    }
+
+    private static byte[] journalKey(long fileId, long sequence) {
+        return ByteBuffer.allocate(16).putLong(fileId).putLong(sequence).array();
     }
 
     private static byte[] cookieKey(long parentId, long cookie) {

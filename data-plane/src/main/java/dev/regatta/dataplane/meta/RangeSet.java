@@ -16,7 +16,12 @@ import java.util.TreeMap;
 public final class RangeSet {
 
     /** start → end; no two entries overlap or touch. */
-    private final TreeMap<Long, Long> ranges = new TreeMap<>();
+    private TreeMap<Long, Long> ranges = new TreeMap<>();
+    /**
+     * Whether {@link #ranges} is also another set's: a copy shares the map until either side changes (copy on write),
+     * because inodes are copied on every read and a file written at random holds thousands of ranges.
+     */
+    private boolean shared;
 
     public record Range(long start, long end) {
         public long length() {
@@ -28,6 +33,7 @@ public final class RangeSet {
         if (start >= end) {
             return;
         }
+        own();
         Map.Entry<Long, Long> before = ranges.floorEntry(start);
         if (before != null && before.getValue() >= start) {
             start = before.getKey();
@@ -45,6 +51,7 @@ public final class RangeSet {
         if (start >= end) {
             return;
         }
+        own();
         Map.Entry<Long, Long> before = ranges.lowerEntry(start);
         if (before != null && before.getValue() > start) {
             ranges.put(before.getKey(), start);
@@ -68,7 +75,16 @@ public final class RangeSet {
     }
 
     void clear() {
-        ranges.clear();
+        ranges = new TreeMap<>();
+        shared = false;
+    }
+
+    /** Makes the map this set's alone before it changes. */
+    private void own() {
+        if (shared) {
+            ranges = new TreeMap<>(ranges);
+            shared = false;
+        }
     }
 
     public boolean isEmpty() {
@@ -114,6 +130,11 @@ public final class RangeSet {
         return gaps;
     }
 
+    /** How many disjoint ranges the set holds. */
+    public int size() {
+        return ranges.size();
+    }
+
     public long totalLength() {
         long total = 0;
         for (Map.Entry<Long, Long> e : ranges.entrySet()) {
@@ -145,9 +166,12 @@ public final class RangeSet {
         }
     }
 
+    /** An equal set; the two share their map until one of them changes. */
     public RangeSet copy() {
         RangeSet c = new RangeSet();
-        c.ranges.putAll(ranges);
+        c.ranges = ranges;
+        c.shared = true;
+        shared = true;
         return c;
     }
 

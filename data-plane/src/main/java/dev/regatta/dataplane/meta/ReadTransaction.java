@@ -71,6 +71,11 @@ public class ReadTransaction {
         return store.tombstones(parentId);
     }
 
+    /** Every journal record, by file and then in order (for the replay after a crash). */
+    public List<JournalRecord> journal() {
+        return store.journal();
+    }
+
     /** Whether no local change is on its way to the bucket (uploads or deletions). */
     public boolean syncBacklogEmpty() {
         return store.syncBacklogEmpty();

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.meta;
 
+import java.util.List;
+
 /**
  * A transaction that changes the metadata: reads see committed state (not this transaction's own staged changes),
  * and the changes staged here are written together when the body returns. Given only to the body of
@@ -81,6 +83,20 @@ public final class WriteTransaction extends ReadTransaction {
 
     public WriteTransaction removeTombstone(long parentId, String name) {
         batch.removeTombstone(parentId, name);
+        return this;
+    }
+
+    /**
+     * Journals bytes of a file in this transaction: durable with it, replayed into the cache file after a crash until
+     * {@link #retireJournal} drops them. Returns the record's sequence.
+     */
+    public long journal(long fileId, List<JournalRecord.Piece> pieces) {
+        return batch.journal(fileId, pieces);
+    }
+
+    /** Drops the file's journal records up to {@code sequence}, once its cache file is synced. */
+    public WriteTransaction retireJournal(long fileId, long sequence) {
+        batch.retireJournal(fileId, sequence);
         return this;
     }
 

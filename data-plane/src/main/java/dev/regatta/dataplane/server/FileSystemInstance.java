@@ -11,6 +11,10 @@ import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.sync.Importer;
 import dev.regatta.dataplane.sync.SyncEngine;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 
 /** One file system served by this node: its store, cache, importer, sync engine, and the POSIX layer on them. */
 public final class FileSystemInstance implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FileSystemInstance.class);
 
     private final FileSystemSettings settings;
     private final MetadataStore store;
@@ -56,7 +62,17 @@ public final class FileSystemInstance implements AutoCloseable {
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("regatta-cache-eviction-" + settings.id()).factory());
         housekeeping.scheduleWithFixedDelay(evictor::run, 2, 2, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(this::checkpointJournal, 1, 1, TimeUnit.SECONDS);
         sync.start();
+    }
+
+    private void checkpointJournal() {
+        try {
+            fileSystem.checkpointJournal();
+        } catch (IOException | RuntimeException e) {
+            log.warn("file system {}: cannot sync journaled cache files yet (their bytes stay safe in the metadata log;"
+                    + " retried in a second): {}", settings.id(), e.toString());
+        }
     }
 
     public FileSystemSettings settings() {

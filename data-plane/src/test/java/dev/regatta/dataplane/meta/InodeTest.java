@@ -204,6 +204,23 @@ class InodeTest {
     }
 
     @Test
+    void aCopyEncodesExactlyLikeItsOriginalSoNoFieldIsForgotten() throws IOException {
+        assertThat(full().copy().encode()).isEqualTo(fullRecord(ID));
+    }
+
+    @Test
+    void changingTheOriginalAfterACopyLeavesTheCopyAlone() {
+        Inode original = full();
+        Inode copy = original.copy();
+        original.write(1000, 1010, NOW);
+        original.cacheDropped();
+        assertThat(copy.present().ranges()).hasSize(2);
+        assertThat(copy.dirtyRanges().ranges()).hasSize(1);
+        assertThat(original.present().ranges()).isEmpty();
+        assertThat(original.dirtyRanges().ranges()).hasSize(2);
+    }
+
+    @Test
     void namesAndKeysAreReadOnlyOutsideTheOperations() {
         Inode i = full();
         assertThatThrownBy(() -> i.links().add(new Inode.Link(5, "more")))

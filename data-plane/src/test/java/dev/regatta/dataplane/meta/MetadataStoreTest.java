@@ -10,9 +10,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 class MetadataStoreTest {
 
@@ -256,5 +260,107 @@ class MetadataStoreTest {
         assertThat(store.lookup(1, "f")).isEqualTo(new MetadataStore.Entry("f", 12, 3));
         assertThat(store.dirtyMark(12)).isEqualTo(new MetadataStore.DirtyMark(100, 100));
         assertThat(store.pendingDeletes(10)).containsExactly("gone");
+    }
+
+    @Test
+    void readTransactionsRunBesideEachOther() throws Exception {
+        CountDownLatch firstInside = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        Thread first = Thread.ofPlatform().start(() -> uninterrupted(() -> store.read(tx -> {
+            firstInside.countDown();
+            // Under an exclusive lock the second reader could not finish while this one waits: a deadlock, cut by
+            // the bound (which only bounds the test; it measures nothing).
+            return secondDone.await(20, TimeUnit.SECONDS);
+        })));
+        assertThat(firstInside.await(20, TimeUnit.SECONDS)).isTrue();
+        store.read(tx -> tx.inode(Namespace.ROOT_ID));
+        secondDone.countDown();
+        first.join();
+        assertThat(secondDone.getCount()).isZero();
+    }
+
+    @Test
+    void aWriteWaitsForTheReadersBeforeIt() throws Exception {
+        CountDownLatch readerInside = new CountDownLatch(1);
+        CountDownLatch releaseReader = new CountDownLatch(1);
+        List<String> order = new CopyOnWriteArrayList<>();
+        Thread reader = Thread.ofPlatform().start(() -> uninterrupted(() -> store.read(tx -> {
+            readerInside.countDown();
+            releaseReader.await(20, TimeUnit.SECONDS);
+            order.add("read");
+            return null;
+        })));
+        readerInside.await(20, TimeUnit.SECONDS);
+        Thread writer = Thread.ofPlatform().start(() -> store.write(Durability.BUFFERED, tx -> {
+            order.add("write");
+            return tx.putEntry(1, "w", 9, 3);
+        }));
+        while (writer.getState() != Thread.State.WAITING) {
+            Thread.onSpinWait(); // the writer is parked on the lock the reader holds
+        }
+        releaseReader.countDown();
+        reader.join();
+        writer.join();
+        assertThat(order).containsExactly("read", "write");
+    }
+
+    @Test
+    void manyDurableWritersAreAllDurableAndAllVisible() throws Exception {
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            int thread = t;
+            writers.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 50; i++) {
+                    int n = thread * 50 + i;
+                    store.write(Durability.SYNC, tx -> tx.putEntry(1, "n" + n, 1000 + n, 3 + n));
+                }
+            }));
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        reopen();
+        assertThat(entries(1, 0, 10_000)).hasSize(800);
+    }
+
+    @Test
+    void journalRecordsComeBackByFileInOrderAndGoWithTheirInode() {
+        byte[] a = {1, 2, 3};
+        byte[] b = {4, 5};
+        long first = store.write(Durability.SYNC, tx -> tx.journal(7, List.of(new JournalRecord.Piece(10, a))));
+        long second = store.write(Durability.SYNC, tx -> tx.journal(7, List.of(new JournalRecord.Piece(11, b),
+                new JournalRecord.Piece(0, a))));
+        long other = store.write(Durability.SYNC, tx -> {
+            tx.putInode(inode(8, FileType.REGULAR));
+            return tx.journal(8, List.of(new JournalRecord.Piece(0, b)));
+        });
+        assertThat(second).isGreaterThan(first);
+        reopen();
+        List<JournalRecord> records = store.read(ReadTransaction::journal);
+        assertThat(records).extracting(JournalRecord::fileId, JournalRecord::sequence)
+                .containsExactly(tuple(7L, first), tuple(7L, second), tuple(8L, other));
+        assertThat(records.get(1).pieces()).hasSize(2);
+        assertThat(records.get(1).pieces().get(0).offset()).isEqualTo(11);
+        assertThat(records.get(1).pieces().get(0).bytes()).containsExactly(4, 5);
+        assertThat(records.get(1).bytes()).isEqualTo(5);
+
+        long next = store.write(Durability.SYNC, tx -> tx.journal(7, List.of(new JournalRecord.Piece(0, a))));
+        assertThat(next).as("sequences go on after a reopen").isGreaterThan(other);
+        store.write(Durability.SYNC, tx -> tx.retireJournal(7, second));
+        store.write(Durability.SYNC, tx -> tx.deleteInode(8));
+        assertThat(store.read(ReadTransaction::journal)).extracting(JournalRecord::sequence).containsExactly(next);
+    }
+
+    /** A call that may be interrupted, run where a Runnable is wanted. */
+    private static void uninterrupted(Interruptible call) {
+        try {
+            call.run();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private interface Interruptible {
+        Object run() throws InterruptedException;
     }
 }
