@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -30,6 +31,11 @@ public final class DataCache implements AutoCloseable {
     private final Map<Long, FileChannel> open = new LinkedHashMap<>(OPEN_FILES, 0.75f, true);
     private final Map<Long, Usage> usage = new ConcurrentHashMap<>();
     private final ReentrantReadWriteLock[] locks = new ReentrantReadWriteLock[64];
+    /**
+     * The cache directory's file system, found once: finding it ({@link Files#getFileStore}) reads and parses the
+     * mount table, and WRITE asks for the free space every time; asking a found store is one statvfs.
+     */
+    private final FileStore store;
 
     /** Bytes an inode holds in the cache and when it was last read or written (System.nanoTime()). */
     public record Usage(long bytes, long lastUsedNanos) {
@@ -39,6 +45,7 @@ public final class DataCache implements AutoCloseable {
         this.dir = dir;
         try {
             Files.createDirectories(dir);
+            this.store = Files.getFileStore(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the cache directory " + dir, e);
         }
@@ -90,6 +97,15 @@ public final class DataCache implements AutoCloseable {
 
     public void force(long id) throws IOException {
         retryIfClosed(id, ch -> ch.force(false));
+    }
+
+    /** Syncs the inode's cache file if it has one (never making one); returns whether it had. */
+    public boolean forceIfPresent(long id) throws IOException {
+        if (!Files.exists(file(id))) {
+            return false;
+        }
+        force(id);
+        return true;
     }
 
     public void truncate(long id, long size) throws IOException {
@@ -161,28 +177,41 @@ public final class DataCache implements AutoCloseable {
     /** Free space on the cache's disk, for refusing writes before the disk is full. */
     public long usableSpace() {
         try {
-            return Files.getFileStore(dir).getUsableSpace();
+            return store.getUsableSpace();
         } catch (IOException e) {
             return Long.MAX_VALUE;
         }
     }
 
+    /**
+     * The inode's open channel, opened (and its file made) if need be. The file is opened outside the pool's monitor:
+     * making a file is a metadata change of the disk's file system, and every other cache read and write would
+     * wait for it.
+     */
     private FileChannel channel(long id) throws IOException {
         synchronized (open) {
             FileChannel ch = open.get(id);
             if (ch != null && ch.isOpen()) {
                 return ch;
             }
-            Path f = file(id);
-            Files.createDirectories(f.getParent());
-            ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            open.put(id, ch);
+        }
+        Path f = file(id);
+        Files.createDirectories(f.getParent());
+        FileChannel opened = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        synchronized (open) {
+            FileChannel ch = open.get(id);
+            if (ch != null && ch.isOpen()) {
+                closeQuietly(opened); // another caller opened it meanwhile
+                return ch;
+            }
+            open.put(id, opened);
             if (open.size() > OPEN_FILES) {
                 var eldest = open.entrySet().iterator().next();
                 open.remove(eldest.getKey());
                 closeQuietly(eldest.getValue());
             }
-            return ch;
+            return opened;
         }
     }
 

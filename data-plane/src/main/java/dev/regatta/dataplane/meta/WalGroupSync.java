@@ -3,6 +3,11 @@ package dev.regatta.dataplane.meta;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -10,23 +15,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * Group commit over RocksDB's write-ahead log: callers ask for their log sequence to be durable and wait; one
  * platform thread syncs the log for all of them, and every caller whose sequence was written before a sync started is
  * released by that sync. The sync runs on its own platform thread because NFS calls run on virtual threads and a sync
- * is a JNI call: made from a virtual thread it would pin one of the few carrier threads for the whole fsync, and the
- * calls queued behind it could not even run their CPU work.
+ * is a JNI call: made from a virtual thread it would pin one of the few carrier threads for the whole fsync. Each
+ * waiter is released by its own future rather than a shared condition, so that sixteen released callers do not queue
+ * to take one lock back before they can go on.
  */
 final class WalGroupSync implements DurableLog {
+
+    private record Waiter(long position, CompletableFuture<Void> done) {
+    }
 
     private final RocksDB db;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition requested = lock.newCondition();
-    private final Condition synced = lock.newCondition();
+    private final List<Waiter> waiters = new ArrayList<>();
     private final Thread syncer;
-    /** The highest sequence a caller waits for. */
-    private long wanted;
     /** Everything up to this sequence is on disk. */
-    private long durable;
-    /** The last sync's failure and the sequence it was meant to cover: its waiters get it. */
-    private RocksDBException failure;
-    private long failedUpTo;
+    private volatile long durable;
     private boolean closed;
 
     WalGroupSync(RocksDB db) {
@@ -37,26 +41,24 @@ final class WalGroupSync implements DurableLog {
 
     @Override
     public void awaitDurable(long position) {
+        if (durable >= position) {
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
         lock.lock();
         try {
-            if (durable >= position) {
-                return;
+            if (closed) {
+                throw new MetadataException("the metadata store is closed", null);
             }
-            if (position > wanted) {
-                wanted = position;
-                requested.signal();
-            }
-            while (durable < position) {
-                if (failure != null && failedUpTo >= position) {
-                    throw new MetadataException("cannot sync the metadata log", failure);
-                }
-                if (closed) {
-                    throw new MetadataException("the metadata store is closed", null);
-                }
-                synced.awaitUninterruptibly();
-            }
+            waiters.add(new Waiter(position, done));
+            requested.signal();
         } finally {
             lock.unlock();
+        }
+        try {
+            done.join();
+        } catch (CompletionException e) {
+            throw (MetadataException) e.getCause();
         }
     }
 
@@ -64,11 +66,11 @@ final class WalGroupSync implements DurableLog {
         while (true) {
             lock.lock();
             try {
-                while (wanted <= durable && !closed) {
+                while (waiters.isEmpty() && !closed) {
                     requested.awaitUninterruptibly();
                 }
                 if (closed) {
-                    synced.signalAll();
+                    release(Long.MAX_VALUE, new MetadataException("the metadata store is closed", null));
                     return;
                 }
             } finally {
@@ -76,29 +78,36 @@ final class WalGroupSync implements DurableLog {
             }
             // Everything written before this point is covered by the sync below, whoever asked for it.
             long upTo = db.getLatestSequenceNumber();
-            RocksDBException failed = null;
+            MetadataException failure = null;
             try {
                 db.flushWal(true);
+                durable = Math.max(durable, upTo);
             } catch (RocksDBException e) {
-                failed = e;
+                failure = new MetadataException("cannot sync the metadata log", e);
             }
             lock.lock();
             try {
-                if (failed == null) {
-                    durable = Math.max(durable, upTo);
-                } else {
-                    failure = failed;
-                    failedUpTo = upTo;
-                    if (wanted <= failedUpTo) {
-                        wanted = durable; // every waiter is answered; a later caller asks again
-                    }
-                }
-                synced.signalAll();
+                release(upTo, failure);
             } finally {
                 lock.unlock();
             }
-            if (failed != null) {
+            if (failure != null) {
                 pauseAfterFailure();
+            }
+        }
+    }
+
+    /** Answers every waiter up to {@code upTo}: released, or given the sync's failure. Called under the lock. */
+    private void release(long upTo, MetadataException failure) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.position() <= upTo) {
+                it.remove();
+                if (failure == null) {
+                    w.done().complete(null);
+                } else {
+                    w.done().completeExceptionally(failure);
+                }
             }
         }
     }
