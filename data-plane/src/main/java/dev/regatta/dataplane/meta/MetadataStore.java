@@ -47,8 +47,8 @@ public final class MetadataStore implements AutoCloseable {
 
     private static final byte[] NEXT_ID = "next-id".getBytes(StandardCharsets.UTF_8);
     /**
-     * The inode cache's bound in bytes of encoded records (an inode on the heap takes a few times its record): the
-     * store is the truth and the heap holds only the inodes in use, however many the file system has.
+     * The inode cache's bound, in estimated heap bytes ({@link Inode#weight}): the store is the truth and the heap
+     * holds the inodes in use, however many the file system has (about 100,000 plain files' inodes fit).
      */
     private static final long INODE_CACHE_BYTES = 32L << 20;
 
