@@ -327,7 +327,7 @@ public final class Bench {
         if (timesBefore != null) {
             ServiceTimes times = t.serviceTimes().minus(timesBefore);
             serviceTimes.put(key(row), times);
-            details.append(String.format("%s | %s | %s: NFS service times at the server (%d calls; decoded to answered, "
+            details.append(String.format("%s | %s | %s: NFS service times at the server (%d calls; dispatched to answered, "
                     + "per procedure; a status other than ok after the slash)%n", t.name(), workload, phase, times.total()));
             details.append(times.table("    "));
             String main = times.summary(MAIN_PROCEDURES);
@@ -459,7 +459,7 @@ public final class Bench {
         o.println("a phase ends when the system reports done AND S3 has been silent " + QUIET_NANOS / 1_000_000 + " ms (bucket time = last S3 byte).");
         o.println("ganesha (FSAL VFS over the disk, no S3) is the NFS protocol's reference on this machine, not a peer: it does not");
         o.println("sync namespace changes (CREATE, REMOVE, RENAME), where Regatta's stable replies are durable.");
-        o.println("'NFS p50/p99' under a row: the server's service time per call (decoded to answered, from its histograms) for");
+        o.println("'NFS p50/p99' under a row: the server's service time per call (dispatched to answered, from its histograms) for");
         o.println("the phase's main procedures, at most " + MAIN_PROCEDURES + " (all of them in details.txt and service-times.csv).");
         String fmt = "%-36s %-8s %9s %9s %15s %8s %8s %8s %9s %9s  %s%n";
         o.printf(fmt, "phase", "system", "client s", "bucket s", "rate", "x disk", "x s3fs", "x rclone", "x regatta",
@@ -575,14 +575,16 @@ public final class Bench {
     }
 
     private void chart(List<String[]> ps) throws IOException {
+        // the systems that ran, so that no cluster keeps an empty slot
+        List<String> ran = SYSTEMS.stream().filter(s -> rows.stream().anyMatch(r -> r.system().equals(s))).toList();
         StringBuilder dat = new StringBuilder("phase");
-        for (String s : SYSTEMS) {
+        for (String s : ran) {
             dat.append('\t').append(s);
         }
         dat.append('\n');
         for (String[] p : ps) {
             dat.append('"').append(p[1]).append('"');
-            for (String s : SYSTEMS) {
+            for (String s : ran) {
                 Row r = find(p[0], p[1], s);
                 dat.append('\t').append(r == null ? "?" : String.format(Locale.ROOT, "%.4f", Math.max(r.clientS(), 1e-4)));
             }
@@ -591,7 +593,7 @@ public final class Bench {
         Path datFile = out.resolve("results.dat");
         Files.writeString(datFile, dat.toString());
         StringBuilder plot = new StringBuilder("plot '" + datFile + "' using 2:xtic(1) title columnheader(2)");
-        for (int i = 3; i <= SYSTEMS.size() + 1; i++) {
+        for (int i = 3; i <= ran.size() + 1; i++) {
             plot.append(", '' using ").append(i).append(" title columnheader(").append(i).append(')');
         }
         Path serviceFile = out.resolve("service-times.dat");
@@ -624,6 +626,7 @@ public final class Bench {
                             + "(log scale; the issue''s goals: cached p50 < 100 us, p99 < 1 ms; WRITE p50 < 200 us; "
                             + "durable p50 < 1 ms)'",
                     "set ylabel 'microseconds'",
+                    "set yrange [10:*]",
                     "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5 lc rgb '#c00000' front",
                     "set arrow 2 from graph 0, first 200 to graph 1, first 200 nohead dt 3 lw 1.5 lc rgb '#c00000' front",
                     "set arrow 3 from graph 0, first 1000 to graph 1, first 1000 nohead dt 2 lw 1.5 lc rgb '#c00000' front",

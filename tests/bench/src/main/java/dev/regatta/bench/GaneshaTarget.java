@@ -94,7 +94,7 @@ final class GaneshaTarget extends NfsTarget {
         } while (mountPort == nfsPort);
         Path conf = work.resolve("ganesha.conf");
         Files.writeString(conf, config(fsal.getParent()));
-        ganesha = new Proc.Daemon(logs.resolve("ganesha-stdout.log"), List.of("ganesha.nfsd", "-F", "-x",
+        ganesha = new Proc.Daemon(logs.resolve("ganesha-stdout.log"), List.of("ganesha.nfsd", "-F",
                 "-f", conf.toString(), "-L", logs.resolve("ganesha.log").toString(), "-N", "NIV_EVENT",
                 "-p", work.resolve("ganesha.pid").toString()), null);
         await(() -> Ports.listening(nfsPort) && Ports.listening(mountPort), ganesha, 60,

@@ -2,6 +2,7 @@ package dev.regatta.bench;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -174,14 +175,23 @@ final class ServiceTimes {
     }
 
     /**
+     * NFSv3's procedures in the order a client sends them over a file's life (find it, make it, write it, commit it,
+     * read it, list, rename, remove): ties among main procedures keep this order (CREATE, WRITE, COMMIT).
+     */
+    static final List<String> CLIENT_ORDER = List.of("lookup", "access", "getattr", "setattr", "mkdir", "create",
+            "symlink", "mknod", "link", "write", "commit", "read", "readlink", "readdir", "readdirplus", "rename",
+            "remove", "rmdir", "fsstat", "fsinfo", "pathconf", "null");
+
+    /**
      * The phase's main procedures: those answered ok that made at least a tenth of its calls (and at least one),
-     * most frequent first, ties in name order; at most {@code max}.
+     * most frequent first, ties in {@link #CLIENT_ORDER}; at most {@code max}.
      */
     List<String> dominant(int max) {
         long total = total();
         List<Map.Entry<String, Procedure>> es = new ArrayList<>(procedures.entrySet());
         es.removeIf(e -> e.getKey().contains("/") || e.getValue().count() * 10 < total);
-        es.sort((a, b) -> Long.compare(b.getValue().count(), a.getValue().count()));
+        es.sort(Comparator.<Map.Entry<String, Procedure>>comparingLong(e -> -e.getValue().count())
+                .thenComparingInt(e -> CLIENT_ORDER.contains(e.getKey()) ? CLIENT_ORDER.indexOf(e.getKey()) : CLIENT_ORDER.size()));
         return es.stream().limit(max).map(Map.Entry::getKey).toList();
     }
 

@@ -91,6 +91,16 @@ class ServiceTimesTest {
     }
 
     @Test
+    void mainProceduresWithAsManyCallsComeInTheOrderAClientSendsThem() {
+        ServiceTimes t = ServiceTimes.parse(series("commit", "ok", 0, 0, 10, 10, 0.005)
+                + series("write", "ok", 5, 10, 10, 10, 0.0002)
+                + series("create", "ok", 0, 5, 10, 10, 0.0008), M);
+
+        assertThat(t.dominant(3)).containsExactly("create", "write", "commit");
+        assertThat(t.summary(2)).isEqualTo("CREATE 100us/982us WRITE 50us/99us");
+    }
+
+    @Test
     void labelsInAnyOrderAndOtherSeriesInTheScrapeDoNotMatter() {
         String scrape = "# TYPE nfs_requests_seconds_max gauge\n"
                 + "nfs_requests_seconds_max{procedure=\"read\",status=\"ok\"} 0.5\n"
