@@ -86,7 +86,10 @@ final class GaneshaTarget extends NfsTarget {
         Files.createDirectories(Path.of("/run/rpcbind"));
         rpcbind = new Proc.Daemon(logs.resolve("ganesha-rpcbind.log"), List.of("rpcbind", "-f"), null);
         Files.writeString(work.resolve("rpcbind.pid"), rpcbind.process.pid() + "\n");
-        await(() -> Ports.listening(PORTMAP), rpcbind, 10, "rpcbind did not listen on 111", rpcbind.log);
+        // ours, not another portmapper that took 111 since the check above
+        String ours = "pid " + rpcbind.process.pid() + " (";
+        await(() -> Ports.listening(PORTMAP) && Ports.owner(PORTMAP).contains(ours), rpcbind, 10,
+                "rpcbind did not listen on 111", rpcbind.log);
 
         nfsPort = Bench.freePort();
         do {
@@ -247,6 +250,9 @@ final class GaneshaTarget extends NfsTarget {
             String line = "after ganesha and its rpcbind stopped, still bound: " + String.join(", ", left);
             notes.append(line).append('\n');
             System.out.println("  note: " + line);
+        } else if (nfsPort > 0) {
+            notes.append(String.format("ganesha and its rpcbind stopped: nothing bound to 111, 2049, %d or %d%n",
+                    nfsPort, mountPort));
         }
     }
 
