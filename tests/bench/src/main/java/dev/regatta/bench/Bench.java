@@ -220,11 +220,11 @@ public final class Bench {
                 bucketCheck(t, "ren-a", 0);
             });
         } finally {
+            t.stop(); // before its notes: stopping can add some (a failed unmount, ports still bound)
             String n = t.notes();
             if (!n.isBlank()) {
                 details.append("== ").append(t.name()).append(" notes\n").append(n);
             }
-            t.stop();
             try {
                 deleteTree(work.resolve(t.name()));
             } catch (IOException e) {
@@ -627,6 +627,7 @@ public final class Bench {
                             + "durable p50 < 1 ms)'",
                     "set ylabel 'microseconds'",
                     "set yrange [10:*]",
+                    "set rmargin 12",
                     "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5 lc rgb '#c00000' front",
                     "set arrow 2 from graph 0, first 200 to graph 1, first 200 nohead dt 3 lw 1.5 lc rgb '#c00000' front",
                     "set arrow 3 from graph 0, first 1000 to graph 1, first 1000 nohead dt 2 lw 1.5 lc rgb '#c00000' front",
