@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,12 +25,16 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Runs the same workloads against the raw local disk, Regatta (NFSv3), s3fs and rclone (full VFS cache), counts each
- * system's S3 requests at the endpoint, and prints a table, a CSV and a chart. Numbers only: nothing is asserted.
+ * Runs the same workloads against the raw local disk, Regatta (NFSv3), nfs-ganesha (NFSv3 over the disk, the protocol's
+ * reference), s3fs and rclone (full VFS cache), counts each system's S3 requests at the endpoint, reads the NFS
+ * servers' service times per procedure from their histograms, and prints a table, CSVs and a chart. Numbers only:
+ * nothing is asserted.
  */
 public final class Bench {
     static final int THREADS = 16;
-    static final List<String> SYSTEMS = List.of("disk", "regatta", "s3fs", "rclone");
+    static final List<String> SYSTEMS = List.of("disk", "regatta", "ganesha", "s3fs", "rclone");
+    /** The most procedures shown per phase in the table and results.csv (service-times.csv has them all). */
+    static final int MAIN_PROCEDURES = 3;
 
     record Row(String workload, String phase, String system, double clientS, double bucketS, double amount,
                String unit, Map<String, Long> s3, String error) {
@@ -66,6 +71,8 @@ public final class Bench {
     final StringBuilder details = new StringBuilder();
     final List<String> mismatches = new ArrayList<>();
     final List<String> lateNotes = new ArrayList<>();
+    /** Each phase's NFS service times per procedure, by {@link #key(Row)}, for the systems that publish them. */
+    final Map<String, ServiceTimes> serviceTimes = new HashMap<>();
     /** S3 silent this long = the phase's requests are over (longer than the 1 s write-back delays used here). */
     static final long QUIET_NANOS = 2_500_000_000L;
     CountingProxy proxy;
@@ -82,7 +89,7 @@ public final class Bench {
                 case "--work" -> b.work = Path.of(args[++i]).toAbsolutePath();
                 case "--systems" -> b.systems = List.of(args[++i].split(","));
                 default -> {
-                    System.err.println("usage: run [--quick] [--systems disk,regatta,s3fs,rclone] [--work DIR]");
+                    System.err.println("usage: run [--quick] [--systems " + String.join(",", SYSTEMS) + "] [--work DIR]");
                     System.exit(2);
                 }
             }
@@ -124,7 +131,8 @@ public final class Bench {
                     case "disk" -> new PosixTarget(PosixTarget.Kind.DISK, repo, work, logs, proxy);
                     case "s3fs" -> new PosixTarget(PosixTarget.Kind.S3FS, repo, work, logs, proxy);
                     case "rclone" -> new PosixTarget(PosixTarget.Kind.RCLONE, repo, work, logs, proxy);
-                    case "regatta" -> new NfsTarget(repo, work, logs, proxy);
+                    case "regatta" -> new RegattaTarget(repo, work, logs, proxy);
+                    case "ganesha" -> new GaneshaTarget(work, logs);
                     default -> throw new IllegalArgumentException("unknown system " + s);
                 };
                 runSystem(t, srcSeq, srcRand, entries, tar.length);
@@ -212,11 +220,11 @@ public final class Bench {
                 bucketCheck(t, "ren-a", 0);
             });
         } finally {
+            t.stop(); // before its notes: stopping can add some (a failed unmount, ports still bound)
             String n = t.notes();
             if (!n.isBlank()) {
                 details.append("== ").append(t.name()).append(" notes\n").append(n);
             }
-            t.stop();
             try {
                 deleteTree(work.resolve(t.name()));
             } catch (IOException e) {
@@ -280,7 +288,7 @@ public final class Bench {
     private void phase(Target t, String workload, String phase, double amount, String unit, Body body) throws Exception {
         Map<String, Long> before = proxy.snapshot();
         Map<String, Long> otherBefore = proxy.otherSnapshot();
-        Map<String, Long> nfsBefore = t instanceof NfsTarget n ? n.nfsOps() : Map.of();
+        ServiceTimes timesBefore = t.serviceTimes();
         long t0 = System.nanoTime();
         body.run();
         long t1 = System.nanoTime();
@@ -300,7 +308,7 @@ public final class Bench {
             s3 = CountingProxy.diff(end, before);
             Map<String, Long> late = CountingProxy.diff(end, atDrain);
             long lateTotal = late.values().stream().mapToLong(Long::longValue).sum();
-            if (lateTotal > 0 && t instanceof NfsTarget) {
+            if (lateTotal > 0 && t instanceof RegattaTarget) {
                 String line = String.format("%s | %s | %s: %s S3 requests came after the data plane reported nothing pending "
                         + "(sync_dirty_files = sync_pending_deletes = 0); bucket time extended to the last one", t.name(),
                         workload, phase, s3Summary(late));
@@ -316,13 +324,16 @@ public final class Bench {
         details.append(String.format("%s | %s | %s: S3 other %s%n", t.name(), workload, phase,
                 CountingProxy.diff(proxy.otherSnapshot(), otherBefore).entrySet().stream()
                         .filter(e -> e.getValue() > 0).map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));
-        if (t instanceof NfsTarget n) {
-            Map<String, Long> ops = CountingProxy.diff(n.nfsOps(), nfsBefore);
-            details.append(String.format("%s | %s | %s: NFS ops (count, mean server time) %s%n", t.name(), workload, phase,
-                    ops.entrySet().stream().filter(e -> e.getValue() > 0 && !e.getKey().endsWith(".s"))
-                            .map(e -> String.format("%s=%d (%.2f ms)", e.getKey(), e.getValue(),
-                                    ops.getOrDefault(e.getKey() + ".s", 0L) / 1000.0 / e.getValue()))
-                            .collect(Collectors.joining(", "))));
+        if (timesBefore != null) {
+            ServiceTimes times = t.serviceTimes().minus(timesBefore);
+            serviceTimes.put(key(row), times);
+            details.append(String.format("%s | %s | %s: NFS service times at the server (%d calls; dispatched to answered, "
+                    + "per procedure; a status other than ok after the slash)%n", t.name(), workload, phase, times.total()));
+            details.append(times.table("    "));
+            String main = times.summary(MAIN_PROCEDURES);
+            if (!main.isEmpty()) {
+                System.out.printf("  %-34s NFS p50/p99 %s%n", "", main);
+            }
         }
     }
 
@@ -390,6 +401,10 @@ public final class Bench {
 
     // ------------------------------------------------------------------ report
 
+    static String key(Row r) {
+        return r.workload() + '\0' + r.phase() + '\0' + r.system();
+    }
+
     private Row find(String workload, String phase, String system) {
         for (Row r : rows) {
             if (r.workload().equals(workload) && r.phase().equals(phase) && r.system().equals(system) && r.error() == null) {
@@ -438,12 +453,18 @@ public final class Bench {
         PrintStream o = System.out;
         o.println();
         o.println("Times are client-visible (the call returned); 'bucket' is until S3 holds the result (same as client");
-        o.println("for disk and s3fs, which upload before returning). Ratios: client time of this system / the other's.");
+        o.println("for disk and ganesha, which have no bucket, and s3fs, which uploads before returning). Ratios: client time");
+        o.println("of this system / the other's.");
         o.println("S3: requests at the endpoint during the phase, write-back included;");
         o.println("a phase ends when the system reports done AND S3 has been silent " + QUIET_NANOS / 1_000_000 + " ms (bucket time = last S3 byte).");
-        String fmt = "%-36s %-8s %9s %9s %15s %8s %8s %8s %8s  %s%n";
-        o.printf(fmt, "phase", "system", "client s", "bucket s", "rate", "x disk", "x s3fs", "x rclone", "x regatta", "S3 requests");
-        o.println("-".repeat(150));
+        o.println("ganesha (FSAL VFS over the disk, no S3) is the NFS protocol's reference on this machine, not a peer: it does not");
+        o.println("sync namespace changes (CREATE, REMOVE, RENAME), where Regatta's stable replies are durable.");
+        o.println("'NFS p50/p99' under a row: the server's service time per call (dispatched to answered, from its histograms) for");
+        o.println("the phase's main procedures, at most " + MAIN_PROCEDURES + " (all of them in details.txt and service-times.csv).");
+        String fmt = "%-36s %-8s %9s %9s %15s %8s %8s %8s %9s %9s  %s%n";
+        o.printf(fmt, "phase", "system", "client s", "bucket s", "rate", "x disk", "x s3fs", "x rclone", "x regatta",
+                "x ganesha", "S3 requests");
+        o.println("-".repeat(160));
         String last = null;
         for (Row r : sorted) {
             if (last != null && !last.equals(r.workload())) {
@@ -456,7 +477,11 @@ public final class Bench {
             }
             o.printf(fmt, r.phase(), r.system(), String.format("%.3f", r.clientS()), String.format("%.3f", r.bucketS()),
                     rate(r), x(ratio(r, "disk")), x(ratio(r, "s3fs")), x(ratio(r, "rclone")), x(ratio(r, "regatta")),
-                    s3Summary(r.s3()));
+                    x(ratio(r, "ganesha")), s3Summary(r.s3()));
+            ServiceTimes times = serviceTimes.get(key(r));
+            if (times != null && !times.summary(MAIN_PROCEDURES).isEmpty()) {
+                o.printf("%-36s %-8s NFS p50/p99 %s%n", "", "", times.summary(MAIN_PROCEDURES));
+            }
         }
         if (dropNote != null) {
             o.println("note: " + dropNote);
@@ -468,6 +493,7 @@ public final class Bench {
             o.println("BUCKET MISMATCH: " + m);
         }
         writeCsv(sorted);
+        writeServiceTimesCsv(sorted);
         Files.writeString(out.resolve("details.txt"), details.toString());
         chart(ps);
         o.println();
@@ -476,9 +502,13 @@ public final class Bench {
     }
 
     private void writeCsv(List<Row> sorted) throws IOException {
-        StringBuilder sb = new StringBuilder("workload,phase,system,client_s,bucket_s,amount,unit,rate,ratio_disk,ratio_s3fs,ratio_rclone,ratio_regatta,s3_total");
+        StringBuilder sb = new StringBuilder("workload,phase,system,client_s,bucket_s,amount,unit,rate,ratio_disk,ratio_s3fs,ratio_rclone,ratio_regatta,ratio_ganesha,s3_total");
         for (String t : CountingProxy.TYPES) {
             sb.append(",s3_").append(t);
+        }
+        for (int i = 1; i <= MAIN_PROCEDURES; i++) {
+            sb.append(",nfs").append(i).append(",nfs").append(i).append("_calls,nfs").append(i).append("_p50_us,nfs")
+                    .append(i).append("_p99_us");
         }
         sb.append(",error\n");
         for (Row r : sorted) {
@@ -486,14 +516,54 @@ public final class Bench {
                     .append(num(r.clientS())).append(',').append(num(r.bucketS())).append(',').append(num(r.amount()))
                     .append(',').append(r.unit()).append(',').append(num(r.rate())).append(',')
                     .append(num(ratio(r, "disk"))).append(',').append(num(ratio(r, "s3fs"))).append(',')
-                    .append(num(ratio(r, "rclone"))).append(',').append(num(ratio(r, "regatta"))).append(',');
+                    .append(num(ratio(r, "rclone"))).append(',').append(num(ratio(r, "regatta"))).append(',')
+                    .append(num(ratio(r, "ganesha"))).append(',');
             sb.append(r.s3().isEmpty() ? "" : String.valueOf(r.s3().values().stream().mapToLong(Long::longValue).sum()));
             for (String t : CountingProxy.TYPES) {
                 sb.append(',').append(r.s3().isEmpty() ? "" : String.valueOf(r.s3().getOrDefault(t, 0L)));
             }
+            ServiceTimes times = serviceTimes.get(key(r));
+            List<String> main = times == null ? List.of() : times.dominant(MAIN_PROCEDURES);
+            for (int i = 0; i < MAIN_PROCEDURES; i++) {
+                if (i < main.size()) {
+                    ServiceTimes.Procedure p = times.procedures.get(main.get(i));
+                    sb.append(',').append(main.get(i).toUpperCase(Locale.ROOT)).append(',').append(p.count()).append(',')
+                            .append(micros(p.quantile(0.5), p)).append(',').append(micros(p.quantile(0.99), p));
+                } else {
+                    sb.append(",,,,");
+                }
+            }
             sb.append(',').append(r.error() == null ? "" : csv(r.error())).append('\n');
         }
         Files.writeString(out.resolve("results.csv"), sb.toString());
+    }
+
+    /** Every procedure of every phase of the systems with service times: one row each. */
+    private void writeServiceTimesCsv(List<Row> sorted) throws IOException {
+        StringBuilder sb = new StringBuilder("workload,phase,system,procedure,status,calls,mean_us,p50_us,p99_us\n");
+        for (Row r : sorted) {
+            ServiceTimes times = serviceTimes.get(key(r));
+            if (times == null) {
+                continue;
+            }
+            for (Map.Entry<String, ServiceTimes.Procedure> e : times.procedures.entrySet()) {
+                String[] ps = e.getKey().split("/", 2);
+                ServiceTimes.Procedure p = e.getValue();
+                sb.append(csv(r.workload())).append(',').append(csv(r.phase())).append(',').append(r.system()).append(',')
+                        .append(ps[0].toUpperCase(Locale.ROOT)).append(',').append(ps.length > 1 ? ps[1] : "ok").append(',')
+                        .append(p.count()).append(',').append(micros(p.mean(), p)).append(',')
+                        .append(micros(p.quantile(0.5), p)).append(',').append(micros(p.quantile(0.99), p)).append('\n');
+            }
+        }
+        Files.writeString(out.resolve("service-times.csv"), sb.toString());
+    }
+
+    /** Microseconds for the CSVs; past the last bucket, ">" and that bound. */
+    private static String micros(double seconds, ServiceTimes.Procedure p) {
+        if (Double.isInfinite(seconds)) {
+            return ">" + num(p.lastFiniteBound() * 1e6);
+        }
+        return num(seconds * 1e6);
     }
 
     private static String num(double v) {
@@ -505,14 +575,16 @@ public final class Bench {
     }
 
     private void chart(List<String[]> ps) throws IOException {
+        // the systems that ran, so that no cluster keeps an empty slot
+        List<String> ran = SYSTEMS.stream().filter(s -> rows.stream().anyMatch(r -> r.system().equals(s))).toList();
         StringBuilder dat = new StringBuilder("phase");
-        for (String s : SYSTEMS) {
+        for (String s : ran) {
             dat.append('\t').append(s);
         }
         dat.append('\n');
         for (String[] p : ps) {
             dat.append('"').append(p[1]).append('"');
-            for (String s : SYSTEMS) {
+            for (String s : ran) {
                 Row r = find(p[0], p[1], s);
                 dat.append('\t').append(r == null ? "?" : String.format(Locale.ROOT, "%.4f", Math.max(r.clientS(), 1e-4)));
             }
@@ -520,10 +592,18 @@ public final class Bench {
         }
         Path datFile = out.resolve("results.dat");
         Files.writeString(datFile, dat.toString());
-        String gp = String.join("\n",
-                "set terminal pngcairo size 1600,800 font ',10'",
+        StringBuilder plot = new StringBuilder("plot '" + datFile + "' using 2:xtic(1) title columnheader(2)");
+        for (int i = 3; i <= ran.size() + 1; i++) {
+            plot.append(", '' using ").append(i).append(" title columnheader(").append(i).append(')');
+        }
+        Path serviceFile = out.resolve("service-times.dat");
+        int serviceColumns = serviceChartData(ps, serviceFile);
+        List<String> gp = new ArrayList<>(List.of(
+                "set terminal pngcairo size 1600," + (serviceColumns > 0 ? 1600 : 800) + " font ',10'",
                 "set output '" + out.resolve("results.png") + "'",
-                "set title 'Regatta vs s3fs vs rclone (full cache) vs local disk: client-visible time per phase (log scale, lower is better)'",
+                serviceColumns > 0 ? "set multiplot layout 2,1" : "",
+                "set title 'Regatta vs nfs-ganesha (NFS reference, not durable) vs s3fs vs rclone (full cache) vs local disk: "
+                        + "client-visible time per phase (log scale, lower is better)'",
                 "set datafile missing '?'",
                 "set style data histogram",
                 "set style histogram cluster gap 1",
@@ -535,11 +615,31 @@ public final class Bench {
                 "set xtics rotate by -25 scale 0",
                 "set key top left",
                 "set bmargin 8",
-                "plot '" + datFile + "' using 2:xtic(1) title columnheader(2), '' using 3 title columnheader(3), "
-                        + "'' using 4 title columnheader(4), '' using 5 title columnheader(5)",
-                "");
+                plot.toString()));
+        if (serviceColumns > 0) {
+            StringBuilder plot2 = new StringBuilder("plot '" + serviceFile + "' using 2:xtic(1) title columnheader(2)");
+            for (int i = 3; i <= serviceColumns + 1; i++) {
+                plot2.append(", '' using ").append(i).append(" title columnheader(").append(i).append(')');
+            }
+            gp.addAll(List.of(
+                    "set title 'NFS service time per call at the server, p50 and p99 of each phase''s main procedures "
+                            + "(log scale; the issue''s goals: cached p50 < 100 us, p99 < 1 ms; WRITE p50 < 200 us; "
+                            + "durable p50 < 1 ms)'",
+                    "set ylabel 'microseconds'",
+                    "set yrange [10:*]",
+                    "set rmargin 12",
+                    "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5 lc rgb '#c00000' front",
+                    "set arrow 2 from graph 0, first 200 to graph 1, first 200 nohead dt 3 lw 1.5 lc rgb '#c00000' front",
+                    "set arrow 3 from graph 0, first 1000 to graph 1, first 1000 nohead dt 2 lw 1.5 lc rgb '#c00000' front",
+                    "set label 1 '100 us' at graph 1, first 100 right offset -0.5,0.6 tc rgb '#c00000' front",
+                    "set label 2 '200 us' at graph 1, first 200 right offset -0.5,0.6 tc rgb '#c00000' front",
+                    "set label 3 '1 ms' at graph 1, first 1000 right offset -0.5,0.6 tc rgb '#c00000' front",
+                    plot2.toString(),
+                    "unset multiplot"));
+        }
+        gp.add("");
         Path gpFile = out.resolve("results.gp");
-        Files.writeString(gpFile, gp);
+        Files.writeString(gpFile, String.join("\n", gp));
         if (!onPath("gnuplot")) {
             failures.add("chart: gnuplot is not installed");
             return;
@@ -549,6 +649,52 @@ public final class Bench {
         } catch (IOException | InterruptedException e) {
             failures.add("chart: gnuplot failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The chart's second panel: a row per phase and main procedure, p50 and p99 in microseconds for each system
+     * with service times. Returns the number of value columns (0: nothing to plot).
+     */
+    private int serviceChartData(List<String[]> ps, Path file) throws IOException {
+        List<String> systems = SYSTEMS.stream()
+                .filter(s -> rows.stream().anyMatch(r -> r.system().equals(s) && serviceTimes.containsKey(key(r))))
+                .toList();
+        if (systems.isEmpty()) {
+            return 0;
+        }
+        StringBuilder dat = new StringBuilder("\"phase: procedure\"");
+        for (String s : systems) {
+            dat.append("\t\"").append(s).append(" p50\"\t\"").append(s).append(" p99\"");
+        }
+        dat.append('\n');
+        for (String[] p : ps) {
+            List<String> procs = new ArrayList<>();
+            for (String s : systems) {
+                Row r = find(p[0], p[1], s);
+                ServiceTimes t = r == null ? null : serviceTimes.get(key(r));
+                if (t != null) {
+                    t.dominant(MAIN_PROCEDURES).stream().filter(x -> !procs.contains(x)).forEach(procs::add);
+                }
+            }
+            for (String proc : procs) {
+                dat.append('"').append(p[1]).append(": ").append(proc.toUpperCase(Locale.ROOT)).append('"');
+                for (String s : systems) {
+                    Row r = find(p[0], p[1], s);
+                    ServiceTimes t = r == null ? null : serviceTimes.get(key(r));
+                    ServiceTimes.Procedure q = t == null ? null : t.procedures.get(proc);
+                    for (double quantile : new double[] {0.5, 0.99}) {
+                        double v = q == null ? Double.NaN : q.quantile(quantile);
+                        if (Double.isInfinite(v)) {
+                            v = q.lastFiniteBound();
+                        }
+                        dat.append('\t').append(Double.isNaN(v) ? "?" : String.format(Locale.ROOT, "%.1f", Math.max(v * 1e6, 1)));
+                    }
+                }
+                dat.append('\n');
+            }
+        }
+        Files.writeString(file, dat.toString());
+        return systems.size() * 2;
     }
 
     // ------------------------------------------------------------------ helpers

@@ -47,6 +47,14 @@ interface Target {
     /** Where the local S3 endpoint keeps the bucket's objects (one file per key), or null without a bucket. */
     Path bucketDir();
 
+    /**
+     * The server's service times per NFS procedure so far, from its own histograms (a phase's are the difference of
+     * two), or null where the system publishes none.
+     */
+    default ServiceTimes serviceTimes() throws Exception {
+        return null;
+    }
+
     /** Anything worth noting about how this system ran (printed after the table). */
     default String notes() {
         return "";

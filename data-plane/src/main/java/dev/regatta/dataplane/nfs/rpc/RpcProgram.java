@@ -4,6 +4,7 @@ import dev.regatta.dataplane.fs.Caller;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,11 +21,35 @@ import org.slf4j.LoggerFactory;
  * arguments that do not decode answer GARBAGE_ARGS, a procedure that fails unexpectedly answers SYSTEM_ERR, and
  * every call is timed into the program's own timer (e.g. {@code nfs_requests}) by procedure and status. A program
  * maps its own errors to its own statuses inside its procedures (NFS's nfsstat3, NLM's nlm4_stats); the status a
- * procedure returns is the meter's {@code status} tag.
+ * procedure returns is the meter's {@code status} tag. The timer publishes a histogram ({@code _bucket} series, see
+ * {@link #SERVICE_TIME_BUCKETS}) so that a scraper can tell service-time percentiles per procedure from two scrapes.
  */
 public final class RpcProgram implements RpcDispatchable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RpcProgram.class);
+
+    /**
+     * The bounds of every program's service-time histogram. Ten per decade (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8) from
+     * 10 us to 100 ms, where a call served from memory, by a local fsync or by one S3 request lands: a percentile
+     * interpolated inside a bucket is off by at most a third of it, and the goals' thresholds (100 us, 200 us, 1 ms)
+     * are bounds themselves, so whether a p50 is under 100 us is read exactly. Then 250 ms to 10 s for calls stuck
+     * behind S3 or a lock. 47 bounds plus +Inf: one bucket line per bound per procedure and status seen.
+     */
+    static final Duration[] SERVICE_TIME_BUCKETS = serviceTimeBuckets();
+
+    private static Duration[] serviceTimeBuckets() {
+        long[] steps = {100, 125, 150, 200, 250, 300, 400, 500, 600, 800}; // hundredths of the decade's first bound
+        List<Duration> bounds = new ArrayList<>();
+        for (long decade = 10_000; decade < 100_000_000; decade *= 10) { // 10 us, 100 us, 1 ms, 10 ms (in ns)
+            for (long step : steps) {
+                bounds.add(Duration.ofNanos(decade * step / 100));
+            }
+        }
+        for (long ms : new long[] {100, 250, 500, 1000, 2500, 5000, 10_000}) {
+            bounds.add(Duration.ofMillis(ms));
+        }
+        return bounds.toArray(new Duration[0]);
+    }
 
     /** Serves one call with its decoded arguments and answers it; returns the status for the meter. */
     @FunctionalInterface
@@ -137,9 +162,15 @@ public final class RpcProgram implements RpcDispatchable {
     }
 
     private void record(String procedure, String status, long start) {
-        Timer.builder(metric).description(description)
-                .tag("procedure", procedure).tag("status", status).register(metrics)
-                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        timer(procedure, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /** The program's timer for one procedure and status (registered on first use). */
+    Timer timer(String procedure, String status) {
+        return Timer.builder(metric).description(description)
+                .tag("procedure", procedure).tag("status", status)
+                .serviceLevelObjectives(SERVICE_TIME_BUCKETS)
+                .register(metrics);
     }
 
     /** The caller the RPC credential names: AUTH_SYS's ids, or ANONYMOUS for any other flavour. */

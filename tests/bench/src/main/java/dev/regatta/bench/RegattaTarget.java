@@ -1,0 +1,176 @@
+package dev.regatta.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Regatta: {@code ./regatta data-plane} against the local S3 endpoint through the counting proxy, driven by the NFS
+ * clients of {@link NfsTarget}; its service times per NFS procedure come from the data plane's own histograms.
+ */
+final class RegattaTarget extends NfsTarget {
+    static final String EXPORT = "/fs-demo";
+
+    private final Path repo;
+    private final Path work;
+    private final CountingProxy proxy;
+    private LocalS3 s3;
+    private Proc.Daemon plane;
+    private int generation;
+    private int nfsPort;
+    private URI metrics;
+    private int scrapeBytes;
+    private int scrapeLines;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final StringBuilder notes = new StringBuilder();
+
+    RegattaTarget(Path repo, Path work, Path logs, CountingProxy proxy) {
+        super(logs);
+        this.repo = repo;
+        this.work = work.resolve("regatta");
+        this.proxy = proxy;
+    }
+
+    @Override
+    public String name() {
+        return "regatta";
+    }
+
+    @Override
+    public boolean usesS3() {
+        return true;
+    }
+
+    @Override
+    public Path bucketDir() {
+        return work.resolve("s3").resolve("s3").resolve(LocalS3.BUCKET);
+    }
+
+    @Override
+    public String notes() {
+        return notes + (scrapeBytes == 0 ? "" : String.format(
+                "last metrics scrape: %d lines, %d KiB (nfs_requests histograms included)%n", scrapeLines, scrapeBytes >> 10));
+    }
+
+    @Override
+    public void start() throws Exception {
+        Bench.deleteTree(work);
+        s3 = new LocalS3(repo, work.resolve("s3"), logs, name(), proxy);
+        startPlane();
+    }
+
+    private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs 127\\.0\\.0\\.1:(\\d+) export");
+    private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (\\S+)");
+
+    /** A data plane on a fresh data dir (fresh cache), mounted. */
+    private void startPlane() throws Exception {
+        generation++;
+        Path dataDir = work.resolve("data-plane-" + generation);
+        long t0 = System.nanoTime();
+        plane = new Proc.Daemon(logs.resolve("regatta-data-plane-" + generation + ".log"), List.of(
+                repo.resolve("regatta").toString(), "data-plane", "--data-dir", dataDir.toString(),
+                "--nfs-port", "0", "--metrics-port", "0", "--portmap",
+                "--s3-endpoint", s3.proxyUrl(), "--s3-access-key", s3.accessKey, "--s3-secret-key", s3.secretKey,
+                "--bucket", LocalS3.BUCKET, "--quiet-period", "1s"), null);
+        List<String> out = plane.waitFor("regatta: ready", 180);
+        for (String l : out) {
+            Matcher m = NFS_LINE.matcher(l);
+            if (m.find()) {
+                nfsPort = Integer.parseInt(m.group(1));
+            }
+            Matcher mm = METRICS_LINE.matcher(l);
+            if (mm.find()) {
+                metrics = URI.create(mm.group(1));
+            }
+        }
+        if (nfsPort == 0 || metrics == null) {
+            throw new IOException("data plane did not print its NFS port and metrics URL; see " + plane.log);
+        }
+        notes.append(String.format("data plane #%d: %.1f s from launch to ready%n", generation, (System.nanoTime() - t0) / 1e9));
+        // the data plane answers portmap on 111 (--portmap) and MOUNT on its NFS port
+        connect(EXPORT, nfsPort, nfsPort);
+    }
+
+    private void stopPlane() {
+        disconnect();
+        if (plane != null) {
+            plane.stop(60);
+            plane = null;
+        }
+    }
+
+    @Override
+    public void stop() {
+        stopPlane();
+        if (s3 != null) {
+            s3.close();
+            s3 = null;
+        }
+    }
+
+    @Override
+    public void goCold() throws Exception {
+        waitBucket();
+        stopPlane();
+        startPlane(); // fresh data dir: nothing cached
+        Bench.dropCaches();
+    }
+
+    private String scrape() throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private Map<String, Double> metrics() throws IOException, InterruptedException {
+        String body = scrape();
+        Map<String, Double> m = new java.util.HashMap<>();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("#") || line.isBlank()) {
+                continue;
+            }
+            int sp = line.lastIndexOf(' ');
+            try {
+                m.put(line.substring(0, sp), Double.parseDouble(line.substring(sp + 1)));
+            } catch (NumberFormatException ignored) {
+                // not a sample
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public void waitBucket() throws Exception {
+        long deadline = System.nanoTime() + 900_000_000_000L;
+        int zeros = 0;
+        while (System.nanoTime() < deadline) {
+            Map<String, Double> m = metrics();
+            double dirty = m.getOrDefault("sync_dirty_files", -1.0);
+            double deletes = m.getOrDefault("sync_pending_deletes", -1.0);
+            if (dirty < 0 || deletes < 0) {
+                throw new IOException("metrics lack sync_dirty_files / sync_pending_deletes");
+            }
+            zeros = dirty == 0 && deletes == 0 ? zeros + 1 : 0;
+            if (zeros >= 2) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IOException("write-back not drained within 15 min");
+    }
+
+    /** The data plane's NFSv3 service times so far (its {@code nfs_requests} histogram). */
+    @Override
+    public ServiceTimes serviceTimes() throws IOException, InterruptedException {
+        String body = scrape();
+        scrapeBytes = body.length();
+        scrapeLines = body.split("\n").length;
+        return ServiceTimes.parse(body, "nfs_requests_seconds");
+    }
+}
