@@ -9,6 +9,9 @@ OUT=$SH/out/$scen${role:+-$role}
 mkdir -p "$OUT"
 export GIT_CONFIG_NOSYSTEM=1 HOME=/root
 MOUNT_OPTS="vers=3,proto=tcp,port=$port,mountport=$port,mountproto=tcp,nolock,addr=10.0.2.2"
+# Through the TLS tunnel the NFS client opens 4 connections to its one port (the tunnel gives each its own TLS one).
+NCONNECT=1
+if [[ "$role" == tunnel ]]; then NCONNECT=4; MOUNT_OPTS+=",nconnect=$NCONNECT"; fi
 
 fail() { [[ -n "${ON_FAIL:-}" ]] && $ON_FAIL "$*"; echo "@@FAIL $scen: $*"; exit 1; }
 pass() { echo "@@PASS $scen"; exit 0; }
@@ -77,7 +80,15 @@ s_io() {
 s_tree() {
   nfsmount; tree_work /mnt/x
   manifest /mnt/x/tree $OUT/manifest
+  ((NCONNECT == 1)) || check_nconnect
   nfsumount; pass
+}
+# The kernel spreads its calls over a mount's nconnect connections: after some work, all of them are up.
+check_nconnect() {
+  local up
+  up=$(awk -v peer="$(printf '0202000A:%04X' "$port")" '$3 == peer && $4 == "01"' /proc/net/tcp | wc -l)
+  ((up >= NCONNECT)) || fail "want $NCONNECT connections to 10.0.2.2:$port (nconnect), established: $up"
+  note "$up connections to 10.0.2.2:$port (nconnect=$NCONNECT), each carried by its own TLS connection"
 }
 # mkdir/rmdir/rename in DIR/tree, checked by a listing (the `tree` scenario's work, also run by `mount-regatta`).
 tree_work() { # DIR

@@ -179,7 +179,6 @@ public final class Relay {
                     channelRead(ctx, item);
                 }
             }
-            channelReadComplete(ctx);
         }
 
         @Override
@@ -189,15 +188,13 @@ public final class Relay {
                 return;
             }
             Channel peer = other(this).channel;
-            lastWrite = peer.write(msg).addListener(closeOnWriteFailure);
+            // Flushed at once, not at channelReadComplete: a read loop goes on while reads fill their buffers, so a
+            // 1 MiB NFS reply would be read whole before its first byte moved on (and TLS encrypts only on a
+            // flush); passed on read by read, the next hop works on it while this one reads the rest.
+            lastWrite = peer.writeAndFlush(msg).addListener(closeOnWriteFailure);
             if (!peer.isWritable()) {
                 channel.config().setAutoRead(false);
             }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            other(this).channel.flush();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.regatta.tunnel.relay;
 
+import dev.regatta.tunnel.tls.TlsContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -32,10 +33,12 @@ public final class Transport {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(128 * 1024, 512 * 1024);
 
     /**
-     * Where every tunnel connection's buffers come from. Heap buffers: the JDK's TLS engine encrypts and decrypts
-     * them faster than direct ones.
+     * Where every tunnel connection's buffers come from. Direct (native) buffers where BoringSSL does the TLS: it
+     * encrypts and decrypts them in place, and the sockets read and write them without a copy, where each heap
+     * buffer costs a copy into native memory at every TLS record and again at every socket read and write. Heap
+     * buffers with the JDK's TLS, whose engine works on them faster.
      */
-    public static final PooledByteBufAllocator ALLOCATOR = new PooledByteBufAllocator(false);
+    public static final PooledByteBufAllocator ALLOCATOR = new PooledByteBufAllocator(TlsContexts.isNative());
     /** Reads grow to 256 KiB, so a 1 MiB NFS reply crosses a hop in a few reads rather than dozens. */
     private static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(4096, 65536, 262144);
 

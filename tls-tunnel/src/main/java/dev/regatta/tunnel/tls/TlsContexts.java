@@ -10,7 +10,10 @@ import io.netty.handler.ssl.SslProvider;
 import javax.net.ssl.SSLException;
 import java.util.List;
 
-/** Builds each end's Netty TLS context: the JDK's TLS 1.3, mutual authentication, Regatta's certificate checks. */
+/**
+ * Builds each end's Netty TLS context: TLS 1.3 (BoringSSL, or the JDK's), mutual authentication, Regatta's certificate
+ * checks.
+ */
 public final class TlsContexts {
 
     private static final String TLS_1_3 = "TLSv1.3";
@@ -49,6 +52,12 @@ public final class TlsContexts {
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                 protocols);
     }
+
+    /** Whether the tunnel's TLS is BoringSSL's here, which works on native memory. */
+    public static boolean isNative() {
+        return PROVIDER == SslProvider.OPENSSL;
+    }
+
     /** Which TLS implementation the tunnel uses here, for the start-up log. */
     public static String engine() {
         return PROVIDER == SslProvider.OPENSSL ? "BoringSSL" : "the JDK's TLS (BoringSSL's native library did not load: "

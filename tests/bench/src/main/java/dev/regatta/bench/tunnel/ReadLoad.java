@@ -6,12 +6,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * A load shaped like NFS READs on one connection: small requests, large replies, a fixed number in flight. Each
  * reply read in full releases the next request, as an NFS client's slot table does.
  */
 public final class ReadLoad {
+
+    private static final double MIB = 1024.0 * 1024.0;
 
     private final int requestSize;
     private final int replySize;
@@ -23,8 +26,21 @@ public final class ReadLoad {
         this.inFlight = inFlight;
     }
 
-    /** Runs for {@code warmUp}, then measures for {@code duration}; returns the replies' throughput in MiB/s. */
-    public double run(InetSocketAddress server, Duration warmUp, Duration duration) throws IOException {
+    /**
+     * What a run measured: the replies' throughput, and the CPU time {@code cpuNanos} counted per MiB of replies over
+     * the same time.
+     */
+    public record Result(double mibPerSecond, double cpuMillisPerMib) {
+    }
+
+    /**
+     * Runs for {@code warmUp}, then measures for {@code duration}.
+     *
+     * @param cpuNanos the CPU time of whatever should be charged for the replies, read when the measurement starts
+     *                 and ends
+     */
+    public Result run(InetSocketAddress server, Duration warmUp, Duration duration, LongSupplier cpuNanos)
+            throws IOException {
         byte[] request = new byte[requestSize];
         byte[] reply = new byte[replySize];
         try (Socket socket = new Socket(server.getAddress(), server.getPort())) {
@@ -38,6 +54,9 @@ public final class ReadLoad {
             long measureFrom = start + warmUp.toNanos();
             long end = measureFrom + duration.toNanos();
             long measuredBytes = 0;
+            // The CPU clock is read between replies: from the first reply measured on, its bytes not counted.
+            long cpuFrom = warmUp.isZero() ? cpuNanos.getAsLong() : -1;
+            long bytesBeforeCpuFrom = 0;
             long now = start;
             while (now < end) {
                 if (in.readNBytes(reply, 0, replySize) != replySize) {
@@ -46,11 +65,16 @@ public final class ReadLoad {
                 now = System.nanoTime();
                 if (now >= measureFrom) {
                     measuredBytes += replySize;
+                    if (cpuFrom < 0) {
+                        cpuFrom = cpuNanos.getAsLong();
+                        bytesBeforeCpuFrom = measuredBytes;
+                    }
                 }
                 out.write(request);
             }
             double seconds = (now - Math.max(start, measureFrom)) / 1e9;
-            return measuredBytes / (1024.0 * 1024.0) / seconds;
+            double cpuMillis = (cpuNanos.getAsLong() - cpuFrom) / 1e6;
+            return new Result(measuredBytes / MIB / seconds, cpuMillis / ((measuredBytes - bytesBeforeCpuFrom) / MIB));
         }
     }
 }

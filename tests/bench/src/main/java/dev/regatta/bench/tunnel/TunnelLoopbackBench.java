@@ -8,6 +8,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -26,6 +28,8 @@ public final class TunnelLoopbackBench implements Callable<Integer> {
 
     private static final double TARGET_RATIO = 0.70;
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
+    /** The name prefix of both ends' network threads ({@code regatta-tunnel-client-...}, {@code -server-...}). */
+    private static final String TUNNEL_THREADS = "regatta-tunnel-";
 
     public static void main(String[] args) {
         // The tunnel CLI's logging (warnings and the tunnel's INFO lines on standard error), not this project's
@@ -64,19 +68,21 @@ public final class TunnelLoopbackBench implements Callable<Integer> {
                         + "%d s measured after %d s warm-up, %d processor(s)%n", requestBytes, replyKib, inFlight,
                 seconds, warmUpSeconds, Runtime.getRuntime().availableProcessors());
         try (ReplyServer backend = new ReplyServer(requestBytes, replyKib * 1024)) {
-            double plain = load.run(backend.address(), warmUp, measured);
+            double plain = load.run(backend.address(), warmUp, measured, () -> 0).mibPerSecond();
             System.out.printf(Locale.ROOT, "plain TCP:  %8.1f MiB/s%n", plain);
-            double tunnelled = throughTunnel(backend, load, warmUp, measured);
-            System.out.printf(Locale.ROOT, "TLS tunnel: %8.1f MiB/s%n", tunnelled);
-            double ratio = tunnelled / plain;
+            ReadLoad.Result tunnelled = throughTunnel(backend, load, warmUp, measured);
+            System.out.printf(Locale.ROOT, "TLS tunnel: %8.1f MiB/s%n", tunnelled.mibPerSecond());
+            double ratio = tunnelled.mibPerSecond() / plain;
             System.out.printf(Locale.ROOT, "ratio:      %8.0f%% of plain TCP (target: at least %.0f%%; %s)%n",
                     ratio * 100, TARGET_RATIO * 100, ratio >= TARGET_RATIO ? "met" : "NOT met");
+            System.out.printf(Locale.ROOT, "tunnel CPU: %8.2f ms per MiB (both ends' network threads)%n",
+                    tunnelled.cpuMillisPerMib());
         }
         return 0;
     }
 
-    private static double throughTunnel(ReplyServer backend, ReadLoad load, Duration warmUp, Duration measured)
-            throws Exception {
+    private static ReadLoad.Result throughTunnel(ReplyServer backend, ReadLoad load, Duration warmUp,
+                                                 Duration measured) throws Exception {
         ThrowawayPki pki = ThrowawayPki.create();
         try (TunnelServer server = TunnelServer.builder()
                      .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -91,7 +97,22 @@ public final class TunnelLoopbackBench implements Callable<Integer> {
                      .listenPort(0)
                      .threads(1)
                      .start()) {
-            return load.run(client.localAddress(), warmUp, measured);
+            return load.run(client.localAddress(), warmUp, measured, TunnelLoopbackBench::tunnelCpuNanos);
         }
+    }
+
+    /**
+     * The CPU time of both tunnel ends' network threads so far: what the tunnel costs per byte, which a machine busy
+     * with other work changes far less than the rates.
+     */
+    private static long tunnelCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().startsWith(TUNNEL_THREADS)) {
+                nanos += Math.max(0, threads.getThreadCpuTime(thread.threadId()));
+            }
+        }
+        return nanos;
     }
 }
