@@ -2,9 +2,10 @@ package dev.regatta.dataplane.sync;
 
 /**
  * How many background requests may run at once, found by trying (additive increase, multiplicative decrease): the
- * limit grows by about one per round of requests while their latency stays near the best seen lately, shrinks by
- * about one per round once latency climbs (the endpoint is queueing them), and halves when a request fails (S3
- * throttles with 503 SlowDown). A fixed limit is either too low for a fast endpoint or too high for a slow one.
+ * limit grows by about one per round of requests answered, and halves when a request fails (S3 throttles with 503
+ * SlowDown, a prefix's request rate has limits). Latency is no signal here: S3's does not grow with concurrency, and
+ * a local endpoint that queues requests (its latency grows) still answers more of them at once; backing off on
+ * latency made a 20,000-object listing's HEADs run 4 at a time.
  */
 final class AdaptiveLimit {
 
@@ -12,8 +13,6 @@ final class AdaptiveLimit {
     private final int max;
     private double limit;
     private int inUse;
-    /** A floor under recent latencies: takes any lower one at once and drifts up slowly towards higher ones. */
-    private double bestNanos = Double.MAX_VALUE;
 
     AdaptiveLimit(int min, int initial, int max) {
         if (min < 1 || initial < min || max < initial) {
@@ -38,19 +37,14 @@ final class AdaptiveLimit {
         notifyAll();
     }
 
-    /** What one request told: S3 answered after {@code latencyNanos}, or {@code failed} (refused, unreachable). */
-    synchronized void sample(long latencyNanos, boolean failed) {
-        if (failed) {
-            limit = Math.max(min, limit / 2);
-        } else {
-            bestNanos = latencyNanos < bestNanos ? latencyNanos : bestNanos + (latencyNanos - bestNanos) / 100;
-            if (latencyNanos <= 2 * bestNanos) {
-                limit = Math.min(max, limit + 1 / limit);
-            } else {
-                limit = Math.max(min, limit - 1 / limit);
-            }
-        }
-        notifyAll();
+    /** A request was answered: about one more per round of requests. */
+    synchronized void succeeded() {
+        limit = Math.min(max, limit + 1 / limit);
+    }
+
+    /** A request failed (refused, throttled, unreachable): half as many. */
+    synchronized void failed() {
+        limit = Math.max(min, limit / 2);
     }
 
     /** The current limit (whole requests). */

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Reads the attributes (mode, owner, times) of inodes imported from listings: s3fs keeps them in user metadata, which
  * a listing does not return, so each takes a HEAD. A listing queues its new inodes as its pages arrive, and they are
- * read in the background at a concurrency found by trying ({@link AdaptiveLimit}), so an {@code ls -l} of a large
+ * read in the background at a concurrency found by trying ({@link AdaptiveLimit}: more while S3 answers, half on failures), so an {@code ls -l} of a large
  * prefix finds most of them read by the time the listing ends. A caller that needs attributes now (READDIRPLUS,
  * LOOKUP, GETATTR) joins the HEAD already running for an inode, and starts the missing ones at once, ahead of the
  * queue. Inodes that need none (written here, or read already) cost nothing.
@@ -160,19 +160,18 @@ final class AttributeFetcher {
         }
         String key = snapshot.syncedKeys().get(0);
         Optional<ObjectStore.ObjectHead> head;
-        long started = System.nanoTime();
         try {
             head = objects.head(key);
         } catch (ObjectStoreException e) {
             if (inBackground) {
-                background.sample(0, true);
+                background.failed();
             }
             // Defaults stand in until S3 answers; the next access tries again.
             log.debug("HEAD {} failed: {}", key, e.getMessage());
             return;
         }
         if (inBackground) {
-            background.sample(System.nanoTime() - started, false);
+            background.succeeded();
         }
         store.write(Durability.BUFFERED, tx -> {
             Inode inode = tx.inode(id);
