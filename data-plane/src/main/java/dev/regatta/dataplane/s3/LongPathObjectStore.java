@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * The bucket with S3's 1024-byte key limit taken away: the rest of the data plane uses logical keys (prefix and
@@ -73,43 +74,93 @@ public final class LongPathObjectStore implements ObjectStore {
 
     @Override
     public Listing list(String prefix) throws ObjectStoreException {
-        Optional<String> relative = keys.relativePath(prefix);
-        if (relative.isEmpty() || !relative.get().isEmpty() && !relative.get().endsWith("/")) {
-            return delegate.list(prefix); // not a directory of this file system: nothing to translate
-        }
-        String directory = relative.get().isEmpty() ? "" : relative.get().substring(0, relative.get().length() - 1);
         List<ObjectSummary> objects = new ArrayList<>();
         List<String> common = new ArrayList<>();
-        boolean reservedSeen = false;
-        if (keys.isNative(prefix)) {
-            Listing natives = delegate.list(prefix);
-            for (ObjectSummary o : natives.objects()) {
-                if (keys.isNative(o.key())) {
-                    objects.add(o);
-                }
+        listPages(prefix, page -> {
+            objects.addAll(page.objects());
+            common.addAll(page.commonPrefixes());
+        });
+        return new Listing(objects, common);
+    }
+
+    /**
+     * Streams the native keys page by page. The long form's entries of a directory that may hold some come last, as
+     * one page; a directory below the root that may hold them is delivered whole instead, since a native file and a
+     * long-form subdirectory of the same name must meet in one page for the subdirectory to hide the file (at the
+     * root, that takes a key prefix over 768 bytes, and its long entries simply follow the native pages).
+     */
+    @Override
+    public void listPages(String prefix, Consumer<Listing> pages) throws ObjectStoreException {
+        Optional<String> relative = keys.relativePath(prefix);
+        if (relative.isEmpty() || !relative.get().isEmpty() && !relative.get().endsWith("/")) {
+            delegate.listPages(prefix, pages); // not a directory of this file system: nothing to translate
+            return;
+        }
+        String directory = relative.get().isEmpty() ? "" : relative.get().substring(0, relative.get().length() - 1);
+        boolean mayHoldLong = !directory.isEmpty() && keys.mayHoldLongEntries(directory);
+        if (mayHoldLong) {
+            List<ObjectSummary> objects = new ArrayList<>();
+            List<String> common = new ArrayList<>();
+            if (keys.isNative(prefix)) {
+                delegate.listPages(prefix, page -> {
+                    Listing natives = natives(page, null);
+                    objects.addAll(natives.objects());
+                    common.addAll(natives.commonPrefixes());
+                });
             }
-            for (String p : natives.commonPrefixes()) {
-                if (p.equals(keys.reservedPrefix())) {
-                    reservedSeen = true;
-                } else {
-                    common.add(p);
-                }
+            Listing longs = longEntries(prefix, directory);
+            objects.addAll(longs.objects());
+            common.addAll(longs.commonPrefixes());
+            pages.accept(new Listing(objects, common));
+            return;
+        }
+        boolean[] reservedSeen = {false};
+        if (keys.isNative(prefix)) {
+            delegate.listPages(prefix, page -> pages.accept(natives(page, reservedSeen)));
+        }
+        if (directory.isEmpty() && reservedSeen[0]) {
+            pages.accept(longEntries(prefix, directory));
+        }
+    }
+
+    /** A page of native keys without the long form's (and without the reserved prefix, noted in {@code reservedSeen}
+     * when that is not null). */
+    private Listing natives(Listing page, boolean[] reservedSeen) {
+        List<ObjectSummary> objects = new ArrayList<>(page.objects().size());
+        List<String> common = new ArrayList<>(page.commonPrefixes().size());
+        for (ObjectSummary o : page.objects()) {
+            if (keys.isNative(o.key())) {
+                objects.add(o);
             }
         }
-        if (directory.isEmpty() ? reservedSeen : keys.mayHoldLongEntries(directory)) {
-            String folder = keys.longFolder(directory);
-            Listing longs = delegate.list(folder);
-            for (ObjectSummary o : longs.objects()) {
-                String name = o.key().substring(folder.length());
-                if (!name.isEmpty() && placed(o.key(), prefix + name)) {
-                    objects.add(new ObjectSummary(prefix + name, o.size(), o.etag(), o.lastModifiedMillis()));
+        for (String p : page.commonPrefixes()) {
+            if (p.equals(keys.reservedPrefix())) {
+                if (reservedSeen != null) {
+                    reservedSeen[0] = true;
                 }
+            } else {
+                common.add(p);
             }
-            for (String p : longs.commonPrefixes()) {
-                String logical = prefix + p.substring(folder.length());
-                if (placed(p, logical)) {
-                    common.add(logical);
-                }
+        }
+        return new Listing(objects, common);
+    }
+
+    /** The long form's entries of {@code directory}, under their logical keys. */
+    private Listing longEntries(String prefix, String directory) throws ObjectStoreException {
+        List<ObjectSummary> objects = new ArrayList<>();
+        List<String> common = new ArrayList<>();
+        String folder = keys.longFolder(directory);
+        Listing longs = delegate.list(folder);
+        for (ObjectSummary o : longs.objects()) {
+            String name = o.key().substring(folder.length());
+            if (!name.isEmpty() && placed(o.key(), prefix + name)) {
+                objects.add(new ObjectSummary(prefix + name, o.size(), o.etag(), o.lastModifiedMillis()));
+            }
+        }
+        for (String p : longs.commonPrefixes()) {
+            String logical = prefix + p.substring(folder.length());
+            if (placed(p, logical)) {
+                common.add(logical);
             }
         }
         return new Listing(objects, common);

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The bucket, as the rest of the data plane needs it. Keys are full object keys (any prefix already applied
@@ -28,6 +29,15 @@ public interface ObjectStore {
 
     /** Lists all pages of {@code prefix} with delimiter '/'. */
     Listing list(String prefix) throws ObjectStoreException;
+
+    /**
+     * Lists {@code prefix} like {@link #list}, handing each page to {@code pages} as it arrives, in the bucket's key
+     * order, so a caller can act on the first pages while later ones are still on their way. A failure after some
+     * pages leaves those pages delivered. A store that cannot stream delivers the whole listing as one page.
+     */
+    default void listPages(String prefix, Consumer<Listing> pages) throws ObjectStoreException {
+        pages.accept(list(prefix));
+    }
 
     Optional<ObjectHead> head(String key) throws ObjectStoreException;
 

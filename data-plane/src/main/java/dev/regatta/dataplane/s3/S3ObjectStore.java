@@ -55,6 +55,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -201,18 +202,30 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public Listing list(String prefix) throws ObjectStoreException {
         List<ObjectSummary> objects = new ArrayList<>();
         List<String> prefixes = new ArrayList<>();
+        listPages(prefix, page -> {
+            objects.addAll(page.objects());
+            prefixes.addAll(page.commonPrefixes());
+        });
+        return new Listing(List.copyOf(objects), List.copyOf(prefixes));
+    }
+
+    @Override
+    public void listPages(String prefix, Consumer<Listing> pages) throws ObjectStoreException {
         String token = null;
         do {
             String continuation = token;
             ListObjectsV2Response page = call("list", prefix, () -> client.listObjectsV2(b -> b
                     .bucket(bucket).prefix(prefix).delimiter("/").continuationToken(continuation)));
+            List<ObjectSummary> objects = new ArrayList<>(page.contents().size());
             for (S3Object o : page.contents()) {
                 objects.add(new ObjectSummary(o.key(), sizeOf(o.size()), S3Failures.normalizeEtag(o.eTag()),
                         millis(o.lastModified())));
             }
+            List<String> prefixes = new ArrayList<>(page.commonPrefixes().size());
             for (CommonPrefix p : page.commonPrefixes()) {
                 prefixes.add(p.prefix());
             }
+            pages.accept(new Listing(objects, prefixes));
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
             if (Boolean.TRUE.equals(page.isTruncated()) && token == null) {
                 throw new ObjectStoreException(ObjectStoreException.Kind.RETRYABLE,
@@ -220,7 +233,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                         null);
             }
         } while (token != null);
-        return new Listing(List.copyOf(objects), List.copyOf(prefixes));
     }
 
     // ---------------------------------------------------------------- reading

@@ -28,24 +28,41 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Brings the bucket into the file system view, lazily: a directory is listed (ListObjectsV2, one level) the
  * first time it is needed and again once its listing is older than the revalidation interval, so objects put,
  * overwritten or deleted through the S3 API show up. Local changes not yet synced always win over the listing.
+ *
+ * <p>Only a directory never listed makes its caller wait for the listing. One listed before keeps serving what it
+ * shows while it is listed again in the background (one listing at a time per directory), and the difference is
+ * merged as the pages arrive: what changed here meanwhile is newer than the listing and wins. Pages are merged one
+ * transaction each, so a listing of 100,000 keys never holds the store for long, and the attributes of new objects
+ * (a HEAD each: {@link AttributeFetcher}) are read while later pages are still on their way.
  */
 public final class Importer {
 
     private static final Logger log = LoggerFactory.getLogger(Importer.class);
-    private static final int HEAD_CONCURRENCY = 16;
+    /** Directories listed in the background at once (a {@code find} makes many stale at the same time). */
+    private static final int REVALIDATION_CONCURRENCY = 4;
+    /**
+     * Background HEADs at once: at least, to start with, at most (of the S3 pool's 32 connections; reads and uploads
+     * need some too).
+     */
+    private static final int HEAD_MIN_CONCURRENCY = 4;
+    private static final int HEAD_INITIAL_CONCURRENCY = 16;
+    private static final int HEAD_MAX_CONCURRENCY = 24;
+    /** Entries of a directory read per transaction when looking for those a listing no longer shows. */
+    private static final int SCAN_BATCH = 512;
 
     private final MetadataStore store;
     private final ObjectStore objects;
@@ -54,11 +71,17 @@ public final class Importer {
     private final DataCache cache;
     private final long revalidateMillis;
     private final Map<Long, ReentrantLock> listingLocks = new ConcurrentHashMap<>();
-    private final ExecutorService heads = Executors.newVirtualThreadPerTaskExecutor();
-    private final Semaphore headPermits = new Semaphore(HEAD_CONCURRENCY);
+    private final AttributeFetcher attributes;
+    private final ExecutorService revalidations = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore revalidationPermits = new Semaphore(REVALIDATION_CONCURRENCY);
+    private final Map<Long, CompletableFuture<Void>> revalidating = new ConcurrentHashMap<>();
     private final Counter skippedKeys;
     private final Counter shadowedFiles;
     private final Counter conflicts;
+    private final Counter listRequests;
+    private final Counter firstListings;
+    private final Counter revalidated;
+    private final Counter revalidationFailures;
 
     public Importer(MetadataStore store, ObjectStore objects, KeyCodec keys, AttributeCodec attributeCodec,
                     DataCache cache, Duration revalidateAfter, MeterRegistry metrics) {
@@ -68,12 +91,24 @@ public final class Importer {
         this.attributeCodec = attributeCodec;
         this.cache = cache;
         this.revalidateMillis = revalidateAfter.toMillis();
+        this.attributes = new AttributeFetcher(store, this.objects, attributeCodec, HEAD_MIN_CONCURRENCY,
+                HEAD_INITIAL_CONCURRENCY, HEAD_MAX_CONCURRENCY, metrics);
         this.skippedKeys = Counter.builder("import_skipped_keys_total")
                 .description("keys that cannot be paths (empty segments, '.', '..', too long)").register(metrics);
         this.shadowedFiles = Counter.builder("import_shadowed_files_total")
                 .description("objects 'a' hidden because keys 'a/...' make 'a' a directory").register(metrics);
         this.conflicts = Counter.builder("sync_conflicts_total")
                 .description("objects changed through S3 while the file system had unsynced changes to them")
+                .register(metrics);
+        this.listRequests = Counter.builder("import_list_requests_total")
+                .description("pages of directory listings merged (a LIST request each; a directory that may hold "
+                        + "long-path entries merges its listing as one)").register(metrics);
+        this.firstListings = Counter.builder("import_listings_total").tag("kind", "first")
+                .description("directory listings completed").register(metrics);
+        this.revalidated = Counter.builder("import_listings_total").tag("kind", "revalidation")
+                .description("directory listings completed").register(metrics);
+        this.revalidationFailures = Counter.builder("import_revalidation_failures_total")
+                .description("revalidations that S3 did not answer (the directory kept its last listing)")
                 .register(metrics);
     }
 
@@ -96,53 +131,118 @@ public final class Importer {
     }
 
     /**
-     * Lists the directory from the bucket unless a fresh listing is known. With S3 unreachable, a directory listed
-     * before is served as last seen; one never listed cannot be, and the caller is told to retry (JUKEBOX).
+     * Makes sure the directory has been listed from the bucket. A directory never listed is listed now; with S3
+     * unreachable it cannot be served, and the caller is told to retry (JUKEBOX). One whose listing is older than the
+     * revalidation interval is served as it is while a listing runs in the background.
      */
     public void ensureListed(long directoryId) throws FsException {
         // A fresh listing is the common case and needs no lock of its own: every CREATE and REMOVE asks, and taking
         // the directory's listing lock only to find it fresh made concurrent callers in one directory wait in turn
         // (a JFR profile of 16 concurrent creators showed them parked here, 5 ms on average per create).
-        if (!needsListing(store.read(tx -> tx.inode(directoryId)))) {
+        Inode dir = store.read(tx -> tx.inode(directoryId));
+        if (!needsListing(dir)) {
             return;
         }
+        if (dir.listedAtMillis() != 0) {
+            // A revalidation of 78 pages took 70 s on a local endpoint, and every CREATE in that directory waited
+            // for it; what the directory shows now is what it showed a moment ago, and stays right for our changes.
+            revalidateInBackground(directoryId);
+            return;
+        }
+        listNow(directoryId);
+    }
+
+    /** Lists the directory in this thread unless a fresh listing is known; one listing at a time per directory. */
+    private void listNow(long directoryId) throws FsException {
         ReentrantLock listing = listingLocks.computeIfAbsent(directoryId, id -> new ReentrantLock());
         listing.lock();
         try {
             Inode dir = store.read(tx -> tx.inode(directoryId));
-            if (!needsListing(dir)) {
-                return; // listed by the caller that held the lock before us
+            if (needsListing(dir)) {
+                list(dir); // unless listed by the caller that held the lock before us
             }
-            String path = store.read(tx -> Namespace.directoryPath(tx, dir));
-            if (path == null) {
-                return;
-            }
-            String prefix = keys.directoryKey(path);
-            ObjectStore.Listing found;
-            long listedAt = System.currentTimeMillis();
-            try {
-                found = objects.list(prefix);
-            } catch (ObjectStoreException e) {
-                if (dir.listedAtMillis() != 0) {
-                    log.debug("revalidation of '{}' failed, serving the last listing: {}", prefix, e.getMessage());
-                    return;
-                }
-                log.info("listing '{}' failed ({}); the client will retry", prefix, e.getMessage());
-                throw new FsException(FsError.JUKEBOX, "S3 listing of '" + prefix + "' failed", e);
-            }
-            List<Long> needHead = merge(directoryId, prefix, found, listedAt);
-            ensureAttributes(needHead);
         } finally {
             listing.unlock();
         }
     }
 
-    /** Lists a directory and everything below it (before a directory rename moves every key). */
+    /** Starts a background listing of the directory unless one is queued or running. */
+    private void revalidateInBackground(long directoryId) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        if (revalidating.putIfAbsent(directoryId, mine) != null) {
+            return;
+        }
+        try {
+            revalidations.execute(() -> {
+                try {
+                    revalidationPermits.acquire();
+                    try {
+                        listNow(directoryId);
+                    } finally {
+                        revalidationPermits.release();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // closing
+                } catch (FsException | RuntimeException e) {
+                    if (!revalidations.isShutdown()) { // closing interrupts listings in flight
+                        log.warn("background listing of directory {} failed; it keeps its last listing: {}",
+                                directoryId, e.toString());
+                    }
+                } finally {
+                    revalidating.remove(directoryId, mine);
+                    mine.complete(null);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            revalidating.remove(directoryId, mine);
+            mine.complete(null);
+        }
+    }
+
+    /**
+     * The background listing of a directory that is queued or running, complete when it ends (at once if there is
+     * none): for tests and tools that must see the bucket's current state.
+     */
+    public CompletableFuture<Void> revalidation(long directoryId) {
+        return revalidating.getOrDefault(directoryId, CompletableFuture.completedFuture(null));
+    }
+
+    /** Lists {@code dir} and merges the listing page by page; the caller holds the directory's listing lock. */
+    private void list(Inode dir) throws FsException {
+        String path = store.read(tx -> Namespace.directoryPath(tx, dir));
+        if (path == null) {
+            return;
+        }
+        String prefix = keys.directoryKey(path);
+        boolean first = dir.listedAtMillis() == 0;
+        Merge merge = new Merge(dir.id(), prefix, System.currentTimeMillis());
+        try {
+            objects.listPages(prefix, page -> {
+                listRequests.increment();
+                merge.page(page);
+            });
+        } catch (ObjectStoreException e) {
+            if (!first) {
+                revalidationFailures.increment();
+                log.debug("revalidation of '{}' failed, serving the last listing: {}", prefix, e.getMessage());
+                return;
+            }
+            log.info("listing '{}' failed ({}); the client will retry", prefix, e.getMessage());
+            throw new FsException(FsError.JUKEBOX, "S3 listing of '" + prefix + "' failed", e);
+        }
+        merge.finish();
+        (first ? firstListings : revalidated).increment();
+    }
+
+    /**
+     * Lists a directory and everything below it (before a directory rename moves every key); a stale listing is
+     * renewed in this thread, since a key the rename does not know of would stay behind under the old name.
+     */
     public void ensureSubtreeListed(long directoryId) throws FsException {
         List<Long> pending = new ArrayList<>(List.of(directoryId));
         while (!pending.isEmpty()) {
             long dir = pending.remove(pending.size() - 1);
-            ensureListed(dir);
+            listNow(dir);
             pending.addAll(store.read(tx -> subdirectories(tx, dir)));
         }
     }
@@ -177,13 +277,16 @@ public final class Importer {
         });
     }
 
-    /** A directory's listing sorted by what each name is: subdirectories, files, and the directory's own marker. */
+    /** A page of a listing sorted by what each name is: subdirectories, files, and the directory's own marker. */
     private record Sorted(Set<String> subdirectories, Map<String, ObjectStore.ObjectSummary> files,
                           ObjectStore.ObjectSummary marker) {
     }
 
-    /** Sorts a listing; names that cannot be paths are left out, and a file under a subdirectory's name is hidden. */
-    private Sorted sort(String prefix, ObjectStore.Listing found) {
+    /**
+     * Sorts a page, with the files held back from the page before; names that cannot be paths are left out, and a
+     * file under a subdirectory's name is hidden.
+     */
+    private Sorted sort(String prefix, ObjectStore.Listing found, Map<String, ObjectStore.ObjectSummary> carried) {
         Set<String> subdirectories = new HashSet<>();
         Map<String, ObjectStore.ObjectSummary> files = new HashMap<>();
         ObjectStore.ObjectSummary marker = null;
@@ -195,7 +298,9 @@ public final class Importer {
                 skip(common);
             }
         }
-        for (ObjectStore.ObjectSummary object : found.objects()) {
+        List<ObjectStore.ObjectSummary> candidates = new ArrayList<>(carried.values());
+        candidates.addAll(found.objects());
+        for (ObjectStore.ObjectSummary object : candidates) {
             String name = object.key().substring(prefix.length());
             if (name.isEmpty()) {
                 marker = object;
@@ -212,46 +317,221 @@ public final class Importer {
     }
 
     /**
-     * Applies a listing taken at {@code listedAt}. What changed here since (a sync that finished, a deletion
-     * that completed) is newer than the listing and wins over it.
+     * The last name of a page in the bucket's order (UTF-8 bytes, which is code point order), relative to
+     * {@code prefix}; null for an empty page.
      */
-    private List<Long> merge(long directoryId, String prefix, ObjectStore.Listing found, long listedAt) {
-        Sorted listing = sort(prefix, found);
-        List<Long> needHead = new ArrayList<>();
-        List<Long> evict = new ArrayList<>();
-        store.write(Durability.BUFFERED, batch -> {
-            Inode dir = batch.inode(directoryId);
-            if (dir == null) {
+    private static String lastName(String prefix, ObjectStore.Listing page) {
+        String last = null;
+        for (ObjectStore.ObjectSummary o : page.objects()) {
+            last = later(last, o.key().substring(prefix.length()));
+        }
+        for (String p : page.commonPrefixes()) {
+            last = later(last, p.substring(prefix.length()));
+        }
+        return last;
+    }
+
+    private static String later(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return ca > cb ? a : b;
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return a.length() - i >= b.length() - j ? a : b;
+    }
+
+    /**
+     * One listing of a directory being merged, page by page. It was taken at {@code listedAt} (when its first request
+     * went out): what changed here since (a sync that finished, a deletion that completed, a name made or removed
+     * through NFS) is newer than the listing and wins over it. Names go away only once the last page is in.
+     */
+    private final class Merge {
+        private final long directoryId;
+        private final String prefix;
+        private final long listedAt;
+        /** Every name the listing showed so far. */
+        private final Set<String> listed = new HashSet<>();
+        /**
+         * Files of the last page that a subdirectory of the same name on the next page may hide: keys sort 'a' <
+         * 'a-b' < 'a/', so 'a/' can follow 'a' on a later page only if the page ends in a name starting with 'a'.
+         */
+        private Map<String, ObjectStore.ObjectSummary> carried = Map.of();
+        private ObjectStore.ObjectSummary marker;
+        private boolean gone;
+
+        Merge(long directoryId, String prefix, long listedAt) {
+            this.directoryId = directoryId;
+            this.prefix = prefix;
+            this.listedAt = listedAt;
+        }
+
+        void page(ObjectStore.Listing page) {
+            if (gone) {
+                return;
+            }
+            Sorted sorted = sort(prefix, page, carried);
+            if (sorted.marker() != null) {
+                marker = sorted.marker();
+            }
+            String last = lastName(prefix, page);
+            Map<String, ObjectStore.ObjectSummary> now = new HashMap<>();
+            Map<String, ObjectStore.ObjectSummary> held = new HashMap<>();
+            for (Map.Entry<String, ObjectStore.ObjectSummary> f : sorted.files().entrySet()) {
+                (last != null && last.startsWith(f.getKey()) ? held : now).put(f.getKey(), f.getValue());
+            }
+            carried = held;
+            apply(sorted.subdirectories(), now);
+        }
+
+        void finish() {
+            if (!carried.isEmpty() && !gone) {
+                apply(Set.of(), carried);
+            }
+            if (gone) {
+                return;
+            }
+            removeVanished();
+            List<Long> needHead = new ArrayList<>();
+            store.write(Durability.BUFFERED, batch -> {
+                needHead.clear();
+                Inode dir = batch.inode(directoryId);
+                if (dir == null) {
+                    return null;
+                }
+                for (String name : batch.tombstones(directoryId)) {
+                    if (!listed.contains(name)) {
+                        batch.removeTombstone(directoryId, name); // the bucket has caught up
+                    }
+                }
+                if (marker != null && !dir.isDirty() && dir.syncedAtMillis() < listedAt
+                        && !unchanged(marker, dir.baseEtag())) {
+                    dir.adoptMarker(marker.key(), marker.etag());
+                    needHead.add(dir.id());
+                }
+                dir.listed(System.currentTimeMillis());
+                batch.putInodeQuietly(dir);
                 return null;
-            }
-            long now = System.currentTimeMillis();
-            for (String name : listing.subdirectories()) {
-                mergeSubdirectory(batch, dir, prefix, name, listedAt, now, needHead);
-            }
-            for (Map.Entry<String, ObjectStore.ObjectSummary> f : listing.files().entrySet()) {
-                mergeFile(batch, dir, f.getKey(), f.getValue(), listedAt, needHead, evict);
-            }
-            removeVanished(batch, dir, prefix, listing.subdirectories(), listing.files().keySet(), evict, listedAt);
-            for (String name : batch.tombstones(directoryId)) {
-                if (!listing.subdirectories().contains(name) && !listing.files().containsKey(name)) {
-                    batch.removeTombstone(directoryId, name); // the bucket has caught up
+            });
+            attributes.prefetch(needHead);
+        }
+
+        /** Merges one page's names (one transaction); the HEADs of what it imported are queued at once. */
+        private void apply(Set<String> subdirectories, Map<String, ObjectStore.ObjectSummary> files) {
+            listed.addAll(subdirectories);
+            listed.addAll(files.keySet());
+            List<Long> needHead = new ArrayList<>();
+            List<Long> evict = new ArrayList<>();
+            store.write(Durability.BUFFERED, batch -> {
+                needHead.clear();
+                evict.clear();
+                Inode dir = batch.inode(directoryId);
+                if (dir == null) {
+                    gone = true;
+                    return null;
+                }
+                long now = System.currentTimeMillis();
+                for (String name : subdirectories) {
+                    mergeSubdirectory(batch, dir, prefix, name, listedAt, now, needHead);
+                }
+                for (Map.Entry<String, ObjectStore.ObjectSummary> f : files.entrySet()) {
+                    mergeFile(batch, dir, f.getKey(), f.getValue(), listedAt, needHead, evict);
+                }
+                batch.putInodeQuietly(dir);
+                if (!evict.isEmpty()) {
+                    batch.requireSync(); // dropping cached bytes must be on disk before their file goes (CacheEvictor)
+                }
+                return null;
+            });
+            evict.forEach(cache::delete);
+            attributes.prefetch(needHead);
+        }
+
+        /**
+         * Removes the entries that were in the bucket, are clean here, and are no longer listed: deleted through S3.
+         * The directory is read a batch at a time, and only a batch with such entries takes a write transaction.
+         */
+        private void removeVanished() {
+            long after = 0;
+            while (true) {
+                long from = after;
+                List<MetadataStore.Entry> batchOfEntries = store.read(tx -> tx.entries(directoryId, from, SCAN_BATCH));
+                if (batchOfEntries.isEmpty()) {
+                    return;
+                }
+                after = batchOfEntries.get(batchOfEntries.size() - 1).cookie();
+                List<String> unlisted = new ArrayList<>();
+                for (MetadataStore.Entry e : batchOfEntries) {
+                    if (!listed.contains(e.name())) {
+                        unlisted.add(e.name());
+                    }
+                }
+                if (!unlisted.isEmpty()) {
+                    removeUnlisted(unlisted);
                 }
             }
-            ObjectStore.ObjectSummary marker = listing.marker();
-            if (marker != null && !dir.isDirty() && dir.syncedAtMillis() < listedAt
-                    && !unchanged(marker, dir.baseEtag())) {
-                dir.adoptMarker(marker.key(), marker.etag());
-                needHead.add(dir.id());
+        }
+
+        private void removeUnlisted(List<String> names) {
+            List<Long> evict = new ArrayList<>();
+            store.write(Durability.BUFFERED, batch -> {
+                evict.clear();
+                Inode dir = batch.inode(directoryId);
+                if (dir == null) {
+                    return null;
+                }
+                boolean changed = false;
+                for (String name : names) {
+                    MetadataStore.Entry e = batch.lookup(directoryId, name);
+                    if (e != null && removeIfVanished(batch, dir, e, evict)) {
+                        changed = true;
+                    }
+                }
+                if (changed) {
+                    batch.putInodeQuietly(dir);
+                }
+                if (!evict.isEmpty()) {
+                    batch.requireSync(); // dropping cached bytes must be on disk before their file goes (CacheEvictor)
+                }
+                return null;
+            });
+            evict.forEach(cache::delete);
+        }
+
+        /** Removes an unlisted entry unless something of ours keeps it (unsynced, synced since, not from here). */
+        private boolean removeIfVanished(WriteTransaction batch, Inode dir, MetadataStore.Entry e, List<Long> evict) {
+            Inode child = batch.inode(e.childId());
+            if (child == null || child.isDirty() || batch.dirtyMark(child.id()) != null
+                    || child.syncedAtMillis() >= listedAt) {
+                return false;
             }
-            dir.listed(now);
-            batch.putInodeQuietly(dir);
-            if (!evict.isEmpty()) {
-                batch.requireSync(); // dropping cached bytes must be on disk before their file goes (CacheEvictor)
+            if (child.isDirectory()) {
+                if (batch.hasEntries(child.id())) {
+                    return false; // emptied by its own revalidation first
+                }
+            } else if (!child.syncedKeys().contains(prefix + e.name())) {
+                return false;
             }
-            return null;
-        });
-        evict.forEach(cache::delete);
-        return needHead;
+            batch.deleteEntry(dir.id(), e.name(), e.cookie());
+            dir.entryRemoved(child.isDirectory());
+            child.removeLink(dir.id(), e.name());
+            child.forgetKey(prefix + e.name());
+            if (child.links().isEmpty()) {
+                batch.deleteInode(child.id());
+                evict.add(child.id());
+            } else {
+                batch.putInodeQuietly(child);
+            }
+            return true;
+        }
     }
 
     /** A listed subdirectory not known here is imported, unless it was removed here and the bucket lags. */
@@ -338,104 +618,12 @@ public final class Importer {
         return object.etag() == null || object.etag().equals(knownEtag);
     }
 
-    /** Entries that were in the bucket, are clean here, and are no longer listed: deleted through S3. */
-    private void removeVanished(WriteTransaction batch, Inode dir, String prefix, Set<String> subdirectories,
-                                Set<String> files, List<Long> evict, long listedAt) {
-        long after = 0;
-        List<MetadataStore.Entry> page;
-        while (!(page = batch.entries(dir.id(), after, 1024)).isEmpty()) {
-            for (MetadataStore.Entry e : page) {
-                after = e.cookie();
-                if (subdirectories.contains(e.name()) || files.contains(e.name())) {
-                    continue;
-                }
-                Inode child = batch.inode(e.childId());
-                if (child == null || child.isDirty() || batch.dirtyMark(child.id()) != null
-                        || child.syncedAtMillis() >= listedAt) {
-                    continue;
-                }
-                if (child.isDirectory()) {
-                    if (batch.hasEntries(child.id())) {
-                        continue; // emptied by its own revalidation first
-                    }
-                } else if (!child.syncedKeys().contains(prefix + e.name())) {
-                    continue;
-                }
-                batch.deleteEntry(dir.id(), e.name(), e.cookie());
-                dir.entryRemoved(child.isDirectory());
-                child.removeLink(dir.id(), e.name());
-                child.forgetKey(prefix + e.name());
-                if (child.links().isEmpty()) {
-                    batch.deleteInode(child.id());
-                    evict.add(child.id());
-                } else {
-                    batch.putInodeQuietly(child);
-                }
-            }
-        }
-    }
-
-    /** Reads the metadata (mode, owner, times) of inodes imported from a listing, several at a time. */
+    /**
+     * Reads the attributes (mode, owner, times: a HEAD each) of those of the inodes imported from a listing whose
+     * attributes are not known yet, and waits for them; HEADs already running in the background are joined.
+     */
     public void ensureAttributes(Collection<Long> ids) {
-        List<Inode> pending = store.read(tx -> {
-            List<Inode> found = new ArrayList<>();
-            for (long id : ids) {
-                Inode inode = tx.inode(id);
-                if (inode != null && inode.needsHead() && !inode.syncedKeys().isEmpty()) {
-                    found.add(inode);
-                }
-            }
-            return found;
-        });
-        if (pending.isEmpty()) {
-            return;
-        }
-        List<Future<?>> futures = new ArrayList<>();
-        for (Inode inode : pending) {
-            futures.add(heads.submit(() -> {
-                headPermits.acquireUninterruptibly();
-                try {
-                    applyHead(inode);
-                } finally {
-                    headPermits.release();
-                }
-            }));
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                log.debug("attribute fetch failed: {}", e.toString());
-            }
-        }
-    }
-
-    private void applyHead(Inode snapshot) {
-        String key = snapshot.syncedKeys().get(0);
-        Optional<ObjectStore.ObjectHead> head;
-        try {
-            head = objects.head(key);
-        } catch (ObjectStoreException e) {
-            // Defaults stand in until S3 answers; the next access tries again.
-            log.debug("HEAD {} failed: {}", key, e.getMessage());
-            return;
-        }
-        store.write(Durability.BUFFERED, tx -> {
-            Inode inode = tx.inode(snapshot.id());
-            if (inode == null || !inode.needsHead()) {
-                return null;
-            }
-            if (head.isEmpty()) {
-                inode.headMissing();
-                tx.putInodeQuietly(inode);
-                return null;
-            }
-            ObjectStore.ObjectHead h = head.get();
-            ObjectAttributes a = attributeCodec.decode(h.metadata(), inode.isDirectory(), h.lastModifiedMillis());
-            inode.headApplied(a.type(), a.mode(), a.uid(), a.gid(), a.mtimeNanos(), a.rdevMajor(), a.rdevMinor());
-            tx.putInodeQuietly(inode);
-            return null;
-        });
+        attributes.fetch(ids);
     }
 
     private void skip(String key) {
@@ -443,13 +631,14 @@ public final class Importer {
         log.info("key '{}' cannot be a path here (empty segment, '.', '..' or too long); left out of the view", key);
     }
 
-    /** Stops the attribute fetches in flight, and waits for them: the store closes next. */
+    /** Stops the background listings and attribute fetches, and waits for them: the store closes next. */
     public void close() {
-        heads.shutdownNow();
+        revalidations.shutdownNow();
         try {
-            heads.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            revalidations.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        attributes.close();
     }
 }

@@ -212,6 +212,19 @@ class S3ObjectStoreTest {
         assertThat(many.commonPrefixes()).containsExactly("many/sub/");
         double listsAfter = registry.get("s3_requests_total").tag("type", "list").counter().count();
         assertThat(listsAfter - listsBefore).isGreaterThanOrEqualTo(2);
+
+        // Page by page, as S3 sends them: each is handed over before the next is asked for.
+        List<ObjectStore.Listing> pages = new ArrayList<>();
+        List<Double> requestsAtEachPage = new ArrayList<>();
+        store.listPages("many/", page -> {
+            pages.add(page);
+            requestsAtEachPage.add(registry.get("s3_requests_total").tag("type", "list").counter().count());
+        });
+        assertThat(pages).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(requestsAtEachPage).doesNotHaveDuplicates();
+        assertThat(pages.stream().mapToInt(p -> p.objects().size()).sum()).isEqualTo(n);
+        assertThat(pages.getFirst().objects().getFirst().key()).isEqualTo("many/k00000");
+        assertThat(pages.stream().flatMap(p -> p.commonPrefixes().stream())).containsExactly("many/sub/");
     }
 
     @Test

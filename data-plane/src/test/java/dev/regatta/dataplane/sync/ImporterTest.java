@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,6 +44,12 @@ class ImporterTest extends RigTest {
             names.add(e.name());
         }
         return names;
+    }
+
+    /** Starts the background listing a stale directory's next access starts, and waits for it. */
+    void revalidate(long dirId) throws Exception {
+        names(dirId);
+        rig.importer.revalidation(dirId).get(60, TimeUnit.SECONDS);
     }
 
     double counter(String name) {
@@ -127,6 +134,7 @@ class ImporterTest extends RigTest {
         rig.putObject("c.txt", "version-2", Map.of());
         rig.deleteObject("d.txt");
         Thread.sleep(400);
+        revalidate(root);
         long c2 = rig.lookup(root, "c.txt");
         assertThat(c2).as("same inode, new content").isEqualTo(c);
         assertThat(fs.getattr(c).size()).isEqualTo(9);
@@ -152,6 +160,7 @@ class ImporterTest extends RigTest {
         rig.write(e, 0, "LOCAL VERSION"); // covers the whole file; no sync engine: stays dirty
         rig.putObject("e.txt", "changed through S3 meanwhile", Map.of());
         Thread.sleep(300);
+        revalidate(root);
         assertThat(rig.lookup(root, "e.txt")).isEqualTo(e);
         listing(root);
         assertThat(fs.getattr(e).size()).isEqualTo(13);
@@ -165,6 +174,7 @@ class ImporterTest extends RigTest {
         long f = rig.create(root, "local-only");
         rig.write(f, 0, "mine");
         Thread.sleep(200);
+        revalidate(root);
         assertThat(names(root)).contains("local-only");
         assertThat(rig.readString(rig.lookup(root, "local-only"))).isEqualTo("mine");
     }
@@ -180,12 +190,14 @@ class ImporterTest extends RigTest {
         fs.rename(Caller.ROOT, root, "old-dir", root, "new-dir");
         fs.remove(Caller.ROOT, root, "gone.txt");
         Thread.sleep(200); // the root's listing is stale; no sync engine runs, so the bucket still has the old keys
+        revalidate(root);
         assertThat(names(root)).contains("new-dir").doesNotContain("old-dir", "gone.txt");
         assertThat(errorOf(() -> rig.lookup(root, "old-dir"))).isEqualTo(FsError.NOENT);
         // Someone else's object under a removed name shows once nothing of ours is pending: here it never is,
         // so the removed name stays hidden; a new name appears as usual.
         rig.putObject("fresh.txt", "f", Map.of());
         Thread.sleep(200);
+        revalidate(root);
         assertThat(names(root)).contains("fresh.txt").doesNotContain("gone.txt");
     }
 
@@ -236,6 +248,7 @@ class ImporterTest extends RigTest {
         long f = rig.lookup(root, "no-etag");
         assertThat(rig.readString(f)).isEqualTo("content");
         Thread.sleep(200);
+        revalidate(root);
         assertThat(rig.lookup(root, "no-etag")).as("revalidated, same inode").isEqualTo(f);
         assertThat(names(root)).containsExactlyInAnyOrder(".", "..", "no-etag");
         assertThat(rig.readString(f)).isEqualTo("content");

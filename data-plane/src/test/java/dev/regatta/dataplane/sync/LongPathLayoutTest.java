@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -109,6 +110,7 @@ class LongPathLayoutTest extends RigTest {
         // The parent's own marker, five levels down, is in the long form; a short name there is not.
         rig.putObject(layout.longFolder(deep.parentPath()) + "s", "fits natively", Map.of());
         assertThat(names(deep.parentId())).containsExactly("5" + "d".repeat(249));
+        rig.importer.revalidation(deep.parentId()).get(60, TimeUnit.SECONDS); // the listing that counts it
         assertThat(rig.metrics.counter("import_misplaced_long_path_keys_total").count()).isEqualTo(1);
     }
 

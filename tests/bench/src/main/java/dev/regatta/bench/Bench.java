@@ -60,6 +60,7 @@ public final class Bench {
     int tarDirs = 50;
     int tarPerDir = 100;
     int renameFiles = 1000;
+    int listingObjects = 20_000;
 
     Path repo;
     Path out;
@@ -101,6 +102,7 @@ public final class Bench {
             b.randWrites = 200;
             b.tarDirs = 5;
             b.renameFiles = 100;
+            b.listingObjects = 1000;
         }
         if (b.repo == null || b.out == null) {
             System.err.println("--repo and --out are required");
@@ -161,6 +163,7 @@ public final class Bench {
             return;
         }
         try {
+            workload(t, Listings.WORKLOAD, () -> Listings.run(this, t, listingObjects)); // first: nothing listed yet
             workload(t, "1 seq write", () -> {
                 phase(t, "1 seq write", "write " + (seqBytes >> 20) + " MiB + fsync", seqBytes / 1048576.0, "MiB/s",
                         () -> t.writeStream(srcSeq, "seq.bin"));
@@ -285,7 +288,7 @@ public final class Bench {
         }
     }
 
-    private void phase(Target t, String workload, String phase, double amount, String unit, Body body) throws Exception {
+    void phase(Target t, String workload, String phase, double amount, String unit, Body body) throws Exception {
         Map<String, Long> before = proxy.snapshot();
         Map<String, Long> otherBefore = proxy.otherSnapshot();
         ServiceTimes timesBefore = t.serviceTimes();
