@@ -93,6 +93,9 @@ final class RecordingStore implements ObjectStore {
     public ByteBuffer read(String key, long offset, int length, String expectedEtag) throws ObjectStoreException {
         asked(offset, length);
         try {
+            if (offset >= holdFrom) {
+                hold();
+            }
             return real.read(key, offset, length, expectedEtag);
         } finally {
             inFlight.decrementAndGet();
