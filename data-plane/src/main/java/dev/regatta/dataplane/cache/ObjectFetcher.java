@@ -20,7 +20,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class ObjectFetcher {
 
-    private static final int CHUNK = 8 << 20;
+    /** The most one GET asks for. */
+    private static final long CHUNK = 8L << 20;
+    /**
+     * How much of a response is stored at a time: the size of a client's READ (NFS rsize), so a reader waits for
+     * about its own bytes, and each request holds no more than this on the heap.
+     */
+    private static final int SLICE = 1 << 20;
 
     private final MetadataStore store;
     private final DataCache cache;
@@ -32,6 +38,12 @@ public final class ObjectFetcher {
         this.objects = objects;
     }
 
+    /** Told how far a fill has got: every byte of its range before {@code upTo} is in the cache or was not missing. */
+    @FunctionalInterface
+    public interface Progress {
+        void reached(long upTo);
+    }
+
     /**
      * Makes [from, to) of the file present in the cache. Bytes beyond the synced object are holes and stay so.
      *
@@ -39,6 +51,15 @@ public final class ObjectFetcher {
      * @return false if the object turned out shorter than recorded
      */
     public boolean fill(Inode snapshot, long from, long to, String expectedEtag) throws ObjectStoreException {
+        return fill(snapshot, from, to, expectedEtag, upTo -> { });
+    }
+
+    /**
+     * As {@link #fill(Inode, long, long, String)}, storing each slice of a response as it arrives and telling
+     * {@code progress}, so that a reader waiting for the first bytes of a range need not wait for its last.
+     */
+    public boolean fill(Inode snapshot, long from, long to, String expectedEtag, Progress progress)
+            throws ObjectStoreException {
         String key = snapshot.syncedKeys().isEmpty() ? null : snapshot.syncedKeys().get(0);
         if (key == null) {
             return true;
@@ -46,13 +67,16 @@ public final class ObjectFetcher {
         for (RangeSet.Range gap : snapshot.present().gaps(from, Math.min(to, snapshot.baseLength()))) {
             long pos = gap.start();
             while (pos < gap.end()) {
-                int len = (int) Math.min(gap.end() - pos, CHUNK);
-                ByteBuffer bytes = objects.read(key, pos, len, expectedEtag);
-                if (!bytes.hasRemaining()) {
+                long len = Math.min(gap.end() - pos, CHUNK);
+                long got = objects.readSlices(key, pos, len, expectedEtag, SLICE, (at, slice) -> {
+                    long sliceEnd = at + slice.remaining();
+                    store(snapshot, at, slice);
+                    progress.reached(sliceEnd);
+                });
+                if (got == 0) {
                     return false;
                 }
-                store(snapshot, pos, bytes);
-                pos += bytes.remaining();
+                pos += got;
             }
         }
         return true;

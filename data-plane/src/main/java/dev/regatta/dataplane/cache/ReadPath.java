@@ -2,7 +2,6 @@ package dev.regatta.dataplane.cache;
 
 import dev.regatta.dataplane.meta.Inode;
 import dev.regatta.dataplane.meta.MetadataStore;
-import dev.regatta.dataplane.meta.RangeSet;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.s3.ObjectStore;
@@ -14,22 +13,18 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 /**
  * The read path: bytes of a file from the local cache, with what is missing fetched from its object first (pinned
- * to the ETag the file was synced at), and read-ahead for sequential readers off the caller's path. It knows
- * nothing of permissions or names; the file system checks those before it asks.
+ * to the ETag the file was synced at), and read-ahead for sequential readers: several ranged GETs in flight within
+ * a window that grows while the reader stays sequential, the reader waiting only for the part holding its bytes.
+ * It knows nothing of permissions or names; the file system checks those before it asks.
  */
 public final class ReadPath {
 
     private static final Logger log = LoggerFactory.getLogger(ReadPath.class);
-    private static final long PREFETCH_WAIT_NANOS = 2_000_000_000L;
 
     /** Bytes read, and the inode as it stood when they were read (for the reply's attributes). */
     public record Bytes(ByteBuffer data, Inode file) {
@@ -40,7 +35,7 @@ public final class ReadPath {
     private final ObjectFetcher fetcher;
     private final Consumer<Inode> objectChanged;
     private final ReadAhead readAhead = new ReadAhead();
-    private final ExecutorService prefetcher = Executors.newVirtualThreadPerTaskExecutor();
+    private final Prefetcher prefetcher;
     private final Counter cacheHits;
     private final Counter cacheMisses;
     private final Counter cacheHitBytes;
@@ -56,6 +51,7 @@ public final class ReadPath {
         this.cache = cache;
         this.fetcher = new ObjectFetcher(store, cache, objects);
         this.objectChanged = objectChanged;
+        this.prefetcher = new Prefetcher(store, this::fill);
         this.cacheHits = Counter.builder("cache_reads_total").tag("result", "hit").register(metrics);
         this.cacheMisses = Counter.builder("cache_reads_total").tag("result", "miss").register(metrics);
         this.cacheHitBytes = Counter.builder("cache_read_bytes_total").tag("result", "hit").register(metrics);
@@ -68,20 +64,28 @@ public final class ReadPath {
      */
     public Bytes read(Inode inode, long offset, long end) throws FsException {
         long fileId = inode.id();
-        List<RangeSet.Range> missing = inode.present().gaps(offset, end);
-        if (!missing.isEmpty() && readAhead.claimed(fileId, end)) {
-            inode = awaitPrefetch(inode, offset, end);
-            missing = inode.present().gaps(offset, end);
+        long window = readAhead.next(fileId, offset, end);
+        boolean missing = !inode.present().covers(offset, end);
+        long ahead = Math.min(Math.min(inode.size(), inode.baseLength()), end + window);
+        if (missing || (ahead > end && !inode.present().covers(end, ahead))) {
+            prefetcher.fetch(fileId, offset, end, window);
         }
-        if (missing.isEmpty()) {
-            cacheHits.increment();
-            cacheHitBytes.increment(end - offset);
-        } else {
+        if (missing) {
             cacheMisses.increment();
             cacheMissBytes.increment(end - offset);
-            fill(inode, offset, end);
+            prefetcher.await(fileId, offset, end);
+            Inode current = store.read(tx -> tx.inode(fileId));
+            if (current == null) {
+                throw new FsException(FsError.STALE, "inode " + fileId + " no longer exists");
+            }
+            if (!current.present().covers(offset, end)) {
+                // Its part failed or stalled: fetch here, where a failure reaches the client.
+                fill(current, offset, end, upTo -> { });
+            }
+        } else {
+            cacheHits.increment();
+            cacheHitBytes.increment(end - offset);
         }
-        prefetch(inode, end, readAhead.next(fileId, offset, end, inode.size()));
         ReentrantReadWriteLock data = cache.lockFor(fileId);
         data.readLock().lock();
         try {
@@ -103,9 +107,9 @@ public final class ReadPath {
     }
 
     /** Brings [offset, end) of a file into the cache from its object; S3 trouble asks the client to retry. */
-    private void fill(Inode snapshot, long offset, long end) throws FsException {
+    private void fill(Inode snapshot, long offset, long end, ObjectFetcher.Progress progress) throws FsException {
         try {
-            if (!fetcher.fill(snapshot, offset, end, snapshot.baseEtag())) {
+            if (!fetcher.fill(snapshot, offset, end, snapshot.baseEtag(), progress)) {
                 objectChanged.accept(snapshot); // shorter than we knew: revalidation fixes the size
             }
         } catch (ObjectStoreException e) {
@@ -113,7 +117,7 @@ public final class ReadPath {
                 // Changed through S3 under our unsynced changes: ours win where we have them, theirs fill the rest.
                 log.warn("object of inode {} changed in S3 while it has unsynced changes here", snapshot.id());
                 try {
-                    fetcher.fill(snapshot, offset, end, null);
+                    fetcher.fill(snapshot, offset, end, null, progress);
                     return;
                 } catch (ObjectStoreException retry) {
                     e = retry;
@@ -128,50 +132,8 @@ public final class ReadPath {
         }
     }
 
-    /**
-     * A sequential reader that catches up with its read-ahead waits for the bytes on their way rather than fetching
-     * them a second time; if they do not come soon, it fetches them itself.
-     */
-    private Inode awaitPrefetch(Inode inode, long offset, long end) throws FsException {
-        long deadline = System.nanoTime() + PREFETCH_WAIT_NANOS;
-        Inode current = inode;
-        while (!current.present().covers(offset, end) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            current = store.read(tx -> tx.inode(inode.id()));
-            if (current == null) {
-                throw new FsException(FsError.STALE, "inode " + inode.id() + " no longer exists");
-            }
-        }
-        return current;
-    }
-
-    /** Fetches what sequential readers will want next, off the caller's path. Failures only cost a later miss. */
-    private void prefetch(Inode snapshot, long from, long to) {
-        long start = to <= from ? -1 : readAhead.claim(snapshot.id(), from, to);
-        if (start < 0) {
-            return;
-        }
-        prefetcher.execute(() -> {
-            try {
-                fill(snapshot, start, to);
-            } catch (FsException | RuntimeException e) {
-                log.debug("read-ahead of inode {} stopped: {}", snapshot.id(), e.toString());
-            }
-        });
-    }
-
-    /** Stops read-ahead and waits for the fetches in flight: the store and cache close next. */
+    /** Stops fetching and waits for the fetches in flight: the store and cache close next. */
     public void close() {
-        prefetcher.shutdownNow();
-        try {
-            prefetcher.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        prefetcher.close();
     }
 }

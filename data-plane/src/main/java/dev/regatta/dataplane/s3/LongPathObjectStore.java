@@ -190,6 +190,12 @@ public final class LongPathObjectStore implements ObjectStore {
     }
 
     @Override
+    public long readSlices(String key, long offset, long length, String expectedEtag, int sliceBytes,
+                           SliceConsumer consumer) throws ObjectStoreException {
+        return delegate.readSlices(keys.storedKey(key), offset, length, expectedEtag, sliceBytes, consumer);
+    }
+
+    @Override
     public String put(String key, Path file, long offset, long length, Map<String, String> metadata)
             throws ObjectStoreException {
         String stored = keys.storedKey(key);

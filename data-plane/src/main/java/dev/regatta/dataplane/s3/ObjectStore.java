@@ -49,6 +49,39 @@ public interface ObjectStore {
      */
     ByteBuffer read(String key, long offset, int length, String expectedEtag) throws ObjectStoreException;
 
+    /** Takes the bytes of a ranged read in order, as they arrive. */
+    @FunctionalInterface
+    interface SliceConsumer {
+        /**
+         * The object's bytes from {@code offset}; the buffer is reused for the next slice once this returns. A
+         * runtime exception stops the read and is thrown to the caller as it is.
+         */
+        void accept(long offset, ByteBuffer slice);
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code offset} in one request, like {@link #read}, but hands them to
+     * {@code consumer} in slices of at most {@code sliceBytes} as the body arrives: the caller can use the first
+     * bytes before the last ones are in, and holds one slice in memory instead of the whole range. Slices already
+     * handed over stay valid when the request fails later.
+     *
+     * @return how many bytes were handed over (fewer at the end of the object, 0 at or past it)
+     */
+    default long readSlices(String key, long offset, long length, String expectedEtag, int sliceBytes,
+                            SliceConsumer consumer) throws ObjectStoreException {
+        // For stores that cannot stream: one request, handed over in slices.
+        ByteBuffer all = read(key, offset, (int) Math.min(Integer.MAX_VALUE, length), expectedEtag);
+        long delivered = 0;
+        while (all.hasRemaining()) {
+            ByteBuffer slice = all.slice();
+            slice.limit(Math.min(slice.remaining(), sliceBytes));
+            consumer.accept(offset + delivered, slice);
+            delivered += slice.limit();
+            all.position(all.position() + slice.limit());
+        }
+        return delivered;
+    }
+
     /** Uploads {@code length} bytes of a local file from {@code offset} as the whole object; returns its ETag. */
     String put(String key, Path file, long offset, long length, Map<String, String> metadata)
             throws ObjectStoreException;

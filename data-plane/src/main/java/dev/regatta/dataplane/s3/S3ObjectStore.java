@@ -297,6 +297,69 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
+    @Override
+    public long readSlices(String key, long offset, long length, String expectedEtag, int sliceBytes,
+                           SliceConsumer consumer) throws ObjectStoreException {
+        if (offset < 0 || length < 0 || sliceBytes <= 0) {
+            throw new IllegalArgumentException("offset " + offset + ", length " + length + ", slice " + sliceBytes);
+        }
+        if (length == 0) {
+            return 0;
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = call("get", key, () -> client.getObject(b -> b.bucket(bucket).key(key).range(range)
+                    .ifMatch(S3Failures.quoteEtag(expectedEtag))));
+        } catch (ObjectStoreException e) {
+            if (S3Failures.isRangeNotSatisfiable(e.getCause())) {
+                return 0;
+            }
+            throw e;
+        }
+        long delivered = 0;
+        boolean complete = false;
+        try {
+            GetObjectResponse r = in.response();
+            // A server that ignores Range answers 200 with the whole object: skip to the offset ourselves.
+            int status = r.sdkHttpResponse() == null ? 206 : r.sdkHttpResponse().statusCode();
+            if (status == 200 && offset > 0) {
+                in.skipNBytes(Math.min(offset, r.contentLength() == null ? offset : r.contentLength()));
+            }
+            long expected = length;
+            if (r.contentLength() != null && status == 206) {
+                expected = Math.min(length, Math.max(0, r.contentLength()));
+            }
+            byte[] buf = new byte[(int) Math.min(sliceBytes, expected)];
+            while (delivered < expected) {
+                int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, expected - delivered));
+                if (n == 0) {
+                    break;
+                }
+                bytesIn.increment(n);
+                consumer.accept(offset + delivered, ByteBuffer.wrap(buf, 0, n));
+                delivered += n;
+            }
+            complete = status != 200 || delivered < expected;
+            return delivered;
+        } catch (java.io.EOFException e) {
+            return delivered;
+        } catch (IOException | SdkException e) {
+            throw failure("get", key, e);
+        } finally {
+            if (!complete) {
+                // Don't drain what nobody will take: the rest of a whole-object answer, or a body whose consumer
+                // failed.
+                in.abort();
+            }
+            try {
+                in.close();
+            } catch (IOException | SdkException ignored) {
+                // the bytes are delivered or the failure is already on its way; nothing left to release
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- writing
 
     @Override
