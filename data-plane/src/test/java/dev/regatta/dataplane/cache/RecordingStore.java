@@ -1,15 +1,12 @@
 package dev.regatta.dataplane.cache;
 
+import dev.regatta.dataplane.s3.ForwardingObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and able to hold some back until the test lets them go: requests from an offset on before they are sent, or
  * one request after its first slice arrived.
  */
-final class RecordingStore implements ObjectStore {
+final class RecordingStore extends ForwardingObjectStore {
 
     /** One ranged read as asked for. */
     record Get(long offset, long length) {
@@ -28,7 +25,6 @@ final class RecordingStore implements ObjectStore {
         }
     }
 
-    private final ObjectStore real;
     private final List<Get> gets = new ArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger held = new AtomicInteger();
@@ -37,7 +33,7 @@ final class RecordingStore implements ObjectStore {
     private volatile CountDownLatch gate = new CountDownLatch(0);
 
     RecordingStore(ObjectStore real) {
-        this.real = real;
+        super(real);
     }
 
     /** The reads asked for so far, in the order they were asked. */
@@ -139,40 +135,4 @@ final class RecordingStore implements ObjectStore {
         }
     }
 
-    @Override
-    public Listing list(String prefix) throws ObjectStoreException {
-        return real.list(prefix);
-    }
-
-    @Override
-    public Optional<ObjectHead> head(String key) throws ObjectStoreException {
-        return real.head(key);
-    }
-
-    @Override
-    public String put(String key, Path file, long offset, long length, Map<String, String> metadata)
-            throws ObjectStoreException {
-        return real.put(key, file, offset, length, metadata);
-    }
-
-    @Override
-    public String copy(String sourceKey, String sourceEtag, String destinationKey, Map<String, String> metadata)
-            throws ObjectStoreException {
-        return real.copy(sourceKey, sourceEtag, destinationKey, metadata);
-    }
-
-    @Override
-    public MultipartUpload startMultipart(String key, Map<String, String> metadata) throws ObjectStoreException {
-        return real.startMultipart(key, metadata);
-    }
-
-    @Override
-    public void delete(String key) throws ObjectStoreException {
-        real.delete(key);
-    }
-
-    @Override
-    public List<String> deleteAll(Collection<String> keys) throws ObjectStoreException {
-        return real.deleteAll(keys);
-    }
 }

@@ -1,13 +1,11 @@
 package dev.regatta.dataplane.sync;
 
+import dev.regatta.dataplane.s3.ForwardingObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,9 +18,8 @@ import java.util.function.Consumer;
  * pages over (so what happens meanwhile is newer than the listing), held HEADs wait before asking. Listings can also
  * be cut into pages of a few names, in the bucket's order, as S3 pages a large prefix.
  */
-final class GatedObjectStore implements ObjectStore {
+final class GatedObjectStore extends ForwardingObjectStore {
 
-    private final ObjectStore real;
     private final int pageSize;
     private final Map<String, List<ObjectSummary>> extra;
     private volatile Gate listingGate;
@@ -38,7 +35,7 @@ final class GatedObjectStore implements ObjectStore {
      *              such as a file 'a' beside 'a/x')
      */
     GatedObjectStore(ObjectStore real, int pageSize, Map<String, List<ObjectSummary>> extra) {
-        this.real = real;
+        super(real);
         this.pageSize = pageSize;
         this.extra = extra;
     }
@@ -151,35 +148,4 @@ final class GatedObjectStore implements ObjectStore {
         return real.head(key);
     }
 
-    @Override
-    public ByteBuffer read(String key, long offset, int length, String expectedEtag) throws ObjectStoreException {
-        return real.read(key, offset, length, expectedEtag);
-    }
-
-    @Override
-    public String put(String key, Path file, long offset, long length, Map<String, String> metadata)
-            throws ObjectStoreException {
-        return real.put(key, file, offset, length, metadata);
-    }
-
-    @Override
-    public String copy(String sourceKey, String sourceEtag, String destinationKey, Map<String, String> metadata)
-            throws ObjectStoreException {
-        return real.copy(sourceKey, sourceEtag, destinationKey, metadata);
-    }
-
-    @Override
-    public MultipartUpload startMultipart(String key, Map<String, String> metadata) throws ObjectStoreException {
-        return real.startMultipart(key, metadata);
-    }
-
-    @Override
-    public void delete(String key) throws ObjectStoreException {
-        real.delete(key);
-    }
-
-    @Override
-    public List<String> deleteAll(Collection<String> keys) throws ObjectStoreException {
-        return real.deleteAll(keys);
-    }
 }

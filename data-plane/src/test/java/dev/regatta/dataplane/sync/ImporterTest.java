@@ -8,27 +8,22 @@ import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.fs.FsTestRig;
 import dev.regatta.dataplane.fs.Results;
+import dev.regatta.dataplane.s3.ForwardingObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ImporterTest extends RigTest {
-
-
 
     Map<String, Results.DirEntry> listing(long dirId) throws FsException {
         Map<String, Results.DirEntry> byName = new HashMap<>();
@@ -258,8 +253,7 @@ class ImporterTest extends RigTest {
      * Delegates to the real store, merging extra objects and prefixes into listings of given prefixes and
      * rewriting the real objects listed.
      */
-    static final class ListingInjector implements ObjectStore {
-        private final ObjectStore real;
+    static final class ListingInjector extends ForwardingObjectStore {
         private final Map<String, Listing> extra;
         private final UnaryOperator<ObjectSummary> rewrite;
 
@@ -268,7 +262,7 @@ class ImporterTest extends RigTest {
         }
 
         ListingInjector(ObjectStore real, Map<String, Listing> extra, UnaryOperator<ObjectSummary> rewrite) {
-            this.real = real;
+            super(real);
             this.extra = extra;
             this.rewrite = rewrite;
         }
@@ -290,44 +284,6 @@ class ImporterTest extends RigTest {
                 }
             }
             return new Listing(objects, prefixes);
-        }
-
-        @Override
-        public Optional<ObjectHead> head(String key) throws ObjectStoreException {
-            return real.head(key);
-        }
-
-        @Override
-        public ByteBuffer read(String key, long offset, int length, String expectedEtag)
-                throws ObjectStoreException {
-            return real.read(key, offset, length, expectedEtag);
-        }
-
-        @Override
-        public String put(String key, Path file, long offset, long length, Map<String, String> metadata)
-                throws ObjectStoreException {
-            return real.put(key, file, offset, length, metadata);
-        }
-
-        @Override
-        public String copy(String sourceKey, String sourceEtag, String destinationKey, Map<String, String> metadata)
-                throws ObjectStoreException {
-            return real.copy(sourceKey, sourceEtag, destinationKey, metadata);
-        }
-
-        @Override
-        public MultipartUpload startMultipart(String key, Map<String, String> metadata) throws ObjectStoreException {
-            return real.startMultipart(key, metadata);
-        }
-
-        @Override
-        public void delete(String key) throws ObjectStoreException {
-            real.delete(key);
-        }
-
-        @Override
-        public List<String> deleteAll(Collection<String> keys) throws ObjectStoreException {
-            return real.deleteAll(keys);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.FsTestRig;
 import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.fs.RigTest;
+import dev.regatta.dataplane.s3.ForwardingObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.s3.ObjectStoreException;
 import org.junit.jupiter.api.Test;
@@ -11,13 +12,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,18 +97,12 @@ class LargeListingMeasurement extends RigTest {
     }
 
     /** The real store, with a delay before every HEAD. */
-    static final class SlowHeads implements ObjectStore {
-        private final ObjectStore real;
+    static final class SlowHeads extends ForwardingObjectStore {
         private final long millis;
 
         SlowHeads(ObjectStore real, long millis) {
-            this.real = real;
+            super(real);
             this.millis = millis;
-        }
-
-        @Override
-        public Listing list(String prefix) throws ObjectStoreException {
-            return real.list(prefix);
         }
 
         /** Streams where the interface does (no @Override: the measurement also runs against code without it). */
@@ -129,39 +120,6 @@ class LargeListingMeasurement extends RigTest {
                 }
             }
             return real.head(key);
-        }
-
-        @Override
-        public ByteBuffer read(String key, long offset, int length, String expectedEtag)
-                throws ObjectStoreException {
-            return real.read(key, offset, length, expectedEtag);
-        }
-
-        @Override
-        public String put(String key, Path file, long offset, long length, Map<String, String> metadata)
-                throws ObjectStoreException {
-            return real.put(key, file, offset, length, metadata);
-        }
-
-        @Override
-        public String copy(String sourceKey, String sourceEtag, String destinationKey, Map<String, String> metadata)
-                throws ObjectStoreException {
-            return real.copy(sourceKey, sourceEtag, destinationKey, metadata);
-        }
-
-        @Override
-        public MultipartUpload startMultipart(String key, Map<String, String> metadata) throws ObjectStoreException {
-            return real.startMultipart(key, metadata);
-        }
-
-        @Override
-        public void delete(String key) throws ObjectStoreException {
-            real.delete(key);
-        }
-
-        @Override
-        public List<String> deleteAll(Collection<String> keys) throws ObjectStoreException {
-            return real.deleteAll(keys);
         }
     }
 }
