@@ -266,7 +266,8 @@ s_s3outage() {
     i=$((i + 1))
     head -c $((RANDOM * 20)) /dev/urandom > $D/f$i || fail "write f$i failed"
     ((i % 5 == 0)) && { echo "again $i" >> $D/f$((i - 3)) || fail "append"; }
-    ((i % 7 == 0)) && { rm $D/f$((i - 5)) || fail "rm"; }
+    # f(i-5) was moved into d(i-4) when i-4 is a multiple of 11 (first at i = 70): only files still here are removed.
+    ((i % 7 == 0 && (i - 4) % 11 != 0)) && { rm $D/f$((i - 5)) || fail "rm"; }
     ((i % 11 == 0)) && { mkdir -p $D/d$i && mv $D/f$((i - 1)) $D/d$i/ || fail "mkdir/mv"; }
     [[ -e $SH/out/s3-back ]] && after=$((after + 1))
     ((after >= 10)) && break
