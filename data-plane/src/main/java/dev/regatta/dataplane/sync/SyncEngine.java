@@ -591,13 +591,20 @@ public final class SyncEngine implements AutoCloseable {
         }
     }
 
-    /** Records a finished sync; a change made meanwhile keeps the inode queued for another round. */
+    /**
+     * Records a finished sync; a change made meanwhile keeps the inode queued for another round. The record waits
+     * for no log sync of its own (the next durable transaction carries it): lost in a crash, it leaves the inode
+     * queued, and the same upload is made again (same key, same content). A log sync per upload kept the syncer busy
+     * while clients' durable calls queued behind it. Only the record of a file deleted meanwhile is durable: lost,
+     * it would leave the object just uploaded in the bucket with nothing to delete it.
+     */
     private void record(Inode snapshot, List<String> wanted, String etag, boolean uploaded) {
-        store.write(Durability.SYNC, batch -> {
+        store.write(Durability.BUFFERED, batch -> {
             long now = System.currentTimeMillis();
             Inode current = batch.inode(snapshot.id());
             if (current == null) {
                 // Deleted while we uploaded: what we just wrote must go too.
+                batch.requireSync();
                 wanted.forEach(k -> batch.addPendingDelete(k, now));
                 batch.clearDirty(snapshot.id());
                 return null;
