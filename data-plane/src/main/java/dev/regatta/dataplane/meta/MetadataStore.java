@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -179,9 +180,14 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     Map<Long, DirtyMark> dirtyQueue() {
-        Map<Long, DirtyMark> queue = new HashMap<>();
+        return dirtyQueue(-1, Integer.MAX_VALUE);
+    }
+
+    /** At most {@code max} queued inodes with ids above {@code afterId}, by id. */
+    Map<Long, DirtyMark> dirtyQueue(long afterId, int max) {
+        Map<Long, DirtyMark> queue = new LinkedHashMap<>();
         try (RocksIterator it = iterator(dirty)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
+            for (it.seek(longKey(afterId + 1)); it.isValid() && queue.size() < max; it.next()) {
                 ByteBuffer v = ByteBuffer.wrap(it.value());
                 queue.put(ByteBuffer.wrap(it.key()).getLong(), new DirtyMark(v.getLong(), v.getLong()));
             }
@@ -336,6 +342,14 @@ public final class MetadataStore implements AutoCloseable {
     @FunctionalInterface
     public interface Body<X, T, E extends Exception> {
         T run(X tx) throws E;
+    }
+
+    /**
+     * The log position of the last committed write transaction: while it stays the same, so does everything the
+     * store holds (for answers computed from the whole store and kept until the next change).
+     */
+    public long position() {
+        return db.getLatestSequenceNumber();
     }
 
     /** Makes every earlier transaction durable (for COMMIT after UNSTABLE writes); shares syncs like {@link #write}. */

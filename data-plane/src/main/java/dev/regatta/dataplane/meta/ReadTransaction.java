@@ -39,6 +39,14 @@ public class ReadTransaction {
         return store.dirtyQueue();
     }
 
+    /**
+     * A page of the sync queue: at most {@code max} inodes with ids above {@code afterId}, by id; a scan of a long
+     * queue takes it page by page, in one short transaction each, so that writers do not wait for the whole scan.
+     */
+    public Map<Long, MetadataStore.DirtyMark> dirtyQueue(long afterId, int max) {
+        return store.dirtyQueue(afterId, max);
+    }
+
     public MetadataStore.DirtyMark dirtyMark(long id) {
         return store.dirtyMark(id);
     }

@@ -41,6 +41,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The write-back engine. An inode in the sync queue is uploaded once it has been quiet for the quiet period, or
@@ -67,6 +68,8 @@ public final class SyncEngine implements AutoCloseable {
      * the engine learns of changes, so that a steady stream of them is not taken for pauses.
      */
     static final long BUSY_WINDOW_MILLIS = 1_000;
+    /** Inodes of the sync queue read per read transaction. */
+    static final int SCAN_PAGE = 512;
     /** How many failing files a backlog names. */
     static final int FAILING_LISTED = 10;
 
@@ -112,6 +115,16 @@ public final class SyncEngine implements AutoCloseable {
     private volatile boolean running = true;
     private final Thread scheduler;
     private final Counter uploads;
+    /**
+     * The last backlog scanned, answered again while neither the metadata nor the failures changed: the five gauges of
+     * one scrape each scanned the whole queue, under the metadata lock.
+     */
+    private volatile Scanned lastBacklog;
+    /** Moves on with every change of {@link #failed} that a backlog shows. */
+    private final AtomicLong failuresVersion = new AtomicLong();
+
+    private record Scanned(Backlog backlog, long oldestFirstMillis, long position, long failuresVersion) {
+    }
     private final Counter uploadedBytes;
     private final Counter copies;
     private final MeterRegistry metrics;
@@ -254,21 +267,33 @@ public final class SyncEngine implements AutoCloseable {
     }
 
     public Backlog backlog() {
-        return store.read(this::backlog);
+        long position = store.position();
+        long version = failuresVersion.get();
+        Scanned last = lastBacklog;
+        if (last != null && last.position() == position && last.failuresVersion() == version) {
+            Backlog b = last.backlog();
+            long age = b.files() == 0 ? 0 : System.currentTimeMillis() - last.oldestFirstMillis();
+            return new Backlog(b.files(), b.bytes(), age, b.pendingDeletes(), b.failingFiles(), b.failing());
+        }
+        Scanned scanned = scanBacklog(position, version);
+        lastBacklog = scanned;
+        return scanned.backlog();
     }
 
-    private Backlog backlog(ReadTransaction tx) {
-        Map<Long, MetadataStore.DirtyMark> queue = tx.dirtyQueue();
-        long bytes = 0;
-        long oldest = Long.MAX_VALUE;
-        for (Map.Entry<Long, MetadataStore.DirtyMark> e : queue.entrySet()) {
-            Inode inode = tx.inode(e.getKey());
-            if (inode != null && inode.contentDirty()) {
-                bytes += inode.dirtyRanges().totalLength();
+    private Scanned scanBacklog(long position, long version) {
+        long[] bytes = {0};
+        Map<Long, MetadataStore.DirtyMark> queue = scanQueue((tx, page) -> {
+            for (long id : page.keySet()) {
+                Inode inode = tx.inode(id);
+                if (inode != null && inode.contentDirty()) {
+                    bytes[0] += inode.dirtyRanges().totalLength();
+                }
             }
-            oldest = Math.min(oldest, e.getValue().firstMillis());
-        }
+        });
+        long oldest = queue.values().stream().mapToLong(MetadataStore.DirtyMark::firstMillis).min()
+                .orElse(Long.MAX_VALUE);
         long age = queue.isEmpty() ? 0 : System.currentTimeMillis() - oldest;
+        int pendingDeletes = store.read(tx -> tx.pendingDeletes(Integer.MAX_VALUE).size());
         // Only what is still queued: a file removed while failing is settled before the next round forgets it.
         List<FailingFile> failing = failed.entrySet().stream()
                 .filter(e -> e.getValue().failing() && queue.containsKey(e.getKey())).map(Map.Entry::getValue)
@@ -276,25 +301,53 @@ public final class SyncEngine implements AutoCloseable {
                 .sorted(java.util.Comparator.comparingLong(FailingFile::sinceMillis)
                         .thenComparing(FailingFile::path))
                 .toList();
-        return new Backlog(queue.size(), bytes, age, tx.pendingDeletes(Integer.MAX_VALUE).size(),
-                failing.size(), failing.subList(0, Math.min(FAILING_LISTED, failing.size())));
+        return new Scanned(new Backlog(queue.size(), bytes[0], age, pendingDeletes, failing.size(),
+                failing.subList(0, Math.min(FAILING_LISTED, failing.size()))), oldest, position, version);
+    }
+
+    /** What a scan of the sync queue does with each page, within the page's read transaction. */
+    @FunctionalInterface
+    private interface PageVisitor {
+        void visit(ReadTransaction tx, Map<Long, MetadataStore.DirtyMark> page);
+    }
+
+    /**
+     * The whole sync queue, read {@value #SCAN_PAGE} inodes per read transaction: a scan of 5,000 queued files in
+     * one transaction held the metadata lock against every writer for as long as it took.
+     */
+    private Map<Long, MetadataStore.DirtyMark> scanQueue(PageVisitor visitor) {
+        Map<Long, MetadataStore.DirtyMark> queue = new HashMap<>();
+        long after = -1;
+        while (true) {
+            long from = after;
+            Map<Long, MetadataStore.DirtyMark> page = store.read(tx -> {
+                Map<Long, MetadataStore.DirtyMark> p = tx.dirtyQueue(from, SCAN_PAGE);
+                visitor.visit(tx, p);
+                return p;
+            });
+            queue.putAll(page);
+            if (page.size() < SCAN_PAGE) {
+                return queue;
+            }
+            after = page.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+        }
     }
 
     private void tick() {
         Map<Long, List<Long>> parents = new HashMap<>();
-        Map<Long, MetadataStore.DirtyMark> queue = store.read(tx -> {
-            Map<Long, MetadataStore.DirtyMark> dirty = tx.dirtyQueue();
-            for (long id : dirty.keySet()) {
+        Map<Long, MetadataStore.DirtyMark> queue = scanQueue((tx, page) -> {
+            for (long id : page.keySet()) {
                 Inode inode = tx.inode(id);
                 if (inode != null) {
                     parents.put(id, inode.links().stream().map(Inode.Link::parentId).toList());
                 }
             }
-            return dirty;
         });
         List<String> deletes = store.read(tx -> tx.pendingDeletes(1000));
         // A file removed (or otherwise settled) while it was failing is no longer anyone's concern.
-        failed.keySet().removeIf(id -> !queue.containsKey(id) && !inFlight.contains(id));
+        if (failed.keySet().removeIf(id -> !queue.containsKey(id) && !inFlight.contains(id))) {
+            failuresVersion.incrementAndGet();
+        }
         long now = System.currentTimeMillis();
         queue.values().stream().mapToLong(MetadataStore.DirtyMark::lastMillis).max()
                 .ifPresent(last -> lastChangeMillis = Math.max(lastChangeMillis, last));
@@ -418,6 +471,9 @@ public final class SyncEngine implements AutoCloseable {
 
     private void succeeded(long id) {
         Failure f = failed.remove(id);
+        if (f != null) {
+            failuresVersion.incrementAndGet();
+        }
         if (f != null && f.failing()) {
             log.info("upload of {} (inode {}) succeeded after {} failed attempts", pathOf(id), id,
                     f.backoff().attempts());
@@ -438,6 +494,7 @@ public final class SyncEngine implements AutoCloseable {
         String path = pathOf(id);
         long since = before == null ? System.currentTimeMillis() : before.sinceMillis();
         failed.put(id, new Failure(b, path, code, error, since, failing || before != null && before.failing()));
+        failuresVersion.incrementAndGet();
         long retryIn = Math.max(0, b.untilMillis() - System.currentTimeMillis()) / 1000;
         if (failing && (before == null || !before.failing())) {
             log.warn("upload of {} (inode {}) is failing, attempt(s) {}: {}; next retry in {} s, and on until it "

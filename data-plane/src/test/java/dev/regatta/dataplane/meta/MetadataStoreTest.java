@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,32 @@ class MetadataStoreTest {
         assertThat(store.inode(fileId).links()).containsExactly(new Inode.Link(dirId, "f"));
         assertThat(store.lookup(dirId, "f")).isEqualTo(new MetadataStore.Entry("f", fileId, 3));
         assertThat(store.dirtyMark(fileId)).isEqualTo(new MetadataStore.DirtyMark(1000, 1000));
+    }
+
+    @Test
+    void theSyncQueueIsReadPageByPageInIdOrder() {
+        long[] ids = {3, 300, 256, 257, 9_000_000_000L, 1};
+        store.write(Durability.BUFFERED, b -> {
+            for (long id : ids) {
+                b.markDirty(id, id);
+            }
+            return null;
+        });
+        List<Long> seen = new ArrayList<>();
+        long after = -1;
+        while (true) {
+            long from = after;
+            Map<Long, MetadataStore.DirtyMark> page = store.read(tx -> tx.dirtyQueue(from, 4));
+            assertThat(page.size()).isLessThanOrEqualTo(4);
+            seen.addAll(page.keySet());
+            if (page.size() < 4) {
+                break;
+            }
+            after = seen.getLast();
+        }
+        assertThat(seen).containsExactly(1L, 3L, 256L, 257L, 300L, 9_000_000_000L);
+        Map<Long, MetadataStore.DirtyMark> tail = store.read(tx -> tx.dirtyQueue(257, 10));
+        assertThat(tail.keySet()).containsExactly(300L, 9_000_000_000L);
     }
 
     @Test
