@@ -198,7 +198,9 @@ class SyncEngineTest extends RigTest {
             fs.remove(Caller.ROOT, root, "f" + i);
         }
         flush();
-        assertThat(rig.requests("delete_batch") - batches).isBetween(1.0, 3.0);
+        // At most one batch per scheduler round (250 ms) that the removals spanned: a loaded machine took over
+        // 750 ms for the 50 removals once, and sent 4. One request per key would be 50.
+        assertThat(rig.requests("delete_batch") - batches).isBetween(1.0, 10.0);
         assertThat(rig.requests("delete")).isZero();
         for (int i = 0; i < 50; i++) {
             assertThat(rig.exists("f" + i)).as("f" + i).isFalse();
