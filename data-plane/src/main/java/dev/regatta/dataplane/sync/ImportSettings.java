@@ -3,8 +3,8 @@ package dev.regatta.dataplane.sync;
 /**
  * How hard the importer drives S3 while it lists directories and reads the attributes of what they hold; part of the
  * data plane's settings ({@code DataPlaneConfig}). Background HEADs adapt between their minimum and maximum
- * ({@link AdaptiveLimit}); the S3 client's connection pool is sized from the HEADs' ceiling (see
- * {@link #connections}) so that reads and uploads still find connections while a large listing's HEADs run.
+ * ({@link AdaptiveLimit}); the S3 client's connection pool is sized from the HEADs' ceiling so that reads and uploads
+ * still find connections while a large listing's HEADs run.
  *
  * @param revalidationConcurrency directories listed again in the background at once (a {@code find} makes many
  *                                stale at the same time)
@@ -19,9 +19,6 @@ package dev.regatta.dataplane.sync;
 public record ImportSettings(int revalidationConcurrency, int headMinConcurrency, int headInitialConcurrency,
                              int headMaxConcurrency, int foregroundHeads, int scanBatch) {
 
-    /** Connections the S3 client keeps beside the importer's HEADs, for reads, uploads and listings. */
-    private static final int OTHER_CONNECTIONS = 8;
-
     public static final ImportSettings DEFAULTS = new ImportSettings(4, 4, 16, 24, 16, 512);
 
     public ImportSettings {
@@ -34,13 +31,5 @@ public record ImportSettings(int revalidationConcurrency, int headMinConcurrency
             throw new IllegalArgumentException("background HEADs need 1 <= min <= initial <= max: "
                     + headMinConcurrency + ", " + headInitialConcurrency + ", " + headMaxConcurrency);
         }
-    }
-
-    /**
-     * The S3 client's connection pool: the background HEADs' ceiling and some more for everything else (32 with the
-     * defaults). A pool smaller than the HEADs' ceiling would cap them below it, and queue reads behind them.
-     */
-    public int connections() {
-        return headMaxConcurrency + OTHER_CONNECTIONS;
     }
 }
