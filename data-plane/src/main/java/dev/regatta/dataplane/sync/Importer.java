@@ -208,14 +208,19 @@ public final class Importer {
         try {
             revalidations.execute(() -> {
                 FsException failure = null;
+                boolean listed = false;
                 try {
                     listNow(directoryId, mine);
+                    listed = true;
                 } catch (FsException e) {
                     failure = e;
                 } catch (RuntimeException e) {
                     log.warn("first listing of directory {} failed", directoryId, e);
                     failure = new FsException(FsError.IO, "listing directory " + directoryId + " failed", e);
                 } finally {
+                    if (!listed && failure == null) { // an Error: its waiters must not take the listing as whole
+                        failure = new FsException(FsError.IO, "listing directory " + directoryId + " failed");
+                    }
                     listingsUnderWay.remove(directoryId, mine);
                     mine.end(failure);
                 }
@@ -358,12 +363,16 @@ public final class Importer {
         String prefix = keys.directoryKey(path);
         boolean first = dir.listedAtMillis() == 0;
         Merge merge = new Merge(dir.id(), prefix, System.currentTimeMillis());
+        // At the root under a key prefix over 768 bytes, names too long for a native key follow the native pages
+        // out of order (LongPathObjectStore): no name counts as passed before the end there.
+        boolean inOrder = path.isEmpty() ? KeyCodec.utf8Length(prefix) + KeyCodec.MAX_NAME_BYTES + 1
+                <= KeyCodec.MAX_KEY_BYTES : !keys.mayHoldLongEntries(path);
         try {
             objects.listPages(prefix, page -> {
                 listRequests.increment();
                 String last = merge.page(page);
                 if (progress != null) {
-                    progress.merged(last);
+                    progress.merged(inOrder ? last : null);
                 }
             });
         } catch (ObjectStoreException e) {
