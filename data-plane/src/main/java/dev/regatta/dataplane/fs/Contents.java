@@ -56,7 +56,9 @@ final class Contents {
         Inode inode = inode(fileId);
         if (inode.needsHead() || (inode.links().size() > 0 && importer.isStale(inode.links().get(0).parentId()))) {
             if (inode.links().size() > 0) {
-                importer.ensureListed(inode.links().get(0).parentId());
+                // During the parent's first listing, the name is there already: wait only for this inode's HEAD.
+                Inode.Link link = inode.links().get(0);
+                importer.ensureNameKnown(link.parentId(), link.name());
             }
             importer.ensureAttributes(List.of(fileId));
             inode = inode(fileId);

@@ -53,13 +53,19 @@ final class Names {
             return new Results.Lookup(parent, contents.getattr(parent), inodes.attributes(dir));
         }
         Inodes.checkName(name);
-        importer.ensureListed(directoryId);
+        importer.ensureNameKnown(directoryId, name);
         long childId = store.read(tx -> Inodes.entry(tx, directoryId, name).childId());
         importer.ensureAttributes(List.of(childId));
         return store.read(tx -> new Results.Lookup(childId, inodes.attributes(Inodes.inode(tx, childId)),
                 inodes.attributes(Inodes.directory(tx, directoryId))));
     }
 
+    /**
+     * READDIR and READDIRPLUS. During a directory's first listing, a reply is sent as soon as its entries are merged
+     * (never with EOF before the listing's end): the next call goes on from its cookie, since entries merged later
+     * take later cookies. READDIRPLUS leaves out the attributes of entries whose HEAD is pending rather than wait for
+     * it or show defaults that change a moment later; the client asks for them (LOOKUP, GETATTR) as it needs them.
+     */
     Results.Listing readdir(Caller caller, long directoryId, long cookie, long cookieVerifier, int maxEntries,
                             boolean withAttributes) throws FsException {
         Inode dir = store.read(tx -> Inodes.directory(tx, directoryId));
@@ -68,45 +74,45 @@ final class Names {
         if (cookie != 0 && cookieVerifier != 0 && cookieVerifier != verifier) {
             throw new FsException(FsError.BAD_COOKIE, "cookie verifier from another directory or server");
         }
-        importer.ensureListed(directoryId);
         List<Results.DirEntry> special = new ArrayList<>();
-        List<MetadataStore.Entry> found = store.read(tx -> {
-            Inode current = Inodes.directory(tx, directoryId);
-            if (cookie < 1) {
-                special.add(new Results.DirEntry(".", current.id(), 1, null));
-            }
-            if (cookie < 2) {
-                special.add(new Results.DirEntry("..", Inodes.parentOf(current), 2, null));
-            }
-            while (special.size() > Math.max(1, maxEntries)) {
-                special.remove(special.size() - 1);
-            }
-            int room = Math.max(0, maxEntries - special.size());
-            return special.size() == 2 || cookie >= 2
-                    ? tx.entries(directoryId, Math.max(cookie, 2), room + 1)
-                    : List.of(new MetadataStore.Entry("..", 0, 2));
-        });
-        int room = Math.max(0, maxEntries - special.size());
-        boolean eof = found.size() <= room;
-        List<MetadataStore.Entry> page = eof ? found : found.subList(0, room);
-        if (withAttributes) {
-            importer.ensureAttributes(page.stream().map(MetadataStore.Entry::childId).toList());
+        if (cookie < 1) {
+            special.add(new Results.DirEntry(".", directoryId, 1, null));
         }
+        if (cookie < 2) {
+            special.add(new Results.DirEntry("..", Inodes.parentOf(dir), 2, null));
+        }
+        while (special.size() > Math.max(1, maxEntries)) {
+            special.remove(special.size() - 1);
+        }
+        int room = Math.max(0, maxEntries - special.size());
+        boolean withEntries = special.size() == 2 || cookie >= 2;
+        long from = Math.max(cookie, 2);
+        boolean complete = importer.ensureListedUntil(directoryId, () -> !withEntries || room == 0
+                || store.read(tx -> tx.entries(directoryId, from, room)).size() >= room);
+        List<MetadataStore.Entry> found = withEntries ? store.read(tx -> tx.entries(directoryId, from, room + 1))
+                : List.of(new MetadataStore.Entry("..", 0, 2));
+        boolean eof = complete && found.size() <= room;
+        List<MetadataStore.Entry> page = found.size() <= room ? found : found.subList(0, room);
         return store.read(tx -> {
             List<Results.DirEntry> entries = new ArrayList<>(special.size() + page.size());
             for (Results.DirEntry s : special) {
                 entries.add(withAttributes ? new Results.DirEntry(s.name(), s.fileId(), s.cookie(),
-                        inodes.attributes(Inodes.inode(tx, s.fileId()))) : s);
+                        knownAttributes(Inodes.inode(tx, s.fileId()))) : s);
             }
             for (MetadataStore.Entry e : page) {
                 Inode child = tx.inode(e.childId());
                 if (child != null) {
                     entries.add(new Results.DirEntry(e.name(), e.childId(), e.cookie(),
-                            withAttributes ? inodes.attributes(child) : null));
+                            withAttributes ? knownAttributes(child) : null));
                 }
             }
             return new Results.Listing(entries, eof, verifier, inodes.attributes(Inodes.directory(tx, directoryId)));
         });
+    }
+
+    /** An inode's attributes, or null while they wait for its HEAD. */
+    private Attributes knownAttributes(Inode inode) {
+        return Importer.attributesKnown(inode) ? inodes.attributes(inode) : null;
     }
 
     /** Cookies are stable per entry, so one verifier per directory suffices; it is never 0. */
@@ -124,7 +130,7 @@ final class Names {
                            SetAttributes attributes, long verifier) throws FsException {
         contents.writable();
         Inodes.checkName(name);
-        importer.ensureListed(directoryId);
+        importer.ensureNameKnown(directoryId, name);
         Creation creation = store.write(Durability.SYNC, tx -> {
             Inode dir = Inodes.directory(tx, directoryId);
             MetadataStore.Entry existing = tx.lookup(directoryId, name);
@@ -222,7 +228,7 @@ final class Names {
                                         SetAttributes attributes, InodeStep init) throws FsException {
         contents.writable();
         Inodes.checkName(name);
-        importer.ensureListed(directoryId);
+        importer.ensureNameKnown(directoryId, name);
         return store.write(Durability.SYNC, tx -> {
             Inode dir = Inodes.directory(tx, directoryId);
             Inodes.requireAbsent(tx, directoryId, name);

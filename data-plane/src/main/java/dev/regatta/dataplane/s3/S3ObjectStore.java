@@ -76,7 +76,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public static final long MAX_SINGLE_COPY_SIZE = 5L << 30;
     /** Part size of a multipart copy. */
     public static final long COPY_PART_SIZE = 512L << 20;
-    /** Concurrent requests the connection pool is sized for. */
+    /** Concurrent requests the connection pool is sized for, unless the caller sizes it. */
     public static final int MAX_CONNECTIONS = 32;
     /** Keys per DeleteObjects request (the S3 limit). */
     public static final int MAX_DELETE_BATCH = 1000;
@@ -142,9 +142,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      * Uses the Apache 4 HTTP client the build declares ({@code apache-client}); the SDK deprecated it in favour
      * of {@code apache5-client}, a one-line swap once the pom declares that artifact.
      */
-    @SuppressWarnings("deprecation")
     public static S3Client buildClient(URI endpoint, String region, String accessKey, String secretKey,
                                        boolean pathStyle) {
+        return buildClient(endpoint, region, accessKey, secretKey, pathStyle, MAX_CONNECTIONS);
+    }
+
+    /** As above, with a connection pool of {@code maxConnections} (the data plane sizes it from its settings). */
+    @SuppressWarnings("deprecation")
+    public static S3Client buildClient(URI endpoint, String region, String accessKey, String secretKey,
+                                       boolean pathStyle, int maxConnections) {
         AwsCredentialsProvider credentials;
         if (accessKey == null && secretKey == null) {
             credentials = DefaultCredentialsProvider.builder().build();
@@ -161,7 +167,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .httpClientBuilder(ApacheHttpClient.builder()
-                        .maxConnections(MAX_CONNECTIONS)
+                        .maxConnections(maxConnections)
                         .connectionTimeout(Duration.ofSeconds(5))
                         .socketTimeout(Duration.ofSeconds(30))
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30))

@@ -2,6 +2,7 @@ package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
+import dev.regatta.dataplane.sync.ImportSettings;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,6 +26,11 @@ import java.time.Duration;
  * @param revalidateAfter cached listings and attributes are checked against S3 after this long
  * @param cacheTtl       clean cached data leaves after this long unread
  * @param cacheMaxBytes  disk the data cache may use; eviction of clean data starts at the high watermark
+ * @param uploadConcurrency uploads (and multipart parts) in flight at once
+ * @param imports        how hard listings drive S3: revalidations at once, background HEADs (4 at least, 16 to start
+ *                       with, 24 at most), foreground HEADs (16), entries scanned per transaction (512); see
+ *                       {@link ImportSettings}. The S3 client's connection pool is sized from them
+ *                       ({@link #s3Connections})
  * @param locks          NLM locks: the grace period after a start, the lease, the callback timeout
  */
 public record DataPlaneConfig(
@@ -46,6 +52,7 @@ public record DataPlaneConfig(
         long multipartThreshold,
         long multipartPartSize,
         int uploadConcurrency,
+        ImportSettings imports,
         ControlPlaneSettings controlPlane,
         LockSettings locks) {
 
@@ -83,6 +90,7 @@ public record DataPlaneConfig(
                 16L << 20,
                 8L << 20,
                 8,
+                ImportSettings.DEFAULTS,
                 null,
                 LockSettings.DEFAULTS);
     }
@@ -90,54 +98,77 @@ public record DataPlaneConfig(
     public DataPlaneConfig withS3(S3 s3) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withNfs(String bindAddress, int nfsPort, boolean portmap) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withMetricsPort(int metricsPort) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withExportPath(String exportPath) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withTimings(Duration quietPeriod, Duration flushDeadline, Duration revalidateAfter) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withCache(Duration cacheTtl, long cacheMaxBytes, double high, double low) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, high, low,
-                multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane, locks);
     }
 
     public DataPlaneConfig withControlPlane(ControlPlaneSettings controlPlane) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withLocks(LockSettings locks) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
     }
 
     public DataPlaneConfig withMultipart(long threshold, long partSize) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, threshold, partSize, uploadConcurrency, controlPlane, locks);
+                cacheLowWatermark, threshold, partSize, uploadConcurrency, imports, controlPlane, locks);
+    }
+
+    public DataPlaneConfig withImports(ImportSettings imports) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks);
+    }
+
+    /**
+     * Connections of the S3 client's pool (shared by the file systems on one endpoint): room for the background
+     * HEADs at their most and the uploads, 32 with the defaults. A smaller pool would cap the HEADs below their
+     * ceiling and make reads and uploads queue behind a large listing's HEADs.
+     */
+    public int s3Connections() {
+        return imports.headMaxConcurrency() + uploadConcurrency;
     }
 }

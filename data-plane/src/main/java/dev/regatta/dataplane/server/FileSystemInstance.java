@@ -51,7 +51,8 @@ public final class FileSystemInstance implements AutoCloseable {
         AttributeCodec codec = new AttributeCodec(d.uid(), d.gid(), d.fileMode(), d.directoryMode());
         // One view of the bucket through full-length keys for all three, so that they share its folder records.
         ObjectStore logical = LongPathObjectStore.over(objects, keys, metrics);
-        this.importer = new Importer(store, logical, keys, codec, cache, node.revalidateAfter(), metrics);
+        this.importer = new Importer(store, logical, keys, codec, cache, node.revalidateAfter(), node.imports(),
+                metrics);
         this.fileSystem = new RegattaFileSystem(store, cache, logical, importer, fsid, false, metrics);
         this.sync = new SyncEngine(store, cache, logical, keys, codec, dir, node.quietPeriod(),
                 settings.flushDeadline(), node.multipartThreshold(), node.multipartPartSize(),

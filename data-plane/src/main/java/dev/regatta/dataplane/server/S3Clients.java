@@ -30,19 +30,24 @@ final class S3Clients {
 
     private final String accessKey;
     private final String secretKey;
+    private final int connections;
     private final Map<Endpoint, Shared> clients = new HashMap<>();
 
-    /** @param accessKey with {@code secretKey}; both null: the AWS default credential chain */
-    S3Clients(String accessKey, String secretKey) {
+    /**
+     * @param accessKey   with {@code secretKey}; both null: the AWS default credential chain
+     * @param connections each client's connection pool
+     */
+    S3Clients(String accessKey, String secretKey, int connections) {
         this.accessKey = accessKey;
         this.secretKey = secretKey;
+        this.connections = connections;
     }
 
     /** A client for the endpoint (null: AWS's for the region); closing it lets go of the shared one. */
     synchronized S3Client lease(URI endpoint, String region, boolean pathStyle) {
         Endpoint key = new Endpoint(endpoint, region, pathStyle);
         Shared shared = clients.computeIfAbsent(key, k -> new Shared(
-                S3ObjectStore.buildClient(endpoint, region, accessKey, secretKey, pathStyle)));
+                S3ObjectStore.buildClient(endpoint, region, accessKey, secretKey, pathStyle, connections)));
         shared.users++;
         AtomicBoolean released = new AtomicBoolean();
         return new DelegatingS3Client(shared.client) {

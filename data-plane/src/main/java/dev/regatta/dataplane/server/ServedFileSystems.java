@@ -109,7 +109,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         this.metrics = metrics;
         this.tagMeters = tagMeters;
         this.activity = activity;
-        this.s3Clients = new S3Clients(node.s3().accessKey(), node.s3().secretKey());
+        this.s3Clients = new S3Clients(node.s3().accessKey(), node.s3().secretKey(), node.s3Connections());
     }
 
     @Override

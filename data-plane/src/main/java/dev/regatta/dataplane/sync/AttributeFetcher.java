@@ -30,21 +30,19 @@ import java.util.concurrent.TimeUnit;
  * Reads the attributes (mode, owner, times) of inodes imported from listings: s3fs keeps them in user metadata, which
  * a listing does not return, so each takes a HEAD. A listing queues its new inodes as its pages arrive, and they are
  * read in the background at a concurrency found by trying ({@link AdaptiveLimit}: more while S3 answers, half on failures), so an {@code ls -l} of a large
- * prefix finds most of them read by the time the listing ends. A caller that needs attributes now (READDIRPLUS,
- * LOOKUP, GETATTR) joins the HEAD already running for an inode, and starts the missing ones at once, ahead of the
+ * prefix finds most of them read by the time the listing ends. A READDIRPLUS does not wait for them (it leaves out
+ * what is not read yet); a caller that needs attributes now (LOOKUP, GETATTR) joins the HEAD already running for an inode, and starts the missing ones at once, ahead of the
  * queue. Inodes that need none (written here, or read already) cost nothing.
  */
 final class AttributeFetcher {
 
     private static final Logger log = LoggerFactory.getLogger(AttributeFetcher.class);
-    /** HEADs a caller waiting for attributes may run at once (its own, beside the background ones). */
-    private static final int FOREGROUND_CONCURRENCY = 16;
 
     private final MetadataStore store;
     private final ObjectStore objects;
     private final AttributeCodec codec;
     private final AdaptiveLimit background;
-    private final Semaphore foreground = new Semaphore(FOREGROUND_CONCURRENCY);
+    private final Semaphore foreground;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Long, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Long> queued = new LinkedBlockingQueue<>();
@@ -54,13 +52,15 @@ final class AttributeFetcher {
      * @param minConcurrency     background HEADs that may always run at once
      * @param initialConcurrency where the search for the right concurrency starts
      * @param maxConcurrency     at most this many background HEADs (the S3 connection pool is the real ceiling)
+     * @param foregroundHeads    HEADs that callers waiting for attributes may run at once, beside the background ones
      */
     AttributeFetcher(MetadataStore store, ObjectStore objects, AttributeCodec codec, int minConcurrency,
-                     int initialConcurrency, int maxConcurrency, MeterRegistry metrics) {
+                     int initialConcurrency, int maxConcurrency, int foregroundHeads, MeterRegistry metrics) {
         this.store = store;
         this.objects = objects;
         this.codec = codec;
         this.background = new AdaptiveLimit(minConcurrency, initialConcurrency, maxConcurrency);
+        this.foreground = new Semaphore(foregroundHeads);
         Gauge.builder("import_head_concurrency", background, AdaptiveLimit::limit)
                 .description("background HEADs (attributes of listed objects) allowed at once, as adapted")
                 .register(metrics);

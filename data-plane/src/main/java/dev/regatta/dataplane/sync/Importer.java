@@ -37,32 +37,25 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * Brings the bucket into the file system view, lazily: a directory is listed (ListObjectsV2, one level) the
  * first time it is needed and again once its listing is older than the revalidation interval, so objects put,
  * overwritten or deleted through the S3 API show up. Local changes not yet synced always win over the listing.
  *
- * <p>Only a directory never listed makes its caller wait for the listing. One listed before keeps serving what it
- * shows while it is listed again in the background (one listing at a time per directory), and the difference is
- * merged as the pages arrive: what changed here meanwhile is newer than the listing and wins. Pages are merged one
+ * <p>Only a directory never listed makes its callers wait for the listing, and each only as far as it needs: the
+ * listing runs in the background, its callers share it, and a READDIR answers once the entries of its reply are
+ * merged, a LOOKUP once its name is merged or passed. One listed before keeps serving what it shows while it is
+ * listed again in the background (one listing at a time per directory), and the difference is merged as the pages
+ * arrive: what changed here meanwhile is newer than the listing and wins. Pages are merged one
  * transaction each, so a listing of 100,000 keys never holds the store for long, and the attributes of new objects
  * (a HEAD each: {@link AttributeFetcher}) are read while later pages are still on their way.
  */
 public final class Importer {
 
     private static final Logger log = LoggerFactory.getLogger(Importer.class);
-    /** Directories listed in the background at once (a {@code find} makes many stale at the same time). */
-    private static final int REVALIDATION_CONCURRENCY = 4;
-    /**
-     * Background HEADs at once: at least, to start with, at most (of the S3 pool's 32 connections; reads and uploads
-     * need some too).
-     */
-    private static final int HEAD_MIN_CONCURRENCY = 4;
-    private static final int HEAD_INITIAL_CONCURRENCY = 16;
-    private static final int HEAD_MAX_CONCURRENCY = 24;
-    /** Entries of a directory read per transaction when looking for those a listing no longer shows. */
-    private static final int SCAN_BATCH = 512;
 
     private final MetadataStore store;
     private final ObjectStore objects;
@@ -70,11 +63,14 @@ public final class Importer {
     private final AttributeCodec attributeCodec;
     private final DataCache cache;
     private final long revalidateMillis;
+    private final int scanBatch;
     private final Map<Long, ReentrantLock> listingLocks = new ConcurrentHashMap<>();
     private final AttributeFetcher attributes;
     private final ExecutorService revalidations = Executors.newVirtualThreadPerTaskExecutor();
-    private final Semaphore revalidationPermits = new Semaphore(REVALIDATION_CONCURRENCY);
+    private final Semaphore revalidationPermits;
     private final Map<Long, CompletableFuture<Void>> revalidating = new ConcurrentHashMap<>();
+    /** First listings running, one per directory: their callers wait on their progress. */
+    private final Map<Long, FirstListing> listingsUnderWay = new ConcurrentHashMap<>();
     private final Counter skippedKeys;
     private final Counter shadowedFiles;
     private final Counter conflicts;
@@ -85,14 +81,21 @@ public final class Importer {
 
     public Importer(MetadataStore store, ObjectStore objects, KeyCodec keys, AttributeCodec attributeCodec,
                     DataCache cache, Duration revalidateAfter, MeterRegistry metrics) {
+        this(store, objects, keys, attributeCodec, cache, revalidateAfter, ImportSettings.DEFAULTS, metrics);
+    }
+
+    public Importer(MetadataStore store, ObjectStore objects, KeyCodec keys, AttributeCodec attributeCodec,
+                    DataCache cache, Duration revalidateAfter, ImportSettings settings, MeterRegistry metrics) {
         this.store = store;
         this.objects = LongPathObjectStore.over(objects, keys, metrics);
         this.keys = keys;
         this.attributeCodec = attributeCodec;
         this.cache = cache;
         this.revalidateMillis = revalidateAfter.toMillis();
-        this.attributes = new AttributeFetcher(store, this.objects, attributeCodec, HEAD_MIN_CONCURRENCY,
-                HEAD_INITIAL_CONCURRENCY, HEAD_MAX_CONCURRENCY, metrics);
+        this.scanBatch = settings.scanBatch();
+        this.revalidationPermits = new Semaphore(settings.revalidationConcurrency());
+        this.attributes = new AttributeFetcher(store, this.objects, attributeCodec, settings.headMinConcurrency(),
+                settings.headInitialConcurrency(), settings.headMaxConcurrency(), settings.foregroundHeads(), metrics);
         this.skippedKeys = Counter.builder("import_skipped_keys_total")
                 .description("keys that cannot be paths (empty segments, '.', '..', too long)").register(metrics);
         this.shadowedFiles = Counter.builder("import_shadowed_files_total")
@@ -131,38 +134,179 @@ public final class Importer {
     }
 
     /**
-     * Makes sure the directory has been listed from the bucket. A directory never listed is listed now; with S3
-     * unreachable it cannot be served, and the caller is told to retry (JUKEBOX). One whose listing is older than the
-     * revalidation interval is served as it is while a listing runs in the background.
+     * Makes sure the directory has been listed from the bucket. A directory never listed is listed now (its callers
+     * share one listing); with S3 unreachable it cannot be served, and the caller is told to retry (JUKEBOX). One
+     * whose listing is older than the revalidation interval is served as it is while a listing runs in the background.
      */
     public void ensureListed(long directoryId) throws FsException {
+        awaitListing(directoryId, listing -> false);
+    }
+
+    /**
+     * Makes sure the listing of the directory has decided whether {@code name} is in it: a directory listed before is
+     * as {@link #ensureListed}; during a directory's first listing, a name already merged is there, and one the
+     * listing has passed in the bucket's order (or that it never showed, once it ended) is not.
+     */
+    public void ensureNameKnown(long directoryId, String name) throws FsException {
+        awaitListing(directoryId, listing -> listing.passed(name)
+                || store.read(tx -> tx.lookup(directoryId, name)) != null);
+    }
+
+    /**
+     * Makes sure the directory has been listed at least as far as {@code enough} needs, which is asked again as each
+     * page of a first listing is merged: a READDIR needs only the entries of its reply. Returns whether the
+     * directory's listing is complete; false means {@code enough} was met while its first listing still runs, and
+     * more entries may come (each with a later cookie than any merged so far).
+     */
+    public boolean ensureListedUntil(long directoryId, BooleanSupplier enough) throws FsException {
+        return awaitListing(directoryId, listing -> enough.getAsBoolean());
+    }
+
+    private boolean awaitListing(long directoryId, Predicate<FirstListing> enough) throws FsException {
         // A fresh listing is the common case and needs no lock of its own: every CREATE and REMOVE asks, and taking
         // the directory's listing lock only to find it fresh made concurrent callers in one directory wait in turn
         // (a JFR profile of 16 concurrent creators showed them parked here, 5 ms on average per create).
         Inode dir = store.read(tx -> tx.inode(directoryId));
         if (!needsListing(dir)) {
-            return;
+            return true;
         }
         if (dir.listedAtMillis() != 0) {
             // A revalidation of 78 pages took 70 s on a local endpoint, and every CREATE in that directory waited
             // for it; what the directory shows now is what it showed a moment ago, and stays right for our changes.
             revalidateInBackground(directoryId);
-            return;
+            return true;
         }
-        listNow(directoryId);
+        FirstListing listing = firstListing(directoryId);
+        try {
+            while (true) {
+                long seen = listing.progress();
+                if (listing.ended()) {
+                    listing.rethrowFailure();
+                    return true;
+                }
+                if (enough.test(listing)) {
+                    return false;
+                }
+                listing.awaitBeyond(seen);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FsException(FsError.JUKEBOX, "closing while directory " + directoryId + " is listed", e);
+        }
+    }
+
+    /**
+     * The running first listing of a directory, or a new one started in the background: a listing of 100,000 keys
+     * takes longer than an RPC may, and its callers need only part of it each.
+     */
+    private FirstListing firstListing(long directoryId) {
+        FirstListing mine = new FirstListing();
+        FirstListing running = listingsUnderWay.putIfAbsent(directoryId, mine);
+        if (running != null) {
+            return running;
+        }
+        try {
+            revalidations.execute(() -> {
+                FsException failure = null;
+                boolean listed = false;
+                try {
+                    listNow(directoryId, mine);
+                    listed = true;
+                } catch (FsException e) {
+                    failure = e;
+                } catch (RuntimeException e) {
+                    log.warn("first listing of directory {} failed", directoryId, e);
+                    failure = new FsException(FsError.IO, "listing directory " + directoryId + " failed", e);
+                } finally {
+                    if (!listed && failure == null) { // an Error: its waiters must not take the listing as whole
+                        failure = new FsException(FsError.IO, "listing directory " + directoryId + " failed");
+                    }
+                    listingsUnderWay.remove(directoryId, mine);
+                    mine.end(failure);
+                }
+            });
+        } catch (RejectedExecutionException closing) {
+            listingsUnderWay.remove(directoryId, mine);
+            mine.end(new FsException(FsError.JUKEBOX, "closing"));
+        }
+        return mine;
     }
 
     /** Lists the directory in this thread unless a fresh listing is known; one listing at a time per directory. */
     private void listNow(long directoryId) throws FsException {
+        listNow(directoryId, null);
+    }
+
+    private void listNow(long directoryId, FirstListing progress) throws FsException {
         ReentrantLock listing = listingLocks.computeIfAbsent(directoryId, id -> new ReentrantLock());
         listing.lock();
         try {
             Inode dir = store.read(tx -> tx.inode(directoryId));
             if (needsListing(dir)) {
-                list(dir); // unless listed by the caller that held the lock before us
+                list(dir, progress); // unless listed by the caller that held the lock before us
             }
         } finally {
             listing.unlock();
+        }
+    }
+
+    /**
+     * How far a directory's first listing has come, for the callers waiting on it. S3 lists keys in order and each
+     * page is merged before the next, so after a page the directory holds every name the listing will show up to
+     * the page's last name, except the files it holds back for the next page (a name that the last one starts with).
+     */
+    private static final class FirstListing {
+        /** Pages merged, and one more at the end: a waiter looks again whenever it moves. */
+        private long progress;
+        /** The last name of the last page merged, relative to the directory's prefix (a subdirectory ends in '/'). */
+        private String through;
+        private boolean ended;
+        private FsException failure;
+
+        synchronized long progress() {
+            return progress;
+        }
+
+        synchronized boolean ended() {
+            return ended;
+        }
+
+        synchronized void rethrowFailure() throws FsException {
+            if (failure != null) {
+                throw new FsException(failure.error(), failure.getMessage(), failure);
+            }
+        }
+
+        synchronized void merged(String last) {
+            if (last != null) {
+                through = last;
+            }
+            progress++;
+            notifyAll();
+        }
+
+        synchronized void end(FsException failure) {
+            this.failure = failure;
+            ended = true;
+            progress++;
+            notifyAll();
+        }
+
+        synchronized void awaitBeyond(long seen) throws InterruptedException {
+            while (progress == seen) {
+                wait();
+            }
+        }
+
+        /**
+         * Whether the listing has passed both keys {@code name} could have (the file, and the prefix 'name/' that
+         * sorts after it), and does not hold the file back for the next page.
+         */
+        synchronized boolean passed(String name) {
+            if (ended) {
+                return failure == null;
+            }
+            return through != null && compareCodePoints(name + "/", through) < 0 && !through.startsWith(name);
         }
     }
 
@@ -207,8 +351,11 @@ public final class Importer {
         return revalidating.getOrDefault(directoryId, CompletableFuture.completedFuture(null));
     }
 
-    /** Lists {@code dir} and merges the listing page by page; the caller holds the directory's listing lock. */
-    private void list(Inode dir) throws FsException {
+    /**
+     * Lists {@code dir} and merges the listing page by page, telling {@code progress} (if any) of each; the caller
+     * holds the directory's listing lock.
+     */
+    private void list(Inode dir, FirstListing progress) throws FsException {
         String path = store.read(tx -> Namespace.directoryPath(tx, dir));
         if (path == null) {
             return;
@@ -216,10 +363,17 @@ public final class Importer {
         String prefix = keys.directoryKey(path);
         boolean first = dir.listedAtMillis() == 0;
         Merge merge = new Merge(dir.id(), prefix, System.currentTimeMillis());
+        // At the root under a key prefix over 768 bytes, names too long for a native key follow the native pages
+        // out of order (LongPathObjectStore): no name counts as passed before the end there.
+        boolean inOrder = path.isEmpty() ? KeyCodec.utf8Length(prefix) + KeyCodec.MAX_NAME_BYTES + 1
+                <= KeyCodec.MAX_KEY_BYTES : !keys.mayHoldLongEntries(path);
         try {
             objects.listPages(prefix, page -> {
                 listRequests.increment();
-                merge.page(page);
+                String last = merge.page(page);
+                if (progress != null) {
+                    progress.merged(inOrder ? last : null);
+                }
             });
         } catch (ObjectStoreException e) {
             if (!first) {
@@ -332,21 +486,23 @@ public final class Importer {
     }
 
     private static String later(String a, String b) {
-        if (a == null) {
-            return b;
-        }
+        return a == null || compareCodePoints(a, b) < 0 ? b : a;
+    }
+
+    /** Compares in the bucket's order: code points, as S3 compares UTF-8 bytes. */
+    private static int compareCodePoints(String a, String b) {
         int i = 0;
         int j = 0;
         while (i < a.length() && j < b.length()) {
             int ca = a.codePointAt(i);
             int cb = b.codePointAt(j);
             if (ca != cb) {
-                return ca > cb ? a : b;
+                return Integer.compare(ca, cb);
             }
             i += Character.charCount(ca);
             j += Character.charCount(cb);
         }
-        return a.length() - i >= b.length() - j ? a : b;
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /**
@@ -374,9 +530,10 @@ public final class Importer {
             this.listedAt = listedAt;
         }
 
-        void page(ObjectStore.Listing page) {
+        /** Merges a page; returns its last name (null if it had none, or the directory is gone). */
+        String page(ObjectStore.Listing page) {
             if (gone) {
-                return;
+                return null;
             }
             Sorted sorted = sort(prefix, page, carried);
             if (sorted.marker() != null) {
@@ -390,6 +547,7 @@ public final class Importer {
             }
             carried = held;
             apply(sorted.subdirectories(), now);
+            return gone ? null : last;
         }
 
         void finish() {
@@ -463,7 +621,7 @@ public final class Importer {
             long after = 0;
             while (true) {
                 long from = after;
-                List<MetadataStore.Entry> batchOfEntries = store.read(tx -> tx.entries(directoryId, from, SCAN_BATCH));
+                List<MetadataStore.Entry> batchOfEntries = store.read(tx -> tx.entries(directoryId, from, scanBatch));
                 if (batchOfEntries.isEmpty()) {
                     return;
                 }
@@ -624,6 +782,14 @@ public final class Importer {
      */
     public void ensureAttributes(Collection<Long> ids) {
         attributes.fetch(ids);
+    }
+
+    /**
+     * Whether an inode's attributes are what they will stay until it changes: false while the HEAD of an object
+     * imported from a listing is pending (it shows the bucket's defaults until then).
+     */
+    public static boolean attributesKnown(Inode inode) {
+        return !inode.needsHead() || inode.syncedKeys().isEmpty();
     }
 
     private void skip(String key) {

@@ -3,14 +3,12 @@ package dev.regatta.dataplane.sync;
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.FsTestRig;
-import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.fs.RigTest;
 import dev.regatta.dataplane.model.FileType;
 import dev.regatta.dataplane.s3.ObjectStore;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -126,7 +124,7 @@ class BackgroundRevalidationTest extends RigTest {
     }
 
     @Test
-    void aListingDoesNotWaitForTheHeadsOfWhatItFoundButAReaddirWithAttributesDoes() throws Exception {
+    void aListingDoesNotWaitForTheHeadsOfWhatItFoundButAGetattrDoes() throws Exception {
         openGated(0);
         rig.putObject("owned", "data", Map.of("mode", Integer.toString(0100600), "uid", "1234", "gid", "5678"));
         GatedObjectStore.Gate heads = gated.holdHeads();
@@ -135,11 +133,7 @@ class BackgroundRevalidationTest extends RigTest {
         assertThat(names).contains("owned");
         heads.awaitReached();
         heads.open();
-        Map<String, Results.DirEntry> plus = new HashMap<>();
-        for (Results.DirEntry e : fs.readdir(Caller.ROOT, root, 0, 0, 100, true).entries()) {
-            plus.put(e.name(), e);
-        }
-        Attributes owned = plus.get("owned").attributes();
+        Attributes owned = fs.getattr(rig.lookup(root, "owned"));
         assertThat(owned.mode()).isEqualTo(0600);
         assertThat(owned.uid()).isEqualTo(1234);
         assertThat(owned.gid()).isEqualTo(5678);

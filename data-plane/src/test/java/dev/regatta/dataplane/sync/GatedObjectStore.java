@@ -12,11 +12,13 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The real store with gates a test closes and opens: a held listing has read the bucket and waits before handing its
- * pages over (so what happens meanwhile is newer than the listing), held HEADs wait before asking. Listings can also
- * be cut into pages of a few names, in the bucket's order, as S3 pages a large prefix.
+ * pages over (so what happens meanwhile is newer than the listing), a listing can be held or cut off between two of
+ * its pages, held HEADs wait before asking. Listings can also be cut into pages of a few names, in the bucket's
+ * order, as S3 pages a large prefix.
  */
 final class GatedObjectStore extends ForwardingObjectStore {
 
@@ -24,6 +26,10 @@ final class GatedObjectStore extends ForwardingObjectStore {
     private final Map<String, List<ObjectSummary>> extra;
     private volatile Gate listingGate;
     private volatile Gate headGate;
+    private volatile Predicate<String> heldHeads = key -> true;
+    private volatile Gate pageGate;
+    private volatile int heldPage = -1;
+    private volatile int failingPage = -1;
 
     /** @param pageSize names per page of a listing (objects and subdirectories together); 0 for S3's own pages */
     GatedObjectStore(ObjectStore real, int pageSize) {
@@ -52,9 +58,36 @@ final class GatedObjectStore extends ForwardingObjectStore {
 
     /** Every HEAD from now on waits for {@link Gate#open} (a HEAD in the closing thread fails, as above). */
     Gate holdHeads() {
+        return holdHeads(key -> true);
+    }
+
+    /** The HEADs of the keys {@code which} accepts wait from now on for {@link Gate#open}; the others pass. */
+    Gate holdHeads(Predicate<String> which) {
         Gate gate = new Gate(Thread.currentThread());
+        heldHeads = which;
         headGate = gate;
         return gate;
+    }
+
+    /**
+     * The next listing hands over its pages before page {@code index} (from 0) at once, and then waits for
+     * {@link Gate#open} before handing over the rest: a listing of a large prefix on its way.
+     */
+    Gate holdPage(int index) {
+        Gate gate = new Gate(Thread.currentThread());
+        heldPage = index;
+        pageGate = gate;
+        return gate;
+    }
+
+    /** Every listing from now on fails (as S3 going away) after handing over the pages before {@code index}. */
+    void failAtPage(int index) {
+        failingPage = index;
+    }
+
+    /** Listings end normally again. */
+    void stopFailing() {
+        failingPage = -1;
     }
 
     /** A closed gate. */
@@ -118,7 +151,18 @@ final class GatedObjectStore extends ForwardingObjectStore {
             listingGate = null;
             gate.pass();
         }
-        read.forEach(pages);
+        for (int i = 0; i < read.size(); i++) {
+            if (i == failingPage) {
+                throw new ObjectStoreException(ObjectStoreException.Kind.RETRYABLE, "listing cut off at page " + i,
+                        null);
+            }
+            Gate beforePage = pageGate;
+            if (beforePage != null && i == heldPage) {
+                pageGate = null;
+                beforePage.pass();
+            }
+            pages.accept(read.get(i));
+        }
     }
 
     /** Objects and subdirectories in one order (code points, as S3's UTF-8 bytes), cut into pages. */
@@ -142,7 +186,7 @@ final class GatedObjectStore extends ForwardingObjectStore {
     @Override
     public Optional<ObjectHead> head(String key) throws ObjectStoreException {
         Gate gate = headGate;
-        if (gate != null) {
+        if (gate != null && heldHeads.test(key)) {
             gate.pass();
         }
         return real.head(key);

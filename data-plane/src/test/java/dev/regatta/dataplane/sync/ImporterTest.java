@@ -25,10 +25,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ImporterTest extends RigTest {
 
+    /**
+     * What {@code ls -l} sees: a READDIRPLUS, and a GETATTR of each entry it leaves without attributes (their HEAD
+     * was pending), as a client asks.
+     */
     Map<String, Results.DirEntry> listing(long dirId) throws FsException {
         Map<String, Results.DirEntry> byName = new HashMap<>();
         for (Results.DirEntry e : fs.readdir(Caller.ROOT, dirId, 0, 0, 10_000, true).entries()) {
-            assertThat(byName.put(e.name(), e)).as("duplicate entry " + e.name()).isNull();
+            Results.DirEntry stated = e.attributes() != null ? e
+                    : new Results.DirEntry(e.name(), e.fileId(), e.cookie(), fs.getattr(e.fileId()));
+            assertThat(byName.put(e.name(), stated)).as("duplicate entry " + e.name()).isNull();
         }
         return byName;
     }

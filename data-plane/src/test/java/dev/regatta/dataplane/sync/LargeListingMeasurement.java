@@ -25,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A measurement, not a test (it runs only with -Dregatta.measure.listing=N): the first {@code ls -l} (READDIRPLUS
- * to the end, 512 entries a call) of a prefix of N objects put straight into the endpoint with the SDK, beside a bare
- * ListObjectsV2 of the prefix; prints the times and the LIST and HEAD requests. -Dregatta.measure.headMillis=15 adds
+ * to the end, 512 entries a call, then a LOOKUP of each entry it gave without attributes, one after the other, as
+ * {@code ls} stats what the kernel does not know) of a prefix of N objects put straight into the endpoint with the
+ * SDK, beside a bare ListObjectsV2 of the prefix; prints the times and the LIST and HEAD requests. -Dregatta.measure.headMillis=15 adds
  * that much to every HEAD (real S3's latency; the local endpoint answers in about a millisecond).
  */
 @EnabledIfSystemProperty(named = "regatta.measure.listing", matches = "\\d+")
@@ -77,23 +78,32 @@ class LargeListingMeasurement extends RigTest {
         int entries = 0;
         int calls = 0;
         boolean eof = false;
+        List<String> unknown = new ArrayList<>();
         while (!eof) {
             Results.Listing page = fs.readdir(Caller.ROOT, big, cookie, verifier, 512, true);
             calls++;
             for (Results.DirEntry e : page.entries()) {
                 if (!e.name().equals(".") && !e.name().equals("..")) {
                     entries++;
+                    if (e.attributes() == null) {
+                        unknown.add(e.name());
+                    }
                 }
                 cookie = e.cookie();
             }
             verifier = page.cookieVerifier();
             eof = page.eof();
         }
+        double listed = (System.nanoTime() - t0) / 1e9;
+        for (String name : unknown) {
+            assertThat(fs.lookup(Caller.ROOT, big, name).attributes()).isNotNull();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(entries).isEqualTo(n);
-        System.out.printf("MEASURE first ls -l: %d entries, %d READDIRPLUS calls, %.3f s, LIST %.0f, HEAD %.0f "
-                        + "(HEAD latency added: %d ms)%n", entries, calls, seconds, rig.requests("list") - lists,
-                rig.requests("head") - heads, headMillis);
+        System.out.printf("MEASURE first ls -l: %d entries, %d READDIRPLUS calls (%.3f s), %d LOOKUPs of entries "
+                        + "without attributes, %.3f s, LIST %.0f, HEAD %.0f (HEAD latency added: %d ms)%n", entries,
+                calls, listed, unknown.size(), seconds, rig.requests("list") - lists, rig.requests("head") - heads,
+                headMillis);
     }
 
     /** The real store, with a delay before every HEAD. */
