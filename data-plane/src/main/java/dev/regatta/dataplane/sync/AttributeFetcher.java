@@ -43,7 +43,13 @@ final class AttributeFetcher {
     private final AttributeCodec codec;
     private final AdaptiveLimit background;
     private final Semaphore foreground;
+    /** Callers' own HEADs (LOOKUP, GETATTR waiting for them) run on virtual threads, as the calls do. */
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Background HEADs run on platform threads of their own, as uploads do (see SyncEngine): the S3 client's CPU work
+     * for thousands of them on the virtual threads' carriers made the NFS calls queue behind it for a carrier.
+     */
+    private final ExecutorService backgroundThreads;
     private final Map<Long, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Long> queued = new LinkedBlockingQueue<>();
     private final Thread dispatcher;
@@ -61,6 +67,8 @@ final class AttributeFetcher {
         this.codec = codec;
         this.background = new AdaptiveLimit(minConcurrency, initialConcurrency, maxConcurrency);
         this.foreground = new Semaphore(foregroundHeads);
+        this.backgroundThreads = Executors.newFixedThreadPool(maxConcurrency,
+                Thread.ofPlatform().daemon().name("regatta-head-", 0).factory());
         Gauge.builder("import_head_concurrency", background, AdaptiveLimit::limit)
                 .description("background HEADs (attributes of listed objects) allowed at once, as adapted")
                 .register(metrics);
@@ -124,7 +132,7 @@ final class AttributeFetcher {
             return running;
         }
         try {
-            threads.execute(() -> {
+            (inBackground ? backgroundThreads : threads).execute(() -> {
                 try {
                     if (!inBackground) {
                         foreground.acquireUninterruptibly();
@@ -195,9 +203,11 @@ final class AttributeFetcher {
     void close() {
         dispatcher.interrupt();
         threads.shutdownNow();
+        backgroundThreads.shutdownNow();
         try {
             dispatcher.join(TimeUnit.SECONDS.toMillis(10));
             threads.awaitTermination(10, TimeUnit.SECONDS);
+            backgroundThreads.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
