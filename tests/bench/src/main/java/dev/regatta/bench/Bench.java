@@ -75,6 +75,8 @@ public final class Bench {
     Path treeTemplate;
     Path wideTemplate;
     List<String> systems = SYSTEMS;
+    /** The workloads to run, by number ("0" .. "8"); null: all. */
+    List<String> workloads;
     final List<Row> rows = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
     final StringBuilder details = new StringBuilder();
@@ -102,12 +104,13 @@ public final class Bench {
                 case "--out" -> b.out = Path.of(args[++i]).toAbsolutePath();
                 case "--work" -> b.work = Path.of(args[++i]).toAbsolutePath();
                 case "--systems" -> b.systems = List.of(args[++i].split(","));
+                case "--workloads" -> b.workloads = List.of(args[++i].split(","));
                 case "--entries" -> entries = count(args, ++i);
                 case "--wide-entries" -> wide = count(args, ++i);
                 case "--writers-seconds" -> seconds = count(args, ++i);
                 default -> {
                     System.err.println("usage: run [--quick] [--systems " + String.join(",", SYSTEMS) + "] [--work DIR]"
-                            + " [--entries N] [--wide-entries N] [--writers-seconds N]");
+                            + " [--workloads 0,1,...,8] [--entries N] [--wide-entries N] [--writers-seconds N]");
                     System.exit(2);
                 }
             }
@@ -168,9 +171,13 @@ public final class Bench {
         List<Tar.Entry> entries = Tar.read(tar);
         long s0 = System.nanoTime();
         treeTemplate = work.resolve("seed-tree-" + treeEntries);
-        Seeder.template(this, treeTemplate, treeEntries, TreeWalk.PER_DIR);
         wideTemplate = work.resolve("seed-wide-" + wideEntries);
-        Seeder.template(this, wideTemplate, wideEntries, wideEntries);
+        if (workloads == null || workloads.contains("7")) {
+            Seeder.template(this, treeTemplate, treeEntries, TreeWalk.PER_DIR);
+        }
+        if (workloads == null || workloads.contains("8")) {
+            Seeder.template(this, wideTemplate, wideEntries, wideEntries);
+        }
         System.out.printf("seeded the templates of the tree (%d) and of the big directory (%d) in %.1f s%n",
                 treeEntries, wideEntries, (System.nanoTime() - s0) / 1e9);
         proxy = new CountingProxy();
@@ -333,6 +340,9 @@ public final class Bench {
     }
 
     private void workload(Target t, String name, Body body) {
+        if (workloads != null && !workloads.contains(name.substring(0, name.indexOf(' ')))) {
+            return;
+        }
         try {
             body.run();
         } catch (Exception e) {
