@@ -350,6 +350,7 @@ public final class Bench {
             failures.add(t.name() + " / " + name + ": " + msg);
             System.out.println("  FAILED " + name + ": " + msg);
             rows.add(new Row(name, "(failed)", t.name(), Double.NaN, Double.NaN, 0, "", Map.of(), msg));
+            settle(t);
         }
     }
 
@@ -363,6 +364,21 @@ public final class Bench {
         System.out.printf("  %-34s %s%n", "", line);
         details.append(row.system()).append(" | ").append(row.workload()).append(" | ").append(row.phase()).append(": ")
                 .append(line).append('\n');
+    }
+
+    /**
+     * After a failed workload, lets what it started finish (uploads, queued HEADs, S3 traffic) so that the next one is
+     * not charged with it; best effort, as the system may be what failed.
+     */
+    private void settle(Target t) {
+        try {
+            t.waitBucket();
+            if (t.usesS3()) {
+                awaitQuiet();
+            }
+        } catch (Exception e) {
+            System.out.println("  (after the failure, the system did not settle: " + e.getMessage() + ")");
+        }
     }
 
     /** Returns once S3 has been silent for {@link #QUIET_NANOS} (what a phase waits for at its end). */
