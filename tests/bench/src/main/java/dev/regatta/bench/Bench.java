@@ -271,7 +271,6 @@ public final class Bench {
                     parallel(files.size(), i -> t.writeSmall("untar/" + files.get(i).name(), files.get(i).data()));
                 });
             });
-            // the scale workloads last: Regatta restarts for each, so they leave nothing behind for the others
             workload(t, "6 rename dir", () -> {
                 t.mkdir("ren-a");
                 byte[] data = new byte[1024];
@@ -282,6 +281,8 @@ public final class Bench {
                 bucketCheck(t, "ren-b", renameFiles);
                 bucketCheck(t, "ren-a", 0);
             });
+            // the scale workloads last, each on a system started cold: their seeded objects and what the system does
+            // with them (a HEAD each, background listings) stay out of the other workloads
             workload(t, TreeWalk.WORKLOAD, () -> TreeWalk.run(this, t, treeTemplate, treeEntries));
             workload(t, BusyDirectory.WORKLOAD, () -> BusyDirectory.run(this, t, wideTemplate, wideEntries, writersSeconds));
         } finally {
