@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -61,12 +62,21 @@ public final class Bench {
     int tarPerDir = 100;
     int renameFiles = 1000;
     int listingObjects = 20_000;
+    /** Workload 7: entries in the tree each system walks (the goal is about 1,000,000: --entries). */
+    int treeEntries = 20_000;
+    /** Workload 8: objects in the directory the writers write into (the issue's: 100,000, --wide-entries). */
+    int wideEntries = 10_000;
+    int writersSeconds = 30;
 
     Path repo;
     Path out;
     Path work = Path.of("/tmp/regatta-bench");
     Path logs;
+    Path treeTemplate;
+    Path wideTemplate;
     List<String> systems = SYSTEMS;
+    /** The workloads to run, by number ("0" .. "8"); null: all. */
+    List<String> workloads;
     final List<Row> rows = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
     final StringBuilder details = new StringBuilder();
@@ -74,6 +84,8 @@ public final class Bench {
     final List<String> lateNotes = new ArrayList<>();
     /** Each phase's NFS service times per procedure, by {@link #key(Row)}, for the systems that publish them. */
     final Map<String, ServiceTimes> serviceTimes = new HashMap<>();
+    /** A line under a phase's row in the table (and its results.csv note), by {@link #key(Row)}. */
+    final Map<String, String> rowNotes = new HashMap<>();
     /** S3 silent this long = the phase's requests are over (longer than the 1 s write-back delays used here). */
     static final long QUIET_NANOS = 2_500_000_000L;
     CountingProxy proxy;
@@ -82,6 +94,9 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Bench b = new Bench();
         boolean quick = false;
+        Integer entries = null;
+        Integer wide = null;
+        Integer seconds = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -89,8 +104,13 @@ public final class Bench {
                 case "--out" -> b.out = Path.of(args[++i]).toAbsolutePath();
                 case "--work" -> b.work = Path.of(args[++i]).toAbsolutePath();
                 case "--systems" -> b.systems = List.of(args[++i].split(","));
+                case "--workloads" -> b.workloads = List.of(args[++i].split(","));
+                case "--entries" -> entries = count(args, ++i);
+                case "--wide-entries" -> wide = count(args, ++i);
+                case "--writers-seconds" -> seconds = count(args, ++i);
                 default -> {
-                    System.err.println("usage: run [--quick] [--systems " + String.join(",", SYSTEMS) + "] [--work DIR]");
+                    System.err.println("usage: run [--quick] [--systems " + String.join(",", SYSTEMS) + "] [--work DIR]"
+                            + " [--workloads 0,1,...,8] [--entries N] [--wide-entries N] [--writers-seconds N]");
                     System.exit(2);
                 }
             }
@@ -103,12 +123,33 @@ public final class Bench {
             b.tarDirs = 5;
             b.renameFiles = 100;
             b.listingObjects = 1000;
+            b.treeEntries = 5000;
+            b.wideEntries = 2000;
+            b.writersSeconds = 12;
         }
+        b.treeEntries = entries != null ? entries : b.treeEntries;
+        b.wideEntries = wide != null ? wide : b.wideEntries;
+        b.writersSeconds = seconds != null ? seconds : b.writersSeconds;
         if (b.repo == null || b.out == null) {
             System.err.println("--repo and --out are required");
             System.exit(2);
         }
         System.exit(b.runAll());
+    }
+
+    private static int count(String[] args, int i) {
+        try {
+            int n = Integer.parseInt(args[i].replace("_", ""));
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // below
+        }
+        System.err.println(args[i - 1] + " wants a positive whole number"
+                + (i < args.length ? ", not '" + args[i] + "'" : ""));
+        System.exit(2);
+        return 0;
     }
 
     int runAll() throws Exception {
@@ -118,14 +159,27 @@ public final class Bench {
         unmountStale();
         Files.createDirectories(work);
         System.out.printf("regatta bench: sizes seq %d MiB, %d x %d B files, %d x 4 KiB random writes into %d MiB, "
-                        + "untar %d files, rename dir of %d; %d requests in flight; work dir %s%n",
+                        + "untar %d files, rename dir of %d; listing of %d, tree walk of %d entries, %d writers for %d s in a "
+                + "directory of %d; %d requests in flight; work dir %s%n",
                 seqBytes >> 20, smallFiles, smallSize, randWrites, randFile >> 20, tarDirs * tarPerDir, renameFiles,
-                THREADS, work);
+                listingObjects, treeEntries, THREADS, writersSeconds, wideEntries, THREADS, work);
+        long started = System.nanoTime();
         Path srcSeq = source("src-seq.bin", seqBytes, 1);
         Path srcRand = source("src-rand.bin", randFile, 2);
         byte[] tar = Tar.build(tarDirs, tarPerDir);
         Files.write(work.resolve("tree.tar"), tar);
         List<Tar.Entry> entries = Tar.read(tar);
+        long s0 = System.nanoTime();
+        treeTemplate = work.resolve("seed-tree-" + treeEntries);
+        wideTemplate = work.resolve("seed-wide-" + wideEntries);
+        if (workloads == null || workloads.contains("7")) {
+            Seeder.template(this, treeTemplate, treeEntries, TreeWalk.PER_DIR);
+        }
+        if (workloads == null || workloads.contains("8")) {
+            Seeder.template(this, wideTemplate, wideEntries, wideEntries);
+        }
+        System.out.printf("seeded the templates of the tree (%d) and of the big directory (%d) in %.1f s%n",
+                treeEntries, wideEntries, (System.nanoTime() - s0) / 1e9);
         proxy = new CountingProxy();
         try {
             for (String s : systems) {
@@ -141,8 +195,13 @@ public final class Bench {
             }
         } finally {
             proxy.close();
+            for (Path template : List.of(treeTemplate, wideTemplate)) {
+                deleteTree(template); // a million files: not kept between runs
+                Files.deleteIfExists(template.resolveSibling(template.getFileName() + ".done"));
+            }
         }
         report();
+        System.out.printf("the whole run took %.1f min%n", (System.nanoTime() - started) / 60e9);
         if (!failures.isEmpty()) {
             System.out.println();
             System.out.println("COULD NOT RUN:");
@@ -222,6 +281,10 @@ public final class Bench {
                 bucketCheck(t, "ren-b", renameFiles);
                 bucketCheck(t, "ren-a", 0);
             });
+            // the scale workloads last, each on a system started cold: their seeded objects and what the system does
+            // with them (a HEAD each, background listings) stay out of the other workloads
+            workload(t, TreeWalk.WORKLOAD, () -> TreeWalk.run(this, t, treeTemplate, treeEntries));
+            workload(t, BusyDirectory.WORKLOAD, () -> BusyDirectory.run(this, t, wideTemplate, wideEntries, writersSeconds));
         } finally {
             t.stop(); // before its notes: stopping can add some (a failed unmount, ports still bound)
             String n = t.notes();
@@ -240,7 +303,7 @@ public final class Bench {
      * After a phase's write-back: does the bucket (the endpoint's directory, one file per object) hold what the file
      * system shows? A mismatch is a correctness finding, reported (not a timing).
      */
-    private void bucketCheck(Target t, String prefix, int want) throws IOException {
+    void bucketCheck(Target t, String prefix, int want) throws IOException {
         Path dir = t.bucketDir();
         if (dir == null) {
             return;
@@ -278,6 +341,9 @@ public final class Bench {
     }
 
     private void workload(Target t, String name, Body body) {
+        if (workloads != null && !workloads.contains(name.substring(0, name.indexOf(' ')))) {
+            return;
+        }
         try {
             body.run();
         } catch (Exception e) {
@@ -285,10 +351,48 @@ public final class Bench {
             failures.add(t.name() + " / " + name + ": " + msg);
             System.out.println("  FAILED " + name + ": " + msg);
             rows.add(new Row(name, "(failed)", t.name(), Double.NaN, Double.NaN, 0, "", Map.of(), msg));
+            settle(t);
         }
     }
 
-    void phase(Target t, String workload, String phase, double amount, String unit, Body body) throws Exception {
+    Row phase(Target t, String workload, String phase, double amount, String unit, Body body) throws Exception {
+        return phase(t, workload, phase, () -> amount, unit, body);
+    }
+
+    /** A line to print under the row in the table (and in results.csv's note column). */
+    void note(Row row, String line) {
+        rowNotes.merge(key(row), line, (a, b) -> a + "; " + b);
+        System.out.printf("  %-34s %s%n", "", line);
+        details.append(row.system()).append(" | ").append(row.workload()).append(" | ").append(row.phase()).append(": ")
+                .append(line).append('\n');
+    }
+
+    /**
+     * After a failed workload, lets what it started finish (uploads, queued HEADs, S3 traffic) so that the next one is
+     * not charged with it; best effort, as the system may be what failed.
+     */
+    private void settle(Target t) {
+        try {
+            t.waitBucket();
+            if (t.usesS3()) {
+                awaitQuiet();
+            }
+        } catch (Exception e) {
+            System.out.println("  (after the failure, the system did not settle: " + e.getMessage() + ")");
+        }
+    }
+
+    /** Returns once S3 has been silent for {@link #QUIET_NANOS} (what a phase waits for at its end). */
+    void awaitQuiet() throws InterruptedException {
+        long deadline = System.nanoTime() + 900_000_000_000L;
+        while (proxy.nanosSinceLastRequest() < QUIET_NANOS && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** A phase whose amount is known only once it ran (e.g. files made in a fixed time). */
+    Row phase(Target t, String workload, String phase, java.util.function.DoubleSupplier amount, String unit, Body body)
+            throws Exception {
         Map<String, Long> before = proxy.snapshot();
         Map<String, Long> otherBefore = proxy.otherSnapshot();
         ServiceTimes timesBefore = t.serviceTimes();
@@ -302,10 +406,7 @@ public final class Bench {
             // The system says it is done (returned, or nothing pending); S3 must also have gone quiet, so that
             // requests still on their way are counted in this phase and the bucket time covers them.
             Map<String, Long> atDrain = proxy.snapshot();
-            long deadline = System.nanoTime() + 900_000_000_000L;
-            while (proxy.nanosSinceLastRequest() < QUIET_NANOS && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            awaitQuiet();
             t2 = Math.max(t2, Math.min(proxy.lastActivityNanos(), System.nanoTime()));
             Map<String, Long> end = proxy.snapshot();
             s3 = CountingProxy.diff(end, before);
@@ -313,14 +414,14 @@ public final class Bench {
             long lateTotal = late.values().stream().mapToLong(Long::longValue).sum();
             if (lateTotal > 0 && t instanceof RegattaTarget) {
                 String line = String.format("%s | %s | %s: %s S3 requests came after the data plane reported nothing pending "
-                        + "(sync_dirty_files = sync_pending_deletes = 0); bucket time extended to the last one", t.name(),
+                        + "(" + String.join(" = ", RegattaTarget.PENDING) + " = 0); bucket time extended to the last one", t.name(),
                         workload, phase, s3Summary(late));
                 details.append(line).append('\n');
                 System.out.println("  note: " + s3Summary(late) + " S3 requests after the data plane reported nothing pending");
                 lateNotes.add(line);
             }
         }
-        Row row = new Row(workload, phase, t.name(), (t1 - t0) / 1e9, (t2 - t0) / 1e9, amount, unit, s3, null);
+        Row row = new Row(workload, phase, t.name(), (t1 - t0) / 1e9, (t2 - t0) / 1e9, amount.getAsDouble(), unit, s3, null);
         rows.add(row);
         System.out.printf("  %-34s %9.3f s  to bucket %9.3f s  %12s  S3 %s%n", phase, row.clientS(), row.bucketS(),
                 rate(row), s3Summary(s3));
@@ -338,6 +439,7 @@ public final class Bench {
                 System.out.printf("  %-34s NFS p50/p99 %s%n", "", main);
             }
         }
+        return row;
     }
 
     static String rate(Row r) {
@@ -376,14 +478,18 @@ public final class Bench {
         return total + (parts.isEmpty() ? "" : " (" + parts + ")");
     }
 
+    /** Runs task(0..n-1) on {@link #THREADS} threads; the first failure stops them and is thrown. */
     void parallel(int n, IntTask task) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        AtomicInteger next = new AtomicInteger();
         try {
-            List<Future<?>> fs = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                int k = i;
+            // a worker per thread taking the next index, not a task per index: the scale workloads make a million
+            List<Future<?>> fs = new ArrayList<>(THREADS);
+            for (int w = 0; w < Math.min(THREADS, n); w++) {
                 fs.add(pool.submit(() -> {
-                    task.run(k);
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        task.run(i);
+                    }
                     return null;
                 }));
             }
@@ -391,6 +497,7 @@ public final class Bench {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
+                    next.set(n);
                     if (e.getCause() instanceof Exception ex) {
                         throw ex;
                     }
@@ -417,12 +524,16 @@ public final class Bench {
         return null;
     }
 
+    /**
+     * This system's client time over the other's, per unit of the phase's amount: the time itself where both did the
+     * same (every phase but the writers', which run for a time and make what they can).
+     */
     private double ratio(Row r, String other) {
         Row o = find(r.workload(), r.phase(), other);
-        if (o == null || r.error() != null || o.clientS() <= 0) {
+        if (o == null || r.error() != null || o.clientS() <= 0 || r.amount() <= 0 || o.amount() <= 0) {
             return Double.NaN;
         }
-        return r.clientS() / o.clientS();
+        return (r.clientS() / r.amount()) / (o.clientS() / o.amount());
     }
 
     private static String x(double v) {
@@ -439,6 +550,8 @@ public final class Bench {
                 ps.add(new String[] {r.workload(), r.phase()});
             }
         }
+        // in workload order ("0 listings" first), whichever system ran a workload first (the disk runs no listing)
+        ps.sort(Comparator.comparing(p -> p[0]));
         return ps;
     }
 
@@ -485,6 +598,10 @@ public final class Bench {
             if (times != null && !times.summary(MAIN_PROCEDURES).isEmpty()) {
                 o.printf("%-36s %-8s NFS p50/p99 %s%n", "", "", times.summary(MAIN_PROCEDURES));
             }
+            String note = rowNotes.get(key(r));
+            if (note != null) {
+                o.printf("%-36s %-8s %s%n", "", "", note);
+            }
         }
         if (dropNote != null) {
             o.println("note: " + dropNote);
@@ -513,7 +630,7 @@ public final class Bench {
             sb.append(",nfs").append(i).append(",nfs").append(i).append("_calls,nfs").append(i).append("_p50_us,nfs")
                     .append(i).append("_p99_us");
         }
-        sb.append(",error\n");
+        sb.append(",note,error\n");
         for (Row r : sorted) {
             sb.append(csv(r.workload())).append(',').append(csv(r.phase())).append(',').append(r.system()).append(',')
                     .append(num(r.clientS())).append(',').append(num(r.bucketS())).append(',').append(num(r.amount()))
@@ -536,6 +653,8 @@ public final class Bench {
                     sb.append(",,,,");
                 }
             }
+            String note = rowNotes.get(key(r));
+            sb.append(',').append(note == null ? "" : csv(note));
             sb.append(',').append(r.error() == null ? "" : csv(r.error())).append('\n');
         }
         Files.writeString(out.resolve("results.csv"), sb.toString());
@@ -776,10 +895,12 @@ public final class Bench {
                 throw new IOException("refusing to delete " + root + ": " + m + " is mounted");
             }
         }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            // rm, not a walk in this JVM: the scale workloads leave a million files
+            Proc.run(null, 1800, "rm", "-rf", "--one-file-system", "--", r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted deleting " + root, e);
         }
     }
 }

@@ -52,6 +52,11 @@ final class GaneshaTarget extends NfsTarget {
     }
 
     @Override
+    public Path localDir() {
+        return export;
+    }
+
+    @Override
     public String notes() {
         return notes.toString();
     }

@@ -15,13 +15,11 @@ import java.security.MessageDigest;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -38,6 +36,7 @@ final class Listings {
     private static final String PREFIX = "listing/";
     private static final Pattern KEY_COUNT = Pattern.compile("<KeyCount>(\\d+)</KeyCount>");
     private static final Pattern NEXT = Pattern.compile("<NextContinuationToken>([^<]+)</NextContinuationToken>");
+    private static final Pattern CONTENTS = Pattern.compile("<Contents>(.*?)</Contents>", Pattern.DOTALL);
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
 
     private final Bench bench;
@@ -85,11 +84,11 @@ final class Listings {
                 throw new IOException("ls -l showed " + n + " entries of " + objects);
             }
         });
-        if (target instanceof NfsTarget) {
-            String heap = dataPlaneHeap();
+        if (target instanceof RegattaTarget regatta) {
+            HeapInfo heap = regatta.heapAfterGc();
             bench.details.append(target.name()).append(" | ").append(WORKLOAD).append(" | data plane heap after GC: ")
-                    .append(heap).append('\n');
-            System.out.println("  data plane heap after GC: " + heap);
+                    .append(heap.line()).append('\n');
+            System.out.println("  data plane heap after GC: " + heap.line());
         }
     }
 
@@ -119,6 +118,34 @@ final class Listings {
             throw new IOException("bare listing found " + keys + " keys of " + objects);
         }
         return pages;
+    }
+
+    /**
+     * Lists one prefix (one page of up to 1000 keys) with the bench's own client: each key's size and ETag, to check
+     * that objects made without S3 requests ({@link Seeder}) are listed as they were written.
+     */
+    static Map<String, String[]> sizesAndEtags(Bench bench, Target target, String prefix) throws Exception {
+        return new Listings(bench, target, 0).page(prefix);
+    }
+
+    private Map<String, String[]> page(String prefix) throws Exception {
+        Map<String, String> query = new TreeMap<>();
+        query.put("list-type", "2");
+        query.put("prefix", prefix);
+        query.put("delimiter", "/");
+        String body = send("GET", "/" + LocalS3.BUCKET, query, new byte[0]);
+        Map<String, String[]> found = new TreeMap<>();
+        Matcher m = CONTENTS.matcher(body);
+        while (m.find()) {
+            String c = m.group(1);
+            found.put(field(c, "Key"), new String[] {field(c, "Size"), field(c, "ETag").replace("&quot;", "").replace("\"", "")});
+        }
+        return found;
+    }
+
+    private static String field(String xml, String name) {
+        Matcher m = Pattern.compile("<" + name + ">([^<]*)</" + name + ">").matcher(xml);
+        return m.find() ? m.group(1) : "";
     }
 
     private void put(String key, byte[] data) throws Exception {
@@ -184,36 +211,5 @@ final class Listings {
 
     private static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
-    }
-
-    /** The data plane's heap in use after a full GC (jcmd GC.run, then GC.heap_info), as jcmd reports it. */
-    private String dataPlaneHeap() throws Exception {
-        String work = target.bucketDir().getParent().getParent().getParent().toString();
-        List<ProcessHandle> planes = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(" data-plane ") && c.contains(work)
-                        && c.contains("java")).orElse(false))
-                .toList();
-        if (planes.size() != 1) {
-            return "unknown (" + planes.size() + " data plane processes found under " + work + ")";
-        }
-        long pid = planes.get(0).pid();
-        jcmd(pid, "GC.run");
-        String info = jcmd(pid, "GC.heap_info");
-        List<String> lines = new ArrayList<>();
-        for (String line : info.split("\n")) {
-            if (line.contains("used")) {
-                lines.add(line.trim());
-            }
-        }
-        return lines.isEmpty() ? info.trim() : String.join("; ", lines);
-    }
-
-    private static String jcmd(long pid, String command) throws Exception {
-        Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("jcmd " + pid + " " + command + " failed: " + out);
-        }
-        return out;
     }
 }

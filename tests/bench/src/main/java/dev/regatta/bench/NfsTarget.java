@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
  */
 abstract class NfsTarget implements Target {
     static final int IO = 32 * 1024; // the client library's request buffers are small: keep READ/WRITE at 32 KiB
+    static final int RPC_TRIES = 12;
 
     protected final Path logs;
     private String export;
@@ -49,7 +50,10 @@ abstract class NfsTarget implements Target {
         this.nfsPort = nfsPort;
         this.mountPort = mountPort;
         dirHandles.clear();
-        nfs = new Nfs3("127.0.0.1", export, new CredentialUnix(0, 0, null), 3);
+        // The library gives up on a call after its 10 s timeout times this many tries; a kernel's hard mount waits as
+        // long as the server takes. A first READDIRPLUS of a 20,000-entry directory lists it (20 pages, ~1.5 s each
+        // from this endpoint on a loaded machine) and timed out at 3 tries: a slow answer is a figure, not a failure.
+        nfs = new Nfs3("127.0.0.1", export, new CredentialUnix(0, 0, null), RPC_TRIES);
         dirHandles.put("", nfs.getRootFileHandle());
     }
 

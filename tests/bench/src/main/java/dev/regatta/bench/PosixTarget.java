@@ -69,6 +69,11 @@ final class PosixTarget implements Target {
     }
 
     @Override
+    public Path localDir() {
+        return kind == Kind.DISK ? root : null;
+    }
+
+    @Override
     public String notes() {
         return notes.toString();
     }

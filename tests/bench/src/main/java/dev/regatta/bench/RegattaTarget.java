@@ -5,10 +5,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,6 +34,8 @@ final class RegattaTarget extends NfsTarget {
     private int scrapeLines;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final StringBuilder notes = new StringBuilder();
+    /** The data plane's --revalidate-after, or null for its default. */
+    private Duration revalidateAfter;
 
     RegattaTarget(Path repo, Path work, Path logs, CountingProxy proxy) {
         super(logs);
@@ -75,11 +80,15 @@ final class RegattaTarget extends NfsTarget {
         generation++;
         Path dataDir = work.resolve("data-plane-" + generation);
         long t0 = System.nanoTime();
-        plane = new Proc.Daemon(logs.resolve("regatta-data-plane-" + generation + ".log"), List.of(
+        List<String> cmd = new ArrayList<>(List.of(
                 repo.resolve("regatta").toString(), "data-plane", "--data-dir", dataDir.toString(),
                 "--nfs-port", "0", "--metrics-port", "0", "--portmap",
                 "--s3-endpoint", s3.proxyUrl(), "--s3-access-key", s3.accessKey, "--s3-secret-key", s3.secretKey,
-                "--bucket", LocalS3.BUCKET, "--quiet-period", "1s"), null);
+                "--bucket", LocalS3.BUCKET, "--quiet-period", "1s"));
+        if (revalidateAfter != null) {
+            cmd.addAll(List.of("--revalidate-after", revalidateAfter.toMillis() + "ms"));
+        }
+        plane = new Proc.Daemon(logs.resolve("regatta-data-plane-" + generation + ".log"), cmd, null);
         List<String> out = plane.waitFor("regatta: ready", 180);
         for (String l : out) {
             Matcher m = NFS_LINE.matcher(l);
@@ -94,7 +103,8 @@ final class RegattaTarget extends NfsTarget {
         if (nfsPort == 0 || metrics == null) {
             throw new IOException("data plane did not print its NFS port and metrics URL; see " + plane.log);
         }
-        notes.append(String.format("data plane #%d: %.1f s from launch to ready%n", generation, (System.nanoTime() - t0) / 1e9));
+        notes.append(String.format("data plane #%d: %.1f s from launch to ready%s%n", generation, (System.nanoTime() - t0) / 1e9,
+                revalidateAfter == null ? "" : ", --revalidate-after " + revalidateAfter.toMillis() + "ms"));
         // the data plane answers portmap on 111 (--portmap) and MOUNT on its NFS port
         connect(EXPORT, nfsPort, nfsPort);
     }
@@ -124,11 +134,39 @@ final class RegattaTarget extends NfsTarget {
         Bench.dropCaches();
     }
 
+    /**
+     * Restarts the data plane on a fresh data dir with this revalidation interval (listings older than it are listed
+     * again in the background on their next use), for the workload that runs writers across several intervals.
+     */
+    void restartRevalidatingAfter(Duration interval) throws Exception {
+        waitBucket();
+        stopPlane();
+        revalidateAfter = interval;
+        startPlane();
+    }
+
+    /** The data plane's heap in use after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}). */
+    HeapInfo heapAfterGc() throws Exception {
+        long pid = plane.process.pid(); // ./regatta execs the JVM
+        jcmd(pid, "GC.run");
+        return HeapInfo.parse(jcmd(pid, "GC.heap_info"));
+    }
+
+    private static String jcmd(long pid, String command) throws Exception {
+        Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("jcmd " + pid + " " + command + " failed: " + out);
+        }
+        return out;
+    }
+
     private String scrape() throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    private Map<String, Double> metrics() throws IOException, InterruptedException {
+    /** The data plane's metrics now: each sample line (name with labels) to its value. */
+    Map<String, Double> metrics() throws IOException, InterruptedException {
         String body = scrape();
         Map<String, Double> m = new java.util.HashMap<>();
         for (String line : body.split("\n")) {
@@ -145,25 +183,45 @@ final class RegattaTarget extends NfsTarget {
         return m;
     }
 
+    /**
+     * Returns once nothing is pending: no file to upload or delete, and no listed object waiting for its background
+     * HEAD (a listing queues one per new object; left undrained, they ran into the next phase and were counted and
+     * felt there). A HEAD already running is not in the queue: the phase's wait for S3 to go quiet covers it.
+     */
     @Override
     public void waitBucket() throws Exception {
         long deadline = System.nanoTime() + 900_000_000_000L;
         int zeros = 0;
         while (System.nanoTime() < deadline) {
-            Map<String, Double> m = metrics();
-            double dirty = m.getOrDefault("sync_dirty_files", -1.0);
-            double deletes = m.getOrDefault("sync_pending_deletes", -1.0);
-            if (dirty < 0 || deletes < 0) {
-                throw new IOException("metrics lack sync_dirty_files / sync_pending_deletes");
+            if (drained(metrics())) {
+                zeros++;
+            } else {
+                zeros = 0;
             }
-            zeros = dirty == 0 && deletes == 0 ? zeros + 1 : 0;
             if (zeros >= 2) {
                 return;
             }
             Thread.sleep(50);
         }
-        throw new IOException("write-back not drained within 15 min");
+        throw new IOException("write-back and background HEADs not drained within 15 min");
     }
+
+    /** Whether a scrape shows nothing pending (the gauges that say so must be there). */
+    static boolean drained(Map<String, Double> m) throws IOException {
+        for (String gauge : PENDING) {
+            Double v = m.get(gauge);
+            if (v == null) {
+                throw new IOException("metrics lack " + gauge);
+            }
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The data plane's gauges of work still to do for what was done so far. */
+    static final List<String> PENDING = List.of("sync_dirty_files", "sync_pending_deletes", "import_heads_queued");
 
     /** The data plane's NFSv3 service times so far (its {@code nfs_requests} histogram). */
     @Override

@@ -48,6 +48,14 @@ interface Target {
     Path bucketDir();
 
     /**
+     * The local directory this system serves as it is (disk, ganesha), where files put behind its back are what it
+     * shows; null for the systems over a bucket.
+     */
+    default Path localDir() {
+        return null;
+    }
+
+    /**
      * The server's service times per NFS procedure so far, from its own histograms (a phase's are the difference of
      * two), or null where the system publishes none.
      */
