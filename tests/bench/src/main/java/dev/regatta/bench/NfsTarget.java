@@ -157,8 +157,19 @@ abstract class NfsTarget implements Target {
         while (true) {
             NfsReaddirplusResponse r = nfs.wrapped_getReaddirplus(nfs.makeReaddirplusRequest(fh, cookie, verf, 8192, 32768));
             for (NfsDirectoryPlusEntry e : r.getEntries()) {
-                if (!e.getFileName().equals(".") && !e.getFileName().equals("..")) {
-                    n++;
+                if (e.getFileName().equals(".") || e.getFileName().equals("..")) {
+                    continue;
+                }
+                n++;
+                if (e.getAttributes() == null) {
+                    // Left without attributes (Regatta, while the object's HEAD is pending): ask for them, one at a
+                    // time, as ls -l's lstat makes the kernel do; counting the entry alone would not be an ls -l.
+                    byte[] handle = e.getFileHandle();
+                    if (handle != null) {
+                        nfs.wrapped_getAttr(nfs.makeGetAttrRequest(handle));
+                    } else {
+                        nfs.wrapped_getLookup(nfs.makeLookupRequest(fh, e.getFileName()));
+                    }
                 }
             }
             if (r.isEof()) {
