@@ -107,6 +107,9 @@ class LongPathLayoutTest extends RigTest {
         assertThat(names(root)).containsExactly("short");
 
         Deep deep = deepDirectory();
+        // The mkdir below the parent revalidated it in the background; a listing still running could have passed
+        // the key before it was put, and the readdir below would only join it.
+        rig.importer.revalidation(deep.parentId()).get(60, TimeUnit.SECONDS);
         // The parent's own marker, five levels down, is in the long form; a short name there is not.
         rig.putObject(layout.longFolder(deep.parentPath()) + "s", "fits natively", Map.of());
         assertThat(names(deep.parentId())).containsExactly("5" + "d".repeat(249));
