@@ -32,12 +32,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,10 +106,20 @@ public final class SyncEngine implements AutoCloseable {
      * clients' calls were waiting for. The backlog drains at full concurrency once changes pause; an upload due by
      * the flush deadline, or asked for by a flush, never waits here.
      */
-    private final Semaphore busyPermits;
+    private final int busyConcurrency;
+    /** Uploads held back while clients are busy, in the order they fell due: marked in flight, but holding no thread. */
+    private final Queue<HeldBack> heldBack = new ConcurrentLinkedQueue<>();
+    /**
+     * Held-back uploads running beside the clients. A thread per held-back upload, each polling a permit every 100 ms,
+     * burnt a core: with 4,000 of them waiting in a soak of 16 writers, every timed-out poll walked the semaphore's
+     * queue of waiters to unlink itself (a JFR profile: 1,000 of the data plane's 2,600 samples in
+     * {@code AbstractQueuedSynchronizer.cleanQueue}).
+     */
+    private final AtomicInteger busyRunning = new AtomicInteger();
+    /** Upload attempts started and not ended, held-back ones excluded. */
+    private final AtomicInteger uploadsRunning = new AtomicInteger();
     /** The last change a client made, as the sync queue shows it (the newest dirty mark). */
     private volatile long lastChangeMillis;
-    private final AtomicInteger waitingForQuiet = new AtomicInteger();
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<Long, Failure> failed = new ConcurrentHashMap<>();
     private final Set<String> deletesInFlight = ConcurrentHashMap.newKeySet();
@@ -180,7 +193,7 @@ public final class SyncEngine implements AutoCloseable {
         this.multipartThreshold = Math.max(multipartThreshold, MIN_PART);
         this.partSize = Math.max(partSize, MIN_PART);
         this.uploadPermits = new Semaphore(concurrency);
-        this.busyPermits = new Semaphore(busyConcurrency(concurrency));
+        this.busyConcurrency = busyConcurrency(concurrency);
         this.uploaders = Executors.newFixedThreadPool(concurrency,
                 Thread.ofPlatform().daemon().name("regatta-upload-", 0).factory());
         this.emptyFile = dataDir.resolve("empty");
@@ -200,8 +213,11 @@ public final class SyncEngine implements AutoCloseable {
                 .description("age of the oldest change not yet in S3").register(metrics);
         Gauge.builder("sync_pending_deletes", this, e -> e.backlog().pendingDeletes())
                 .description("keys waiting to be deleted from S3").register(metrics);
-        Gauge.builder("sync_uploads_waiting_for_quiet", waitingForQuiet, AtomicInteger::get)
+        Gauge.builder("sync_uploads_waiting_for_quiet", heldBack, Queue::size)
                 .description("due uploads held back while clients are changing files (up to half the flush deadline)")
+                .register(metrics);
+        Gauge.builder("sync_uploads_running", uploadsRunning, AtomicInteger::get)
+                .description("upload attempts under way (those waiting for an upload slot included)")
                 .register(metrics);
         this.uploads = Counter.builder("sync_uploads_total").register(metrics);
         this.uploadedBytes = Counter.builder("sync_uploaded_bytes_total").register(metrics);
@@ -362,8 +378,13 @@ public final class SyncEngine implements AutoCloseable {
                     || !inFlight.add(id)) {
                 continue;
             }
-            workers.execute(() -> syncInFlight(id, mark.firstMillis()));
+            if (giveWay(mark.firstMillis())) {
+                heldBack.add(new HeldBack(id, mark.firstMillis()));
+            } else {
+                startUpload(id, false);
+            }
         }
+        releaseHeldBack(true);
         deletes.removeIf(deletesInFlight::contains);
         deferMarkersOverPendingKeys(deletes);
         if (!deletes.isEmpty() && deleteBackoff.untilMillis() <= now) {
@@ -383,9 +404,59 @@ public final class SyncEngine implements AutoCloseable {
         }
     }
 
-    /** One attempt at an inode {@link #tick} marked in flight; its outcome decides when the next is due. */
-    private void syncInFlight(long id, long firstChangeMillis) {
-        boolean gave = giveWayToClients(firstChangeMillis);
+    /** An upload {@link #tick} marked in flight and held back while clients are busy. */
+    private record HeldBack(long id, long firstChangeMillis) {
+    }
+
+    /**
+     * Starts what is held back and may go now: all of it once clients pause (or a flush asks, or an upload has waited
+     * half the flush deadline), and otherwise the oldest while fewer than {@link #busyConcurrency} run beside the
+     * clients. Each tick looks at all of them ({@code everything}); a held-back upload that ends only hands on its
+     * slot.
+     */
+    private void releaseHeldBack(boolean everything) {
+        if (everything) {
+            for (HeldBack h : heldBack) {
+                if (!giveWay(h.firstChangeMillis()) && heldBack.remove(h)) { // remove: whoever takes it starts it
+                    startUpload(h.id(), false);
+                }
+            }
+        }
+        while (true) {
+            int beside = busyRunning.get();
+            if (beside >= busyConcurrency) {
+                return;
+            }
+            if (!busyRunning.compareAndSet(beside, beside + 1)) {
+                continue;
+            }
+            HeldBack next = heldBack.poll();
+            if (next == null) {
+                busyRunning.decrementAndGet();
+                if (heldBack.isEmpty()) {
+                    return;
+                }
+                continue; // one was added meanwhile
+            }
+            startUpload(next.id(), true);
+        }
+    }
+
+    private void startUpload(long id, boolean besideClients) {
+        uploadsRunning.incrementAndGet();
+        try {
+            workers.execute(() -> syncInFlight(id, besideClients));
+        } catch (RejectedExecutionException closing) {
+            uploadsRunning.decrementAndGet();
+            inFlight.remove(id);
+        }
+    }
+
+    /**
+     * One attempt at an inode {@link #tick} marked in flight; its outcome decides when the next is due. One started
+     * beside busy clients holds one of their {@link #busyConcurrency} slots, and hands it on as it ends.
+     */
+    private void syncInFlight(long id, boolean besideClients) {
         uploadPermits.acquireUninterruptibly();
         try {
             onUploadThread(id);
@@ -396,10 +467,12 @@ public final class SyncEngine implements AutoCloseable {
             failed(id, ex.getClass().getSimpleName(), ex.toString(), true, ex);
         } finally {
             uploadPermits.release();
-            if (gave) {
-                busyPermits.release();
-            }
             inFlight.remove(id);
+            uploadsRunning.decrementAndGet();
+            if (besideClients) {
+                busyRunning.decrementAndGet();
+                releaseHeldBack(false);
+            }
         }
     }
 
@@ -439,33 +512,6 @@ public final class SyncEngine implements AutoCloseable {
         long now = System.currentTimeMillis();
         return running && !flushNow && now - lastChangeMillis < BUSY_WINDOW_MILLIS
                 && now - firstChangeMillis < deadlineMillis / 2;
-    }
-
-    /**
-     * Waits while {@link #giveWay} holds and {@link #busyConcurrency} uploads already run beside the clients;
-     * returns whether a busy permit was taken (to be given back).
-     */
-    private boolean giveWayToClients(long firstChangeMillis) {
-        if (!giveWay(firstChangeMillis)) {
-            return false;
-        }
-        if (busyPermits.tryAcquire()) {
-            return true;
-        }
-        waitingForQuiet.incrementAndGet();
-        try {
-            while (giveWay(firstChangeMillis)) {
-                if (busyPermits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } finally {
-            waitingForQuiet.decrementAndGet();
-        }
     }
 
     private void succeeded(long id) {

@@ -60,12 +60,20 @@ class UploadsGiveWayTest extends RigTest {
         long busy = rig.create(root, "busy");
         long until = System.nanoTime() + 1_500_000_000L;
         int written = 0;
+        double mostStarted = 0;
+        double mostHeldBack = 0;
         while (System.nanoTime() < until) {
             rig.write(busy, written, "x");
             written++;
             Thread.sleep(50);
+            mostStarted = Math.max(mostStarted, gauge("sync_uploads_running"));
+            mostHeldBack = Math.max(mostHeldBack, gauge("sync_uploads_waiting_for_quiet"));
         }
         assertThat(puts.max.get()).as("PUTs at once while the client wrote every 50 ms").isEqualTo(1);
+        // Held back, an upload is a place in a queue, not a thread waiting for its turn: thousands of such threads,
+        // each polling for a slot, once took a core of their own.
+        assertThat(mostStarted).as("upload attempts started while the client wrote").isEqualTo(1);
+        assertThat(mostHeldBack).as("uploads held back while the client wrote").isGreaterThanOrEqualTo(10);
         assertThat(rig.requests("put")).as("uploads went on, one at a time, while it wrote").isPositive();
 
         puts.max.set(puts.running.get());
@@ -75,6 +83,10 @@ class UploadsGiveWayTest extends RigTest {
             assertThat(new String(rig.getObject("f" + i))).isEqualTo("file " + i);
         }
         assertThat(rig.getObject("busy")).hasSize(written);
+    }
+
+    private double gauge(String name) {
+        return rig.metrics.get(name).gauge().value();
     }
 
     private void awaitDrained() throws InterruptedException {
