@@ -107,7 +107,7 @@ public final class SyncEngine implements AutoCloseable {
      * the flush deadline, or asked for by a flush, never waits here.
      */
     private final int busyConcurrency;
-    /** Uploads held back while clients are busy, in the order they fell due: marked in flight, but holding no thread. */
+    /** Uploads held back while clients are busy, oldest found first: marked in flight, but holding no thread. */
     private final Queue<HeldBack> heldBack = new ConcurrentLinkedQueue<>();
     /**
      * Held-back uploads running beside the clients. A thread per held-back upload, each polling a permit every 100 ms,
