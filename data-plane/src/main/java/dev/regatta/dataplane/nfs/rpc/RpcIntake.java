@@ -106,6 +106,8 @@ public final class RpcIntake implements AutoCloseable {
     private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
     /** Per transport, oncrpc4j's filter chain with the watch put in (built at the first accepted connection). */
     private final Map<TCPNIOTransport, FilterChain> chains = new ConcurrentHashMap<>();
+    /** Replies leave in pooled direct buffers (see {@link DirectReplies}); it shares the record watch's place. */
+    private final DirectReplies replies = new DirectReplies();
     private final ScheduledExecutorService sweeper;
 
     public RpcIntake(Limits limits, MeterRegistry metrics) {
@@ -169,7 +171,7 @@ public final class RpcIntake implements AutoCloseable {
     /** oncrpc4j's chain for this transport with the record watch before its record parser and the tally after. */
     private FilterChain guardedChain(TCPNIOTransport tcp, int maxRecordBytes, Counter tooLarge) {
         return chains.computeIfAbsent(tcp, t -> aroundParser((FilterChain) t.getProcessor(),
-                new RecordWatch(maxRecordBytes, tooLarge), new Tally()));
+                List.of(replies, new RecordWatch(maxRecordBytes, tooLarge)), new Tally()));
     }
 
     /**
@@ -185,22 +187,25 @@ public final class RpcIntake implements AutoCloseable {
                     public void onConnectEvent(Connection connection) {
                         // The reply comes after the call, which is sent after this: no byte arrives unwatched.
                         connection.setProcessor(aroundParser((FilterChain) tcp.getProcessor(),
-                                new ReplyWatch(maxRecordBytes)));
+                                List.of(new ReplyWatch(maxRecordBytes))));
                     }
                 });
             }
         }
     }
 
-    /** {@code base} with {@code before} in front of oncrpc4j's record parser and {@code after} behind it. */
-    private static FilterChain aroundParser(FilterChain base, Filter before, Filter... after) {
+    /**
+     * {@code base} with {@code before} in front of oncrpc4j's record parser and {@code after} behind it; a record
+     * written passes {@code before} last to first, after the parser has added its record marker.
+     */
+    private static FilterChain aroundParser(FilterChain base, List<Filter> before, Filter... after) {
         int parser = base.indexOfType(RpcMessageParserTCP.class);
         if (parser < 0) {
             throw new IllegalStateException("oncrpc4j's chain has no RpcMessageParserTCP: " + base);
         }
         return FilterChainBuilder.stateless()
                 .addAll(base.subList(0, parser))
-                .add(before)
+                .addAll(before)
                 .add(base.get(parser))
                 .addAll(after)
                 .addAll(base.subList(parser + 1, base.size()))
