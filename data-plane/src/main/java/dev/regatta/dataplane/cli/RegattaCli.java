@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "regatta", mixinStandardHelpOptions = true, version = "regatta 0.1.0",
         description = "An S3 bucket as a shared, strongly consistent POSIX file system.",
-        subcommands = {UpCommand.class, DataPlaneCommand.class, LocalS3Command.class})
+        subcommands = {UpCommand.class, DataPlaneCommand.class, LocalS3Command.class, AotTrainingCommand.class})
 public final class RegattaCli {
 
     public static void main(String[] args) {

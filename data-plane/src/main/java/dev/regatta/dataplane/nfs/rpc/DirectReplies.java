@@ -8,6 +8,7 @@ import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
+import org.glassfish.grizzly.memory.ByteBufferArray;
 import org.glassfish.grizzly.memory.ByteBufferWrapper;
 
 /**
@@ -53,7 +54,7 @@ final class DirectReplies extends BaseFilter {
 
     /** The record as it will be written: copied into a pooled direct buffer, or itself if it need not be. */
     Buffer direct(Buffer record) {
-        if (record.isDirect() || record.remaining() == 0 || record.remaining() > LARGEST) {
+        if (record.remaining() == 0 || record.remaining() > LARGEST || allDirect(record)) {
             return record;
         }
         ByteBuffer direct = take(record.remaining());
@@ -61,6 +62,25 @@ final class DirectReplies extends BaseFilter {
         direct.flip();
         record.tryDispose();
         return new Pooled(direct);
+    }
+
+    /** Whether Grizzly can write the record as it is: a composite says direct when only its first part is. */
+    private static boolean allDirect(Buffer record) {
+        if (!record.isComposite()) {
+            return record.isDirect();
+        }
+        ByteBufferArray parts = record.toByteBufferArray();
+        try {
+            for (int i = 0; i < parts.size(); i++) {
+                if (!parts.getArray()[i].isDirect()) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            parts.restore();
+            parts.recycle();
+        }
     }
 
     /** A cleared direct buffer of at least {@code size} bytes, limited to {@code size}. */

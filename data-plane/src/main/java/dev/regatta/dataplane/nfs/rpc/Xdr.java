@@ -85,14 +85,21 @@ public final class Xdr {
         }
     }
 
-    /** A variable-length opaque of at most {@code max} bytes; the bytes must be in the message before allocation. */
+    /**
+     * A variable-length opaque of at most {@code max} bytes; the bytes must be in the message before allocation.
+     * Read straight into its array: oncrpc4j's {@code xdrDecodeByteBuffer} first copies everything left in a record
+     * that arrived in several buffers, so a WRITE's file handle alone cost a copy of its megabyte of data.
+     */
     public static byte[] opaque(XdrDecodingStream in, int max) throws IOException {
-        ByteBuffer b = in.xdrDecodeByteBuffer(); // checks that the declared length is really present
-        if (b.remaining() > max) {
-            throw new GarbageArgs("opaque longer than " + max);
+        int length = in.xdrDecodeInt();
+        if (length < 0 || length > max) {
+            throw new GarbageArgs("opaque of " + Integer.toUnsignedString(length) + " bytes, longer than " + max);
         }
-        byte[] bytes = new byte[b.remaining()];
-        b.get(bytes);
+        if (in instanceof org.dcache.oncrpc4j.xdr.Xdr xdr && xdr.asBuffer().remaining() < length) {
+            throw new GarbageArgs("opaque of " + length + " bytes in a call that ends before them");
+        }
+        byte[] bytes = new byte[length];
+        in.xdrDecodeOpaque(bytes, 0, length); // also checks that they are there, and skips the padding
         return bytes;
     }
 

@@ -83,9 +83,13 @@ class DirectRepliesTest {
     }
 
     @Test
-    void aDirectRecordOrOneLargerThanTheLargestReplyPassesUntouched() {
+    void onlyARecordWhollyDirectOrLargerThanTheLargestReplyPassesUntouched() {
         Buffer direct = Buffers.wrap(MemoryManager.DEFAULT_MEMORY_MANAGER, ByteBuffer.allocateDirect(100));
         assertThat(write(direct)).isSameAs(direct);
+        BuffersBuffer mixed = BuffersBuffer.create(MemoryManager.DEFAULT_MEMORY_MANAGER);
+        mixed.append(Buffers.wrap(MemoryManager.DEFAULT_MEMORY_MANAGER, ByteBuffer.allocateDirect(4)))
+                .append(heap(random(100, 5)));
+        assertThat(write(mixed).isComposite()).as("a direct marker before a heap body").isFalse();
         Buffer huge = heap(new byte[DirectReplies.LARGEST + 1]);
         assertThat(write(huge)).isSameAs(huge);
     }
