@@ -42,14 +42,16 @@ import java.util.stream.Stream;
  * {@code .mpus-<uuid>-<key>-<n>}: a last component longer than 218 bytes makes that temporary name exceed the
  * 255-byte NAME_MAX and the write fail with "File name too long" (an HTTP 500 the client retries forever).
  *
- * <p>A write whose derived names would not fit is therefore made under a short name in a staging directory beside
- * the buckets ({@value #STAGING}, not a bucket S3 can name or list), by the same store, so the file carries the same
- * extended attributes (content type, ETag, user metadata) as any other; the finished file is then renamed to its
- * key's path, a rename within one file system that keeps those attributes. Every other request, and every write
- * whose names fit, goes to the store unchanged, so the bucket's layout on disk is the store's own: an object is the
- * file at its key's path, metadata in {@code user.*} extended attributes, and data directories written before this
- * wrapper existed are read as they are. A key with a component over 255 bytes is refused with 400 InvalidArgument,
- * since no file can hold it.
+ * <p>A write of an object is therefore made under a short name in a staging directory beside the buckets
+ * ({@value #STAGING}, not a bucket S3 can name or list), by the same store, so the file carries the same extended
+ * attributes (content type, ETag, user metadata) as any other; the finished file is then renamed to its key's path, a
+ * rename within one file system that keeps those attributes. Every object is staged, not only those whose names would
+ * not fit: the store's temporary file beside the key showed in listings while it was written, as a key
+ * {@code <name>-<uuid>} nobody wrote (a node revalidating that directory imported it, and a client saw it vanish).
+ * Directory markers, an upload whose parts' names fit, and every other request go to the store unchanged, so the
+ * bucket's layout on disk is the store's own: an object is the file at its key's path, metadata in {@code user.*}
+ * extended attributes, and data directories written before this wrapper existed are read as they are. A key with a
+ * component over 255 bytes is refused with 400 InvalidArgument, since no file can hold it.
  *
  * <p>What staging does not give: ListMultipartUploads on a bucket leaves out uploads in progress to such long keys
  * (their parts live in staging), and deletes, moves and listings are the store's own, unchanged (so are the empty
@@ -117,7 +119,7 @@ public final class LongNameBlobStore extends ForwardingBlobStore {
 
     @Override
     public PutObjectResponse putBlob(PutObjectRequest request, InputStream payload) {
-        if (fits(request.key())) {
+        if (request.key().endsWith("/")) {
             return delegate().putBlob(request, payload);
         }
         Path target = target(request.bucket(), request.key());
@@ -130,7 +132,7 @@ public final class LongNameBlobStore extends ForwardingBlobStore {
 
     @Override
     public CopyObjectResponse copyBlob(CopyObjectRequest request) {
-        if (fits(request.destinationKey())) {
+        if (request.destinationKey().endsWith("/")) {
             return delegate().copyBlob(request);
         }
         Path target = target(request.destinationBucket(), request.destinationKey());
@@ -202,11 +204,6 @@ public final class LongNameBlobStore extends ForwardingBlobStore {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Whether the store can write {@code key} itself: its temporary file's name fits NAME_MAX. */
-    static boolean fits(String key) {
-        return key.endsWith("/") || componentsFit(key + TEMP_SUFFIX);
     }
 
     /** Whether the store can keep an upload to {@code key} itself: the names of its parts and their temp files fit. */

@@ -191,4 +191,28 @@ class LongNamesOnDiskTest {
         assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("old/dir/")).contents()).extracting(S3Object::key)
                 .containsExactly(key, longKey);
     }
+
+    /**
+     * A listing never shows an object half written: the store writes each object as a temporary file beside its key
+     * and renames it into place, so a listing during a PUT showed {@code <name>-<uuid>}, a key nobody wrote (the
+     * kernel client's git scenario failed on it once: the node imported the temporary name, then it vanished).
+     */
+    @Test
+    void aListingDuringPutsShowsOnlyTheKeysWritten() throws Exception {
+        byte[] data = new byte[8 << 20];
+        new Random(7).nextBytes(data);
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 20; i++) {
+                s3.putObject(b -> b.bucket(BUCKET).key("busy/object"), RequestBody.fromBytes(data));
+            }
+        });
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        while (writer.isAlive()) {
+            s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("busy/")).contents().forEach(o -> seen.add(o.key()));
+        }
+        writer.join();
+        seen.addAll(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix("busy/")).contents().stream()
+                .map(S3Object::key).toList());
+        assertThat(seen).containsExactly("busy/object");
+    }
 }
