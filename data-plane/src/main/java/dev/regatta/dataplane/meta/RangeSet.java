@@ -30,8 +30,8 @@ public final class RangeSet {
     }
 
     void add(long start, long end) {
-        if (start >= end) {
-            return;
+        if (covers(start, end)) {
+            return; // nothing to add, and a shared map stays shared
         }
         own();
         Map.Entry<Long, Long> before = ranges.floorEntry(start);
@@ -66,6 +66,34 @@ public final class RangeSet {
             if (next.getValue() > end) {
                 ranges.put(end, next.getValue());
             }
+        }
+    }
+
+    /**
+     * Joins the two nearest neighbours (the smallest gap between them) until at most {@code max} ranges are left: the
+     * set then holds more than was added, never less. For a set that may over-state (bytes that may have changed),
+     * so that its size, and the record that stores it, stay bounded however scattered the additions.
+     */
+    void coarsen(int max) {
+        if (ranges.size() <= Math.max(1, max)) {
+            return;
+        }
+        own();
+        while (ranges.size() > Math.max(1, max)) {
+            Map.Entry<Long, Long> join = null;
+            long smallestGap = Long.MAX_VALUE;
+            Map.Entry<Long, Long> previous = null;
+            for (Map.Entry<Long, Long> e : ranges.entrySet()) {
+                if (previous != null && e.getKey() - previous.getValue() < smallestGap) {
+                    smallestGap = e.getKey() - previous.getValue();
+                    join = previous;
+                }
+                previous = e;
+            }
+            long joinStart = join.getKey();
+            Map.Entry<Long, Long> next = ranges.higherEntry(joinStart);
+            ranges.remove(next.getKey());
+            ranges.put(joinStart, next.getValue());
         }
     }
 

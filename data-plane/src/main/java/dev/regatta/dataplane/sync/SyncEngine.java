@@ -274,6 +274,8 @@ public final class SyncEngine implements AutoCloseable {
     /**
      * What is not in S3 yet.
      *
+     * @param bytes        the changed bytes of the queued files, as their dirty ranges tell (for a file written in
+     *                     very many places, the ranges may include unchanged bytes between the changes)
      * @param failingFiles how many of the files are failing
      * @param failing      the first {@value #FAILING_LISTED} of them, longest failing first
      */

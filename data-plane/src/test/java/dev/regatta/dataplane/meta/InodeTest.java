@@ -7,7 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -519,5 +521,38 @@ class InodeTest {
         assertThat(dir.listedAtMillis()).isEqualTo(1234);
         dir.invalidateListing();
         assertThat(dir.listedAtMillis()).isZero();
+    }
+
+    @Test
+    void aFileWrittenAtRandomKeepsABoundedRecordWhoseDirtyRangesCoverEveryWrite() throws IOException {
+        Inode i = Inode.newLocal(7, FileType.REGULAR, 0644, 0, 0, NOW);
+        i.write(0, 256L << 20, NOW);
+        Inode synced = i.copy();
+        i.recordSync(synced, List.of("rand.bin"), "etag", true, 1);
+        int smallRecord = i.encode().length;
+        SplittableRandom r = new SplittableRandom(42);
+        List<Long> offsets = new ArrayList<>();
+        for (int n = 0; n < 2000; n++) {
+            long offset = r.nextLong(65536) * 4096;
+            offsets.add(offset);
+            i.write(offset, offset + 4096, NOW);
+        }
+        assertThat(i.dirtyRanges().size()).isLessThanOrEqualTo(Inode.MAX_DIRTY_RANGES);
+        for (long offset : offsets) {
+            assertThat(i.dirtyRanges().covers(offset, offset + 4096)).isTrue();
+        }
+        assertThat(i.encode().length).isLessThanOrEqualTo(smallRecord + 16 * Inode.MAX_DIRTY_RANGES);
+        assertThat(i.present().ranges()).containsExactly(new RangeSet.Range(0, 256L << 20));
+    }
+
+    @Test
+    void aFileWrittenInFewPlacesKeepsExactDirtyRanges() {
+        Inode i = Inode.newLocal(7, FileType.REGULAR, 0644, 0, 0, NOW);
+        i.write(0, 100L << 20, NOW);
+        i.recordSync(i.copy(), List.of("f"), "etag", true, 1);
+        i.write(10L << 20, (10L << 20) + 4096, NOW);
+        i.write(90L << 20, (90L << 20) + 4096, NOW);
+        assertThat(i.dirtyRanges().ranges()).containsExactly(new RangeSet.Range(10L << 20, (10L << 20) + 4096),
+                new RangeSet.Range(90L << 20, (90L << 20) + 4096));
     }
 }

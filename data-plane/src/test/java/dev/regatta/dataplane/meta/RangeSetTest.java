@@ -227,4 +227,41 @@ class RangeSetTest {
         }
         return list;
     }
+
+    @Test
+    void coarseningJoinsTheNearestNeighboursFirstAndKeepsEveryAddedByte() {
+        RangeSet set = of(0, 10, 100, 110, 112, 120, 500, 510);
+        set.coarsen(3);
+        assertThat(set.ranges()).containsExactly(r(0, 10), r(100, 120), r(500, 510));
+        set.coarsen(2);
+        assertThat(set.ranges()).containsExactly(r(0, 120), r(500, 510));
+        set.coarsen(0); // a set is never coarsened below one range
+        assertThat(set.ranges()).containsExactly(r(0, 510));
+    }
+
+    @Test
+    void coarseningASetWithinItsBoundChangesNothing() {
+        RangeSet set = of(0, 10, 20, 30);
+        set.coarsen(2);
+        assertThat(set.ranges()).containsExactly(r(0, 10), r(20, 30));
+    }
+
+    @Test
+    void coarseningACopyLeavesTheOriginalExact() {
+        RangeSet original = of(0, 10, 20, 30, 40, 50);
+        RangeSet copy = original.copy();
+        copy.coarsen(1);
+        assertThat(copy.ranges()).containsExactly(r(0, 50));
+        assertThat(original.ranges()).containsExactly(r(0, 10), r(20, 30), r(40, 50));
+    }
+
+    @Test
+    void addingBytesTheSetHoldsLeavesACopyShared() {
+        RangeSet original = of(0, 100);
+        RangeSet copy = original.copy();
+        copy.add(10, 20);
+        original.add(200, 300);
+        assertThat(copy.ranges()).containsExactly(r(0, 100));
+        assertThat(original.ranges()).containsExactly(r(0, 100), r(200, 300));
+    }
 }
