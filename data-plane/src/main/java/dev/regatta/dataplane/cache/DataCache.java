@@ -10,6 +10,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
@@ -196,9 +197,15 @@ public final class DataCache implements AutoCloseable {
             }
         }
         Path f = file(id);
-        Files.createDirectories(f.getParent());
-        FileChannel opened = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            // The first file of its directory: asking for the directory every time cost a failed mkdir and an
+            // exception per new file.
+            Files.createDirectories(f.getParent());
+            opened = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
         synchronized (open) {
             FileChannel ch = open.get(id);
             if (ch != null && ch.isOpen()) {
