@@ -56,8 +56,10 @@ public final class DataCache implements AutoCloseable {
     }
 
     /**
-     * The lock over one inode's bytes: readers share it, writers, fillers and eviction hold it alone. Taken before
-     * the metadata lock, never after.
+     * The lock over one inode's bytes: readers and UNSTABLE writers share it (positional reads and writes need no
+     * exclusion, and each write's change of the inode is one metadata transaction); what makes bytes durable (a
+     * stable write, a COMMIT), a truncate, a fill from the object and eviction hold it alone. Taken before the
+     * metadata lock, never after.
      */
     public ReentrantReadWriteLock lockFor(long id) {
         return locks[Long.hashCode(id) & (locks.length - 1)];

@@ -108,9 +108,10 @@ public final class DataJournal {
     public void commit(long fileId) throws IOException {
         ReentrantReadWriteLock data = cache.lockFor(fileId);
         boolean force;
-        // The file's writers wait while its bytes are read and journaled: the record holds the newest bytes, and
-        // two commits of one file journal in the order their bytes were written.
-        data.readLock().lock();
+        // The file's writers, readers and other commits wait while its bytes are read and journaled: the record holds
+        // the newest bytes, and records of one file (a commit's, a stable write's) are in the order their bytes were
+        // written, so that a replay ends with the newest.
+        data.writeLock().lock();
         try {
             Unsynced pending = unsynced.remove(fileId);
             if (pending == null) {
@@ -123,7 +124,7 @@ public final class DataJournal {
                 journaled.merge(fileId, sequence, Math::max);
             }
         } finally {
-            data.readLock().unlock();
+            data.writeLock().unlock();
         }
         if (force) {
             cache.force(fileId);

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -250,8 +251,15 @@ final class Contents {
         if (cache.usableSpace() < DISK_RESERVE_BYTES + count) {
             throw new FsException(FsError.NOSPC, "the cache disk is full; uploads must drain it first");
         }
-        ReentrantReadWriteLock dataLock = cache.lockFor(fileId);
-        dataLock.writeLock().lock();
+        boolean stable = stability != Stability.UNSTABLE;
+        // UNSTABLE writes share the file's data lock with each other and with readers: positional writes need no
+        // exclusion among themselves, the inode's change is one metadata transaction, and a COMMIT reads what the
+        // file holds. A file written by many calls in flight at once (16 random writes into one file) had them queue
+        // here one by one. A stable write holds it alone, as a COMMIT does: what each makes durable (a journal record,
+        // a synced cache file) must be in the order its bytes reached the file, or a replay after a crash would put
+        // older bytes over newer ones.
+        Lock dataLock = stable ? cache.lockFor(fileId).writeLock() : cache.lockFor(fileId).readLock();
+        dataLock.lock();
         try {
             WccAttributes before = store.read(tx -> {
                 Inode inode = Inodes.inode(tx, fileId);
@@ -265,7 +273,6 @@ final class Contents {
                 return inodes.attributes(inode).wcc();
             });
             cache.write(fileId, offset, data);
-            boolean stable = stability != Stability.UNSTABLE;
             // A stable write's bytes go into the metadata log with its transaction when they are few, and into its
             // synced cache file when they are many; an unstable one's wait for COMMIT.
             boolean journalIt = stable && count <= DataJournal.MAX_JOURNAL_BYTES;
@@ -295,7 +302,7 @@ final class Contents {
         } catch (IOException e) {
             throw new FsException(FsError.IO, "cannot write cache file of inode " + fileId, e);
         } finally {
-            dataLock.writeLock().unlock();
+            dataLock.unlock();
         }
     }
 

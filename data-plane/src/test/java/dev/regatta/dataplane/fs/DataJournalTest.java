@@ -2,6 +2,7 @@ package dev.regatta.dataplane.fs;
 
 import dev.regatta.dataplane.meta.JournalRecord;
 import dev.regatta.dataplane.meta.ReadTransaction;
+import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.model.Stability;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,8 +11,15 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -155,5 +163,67 @@ class DataJournalTest extends RigTest {
             bytes[i] = (byte) (first + i % 26);
         }
         return bytes;
+    }
+
+    @Test
+    void unstableWritesOfOneFileInFlightTogetherAreAllJournaledByTheirCommit() throws Exception {
+        long f = rig.create(root, "together");
+        int blocks = 64; // 256 KiB: the most a commit journals
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            List<Future<?>> writes = new ArrayList<>();
+            for (int b = 0; b < blocks; b++) {
+                int block = b;
+                writes.add(pool.submit(() -> fs.write(Caller.ROOT, f, block * 4096L,
+                        ByteBuffer.wrap(pattern(4096, (char) ('A' + block % 26))), Stability.UNSTABLE)));
+            }
+            for (Future<?> w : writes) {
+                w.get();
+            }
+        }
+        fs.commit(f, 0, 0);
+
+        crashLosingUnsyncedBytes(f);
+
+        byte[] all = readAll(f, blocks * 4096);
+        for (int b = 0; b < blocks; b++) {
+            assertThat(Arrays.copyOfRange(all, b * 4096, (b + 1) * 4096)).as("block " + b)
+                    .isEqualTo(pattern(4096, (char) ('A' + b % 26)));
+        }
+    }
+
+    @Test
+    void anUnstableWriteGoesOnBesideAReaderWhileAStableWriteAndACommitWaitForIt() throws Exception {
+        long f = rig.create(root, "shared");
+        fs.write(Caller.ROOT, f, 0, ByteBuffer.wrap(FOUR_KIB), Stability.UNSTABLE);
+        Lock reading = rig.cache.lockFor(f).readLock(); // what a READ of the file holds
+        reading.lock();
+        CompletableFuture<Void> stable;
+        CompletableFuture<Void> commit;
+        try {
+            CompletableFuture.runAsync(() -> write(f, Stability.UNSTABLE)).get(30, TimeUnit.SECONDS);
+            stable = CompletableFuture.runAsync(() -> write(f, Stability.FILE_SYNC));
+            commit = CompletableFuture.runAsync(() -> {
+                try {
+                    fs.commit(f, 0, 0);
+                } catch (FsException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertThat(stable).as("a stable write waits for the reader").isNotDone();
+            assertThat(commit).as("a commit waits for the reader").isNotDone();
+        } finally {
+            reading.unlock();
+        }
+        stable.get(30, TimeUnit.SECONDS);
+        commit.get(30, TimeUnit.SECONDS);
+    }
+
+    private void write(long f, Stability stability) {
+        try {
+            fs.write(Caller.ROOT, f, 4096, ByteBuffer.wrap(FOUR_KIB), stability);
+        } catch (FsException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
