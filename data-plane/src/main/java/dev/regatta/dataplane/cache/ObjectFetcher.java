@@ -20,8 +20,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class ObjectFetcher {
 
-    /** The most one GET asks for. */
-    private static final long CHUNK = 8L << 20;
+    /** The most one GET asks for: a prefetcher's part, so that a part is one request. */
+    private static final long CHUNK = Prefetcher.PART;
     /**
      * How much of a response is stored at a time: the size of a client's READ (NFS rsize), so a reader waits for
      * about its own bytes, and each request holds no more than this on the heap.
