@@ -20,8 +20,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class ObjectFetcher {
 
-    /** The most one GET asks for. */
-    private static final long CHUNK = 8L << 20;
+    /** The most one GET asks for: a prefetcher's part, so that a part is one request. */
+    private static final long CHUNK = Prefetcher.PART;
     /**
      * How much of a response is stored at a time: the size of a client's READ (NFS rsize), so a reader waits for
      * about its own bytes, and each request holds no more than this on the heap.
@@ -82,25 +82,49 @@ public final class ObjectFetcher {
         return true;
     }
 
+    /**
+     * Writes the parts of a fetched slice that are still missing into the cache file, then marks them present.
+     * The bytes are written outside the metadata transaction: every other call of the node (each READ looks at its
+     * inode) waits for the metadata lock, and a cold read stores a slice per MiB, so holding that lock across the
+     * write made the whole node wait behind the parts being stored. The file's data lock is held alone throughout,
+     * as before: no writer, truncation, eviction or other fill of the file changes which bytes are missing between
+     * the look and the mark. What does not take it (the importer taking a new object of the same name) shows as a
+     * new ETag at the mark: the bytes written then stay unmarked, as unread as any gap, until a fill overwrites them.
+     */
     private void store(Inode snapshot, long pos, ByteBuffer bytes) {
         long fetchedEnd = pos + bytes.remaining();
         ReentrantReadWriteLock data = cache.lockFor(snapshot.id());
         data.writeLock().lock();
         try {
+            List<RangeSet.Range> missing = store.read(tx -> {
+                Inode current = tx.inode(snapshot.id());
+                if (current == null || !Objects.equals(current.baseEtag(), snapshot.baseEtag())) {
+                    return List.<RangeSet.Range>of();
+                }
+                return current.present().gaps(pos, Math.min(fetchedEnd, current.baseLength()));
+            });
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (RangeSet.Range r : missing) {
+                ByteBuffer slice = bytes.duplicate();
+                slice.limit((int) (r.end() - pos)).position((int) (r.start() - pos));
+                cache.write(snapshot.id(), r.start(), slice);
+            }
             store.write(Durability.BUFFERED, tx -> {
                 Inode current = tx.inode(snapshot.id());
                 if (current == null || !Objects.equals(current.baseEtag(), snapshot.baseEtag())) {
                     return null;
                 }
-                List<RangeSet.Range> stillMissing =
-                        current.present().gaps(pos, Math.min(fetchedEnd, current.baseLength()));
-                for (RangeSet.Range r : stillMissing) {
-                    ByteBuffer slice = bytes.duplicate();
-                    slice.limit((int) (r.end() - pos)).position((int) (r.start() - pos));
-                    cache.write(current.id(), r.start(), slice);
-                    current.cached(r.start(), r.end());
+                boolean marked = false;
+                for (RangeSet.Range r : missing) {
+                    for (RangeSet.Range gap : current.present().gaps(r.start(),
+                            Math.min(r.end(), current.baseLength()))) {
+                        current.cached(gap.start(), gap.end());
+                        marked = true;
+                    }
                 }
-                if (!stillMissing.isEmpty()) {
+                if (marked) {
                     tx.putInodeQuietly(current);
                     cache.recordUsage(current.id(), current.present().totalLength());
                 }

@@ -19,7 +19,7 @@ final class ReadAhead {
      * ({@link Prefetcher#PART}), enough to keep a reader of a few hundred MiB/s fed from an endpoint that serves
      * one request at a fraction of that, while a reader that stops early leaves at most this much unread.
      */
-    static final long MAX_WINDOW = 64L << 20;
+    static final long MAX_WINDOW = 8 * Prefetcher.PART;
     /**
      * How far around the frontier a read may start and still belong to the stream: reads in flight together (a
      * kernel client with 1 MiB reads keeps several outstanding) may arrive this far out of order.

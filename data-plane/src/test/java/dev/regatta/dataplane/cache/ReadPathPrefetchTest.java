@@ -94,26 +94,27 @@ class ReadPathPrefetchTest {
 
     @Test
     void aSequentialReadFetchesEachByteOnceInPartsWithSeveralInFlight() throws Exception {
-        byte[] content = randomBytes(40 * MIB);
+        byte[] content = randomBytes(80 * MIB);
         long file = object("big.bin", content);
-        // Hold every GET from 16 MiB on: the parts the window opens beyond it pile up, all in flight at once.
-        bucket.holdFrom(16L * MIB);
-        readSequentially(file, content, 0, 16L * MIB);
+        // Hold every GET from 32 MiB on: the parts the window opens beyond it pile up, all in flight at once.
+        bucket.holdFrom(32L * MIB);
+        readSequentially(file, content, 0, 32L * MIB);
         bucket.awaitHeld(3);
         bucket.release();
-        readSequentially(file, content, 16L * MIB, content.length);
+        readSequentially(file, content, 32L * MIB, content.length);
         bucket.awaitQuiet();
 
         List<RecordingStore.Get> gets = disjointGets();
         assertThat(gets.getFirst().offset()).isZero();
-        assertThat(gets.getLast().end()).isEqualTo(content.length);
+        assertThat(gets.getLast().end()).as("nothing asked for beyond the object's end").isEqualTo(content.length);
         assertThat(gets.stream().mapToLong(RecordingStore.Get::length).sum()).as("every byte fetched once")
                 .isEqualTo(content.length);
         assertThat(gets).allSatisfy(g -> assertThat(g.length()).isLessThanOrEqualTo(Prefetcher.PART));
-        // 1 MiB, 1, 2 while the window grows from the first read, then 8 MiB parts: 8 in all, where one per READ
-        // would be 40.
-        assertThat(gets).hasSize(8);
-        assertThat(rig.requests("get")).as("GETs at the endpoint").isEqualTo(8);
+        // 1 MiB, 1, 2 and 8 while the window grows from the first read, then parts of 16 MiB and the object's last
+        // 4 MiB: 9 GETs in all, where one per READ would be 80 (and parts of 8 MiB, 13).
+        assertThat(gets).extracting(RecordingStore.Get::length).containsExactly((long) MIB, (long) MIB,
+                2L * MIB, 8L * MIB, 16L * MIB, 16L * MIB, 16L * MIB, 16L * MIB, 4L * MIB);
+        assertThat(rig.requests("get")).as("GETs at the endpoint").isEqualTo(9);
     }
 
     @Test
@@ -153,7 +154,7 @@ class ReadPathPrefetchTest {
 
     @Test
     void readAheadStopsWhereTheWindowEnds() throws Exception {
-        byte[] content = randomBytes(96 * MIB);
+        byte[] content = randomBytes((int) (8L * MIB + ReadAhead.MAX_WINDOW + 2 * Prefetcher.PART));
         long file = object("long.bin", content);
         readSequentially(file, content, 0, 8L * MIB);
         bucket.awaitQuiet();
