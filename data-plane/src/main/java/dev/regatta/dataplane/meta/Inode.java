@@ -89,7 +89,7 @@ public final class Inode {
      * #MAX_DIRTY_RANGES} ranges would be needed, the gaps between the nearest of them too ({@link RangeSet#coarsen}).
      * The upload reads it by part (5 MiB at least: a part none of it touches is copied in the bucket, not sent), so an
      * exact set buys nothing there, while a file written at random would otherwise carry thousands of ranges in
-     * every write's record (the random-write profile: 60% of a WRITE's CPU re-encoding and copying them). A joined
+     * every write's record (the random-write profile: 65% of a WRITE's CPU re-encoding and copying them). A joined
      * gap need not be in {@link #present}: the upload fills what is missing from the object first.
      */
     private RangeSet dirtyRanges = new RangeSet();
