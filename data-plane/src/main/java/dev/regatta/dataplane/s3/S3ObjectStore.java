@@ -22,7 +22,6 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
@@ -167,12 +166,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                 // trailers); send them only where the API requires one (DeleteObjects).
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                // Over plain HTTP the SDK signs the body; in aws-chunked encoding it did so chunk by chunk, with a
-                // fresh 128 KiB chunk buffer and a signature per chunk for every request: per small file the largest
-                // cost of an upload after the HTTP exchange itself (the small-file profile). Unchunked, the body is
-                // hashed once and the hash signed (as safe: the signature still covers every byte), and servers that
-                // mishandle aws-chunked get a plain body. Over HTTPS the SDK sends the body unsigned either way.
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .maxConnections(maxConnections)
                         .connectionTimeout(Duration.ofSeconds(5))
