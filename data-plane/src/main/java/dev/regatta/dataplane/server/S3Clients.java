@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.s3.S3ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import software.amazon.awssdk.services.s3.DelegatingS3Client;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class S3Clients {
 
-    private record Endpoint(URI url, String region, boolean pathStyle) {
+    /** One shared client per endpoint and way of sending bodies (see {@link S3ObjectStore#PLAIN_BODY_LIMIT}). */
+    private record Endpoint(URI url, String region, boolean pathStyle, boolean chunkedEncoding) {
     }
 
     private static final class Shared {
@@ -43,11 +45,17 @@ final class S3Clients {
         this.connections = connections;
     }
 
-    /** A client for the endpoint (null: AWS's for the region); closing it lets go of the shared one. */
-    synchronized S3Client lease(URI endpoint, String region, boolean pathStyle) {
-        Endpoint key = new Endpoint(endpoint, region, pathStyle);
-        Shared shared = clients.computeIfAbsent(key, k -> new Shared(
-                S3ObjectStore.buildClient(endpoint, region, accessKey, secretKey, pathStyle, connections)));
+    /** A store of {@code bucket} at the endpoint (null: AWS's for the region); closing it lets go of its clients. */
+    S3ObjectStore store(URI endpoint, String region, boolean pathStyle, String bucket, MeterRegistry registry) {
+        return new S3ObjectStore(lease(endpoint, region, pathStyle, true), lease(endpoint, region, pathStyle, false),
+                bucket, registry);
+    }
+
+    /** A client for the endpoint; closing it lets go of the shared one. */
+    private synchronized S3Client lease(URI endpoint, String region, boolean pathStyle, boolean chunkedEncoding) {
+        Endpoint key = new Endpoint(endpoint, region, pathStyle, chunkedEncoding);
+        Shared shared = clients.computeIfAbsent(key, k -> new Shared(S3ObjectStore.buildClient(endpoint, region,
+                accessKey, secretKey, pathStyle, connections, chunkedEncoding)));
         shared.users++;
         AtomicBoolean released = new AtomicBoolean();
         return new DelegatingS3Client(shared.client) {

@@ -142,8 +142,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         }
         // Virtual-hosted addressing is AWS's own; S3-compatible servers mostly want the bucket in the path.
         boolean pathStyle = settings.endpoint() != null && node.s3().pathStyle();
-        S3ObjectStore objects = new S3ObjectStore(s3Clients.lease(settings.endpoint(), settings.region(), pathStyle),
-                settings.bucket(), meters.registry());
+        S3ObjectStore objects = s3Clients.store(settings.endpoint(), settings.region(), pathStyle, settings.bucket(),
+                meters.registry());
         FileSystemInstance instance;
         try {
             // fsid = index + 1: distinct per export (a client must not take two exports for one file system),

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -300,8 +301,8 @@ class S3ObjectStoreTest {
         byte[] source = randomBytes(11 * mib + 17, 8);
         String etag = putBytes("mpc/source", source, Map.of("old", "1"));
         SimpleMeterRegistry own = new SimpleMeterRegistry();
-        try (S3ObjectStore s = new S3ObjectStore(S3ObjectStore.buildClient(endpoint.endpoint(), null, ACCESS_KEY,
-                SECRET_KEY, true), BUCKET, own, 5L * mib)) {
+        S3Client raw = S3ObjectStore.buildClient(endpoint.endpoint(), null, ACCESS_KEY, SECRET_KEY, true);
+        try (S3ObjectStore s = new S3ObjectStore(raw, raw, BUCKET, own, 5L * mib)) {
             String copyEtag = s.multipartCopy("mpc/source", etag, source.length, "mpc/target", Map.of("new", "2"));
             assertThat(count(own, "s3_requests_total", "type", "upload_part_copy")).isEqualTo(3);
             ObjectStore.ObjectHead head = s.head("mpc/target").orElseThrow();
