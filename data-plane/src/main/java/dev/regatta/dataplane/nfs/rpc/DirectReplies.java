@@ -53,7 +53,7 @@ final class DirectReplies extends BaseFilter {
      * they are, in their order; or the record itself if it need not change.
      */
     Buffer direct(Buffer record) {
-        if (!record.hasRemaining()) {
+        if (!record.hasRemaining() || !record.isComposite() && record.isDirect()) {
             return record;
         }
         ByteBufferArray parts = record.toByteBufferArray();
