@@ -79,7 +79,11 @@ public final class DataCache implements AutoCloseable {
         });
     }
 
-    /** Reads into {@code dst} from {@code offset}; bytes past the end of the local file read as zeros. */
+    /**
+     * Fills {@code dst} from its position to its limit with the bytes from {@code offset}; bytes past the end of the
+     * local file read as zeros. Every byte is written: {@code dst} may be a reused buffer holding another file's
+     * bytes.
+     */
     public void read(long id, long offset, ByteBuffer dst) throws IOException {
         int start = dst.position();
         retryIfClosed(id, ch -> {

@@ -26,8 +26,11 @@ public final class ReadPath {
 
     private static final Logger log = LoggerFactory.getLogger(ReadPath.class);
 
-    /** Bytes read, and the inode as it stood when they were read (for the reply's attributes). */
-    public record Bytes(ByteBuffer data, Inode file) {
+    /**
+     * Bytes read, in a buffer lent by the read path's pool (release it once they are sent or dropped), and the inode
+     * as it stood when they were read (for the reply's attributes).
+     */
+    public record Bytes(BufferPool.Loan data, Inode file) {
     }
 
     private final MetadataStore store;
@@ -40,6 +43,7 @@ public final class ReadPath {
     private final Counter cacheMisses;
     private final Counter cacheHitBytes;
     private final Counter cacheMissBytes;
+    private final BufferPool buffers;
 
     /**
      * @param objectChanged told when a file's object is shorter than known, changed or gone in S3, so that its
@@ -47,6 +51,12 @@ public final class ReadPath {
      */
     public ReadPath(MetadataStore store, DataCache cache, ObjectStore objects, Consumer<Inode> objectChanged,
                     MeterRegistry metrics) {
+        this(store, cache, objects, objectChanged, metrics, BufferPool.shared());
+    }
+
+    /** @param buffers lends the buffers that reads are read into */
+    ReadPath(MetadataStore store, DataCache cache, ObjectStore objects, Consumer<Inode> objectChanged,
+             MeterRegistry metrics, BufferPool buffers) {
         this.store = store;
         this.cache = cache;
         this.fetcher = new ObjectFetcher(store, cache, objects);
@@ -56,6 +66,7 @@ public final class ReadPath {
         this.cacheMisses = Counter.builder("cache_reads_total").tag("result", "miss").register(metrics);
         this.cacheHitBytes = Counter.builder("cache_read_bytes_total").tag("result", "hit").register(metrics);
         this.cacheMissBytes = Counter.builder("cache_read_bytes_total").tag("result", "miss").register(metrics);
+        this.buffers = buffers;
     }
 
     /**
@@ -94,11 +105,23 @@ public final class ReadPath {
                 throw new FsException(FsError.STALE, "inode " + fileId + " no longer exists");
             }
             long upTo = Math.min(current.size(), end);
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.max(0, upTo - offset));
-            cache.read(fileId, offset, buf);
+            int length = (int) Math.max(0, upTo - offset);
+            if (length == 0) {
+                return new Bytes(BufferPool.Loan.unpooled(ByteBuffer.allocate(0)), current);
+            }
+            // Straight from the file into a direct buffer that the reply writes as it is: a heap buffer cost a
+            // fresh zeroed allocation per READ, a copy through the JDK's own direct buffer, and another into the
+            // reply's direct buffer.
+            BufferPool.Loan loan = buffers.lend(length);
+            try {
+                cache.read(fileId, offset, loan.bytes());
+            } catch (IOException | RuntimeException e) {
+                loan.release(); // nobody else has seen it
+                throw e;
+            }
             cache.touch(fileId);
-            buf.flip();
-            return new Bytes(buf, current);
+            loan.bytes().flip();
+            return new Bytes(loan, current);
         } catch (IOException e) {
             throw new FsException(FsError.IO, "cannot read cache file of inode " + fileId, e);
         } finally {

@@ -208,7 +208,12 @@ final class Contents {
         if (target == null) {
             // Imported from the bucket: the target is the object's body.
             Results.Read body = read(Caller.ROOT, fileId, 0, (int) Math.min(inode.size(), MAX_SYMLINK_BYTES));
-            String read = StandardCharsets.UTF_8.decode(body.data()).toString();
+            String read;
+            try {
+                read = StandardCharsets.UTF_8.decode(body.data()).toString();
+            } finally {
+                body.release();
+            }
             store.write(Durability.BUFFERED, tx -> {
                 Inode fresh = Inodes.inode(tx, fileId);
                 fresh.learnSymlinkTarget(read);
@@ -236,7 +241,7 @@ final class Contents {
         }
         ReadPath.Bytes bytes = readPath.read(inode, offset, end);
         Inode current = bytes.file();
-        return new Results.Read(bytes.data(), offset + bytes.data().remaining() >= current.size(),
+        return new Results.Read(bytes.data(), offset + bytes.data().bytes().remaining() >= current.size(),
                 inodes.attributes(current));
     }
 

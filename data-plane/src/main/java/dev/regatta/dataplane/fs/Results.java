@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.fs;
 
+import dev.regatta.dataplane.cache.BufferPool;
 import dev.regatta.dataplane.model.Stability;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -17,7 +18,25 @@ public final class Results {
     public record Created(long fileId, Attributes attributes, Wcc directory) {
     }
 
-    public record Read(ByteBuffer data, boolean eof, Attributes attributes) {
+    /**
+     * Bytes read and who gives their buffer back: {@link #release} once they are sent or no longer needed (the NFS
+     * reply does, once Grizzly has written them); bytes that are never released are simply collected.
+     */
+    public record Read(BufferPool.Loan bytes, boolean eof, Attributes attributes) {
+        /** Bytes of no pool. */
+        public Read(ByteBuffer data, boolean eof, Attributes attributes) {
+            this(BufferPool.Loan.unpooled(data), eof, attributes);
+        }
+
+        /** The bytes read (the lent buffer itself): not to be used after {@link #release}. */
+        public ByteBuffer data() {
+            return bytes.bytes();
+        }
+
+        /** Gives the buffer back to its pool (the first call only). */
+        public void release() {
+            bytes.release();
+        }
     }
 
     public record Written(int count, Stability committed, Wcc file) {

@@ -140,9 +140,10 @@ public final class FsTestRig implements AutoCloseable {
     }
 
     public byte[] read(long id, long offset, int count) throws FsException {
-        ByteBuffer b = fs.read(Caller.ROOT, id, offset, count).data();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
+        Results.Read r = fs.read(Caller.ROOT, id, offset, count);
+        byte[] out = new byte[r.data().remaining()];
+        r.data().get(out);
+        r.release();
         return out;
     }
 

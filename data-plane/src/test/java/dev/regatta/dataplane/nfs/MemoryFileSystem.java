@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.nfs;
 
+import dev.regatta.dataplane.cache.BufferPool;
 import dev.regatta.dataplane.fs.Attributes;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.CreateMode;
@@ -53,6 +54,8 @@ public final class MemoryFileSystem implements VirtualFileSystem {
     private final boolean readOnly;
     private long next = 2;
     public volatile RuntimeException failNextGetattr;
+    /** When set, READs return their bytes in buffers lent by this pool, as the read path does. */
+    public volatile BufferPool lendReadsFrom;
 
     public MemoryFileSystem(boolean readOnly) {
         this.readOnly = readOnly;
@@ -159,6 +162,12 @@ public final class MemoryFileSystem implements VirtualFileSystem {
         }
         int from = (int) Math.min(offset, i.data.length);
         int to = (int) Math.min((long) from + count, i.data.length);
+        BufferPool pool = lendReadsFrom;
+        if (pool != null) {
+            BufferPool.Loan loan = pool.lend(to - from);
+            loan.bytes().put(i.data, from, to - from).flip();
+            return new Results.Read(loan, to == i.data.length, attrs(i));
+        }
         return new Results.Read(ByteBuffer.wrap(Arrays.copyOfRange(i.data, from, to)), to == i.data.length, attrs(i));
     }
 

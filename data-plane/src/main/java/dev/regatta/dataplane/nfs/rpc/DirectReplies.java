@@ -1,47 +1,43 @@
 package dev.regatta.dataplane.nfs.rpc;
 
+import dev.regatta.dataplane.cache.BufferPool;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
+import org.glassfish.grizzly.memory.BuffersBuffer;
 import org.glassfish.grizzly.memory.ByteBufferArray;
 import org.glassfish.grizzly.memory.ByteBufferWrapper;
+import org.glassfish.grizzly.memory.MemoryManager;
 
 /**
- * Hands Grizzly each outgoing record in a direct buffer from a pool, so that it writes it as it is.
+ * Hands Grizzly each outgoing record in direct buffers only, so that it writes them as they are.
  *
- * <p>Why: Grizzly writes a heap buffer by copying it into a direct buffer that it caches per thread, but only for its
- * own threads and for thread locals that outlive a call; every call here runs, and writes its reply, on a virtual
- * thread of its own, so each reply allocated and zeroed a new direct buffer of its size, freed later by the
- * collector. In a profile of 1 GiB written and read back through nfs-cp and nfs-cat, that allocation was 18% of the
- * data plane's CPU (and most of the kernel's page-fault time besides). Here the record (reply header, body and record
- * marker, however many buffers oncrpc4j made of them) is copied once into a pooled direct buffer, which Grizzly
- * writes with no further copy and gives back through {@code release()} once the last byte is on the socket.
+ * <p>Why: Grizzly writes a heap buffer, or the heap parts of a composite, by copying them into a direct buffer that it
+ * caches per thread, but only for its own threads and for thread locals that outlive a call; every call here runs,
+ * and writes its reply, on a virtual thread of its own, so each reply allocated and zeroed a new direct buffer of its
+ * size, freed later by the collector. In a profile of 1 GiB written and read back through nfs-cp and nfs-cat, that
+ * allocation was 18% of the data plane's CPU (and most of the kernel's page-fault time besides).
  *
- * <p>Sizes are pooled in classes (powers of two up to {@value #SMALL_LIMIT} bytes, multiples of it above) up to
- * {@value #LARGEST} bytes, the largest READ reply; a larger record, or one already direct, passes untouched. At most
- * {@value #POOLED_BYTES_LIMIT} bytes wait in the pool; a buffer given back beyond that is left to the collector.
+ * <p>Here the heap parts of a record (reply header, attributes, record marker, XDR padding: however many buffers
+ * oncrpc4j made of them) are copied, in one piece, into a buffer from the node's {@link BufferPool}, and its direct
+ * parts (a READ's data, read straight from the cache file into a pooled buffer) are left where they are: Grizzly
+ * writes the parts in order with one gathering write. The record itself is disposed only when Grizzly disposes what
+ * it was given, after the last byte is on the socket: disposing it gives back its parts (a READ's data through its
+ * {@link LentBuffer}), and no part may go back to a pool while a write can still read it. A record with no heap part,
+ * or with more than {@value BufferPool#LARGEST} bytes of them, passes untouched.
  */
 final class DirectReplies extends BaseFilter {
-    static final int SMALL_LIMIT = 64 * 1024;
-    static final int LARGEST = 2 * 1024 * 1024;
-    static final long POOLED_BYTES_LIMIT = 64L * 1024 * 1024;
-    private static final int SMALLEST = 4096;
-    private static final int SMALL_CLASSES = Integer.numberOfTrailingZeros(SMALL_LIMIT / SMALLEST) + 1;
-
-    @SuppressWarnings("unchecked")
-    private final ConcurrentLinkedQueue<ByteBuffer>[] free =
-            new ConcurrentLinkedQueue[SMALL_CLASSES + LARGEST / SMALL_LIMIT - 1];
-    private final AtomicLong pooledBytes = new AtomicLong();
+    private final BufferPool pool;
 
     DirectReplies() {
-        for (int i = 0; i < free.length; i++) {
-            free[i] = new ConcurrentLinkedQueue<>();
-        }
+        this(BufferPool.shared());
+    }
+
+    DirectReplies(BufferPool pool) {
+        this.pool = pool;
     }
 
     @Override
@@ -52,92 +48,94 @@ final class DirectReplies extends BaseFilter {
         return ctx.getInvokeAction();
     }
 
-    /** The record as it will be written: copied into a pooled direct buffer, or itself if it need not be. */
+    /**
+     * The record as it will be written: its heap parts copied into a pooled direct buffer and its direct parts as
+     * they are, in their order; or the record itself if it need not change.
+     */
     Buffer direct(Buffer record) {
-        if (record.remaining() == 0 || record.remaining() > LARGEST || allDirect(record)) {
+        if (!record.hasRemaining() || !record.isComposite() && record.isDirect()) {
             return record;
-        }
-        ByteBuffer direct = take(record.remaining());
-        record.get(direct);
-        direct.flip();
-        record.tryDispose();
-        return new Pooled(direct);
-    }
-
-    /** Whether Grizzly can write the record as it is: a composite says direct when only its first part is. */
-    private static boolean allDirect(Buffer record) {
-        if (!record.isComposite()) {
-            return record.isDirect();
         }
         ByteBufferArray parts = record.toByteBufferArray();
         try {
-            for (int i = 0; i < parts.size(); i++) {
-                if (!parts.getArray()[i].isDirect()) {
-                    return false;
+            ByteBuffer[] array = parts.getArray();
+            int n = parts.size();
+            int heapBytes = 0;
+            boolean anyDirect = false;
+            for (int i = 0; i < n; i++) {
+                if (array[i].isDirect()) {
+                    anyDirect |= array[i].hasRemaining();
+                } else {
+                    heapBytes += array[i].remaining();
                 }
             }
-            return true;
+            if (heapBytes == 0 || heapBytes > BufferPool.LARGEST) {
+                return record;
+            }
+            BufferPool.Loan loan = pool.lend(heapBytes);
+            ByteBuffer copy = loan.bytes();
+            if (!anyDirect) {
+                for (int i = 0; i < n; i++) {
+                    copy.put(array[i]);
+                }
+                return new Written(copy.flip(), loan, record);
+            }
+            // Views of the copy's pieces and of the direct parts: they own nothing, the first one owns it all.
+            BuffersBuffer out = BuffersBuffer.create(MemoryManager.DEFAULT_MEMORY_MANAGER);
+            out.allowBufferDispose(true);
+            int pieceStart = 0;
+            for (int i = 0; i < n; i++) {
+                ByteBuffer part = array[i];
+                if (!part.hasRemaining()) {
+                    continue;
+                }
+                if (part.isDirect()) {
+                    if (copy.position() > pieceStart) {
+                        append(out, copy.slice(pieceStart, copy.position() - pieceStart), loan, record);
+                        pieceStart = copy.position();
+                    }
+                    append(out, part.slice(), loan, record);
+                } else {
+                    copy.put(part);
+                }
+            }
+            if (copy.position() > pieceStart) {
+                append(out, copy.slice(pieceStart, copy.position() - pieceStart), loan, record);
+            }
+            return out;
         } finally {
+            // Before anything is disposed: the parts' buffers may go back to pools that hand them to other threads.
             parts.restore();
             parts.recycle();
         }
     }
 
-    /** A cleared direct buffer of at least {@code size} bytes, limited to {@code size}. */
-    ByteBuffer take(int size) {
-        int c = sizeClass(size);
-        ByteBuffer b = free[c].poll();
-        if (b == null) {
-            b = ByteBuffer.allocateDirect(classBytes(c));
-        } else {
-            pooledBytes.addAndGet(-b.capacity());
-        }
-        return b.clear().limit(size);
+    private static void append(BuffersBuffer out, ByteBuffer piece, BufferPool.Loan loan, Buffer record) {
+        out.append(out.capacity() == 0 ? new Written(piece, loan, record) : new ByteBufferWrapper(piece));
     }
 
-    void give(ByteBuffer b) {
-        if (pooledBytes.addAndGet(b.capacity()) > POOLED_BYTES_LIMIT) {
-            pooledBytes.addAndGet(-b.capacity());
-            return;
-        }
-        free[sizeClass(b.capacity())].offer(b);
-    }
+    /**
+     * The first part of what Grizzly writes, which owns the rest: disposed with it, once the last byte is on the
+     * socket, it gives the copy's buffer back to the pool and disposes the record it came from; once.
+     */
+    private static final class Written extends ByteBufferWrapper {
+        private final BufferPool.Loan copy;
+        private final Buffer record;
+        private final AtomicBoolean disposed = new AtomicBoolean();
 
-    long pooledBytes() {
-        return pooledBytes.get();
-    }
-
-    static int sizeClass(int size) {
-        if (size <= SMALLEST) {
-            return 0;
-        }
-        if (size <= SMALL_LIMIT) {
-            return 32 - Integer.numberOfLeadingZeros(size - 1) - Integer.numberOfTrailingZeros(SMALLEST);
-        }
-        return SMALL_CLASSES - 1 + (size + SMALL_LIMIT - 1) / SMALL_LIMIT - 1;
-    }
-
-    static int classBytes(int sizeClass) {
-        return sizeClass < SMALL_CLASSES ? SMALLEST << sizeClass
-                : (sizeClass - SMALL_CLASSES + 2) * SMALL_LIMIT;
-    }
-
-    /** A pooled buffer that goes back to the pool, once, when Grizzly has written it. */
-    private final class Pooled extends ByteBufferWrapper {
-        private final ByteBuffer pooled;
-        private final AtomicBoolean given = new AtomicBoolean();
-
-        Pooled(ByteBuffer pooled) {
-            super(pooled);
-            this.pooled = pooled;
+        Written(ByteBuffer piece, BufferPool.Loan copy, Buffer record) {
+            super(piece);
+            this.copy = copy;
+            this.record = record;
             allowBufferDispose(true);
         }
 
         @Override
         public void dispose() {
-            if (given.compareAndSet(false, true)) {
+            if (disposed.compareAndSet(false, true)) {
                 super.dispose();
-                give(pooled);
+                copy.release();
+                record.tryDispose();
             }
         }
     }

@@ -30,6 +30,7 @@ import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.model.Stability;
 import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
+import dev.regatta.dataplane.nfs.rpc.LentBuffer;
 import dev.regatta.dataplane.nfs.rpc.RpcProgram;
 import dev.regatta.dataplane.nfs.rpc.Xdr;
 import dev.regatta.dataplane.nfs.rpc.Xdr.GarbageArgs;
@@ -279,7 +280,7 @@ public final class Nfs3Program {
             }
             int n = (int) Math.min(Integer.toUnsignedLong(count), RTMAX);
             Results.Read r = c.fs().read(c.caller(), id, offset, n);
-            ByteBuffer data = r.data() == null ? ByteBuffer.allocate(0) : r.data().duplicate();
+            ByteBuffer data = r.data().duplicate();
             if (data.remaining() > n) {
                 data.limit(data.position() + n);
             }
@@ -290,9 +291,11 @@ public final class Nfs3Program {
                 if (out instanceof org.dcache.oncrpc4j.xdr.Xdr xdr) {
                     // The data joins the reply as a buffer of its own: copying it into the reply's buffer grew
                     // that buffer by doubling from 1 KiB, and the copies took as long as the read (READ profile).
-                    xdr.xdrEncodeShallowByteBuffer(data);
+                    // Its buffer goes back to its pool when Grizzly disposes the reply, once it is written.
+                    xdr.xdrEncodeShallowByteBuffer(new LentBuffer(data, r::release));
                 } else {
                     out.xdrEncodeByteBuffer(data);
+                    r.release();
                 }
             });
         };
