@@ -2,7 +2,10 @@ package dev.regatta.dataplane.cli;
 
 import dev.regatta.dataplane.s3.LocalS3Endpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,8 +37,16 @@ final class LocalS3Command implements Callable<Integer> {
             description = "Bucket to create if missing (default: ${DEFAULT-VALUE}).")
     String bucket;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        // Checked before anything starts: a name S3 would refuse is the user's mistake, told in a line, not a trace.
+        if (!LocalS3Endpoint.validBucketName(bucket)) {
+            throw new ParameterException(spec.commandLine(), "invalid S3 bucket name '" + bucket
+                    + "': 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit");
+        }
         Path dir = dataDir.toAbsolutePath();
         Files.createDirectories(dir);
         Properties credentials = credentials(dir);

@@ -97,6 +97,11 @@ public final class LocalS3Endpoint implements AutoCloseable {
         return proxy != null;
     }
 
+    /** Whether S3 would take {@code name} for a bucket: 3 to 63 lowercase letters, digits, dots and hyphens. */
+    public static boolean validBucketName(String name) {
+        return name != null && BUCKET_NAME.matcher(name).matches() && !name.contains("..");
+    }
+
     /**
      * Creates the bucket unless it exists. Works while stopped too (it talks to the store directly).
      *
@@ -105,7 +110,7 @@ public final class LocalS3Endpoint implements AutoCloseable {
      */
     public synchronized void createBucket(String name) {
         checkOpen();
-        if (name == null || !BUCKET_NAME.matcher(name).matches() || name.contains("..")) {
+        if (!validBucketName(name)) {
             throw new IllegalArgumentException("invalid S3 bucket name: " + name);
         }
         if (!blobStore.containerExists(name)) {
