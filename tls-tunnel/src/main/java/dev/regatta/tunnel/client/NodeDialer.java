@@ -73,7 +73,7 @@ final class NodeDialer {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        SslHandler handler = context.newHandler(channel.alloc(), host, port);
+                        SslHandler handler = Transport.tls(context.newHandler(channel.alloc(), host, port));
                         handler.setHandshakeTimeoutMillis(connectTimeout.toMillis());
                         channel.pipeline().addLast(handler, new StreamFraming(), new EarlyInbound());
                     }

@@ -43,8 +43,10 @@ public final class StreamFraming extends ChannelDuplexHandler {
         if (msg == END_OF_STREAM) {
             ctx.write(ctx.alloc().buffer(HEADER_BYTES).writeInt(0), promise);
         } else if (msg instanceof ByteBuf chunk && chunk.isReadable()) {
-            ctx.write(ctx.alloc().buffer(HEADER_BYTES).writeInt(chunk.readableBytes()), ctx.voidPromise());
-            ctx.write(chunk, promise);
+            // One message, not the header and then the chunk: the TLS handler's queue copies whatever it must join
+            // into one wrap (up to a whole wrap's worth), but takes a single message as it is.
+            ByteBuf header = ctx.alloc().buffer(HEADER_BYTES).writeInt(chunk.readableBytes());
+            ctx.write(ctx.alloc().compositeBuffer(2).addComponents(true, header, chunk), promise);
         } else {
             ctx.write(msg, promise);
         }

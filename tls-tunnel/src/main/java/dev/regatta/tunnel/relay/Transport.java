@@ -12,6 +12,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
@@ -40,7 +41,16 @@ public final class Transport {
      */
     public static final PooledByteBufAllocator ALLOCATOR = new PooledByteBufAllocator(TlsContexts.isNative());
     /** Reads grow to 256 KiB, so a 1 MiB NFS reply crosses a hop in a few reads rather than dozens. */
-    private static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(4096, 65536, 262144);
+    private static final int MAX_READ_BYTES = 256 * 1024;
+    private static final AdaptiveRecvByteBufAllocator READS =
+            new AdaptiveRecvByteBufAllocator(4096, 65536, MAX_READ_BYTES);
+    /**
+     * What the TLS handler takes from its queue for one wrap: a whole relayed read and its frame header. It becomes
+     * TLS records of at most 16 KiB as always, but in one buffer, one promise and one socket write; Netty's default
+     * (16 KiB, one record) spent a buffer, a promise and a write-queue entry per record, which a profile of the
+     * loopback benchmark showed as about a tenth of the tunnel's CPU.
+     */
+    private static final int WRAP_BYTES = MAX_READ_BYTES + StreamFraming.HEADER_BYTES;
 
     private Transport() {
     }
@@ -48,6 +58,12 @@ public final class Transport {
     public static EventLoopGroup eventLoops(String threadNamePrefix, int threads) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true),
                 NioIoHandler.newFactory());
+    }
+
+    /** Sets up a tunnel connection's TLS handler for bulk data; the handler is returned for chaining. */
+    public static SslHandler tls(SslHandler handler) {
+        handler.setWrapDataSize(WRAP_BYTES);
+        return handler;
     }
 
     /** A listener whose accepted connections get the tunnel's settings. */

@@ -221,7 +221,7 @@ public final class TunnelServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             allChannels.add(channel);
                             channel.pipeline().addLast(
-                                    tls.current().newHandler(channel.alloc()),
+                                    Transport.tls(tls.current().newHandler(channel.alloc())),
                                     new StreamFraming(),
                                     new ServerConnectionHandler(backend, admission, listener, openConnections,
                                             callbackRoutes, refusals, Clock.systemUTC()),

@@ -1,6 +1,7 @@
 package dev.regatta.tunnel.relay;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -62,6 +63,21 @@ class StreamFramingTest {
         wire.release();
         assertThat(received.bytes.toString(StandardCharsets.US_ASCII)).isEqualTo("hello world");
         assertThat(received.endedAfter).containsExactly(11);
+    }
+
+    @Test
+    void aChunkLeavesWithItsHeaderAsOneMessageWithoutBeingCopied() {
+        EmbeddedChannel sender = new EmbeddedChannel(new StreamFraming());
+        ByteBuf chunk = ascii("a relayed read");
+        sender.writeOutbound(chunk);
+        ByteBuf sent = sender.readOutbound();
+        assertThat((Object) sender.readOutbound()).isNull();
+        assertThat(sent).isInstanceOf(CompositeByteBuf.class);
+        assertThat(((CompositeByteBuf) sent).component(1).array()).as("the chunk's own memory")
+                .isSameAs(chunk.array());
+        assertThat(sent.readInt()).isEqualTo(14);
+        assertThat(sent.toString(StandardCharsets.US_ASCII)).isEqualTo("a relayed read");
+        sent.release();
     }
 
     @Test

@@ -1,8 +1,11 @@
 package dev.regatta.bench.tunnel;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -27,10 +30,11 @@ public final class ReadLoad {
     }
 
     /**
-     * What a run measured: the replies' throughput, and the CPU time {@code cpuNanos} counted per MiB of replies over
-     * the same time.
+     * What a run measured: the replies' throughput, the CPU time {@code cpuNanos} counted per MiB of replies over the
+     * same time, and the whole process's CPU time per MiB (this load, the reply server and whatever carries the bytes
+     * between them), which neither a busy machine nor a thread the other figure leaves out can hide.
      */
-    public record Result(double mibPerSecond, double cpuMillisPerMib) {
+    public record Result(double mibPerSecond, double cpuMillisPerMib, double processCpuMillisPerMib) {
     }
 
     /**
@@ -56,6 +60,7 @@ public final class ReadLoad {
             long measuredBytes = 0;
             // The CPU clock is read between replies: from the first reply measured on, its bytes not counted.
             long cpuFrom = warmUp.isZero() ? cpuNanos.getAsLong() : -1;
+            long processCpuFrom = warmUp.isZero() ? processCpuNanos() : -1;
             long bytesBeforeCpuFrom = 0;
             long now = start;
             while (now < end) {
@@ -67,6 +72,7 @@ public final class ReadLoad {
                     measuredBytes += replySize;
                     if (cpuFrom < 0) {
                         cpuFrom = cpuNanos.getAsLong();
+                        processCpuFrom = processCpuNanos();
                         bytesBeforeCpuFrom = measuredBytes;
                     }
                 }
@@ -74,7 +80,13 @@ public final class ReadLoad {
             }
             double seconds = (now - Math.max(start, measureFrom)) / 1e9;
             double cpuMillis = (cpuNanos.getAsLong() - cpuFrom) / 1e6;
-            return new Result(measuredBytes / MIB / seconds, cpuMillis / ((measuredBytes - bytesBeforeCpuFrom) / MIB));
+            double processCpuMillis = (processCpuNanos() - processCpuFrom) / 1e6;
+            double cpuMib = (measuredBytes - bytesBeforeCpuFrom) / MIB;
+            return new Result(measuredBytes / MIB / seconds, cpuMillis / cpuMib, processCpuMillis / cpuMib);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }

@@ -68,15 +68,19 @@ public final class TunnelLoopbackBench implements Callable<Integer> {
                         + "%d s measured after %d s warm-up, %d processor(s)%n", requestBytes, replyKib, inFlight,
                 seconds, warmUpSeconds, Runtime.getRuntime().availableProcessors());
         try (ReplyServer backend = new ReplyServer(requestBytes, replyKib * 1024)) {
-            double plain = load.run(backend.address(), warmUp, measured, () -> 0).mibPerSecond();
-            System.out.printf(Locale.ROOT, "plain TCP:  %8.1f MiB/s%n", plain);
+            ReadLoad.Result straight = load.run(backend.address(), warmUp, measured, () -> 0);
+            double plain = straight.mibPerSecond();
+            System.out.printf(Locale.ROOT, "plain TCP:  %8.1f MiB/s, process CPU %5.2f ms per MiB%n", plain,
+                    straight.processCpuMillisPerMib());
             ReadLoad.Result tunnelled = throughTunnel(backend, load, warmUp, measured);
-            System.out.printf(Locale.ROOT, "TLS tunnel: %8.1f MiB/s%n", tunnelled.mibPerSecond());
+            System.out.printf(Locale.ROOT, "TLS tunnel: %8.1f MiB/s, process CPU %5.2f ms per MiB%n",
+                    tunnelled.mibPerSecond(), tunnelled.processCpuMillisPerMib());
             double ratio = tunnelled.mibPerSecond() / plain;
             System.out.printf(Locale.ROOT, "ratio:      %8.0f%% of plain TCP (target: at least %.0f%%; %s)%n",
                     ratio * 100, TARGET_RATIO * 100, ratio >= TARGET_RATIO ? "met" : "NOT met");
-            System.out.printf(Locale.ROOT, "tunnel CPU: %8.2f ms per MiB (both ends' network threads)%n",
-                    tunnelled.cpuMillisPerMib());
+            System.out.printf(Locale.ROOT, "tunnel CPU: %8.2f ms per MiB (both ends' network threads); the process's"
+                    + " extra over plain TCP: %.2f ms per MiB%n", tunnelled.cpuMillisPerMib(),
+                    tunnelled.processCpuMillisPerMib() - straight.processCpuMillisPerMib());
         }
         return 0;
     }
