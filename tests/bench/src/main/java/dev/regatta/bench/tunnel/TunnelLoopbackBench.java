@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
         description = "Compares plain loopback TCP with the TLS tunnel for NFS-READ-like traffic and prints MiB/s.")
 public final class TunnelLoopbackBench implements Callable<Integer> {
 
-    private static final double TARGET_RATIO = 0.70;
+    /** Issue 16's goal for the tunnel (the same as tests/bench/tunnel's). */
+    private static final double TARGET_RATIO = 0.85;
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";
     /** The name prefix of both ends' network threads ({@code regatta-tunnel-client-...}, {@code -server-...}). */
     private static final String TUNNEL_THREADS = "regatta-tunnel-";

@@ -25,7 +25,7 @@ class TunnelLoopbackBenchTest {
             assertThat(bench.exitValue()).isZero();
             assertThat(output).containsPattern("plain TCP: +\\d+\\.\\d MiB/s")
                     .containsPattern("TLS tunnel: +\\d+\\.\\d MiB/s")
-                    .containsPattern("ratio: +\\d+% of plain TCP \\(target: at least 70%");
+                    .containsPattern("ratio: +\\d+% of plain TCP \\(target: at least 85%");
         } finally {
             bench.destroyForcibly();
         }
