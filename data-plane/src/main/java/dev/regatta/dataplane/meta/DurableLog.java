@@ -1,12 +1,27 @@
 package dev.regatta.dataplane.meta;
 
+import org.rocksdb.WriteBatch;
+
 /**
- * Where committed transactions become durable, by position: every write transaction is written at a position of
- * this log, and a durable one waits here until the log is safe on disk up to it. Today the log is RocksDB's write-ahead
- * log and {@link WalGroupSync} syncs it; the replicated log (Ratis) is meant to take this place, its commit index
- * playing the position's part, and inherit the group commit: many waiters, one sync (one quorum round) for all.
+ * Where committed transactions become durable, by position: every write transaction is handed to the log right after
+ * its batch reached the local database, at a position of the log, and a durable one waits here until the log is safe
+ * up to it. Two logs take this place: {@link WalGroupSync} (RocksDB's own write-ahead log on this node's disk, synced
+ * for many waiters at once) and {@link ReplicatedLog} (a Raft group's log, safe once a majority of the group's disks
+ * hold it). Either way many waiters share one round: one fsync, or one quorum round.
  */
 interface DurableLog extends AutoCloseable {
+
+    /**
+     * A transaction's batch was just written to the local database; returns its position. Called under the store's
+     * write lock, so positions follow commit order; must not wait for the disk or the network.
+     */
+    long written(WriteBatch batch);
+
+    /** The position of the last transaction {@link #written}. */
+    long lastWritten();
+
+    /** Whether this member may write now (a replicated log: only its group's leader, once it has caught up). */
+    boolean writable();
 
     /** Returns once everything written up to {@code position} is durable; throws {@link MetadataException} if not. */
     void awaitDurable(long position);

@@ -88,7 +88,12 @@ public final class MetadataStore implements AutoCloseable {
     /** A closed RocksDB must not be touched again (it crashes the JVM); late callers get an exception instead. */
     private volatile boolean closed;
 
-    private MetadataStore(Path dir) throws RocksDBException {
+    /** Makes the log a store writes through, once the store's database is open. */
+    private interface LogFactory {
+        DurableLog open(MetadataStore store, RocksDB db);
+    }
+
+    private MetadataStore(Path dir, LogFactory logs) throws RocksDBException {
         this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
         this.cfOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -108,7 +113,7 @@ public final class MetadataStore implements AutoCloseable {
         byte[] stored = db.get(settings, NEXT_ID);
         this.nextId = stored == null ? 1 : ByteBuffer.wrap(stored).getLong();
         this.nextJournalSequence = lastJournalSequence() + 1;
-        this.log = new WalGroupSync(db);
+        this.log = logs.open(this, db);
     }
 
     private long lastJournalSequence() {
@@ -121,13 +126,36 @@ public final class MetadataStore implements AutoCloseable {
         return last;
     }
 
+    /** Opens the store of a file system served by this node alone: durable on this node's disk. */
     public static MetadataStore open(Path dir) {
         try {
             Files.createDirectories(dir);
-            return new MetadataStore(dir);
+            return new MetadataStore(dir, (store, db) -> new WalGroupSync(db));
         } catch (Exception e) {
             throw new MetadataException("cannot open the metadata store in " + dir, e);
         }
+    }
+
+    /**
+     * Opens the store of a file system replicated by a group of nodes ({@link ReplicatedLog}): it joins the group at
+     * once, applies what the group's leader writes, and accepts writes only while this member leads
+     * ({@link #writable}); a durable write returns once a majority of the group holds it.
+     */
+    public static MetadataStore openReplicated(Path dir, Replication replication) {
+        MetadataStore store;
+        try {
+            Files.createDirectories(dir);
+            store = new MetadataStore(dir, (s, db) -> new ReplicatedLog(s, replication));
+        } catch (Exception e) {
+            throw new MetadataException("cannot open the metadata store in " + dir, e);
+        }
+        try {
+            ((ReplicatedLog) store.log).start();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
     }
 
     Inode inode(long id) {
@@ -323,6 +351,9 @@ public final class MetadataStore implements AutoCloseable {
         TransactionScope.enter();
         try {
             ensureOpen();
+            if (!log.writable()) {
+                throw new MetadataException("this node does not lead the file system's replication group now", null);
+            }
             WriteTransaction tx = new WriteTransaction(this, new Batch());
             result = body.run(tx);
             sequence = tx.commit();
@@ -355,17 +386,71 @@ public final class MetadataStore implements AutoCloseable {
     /** Makes every earlier transaction durable (for COMMIT after UNSTABLE writes); shares syncs like {@link #write}. */
     public void syncWal() {
         ensureOpen();
-        log.awaitDurable(db.getLatestSequenceNumber());
+        log.awaitDurable(log.lastWritten());
+    }
+
+    /** Whether this store takes writes now: always alone, only while leading its group when replicated. */
+    public boolean writable() {
+        return !closed && log.writable();
+    }
+
+    /**
+     * Applies a transaction's batch that another member of the group wrote (a follower applying the replicated
+     * log). Batches hold absolute puts and deletes, so applying one again after a restart, in log order, leaves the
+     * same state.
+     */
+    void applyReplicated(byte[] data) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            try (WriteBatch batch = new WriteBatch(data)) {
+                db.write(asyncWrite, batch);
+            }
+            inodeCache.invalidateAll();
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot apply a replicated metadata change", e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * This member starts to lead, with every earlier entry of the log applied: the counters a writer takes from are
+     * read again from what the previous leaders wrote, and no inode decoded before stays cached.
+     */
+    void resumeAsWriter() {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            byte[] stored = db.get(settings, NEXT_ID);
+            nextId = stored == null ? 1 : ByteBuffer.wrap(stored).getLong();
+            nextJournalSequence = lastJournalSequence() + 1;
+            inodeCache.invalidateAll();
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot read the metadata store", e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Writes every change applied so far into the database's files (a snapshot of the replicated log). */
+    void flush() {
+        ensureOpen();
+        try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
+            db.flush(fo, handles);
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot flush the metadata store", e);
+        }
     }
 
     /** Closes the store once no transaction runs; later transactions get a {@link MetadataException}. */
     @Override
     public void close() {
+        // The log first and outside the lock: a replicated log's apply thread may be waiting for the lock, and its
+        // server stops only once that thread has.
+        log.close();
         lock.writeLock().lock();
         try {
-            if (!closed) {
-                log.close();
-            }
             closeDatabase();
         } finally {
             lock.writeLock().unlock();
@@ -503,7 +588,7 @@ public final class MetadataStore implements AutoCloseable {
                 for (Inode inode : putInodes.values()) {
                     inodeCache.put(inode.id(), inode.copy());
                 }
-                return db.getLatestSequenceNumber();
+                return log.written(batch);
             } catch (RocksDBException e) {
                 throw new MetadataException("cannot write to the metadata store", e);
             }

@@ -2,6 +2,7 @@ package dev.regatta.dataplane.meta;
 
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -37,6 +38,22 @@ final class WalGroupSync implements DurableLog {
         this.db = db;
         this.durable = db.getLatestSequenceNumber();
         this.syncer = Thread.ofPlatform().daemon().name("metadata-log-sync").start(this::run);
+    }
+
+    /** RocksDB's sequence numbers are the positions: the batch is in the log already. */
+    @Override
+    public long written(WriteBatch batch) {
+        return db.getLatestSequenceNumber();
+    }
+
+    @Override
+    public long lastWritten() {
+        return db.getLatestSequenceNumber();
+    }
+
+    @Override
+    public boolean writable() {
+        return true;
     }
 
     @Override

@@ -1,0 +1,137 @@
+package dev.regatta.dataplane.meta;
+
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a member of a replication group does with the group's committed log ({@link ReplicatedLog}): applies every
+ * entry another member wrote to its metadata store, in log order, and tells the log when this member starts or stops
+ * leading. A snapshot is the store flushed to its files, with the last applied log index recorded beside the log:
+ * after a restart the member applies the log from there (batches are absolute puts and deletes, so one applied twice
+ * in order changes nothing).
+ */
+final class MetadataStateMachine extends BaseStateMachine {
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final MetadataStore store;
+    private final ReplicatedLog log;
+
+    MetadataStateMachine(MetadataStore store, ReplicatedLog log) {
+        this.store = store;
+        this.log = log;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        if (snapshot != null) {
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    long lastAppliedIndex() {
+        TermIndex last = getLastAppliedTermIndex();
+        return last == null ? RaftLog.INVALID_LOG_INDEX : last.getIndex();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        ByteBuffer b = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
+        byte code = b.get();
+        if (code != ReplicatedLog.METADATA_BATCH) {
+            // A newer member wrote an entry this one does not know: applying past it would leave a hole.
+            return CompletableFuture.failedFuture(new IllegalStateException("log entry " + entry.getIndex()
+                    + " has code " + code + ", which this version of Regatta does not know"));
+        }
+        long epoch = b.getLong();
+        b.getLong(); // the writer's position: its own bookkeeping
+        if (epoch != log.ownEpoch()) {
+            byte[] batch = new byte[b.remaining()];
+            b.get(batch);
+            store.applyReplicated(batch);
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    /** Runs on the apply thread, between entries: the store holds exactly the entries through the last applied. */
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        store.flush();
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        try (FileChannel out = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(ByteBuffer.wrap(("metadata store flushed through log index " + last.getIndex() + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
+            out.force(true);
+        }
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), last));
+        return last.getIndex();
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        log.leaderReady();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        if (!member.getPeerId().equals(newLeader)) {
+            log.leadershipLost(newLeader);
+        }
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pending) {
+        log.leadershipLost(null);
+    }
+
+    /** A member behind the log's start would need a copy of the store, which members do not send each other yet. */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex first) {
+        return CompletableFuture.failedFuture(new IOException("member " + getId() + " is behind the group's log"
+                + " (which starts at " + first + ") and would need a copy of the metadata store, which this version"
+                + " does not send"));
+    }
+}

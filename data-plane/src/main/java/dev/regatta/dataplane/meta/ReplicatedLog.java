@@ -1,0 +1,397 @@
+package dev.regatta.dataplane.meta;
+
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The metadata log replicated by a Raft group of nodes, on Apache Ratis: every write transaction of the group's leader
+ * becomes an entry of the group's log, and a durable transaction returns once a majority of the members hold its entry
+ * on disk. Many transactions share one round, as they shared one fsync alone: Ratis batches what is appended while a
+ * round is in flight.
+ *
+ * <p>The leader applies a transaction to its own database when the transaction commits, before the group has it
+ * (the next transaction must read it), and hands the batch to Ratis in commit order, under the store's write lock.
+ * Followers apply each entry's batch when the group has committed it ({@link MetadataStateMachine}). An entry carries
+ * the epoch of the leadership that wrote it, so the member that wrote it does not apply it twice. A member starts to
+ * take writes only once it leads and has applied every entry committed before its term.
+ *
+ * <p>Entries are a stored format, kept in every member's log: a code byte ({@link #METADATA_BATCH}), the writer's
+ * epoch and position (8 bytes each, big-endian), and the RocksDB batch as {@code WriteBatch.data()} gives it.
+ *
+ * <p>Not yet here (issue 17, in progress): the bytes of writes beyond the journal records a batch carries, copying a
+ * snapshot to a member that is behind the log's start, and undoing what a leader applied but the group never
+ * committed when it loses the lead (it then says so in its log and must be rebuilt).
+ */
+final class ReplicatedLog implements DurableLog {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicatedLog.class);
+
+    /** Entry code: one write transaction's RocksDB batch. Codes are stored in logs: never reuse or renumber one. */
+    static final byte METADATA_BATCH = 1;
+    /** Entries handed to Ratis and not answered yet; a writer waits beyond this (under the store's lock). */
+    private static final int MAX_OUTSTANDING = 2048;
+    /** Log entries kept behind a snapshot, so that a member a little behind catches up from the log. */
+    private static final long PRESERVED_ENTRIES = 100_000;
+
+    private record Waiter(long position, CompletableFuture<Void> done) {
+    }
+
+    private final MetadataStore store;
+    private final Replication replication;
+    private final RaftGroup group;
+    private final RaftPeerId self;
+    private final ClientId clientId = ClientId.randomId();
+    private final MetadataStateMachine machine;
+    private final RaftServer server;
+    private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Under {@link #lock}. */
+    private final List<Waiter> waiters = new ArrayList<>();
+    /** Under {@link #lock}: the first position the group refused since this member last started to lead. */
+    private long refusedFrom = Long.MAX_VALUE;
+    /** Under {@link #lock}: why. */
+    private MetadataException refusal;
+    /** Every position up to this one is held by a majority. */
+    private volatile long durable;
+    /** Assigned under the store's write lock. */
+    private volatile long lastWritten;
+    /** The epoch of this member's current (or last) leadership: its entries are applied here already. */
+    private volatile long epoch;
+    private volatile boolean writable;
+    private volatile boolean closed;
+
+    ReplicatedLog(MetadataStore store, Replication replication) {
+        this.store = store;
+        this.replication = replication;
+        List<RaftPeer> peers = replication.members().stream()
+                .map(m -> RaftPeer.newBuilder().setId(m.name()).setAddress(m.address()).build())
+                .toList();
+        this.group = RaftGroup.valueOf(groupId(replication.group()), peers);
+        this.self = RaftPeerId.valueOf(replication.self());
+        this.machine = new MetadataStateMachine(store, this);
+        try {
+            this.server = RaftServer.newBuilder()
+                    .setServerId(self)
+                    .setGroup(group)
+                    .setProperties(properties(replication))
+                    .setStateMachine(machine)
+                    .setOption(RaftStorage.StartupOption.RECOVER)
+                    .build();
+        } catch (IOException e) {
+            throw new MetadataException("cannot set up member " + replication.self() + " of replication group "
+                    + replication.group(), e);
+        }
+    }
+
+    /** Every member derives the same Ratis group ID from the group's name. */
+    static RaftGroupId groupId(String group) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("regatta-group:" + group).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static RaftProperties properties(Replication replication) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(replication.logDir().toFile()));
+        Replication.Member me = replication.selfMember();
+        GrpcConfigKeys.Server.setHost(p, me.host());
+        GrpcConfigKeys.Server.setPort(p, me.port());
+        // A node shares two cores with its clients' work: a leader that misses a few heartbeats under a compile or a
+        // GC pause is not dead, and an election costs a pause of every client.
+        long min = replication.electionTimeout().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(min / 2, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Write.setElementLimit(p, 2 * MAX_OUTSTANDING);
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("1GB"));
+        // A batch carries journaled file bytes (up to 256 KiB per file, several files per transaction).
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+        // A snapshot is the store flushed to its files; the log behind it goes, but for a margin that lets a member
+        // a little behind catch up from the log, since a snapshot is not copied between members yet.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 20_000);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, PRESERVED_ENTRIES);
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        return p;
+    }
+
+    /** Joins the group: recovers this member's log, applies it, and takes part in elections. */
+    void start() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new MetadataException("cannot start member " + replication.self() + " of replication group "
+                    + replication.group() + " on " + replication.selfMember().address(), e);
+        }
+    }
+
+    @Override
+    public long written(WriteBatch batch) {
+        if (closed) {
+            throw new MetadataException("the metadata store is closed", null);
+        }
+        byte[] data;
+        try {
+            data = batch.data();
+        } catch (RocksDBException e) {
+            throw refuse(lastWritten + 1, new MetadataException("cannot read a transaction's batch", e));
+        }
+        long position = lastWritten + 1;
+        ByteBuffer entry = ByteBuffer.allocate(17 + data.length)
+                .put(METADATA_BATCH).putLong(epoch).putLong(position).put(data).flip();
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(self)
+                .setGroupId(group.getGroupId())
+                .setCallId(position)
+                .setMessage(Message.valueOf(ByteString.copyFrom(entry)))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        outstanding.acquireUninterruptibly();
+        lastWritten = position;
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            // Appends to the leader's log before it returns, so entries follow the order of these calls.
+            reply = server.submitClientRequestAsync(request);
+        } catch (IOException | RuntimeException e) {
+            outstanding.release();
+            throw refuse(position, new MetadataException("cannot hand a change to the replication group", e));
+        }
+        reply.whenComplete((r, failure) -> {
+            outstanding.release();
+            if (failure == null && r.isSuccess()) {
+                durableUpTo(position);
+            } else {
+                refuse(position, new MetadataException("the replication group did not take a change of member "
+                        + replication.self() + ": " + (failure != null ? failure : r.getException()), failure));
+            }
+        });
+        return position;
+    }
+
+    @Override
+    public long lastWritten() {
+        return lastWritten;
+    }
+
+    @Override
+    public boolean writable() {
+        return writable && !closed;
+    }
+
+    /** The epoch whose entries this member has applied already, as their writer. */
+    long ownEpoch() {
+        return epoch;
+    }
+
+    @Override
+    public void awaitDurable(long position) {
+        if (durable >= position) {
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lock.lock();
+        try {
+            if (durable >= position) {
+                return;
+            }
+            if (closed) {
+                throw new MetadataException("the metadata store is closed", null);
+            }
+            if (position >= refusedFrom) {
+                throw refusal;
+            }
+            waiters.add(new Waiter(position, done));
+        } finally {
+            lock.unlock();
+        }
+        try {
+            done.join();
+        } catch (CompletionException e) {
+            throw (MetadataException) e.getCause();
+        }
+    }
+
+    private void durableUpTo(long position) {
+        lock.lock();
+        try {
+            // The group commits a prefix of its log: an answered entry means every earlier one is held too.
+            durable = Math.max(durable, position);
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w.position() <= durable) {
+                    it.remove();
+                    w.done().complete(null);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The group will not hold {@code position} (this member lost the lead, or Ratis refused the entry): it and every
+     * later position fail, and the member stops taking writes. What it applied beyond the group's log stays in its
+     * database; a member in that state must be rebuilt from the group before it serves again.
+     */
+    private MetadataException refuse(long position, MetadataException why) {
+        lock.lock();
+        try {
+            writable = false;
+            if (position < refusedFrom) {
+                if (refusedFrom == Long.MAX_VALUE) {
+                    log.warn("replication group {}: member {} wrote changes from position {} on that the group did"
+                            + " not take ({}); it takes no more writes until it leads again", replication.group(),
+                            replication.self(), position, why.getMessage());
+                }
+                refusedFrom = position;
+                refusal = why;
+            }
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                if (w.position() >= refusedFrom) {
+                    it.remove();
+                    w.done().completeExceptionally(refusal);
+                }
+            }
+            return refusal;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * This member's leadership is ready (its first entry of the term is committed): once it has applied every entry
+     * before, it resumes the store's counters from them and takes writes.
+     */
+    void leaderReady() {
+        long term;
+        long committed;
+        try {
+            RaftServer.Division division = server.getDivision(group.getGroupId());
+            term = division.getInfo().getCurrentTerm();
+            committed = division.getRaftLog().getLastCommittedIndex();
+        } catch (IOException e) {
+            log.warn("replication group {}: member {} leads but cannot read its log's state: {}",
+                    replication.group(), replication.self(), e.toString());
+            return;
+        }
+        Thread.ofPlatform().daemon().name("regatta-replication-lead-" + replication.group()).start(() -> {
+            while (!closed && leads(term) && machine.lastAppliedIndex() < committed) {
+                sleepBriefly();
+            }
+            if (closed || !leads(term)) {
+                return;
+            }
+            store.resumeAsWriter();
+            lock.lock();
+            try {
+                epoch = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+                refusedFrom = Long.MAX_VALUE;
+                refusal = null;
+                writable = true;
+            } finally {
+                lock.unlock();
+            }
+            log.info("replication group {}: member {} leads in term {} and takes writes (log applied through {})",
+                    replication.group(), replication.self(), term, committed);
+        });
+    }
+
+    /** Another member leads now, or none does: this one takes no writes. */
+    void leadershipLost(RaftPeerId newLeader) {
+        if (!writable) {
+            return;
+        }
+        writable = false;
+        long unacknowledged = lastWritten - durable;
+        log.info("replication group {}: member {} no longer leads (leader now {}); {} of its changes were not yet"
+                        + " acknowledged by the group", replication.group(), replication.self(),
+                newLeader == null ? "unknown" : newLeader, unacknowledged);
+    }
+
+    private boolean leads(long term) {
+        try {
+            RaftServer.Division division = server.getDivision(group.getGroupId());
+            return division.getInfo().isLeader() && division.getInfo().getCurrentTerm() == term;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The member currently leading the group as this member knows it, or null. */
+    String leader() {
+        try {
+            RaftPeerId id = server.getDivision(group.getGroupId()).getInfo().getLeaderId();
+            return id == null ? null : id.toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Leaves the group: the server stops (its apply thread with it) before the store closes its database. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        writable = false;
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.warn("replication group {}: member {} did not stop cleanly: {}", replication.group(),
+                    replication.self(), e.toString());
+        }
+        lock.lock();
+        try {
+            MetadataException stopped = new MetadataException("the metadata store is closed", null);
+            waiters.forEach(w -> w.done().completeExceptionally(stopped));
+            waiters.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
