@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.cli;
 
 import dev.regatta.dataplane.locks.LockSettings;
+import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.server.DataPlaneConfig;
 import picocli.CommandLine.ITypeConverter;
@@ -15,7 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The data plane's settings as command-line options. Each option can also come from the environment
@@ -156,6 +161,18 @@ public final class DataPlaneOptions {
             description = "Port of the TLS front (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int tlsPort;
 
+    @Option(names = "--group-members", defaultValue = "${env:REGATTA_GROUP_MEMBERS}", split = ",",
+            description = "Without a control plane: serve the file system in a replication group of these nodes, "
+                    + "NAME=HOST:PORT each (where its replication listens), this node (--node-name) among them. "
+                    + "Only the group's leader serves NFS; the others answer JUKEBOX.")
+    List<String> groupMembers;
+
+    @Option(names = "--election-timeout", defaultValue = "${env:REGATTA_ELECTION_TIMEOUT:-1s}",
+            converter = DurationConverter.class,
+            description = "How long a group member waits without hearing from a leader before it stands for "
+                    + "election (at most twice this; default: ${DEFAULT-VALUE}).")
+    Duration electionTimeout;
+
     DataPlaneConfig toConfig() {
         DataPlaneConfig base = DataPlaneConfig.defaults(dataDir.toAbsolutePath());
         return base
@@ -169,8 +186,35 @@ public final class DataPlaneOptions {
                         blankToNull(s3SecretKey), bucket, prefix == null ? "" : prefix, !virtualHostedStyle))
                 .withTimings(quietPeriod, flushDeadline, revalidateAfter)
                 .withCache(cacheTtl, cacheSize, base.cacheHighWatermark(), base.cacheLowWatermark())
-                .withLocks(new LockSettings(lockGracePeriod, lockLease, lockTunnelLease, lockCallbackTimeout));
+                .withLocks(new LockSettings(lockGracePeriod, lockLease, lockTunnelLease, lockCallbackTimeout))
+                .withReplication(replication());
     }
+
+    /** The group of --group-members, named by the node's file system (FileSystemSettings names it), or null. */
+    private Replication replication() {
+        if (groupMembers == null || groupMembers.isEmpty()) {
+            return null;
+        }
+        if (controlPlane != null) {
+            throw new IllegalArgumentException("--group-members is for a node without a control plane; with one, "
+                    + "the control plane places each file system's group");
+        }
+        String self = blankToNull(nodeName);
+        if (self == null) {
+            throw new IllegalArgumentException("--group-members needs --node-name: which of the members this node is");
+        }
+        List<Replication.Member> members = new ArrayList<>();
+        for (String member : groupMembers) {
+            Matcher m = MEMBER.matcher(member.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("--group-members: '" + member + "' is not NAME=HOST:PORT");
+            }
+            members.add(new Replication.Member(m.group(1), m.group(2), Integer.parseInt(m.group(3))));
+        }
+        return new Replication("", self.trim(), members, electionTimeout);
+    }
+
+    private static final Pattern MEMBER = Pattern.compile("([A-Za-z0-9._-]+)=([^=:\\s]+):(\\d{1,5})");
 
     private String bootstrapToken() {
         String given = blankToNull(bootstrapToken);

@@ -181,8 +181,12 @@ final class Contents {
         if (size < inode.size()) {
             try {
                 cache.truncate(inode.id(), size);
-                cache.force(inode.id());
-                journal.synced(tx, inode.id());
+                if (store.replicated()) {
+                    tx.replicateTruncate(inode.id(), size);
+                } else {
+                    cache.force(inode.id());
+                    journal.synced(tx, inode.id());
+                }
             } catch (IOException e) {
                 throw new FsException(FsError.IO, "cannot truncate cache file of inode " + inode.id(), e);
             }
@@ -278,12 +282,14 @@ final class Contents {
                 return inodes.attributes(inode).wcc();
             });
             cache.write(fileId, offset, data);
-            // A stable write's bytes go into the metadata log with its transaction when they are few, and into its
+            // Replicated, the bytes travel with the transaction, durable with it on a majority of the group. Alone, a
+            // stable write's bytes go into the metadata log with its transaction when they are few, and into its
             // synced cache file when they are many; an unstable one's wait for COMMIT.
-            boolean journalIt = stable && count <= DataJournal.MAX_JOURNAL_BYTES;
-            if (!stable) {
+            boolean replicated = store.replicated();
+            boolean journalIt = !replicated && stable && count <= DataJournal.MAX_JOURNAL_BYTES;
+            if (!replicated && !stable) {
                 journal.written(fileId, offset, count);
-            } else if (!journalIt) {
+            } else if (!replicated && !journalIt) {
                 cache.force(fileId);
             }
             long[] journaled = {-1};
@@ -291,6 +297,7 @@ final class Contents {
                 if (journalIt) {
                     journaled[0] = journal.journal(tx, fileId, offset, data);
                 }
+                tx.replicateWrite(fileId, offset, data);
                 Inode inode = Inodes.inode(tx, fileId);
                 inode.write(offset, offset + count, Inodes.now());
                 if (!caller.isRoot()) {
@@ -315,7 +322,8 @@ final class Contents {
         Inode inode = inode(fileId);
         WccAttributes before = inodes.attributes(inode).wcc();
         try {
-            if (inode.type() == FileType.REGULAR && !inode.present().isEmpty()) {
+            // Replicated, every byte written went with its WRITE's transaction: the log's sync covers them.
+            if (inode.type() == FileType.REGULAR && !inode.present().isEmpty() && !store.replicated()) {
                 journal.commit(fileId);
             }
         } catch (IOException e) {

@@ -257,6 +257,10 @@ final class Names {
         }
         child.addLink(dir.id(), name);
         init.apply(child);
+        if (type == FileType.SYMLINK) {
+            // A symlink's target is its cache file's body (its object's, once uploaded): every member needs it.
+            tx.replicateWrite(id, 0, ByteBuffer.wrap(child.symlinkTarget().getBytes(StandardCharsets.UTF_8)));
+        }
         long cookie = dir.entryAdded(type == FileType.DIRECTORY);
         dir.modified(now);
         tx.putInode(child).putEntry(dir.id(), name, id, cookie).removeTombstone(dir.id(), name)

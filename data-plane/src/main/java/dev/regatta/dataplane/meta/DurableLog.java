@@ -2,6 +2,8 @@ package dev.regatta.dataplane.meta;
 
 import org.rocksdb.WriteBatch;
 
+import java.util.List;
+
 /**
  * Where committed transactions become durable, by position: every write transaction is handed to the log right after
  * its batch reached the local database, at a position of the log, and a durable one waits here until the log is safe
@@ -12,16 +14,26 @@ import org.rocksdb.WriteBatch;
 interface DurableLog extends AutoCloseable {
 
     /**
-     * A transaction's batch was just written to the local database; returns its position. Called under the store's
-     * write lock, so positions follow commit order; must not wait for the disk or the network.
+     * A transaction's batch was just written to the local database, with the changes to file bytes that travel with
+     * it (none unless {@link #carriesFiles}); returns its position. Called under the store's write lock, so positions
+     * follow commit order; must not wait for the disk or the network.
      */
-    long written(WriteBatch batch);
+    long written(WriteBatch batch, List<FileOp> files);
+
+    /**
+     * Whether the log carries the bytes clients write ({@link FileOp}) to the other members: a replicated log does,
+     * and a durable change of file bytes is then durable with its transaction; this node's own log does not need to.
+     */
+    boolean carriesFiles();
 
     /** The position of the last transaction {@link #written}. */
     long lastWritten();
 
     /** Whether this member may write now (a replicated log: only its group's leader, once it has caught up). */
     boolean writable();
+
+    /** Tells {@code leadership} when this log starts and stops taking writes, starting with where it is now. */
+    void onLeadership(Leadership leadership);
 
     /** Returns once everything written up to {@code position} is durable; throws {@link MetadataException} if not. */
     void awaitDurable(long position);

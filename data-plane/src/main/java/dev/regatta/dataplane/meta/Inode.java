@@ -510,6 +510,25 @@ public final class Inode {
         return present;
     }
 
+    /**
+     * A follower's copy of the leader's inode: keeps of its cached ranges only those {@code held} covers too (what
+     * this member's own cache file holds); returns whether any went.
+     */
+    boolean retainPresent(RangeSet held) {
+        List<RangeSet.Range> ranges = present.ranges();
+        if (ranges.isEmpty()) {
+            return false;
+        }
+        boolean changed = false;
+        for (RangeSet.Range gap : held.gaps(0, ranges.get(ranges.size() - 1).end())) {
+            if (present.overlaps(gap.start(), gap.end())) {
+                present.remove(gap.start(), gap.end());
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
     public RangeSet dirtyRanges() {
         return dirtyRanges;
     }

@@ -18,31 +18,40 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * What a member of a replication group does with the group's committed log ({@link ReplicatedLog}): applies every
- * entry another member wrote to its metadata store, in log order, and tells the log when this member starts or stops
- * leading. A snapshot is the store flushed to its files, with the last applied log index recorded beside the log:
- * after a restart the member applies the log from there (batches are absolute puts and deletes, so one applied twice
- * in order changes nothing).
+ * entry another member wrote to its cache files and its metadata store, in log order, and tells the log when this
+ * member starts or stops leading. A snapshot is the changed cache files synced and the store flushed, with the last
+ * applied log index recorded beside the log: after a restart the member applies the log from there (batches are
+ * absolute puts and deletes and file changes are positional, so an entry applied twice in order changes nothing).
  */
 final class MetadataStateMachine extends BaseStateMachine {
 
+    private static final Logger log = LoggerFactory.getLogger(MetadataStateMachine.class);
+
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final MetadataStore store;
-    private final ReplicatedLog log;
+    private final ReplicatedLog replicated;
+    private final FollowerFiles files;
 
-    MetadataStateMachine(MetadataStore store, ReplicatedLog log) {
+    MetadataStateMachine(MetadataStore store, ReplicatedLog log, FollowerFiles files) {
         this.store = store;
-        this.log = log;
+        this.replicated = log;
+        this.files = files;
     }
 
     @Override
@@ -82,10 +91,15 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         long epoch = b.getLong();
         b.getLong(); // the writer's position: its own bookkeeping
-        if (epoch != log.ownEpoch()) {
-            byte[] batch = new byte[b.remaining()];
+        if (epoch != replicated.ownEpoch()) {
+            byte[] batch = new byte[b.getInt()];
             b.get(batch);
-            store.applyReplicated(batch);
+            int count = b.getInt();
+            List<FileOp> ops = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                ops.add(FileOp.decode(b));
+            }
+            store.applyReplicated(batch, ops, files);
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(Message.EMPTY);
@@ -98,6 +112,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return RaftLog.INVALID_LOG_INDEX;
         }
+        files.syncChanged();
         store.flush();
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         try (FileChannel out = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -112,19 +127,21 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderReady() {
-        log.leaderReady();
+        replicated.leaderReady();
     }
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        log.info("replication group {}: member {} sees {} lead now (applied through {})", replicated.group(),
+                member.getPeerId(), newLeader == null ? "no member" : newLeader, lastAppliedIndex());
         if (!member.getPeerId().equals(newLeader)) {
-            log.leadershipLost(newLeader);
+            replicated.leadershipLost(newLeader);
         }
     }
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pending) {
-        log.leadershipLost(null);
+        replicated.leadershipLost(null);
     }
 
     /** A member behind the log's start would need a copy of the store, which members do not send each other yet. */

@@ -137,15 +137,15 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /**
-     * Opens the store of a file system replicated by a group of nodes ({@link ReplicatedLog}): it joins the group at
-     * once, applies what the group's leader writes, and accepts writes only while this member leads
+     * Opens the store of a file system replicated by a group of nodes ({@link ReplicatedLog}), with this member's copy
+     * of the group's log in {@code logDir}: it joins the group at once, applies what the group's leader writes, and accepts writes only while this member leads
      * ({@link #writable}); a durable write returns once a majority of the group holds it.
      */
-    public static MetadataStore openReplicated(Path dir, Replication replication) {
+    public static MetadataStore openReplicated(Path dir, Path logDir, Replication replication, FollowerFiles files) {
         MetadataStore store;
         try {
             Files.createDirectories(dir);
-            store = new MetadataStore(dir, (s, db) -> new ReplicatedLog(s, replication));
+            store = new MetadataStore(dir, (s, db) -> new ReplicatedLog(s, replication, logDir, files));
         } catch (Exception e) {
             throw new MetadataException("cannot open the metadata store in " + dir, e);
         }
@@ -389,21 +389,85 @@ public final class MetadataStore implements AutoCloseable {
         log.awaitDurable(log.lastWritten());
     }
 
+    /** Whether file bytes travel with transactions ({@link WriteTransaction#replicateWrite}): a replicated store. */
+    public boolean replicated() {
+        return log.carriesFiles();
+    }
+
+    /**
+     * Tells {@code leadership} when this store starts and stops taking writes: at once if it takes them now (a store
+     * alone always does), and on every change of its group's leader.
+     */
+    public void onLeadership(Leadership leadership) {
+        log.onLeadership(leadership);
+    }
+
     /** Whether this store takes writes now: always alone, only while leading its group when replicated. */
     public boolean writable() {
         return !closed && log.writable();
     }
 
     /**
-     * Applies a transaction's batch that another member of the group wrote (a follower applying the replicated
-     * log). Batches hold absolute puts and deletes, so applying one again after a restart, in log order, leaves the
-     * same state.
+     * Applies a transaction that another member of the group wrote (a follower applying the replicated log): its
+     * file changes to this member's cache files first, then its batch. Batches hold absolute puts and deletes, so
+     * applying one again after a restart, in log order, leaves the same state. An inode's cached ranges are this
+     * member's own: of those the leader's inode lists, it keeps the ones its cache file holds (what it held before,
+     * cut where the file was cut, what this entry wrote, and zeros where the file grew), so that a new leader never
+     * serves bytes it lacks; what the leader fetched from S3 it fetches again itself when asked.
      */
-    void applyReplicated(byte[] data) {
+    void applyReplicated(byte[] data, List<FileOp> ops, FollowerFiles files) {
+        Map<Long, RangeSet> written = new HashMap<>();
+        Map<Long, Long> cutTo = new HashMap<>();
+        try {
+            for (FileOp op : ops) {
+                if (op.kind() == FileOp.WRITE) {
+                    files.write(op.fileId(), op.offset(), op.bytes());
+                    written.computeIfAbsent(op.fileId(), id -> new RangeSet())
+                            .add(op.offset(), op.offset() + op.bytes().remaining());
+                } else {
+                    files.truncate(op.fileId(), op.offset());
+                    cutTo.merge(op.fileId(), op.offset(), Math::min);
+                    RangeSet w = written.get(op.fileId());
+                    if (w != null) {
+                        w.truncate(op.offset());
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new MetadataException("cannot apply a replicated change to a cache file", e);
+        }
+        List<Long> deleted = new ArrayList<>();
         lock.writeLock().lock();
         try {
             ensureOpen();
             try (WriteBatch batch = new WriteBatch(data)) {
+                Map<Long, byte[]> puts = new HashMap<>();
+                batch.iterate(new InodeChanges(inodes.getID(), puts, deleted));
+                for (Map.Entry<Long, byte[]> put : puts.entrySet()) {
+                    long id = put.getKey();
+                    Inode theirs = Inode.decode(put.getValue());
+                    Inode ours = inode(id);
+                    RangeSet held = ours == null ? new RangeSet() : ours.present().copy();
+                    long size = ours == null ? 0 : ours.size();
+                    Long cut = cutTo.get(id);
+                    if (cut != null) {
+                        held.truncate(cut);
+                        size = Math.min(size, cut);
+                    }
+                    // Past its size a cache file holds nothing (a cut travels, a write extends the size): a file
+                    // grown by a write or a SETATTR reads as zeros there, on every member alike.
+                    if (theirs.size() > size) {
+                        held.add(size, theirs.size());
+                    }
+                    RangeSet w = written.get(id);
+                    if (w != null) {
+                        w.ranges().forEach(r -> held.add(r.start(), r.end()));
+                    }
+                    if (theirs.retainPresent(held)) {
+                        // A later put of a key in one batch wins: the batch stays one atomic write.
+                        batch.put(inodes, longKey(id), theirs.encode());
+                    }
+                }
                 db.write(asyncWrite, batch);
             }
             inodeCache.invalidateAll();
@@ -411,6 +475,100 @@ public final class MetadataStore implements AutoCloseable {
             throw new MetadataException("cannot apply a replicated metadata change", e);
         } finally {
             lock.writeLock().unlock();
+        }
+        deleted.forEach(files::delete);
+    }
+
+    /** Collects the inodes a batch puts (their new encodings) and deletes. */
+    private static final class InodeChanges extends WriteBatch.Handler {
+        private final int inodesFamily;
+        private final Map<Long, byte[]> puts;
+        private final List<Long> deleted;
+
+        InodeChanges(int inodesFamily, Map<Long, byte[]> puts, List<Long> deleted) {
+            this.inodesFamily = inodesFamily;
+            this.puts = puts;
+            this.deleted = deleted;
+        }
+
+        @Override
+        public void put(int family, byte[] key, byte[] value) {
+            if (family == inodesFamily) {
+                puts.put(ByteBuffer.wrap(key).getLong(), value);
+            }
+        }
+
+        @Override
+        public void delete(int family, byte[] key) {
+            if (family == inodesFamily) {
+                long id = ByteBuffer.wrap(key).getLong();
+                puts.remove(id);
+                deleted.add(id);
+            }
+        }
+
+        @Override
+        public void put(byte[] key, byte[] value) {
+        }
+
+        @Override
+        public void merge(int family, byte[] key, byte[] value) {
+        }
+
+        @Override
+        public void merge(byte[] key, byte[] value) {
+        }
+
+        @Override
+        public void delete(byte[] key) {
+        }
+
+        @Override
+        public void singleDelete(int family, byte[] key) {
+        }
+
+        @Override
+        public void singleDelete(byte[] key) {
+        }
+
+        @Override
+        public void deleteRange(int family, byte[] begin, byte[] end) {
+        }
+
+        @Override
+        public void deleteRange(byte[] begin, byte[] end) {
+        }
+
+        @Override
+        public void logData(byte[] blob) {
+        }
+
+        @Override
+        public void putBlobIndex(int family, byte[] key, byte[] value) {
+        }
+
+        @Override
+        public void markBeginPrepare() {
+        }
+
+        @Override
+        public void markEndPrepare(byte[] xid) {
+        }
+
+        @Override
+        public void markNoop(boolean emptyBatch) {
+        }
+
+        @Override
+        public void markRollback(byte[] xid) {
+        }
+
+        @Override
+        public void markCommit(byte[] xid) {
+        }
+
+        @Override
+        public void markCommitWithTimestamp(byte[] xid, byte[] ts) {
         }
     }
 
@@ -481,6 +639,17 @@ public final class MetadataStore implements AutoCloseable {
         private final List<Long> deletedInodes = new ArrayList<>();
         private long allocated = nextId;
         private long journaled;
+        private List<FileOp> fileOps = List.of();
+
+        /** Kept only when the log carries file bytes: alone, the node's own cache file and journal keep them. */
+        void fileOp(FileOp op) {
+            if (log.carriesFiles()) {
+                if (fileOps.isEmpty()) {
+                    fileOps = new ArrayList<>();
+                }
+                fileOps.add(op);
+            }
+        }
 
         long allocateId() {
             return allocated++;
@@ -588,7 +757,7 @@ public final class MetadataStore implements AutoCloseable {
                 for (Inode inode : putInodes.values()) {
                     inodeCache.put(inode.id(), inode.copy());
                 }
-                return log.written(batch);
+                return log.written(batch, fileOps);
             } catch (RocksDBException e) {
                 throw new MetadataException("cannot write to the metadata store", e);
             }

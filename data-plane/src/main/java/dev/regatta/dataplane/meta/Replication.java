@@ -1,22 +1,20 @@
 package dev.regatta.dataplane.meta;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * How a file system's metadata store joins its replication group: the group's name (the file system's ID), this
- * member's name, every member's replication address, where this member keeps its copy of the log, and how long a
- * follower waits without hearing from a leader before it stands for election.
+ * member's name, every member's replication address, and how long a follower waits without hearing from a leader
+ * before it stands for election.
  *
  * @param group           the group's name; members of one group must agree on it and on {@code members}
  * @param self            this member's name, one of {@code members}
  * @param members         every member of the group, this one included (one member: a group of one, for trials)
- * @param logDir          this member's copy of the replicated log and its snapshots
  * @param electionTimeout the shortest wait before an election; the longest is twice it
  */
-public record Replication(String group, String self, List<Member> members, Path logDir, Duration electionTimeout) {
+public record Replication(String group, String self, List<Member> members, Duration electionTimeout) {
 
     /** A member of the group and the address its log replication listens on. */
     public record Member(String name, String host, int port) {
@@ -41,7 +39,6 @@ public record Replication(String group, String self, List<Member> members, Path 
         if (members.stream().map(Member::name).distinct().count() != members.size()) {
             throw new IllegalArgumentException("two members of group " + group + " share a name: " + members);
         }
-        Objects.requireNonNull(logDir, "logDir");
         if (electionTimeout.isNegative() || electionTimeout.isZero()) {
             throw new IllegalArgumentException("the election timeout must be positive: " + electionTimeout);
         }

@@ -4,6 +4,8 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
+import java.util.List;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -42,8 +44,14 @@ final class WalGroupSync implements DurableLog {
 
     /** RocksDB's sequence numbers are the positions: the batch is in the log already. */
     @Override
-    public long written(WriteBatch batch) {
+    public long written(WriteBatch batch, List<FileOp> files) {
         return db.getLatestSequenceNumber();
+    }
+
+    /** A file's bytes are made durable here by its cache file's sync or a journal record. */
+    @Override
+    public boolean carriesFiles() {
+        return false;
     }
 
     @Override
@@ -54,6 +62,12 @@ final class WalGroupSync implements DurableLog {
     @Override
     public boolean writable() {
         return true;
+    }
+
+    /** A node's own log always takes writes. */
+    @Override
+    public void onLeadership(Leadership leadership) {
+        leadership.leading();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.meta;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -97,6 +98,22 @@ public final class WriteTransaction extends ReadTransaction {
     /** Drops the file's journal records up to {@code sequence}, once its cache file is synced. */
     public WriteTransaction retireJournal(long fileId, long sequence) {
         batch.retireJournal(fileId, sequence);
+        return this;
+    }
+
+    /**
+     * Sends bytes a client wrote to the file (already in this node's cache file) to the other members of a replicated
+     * store with this transaction, so that they are as durable as it is; alone, nothing (the node's own cache file
+     * and journal keep them). {@code bytes} is read when the transaction commits, from its position to its limit.
+     */
+    public WriteTransaction replicateWrite(long fileId, long offset, ByteBuffer bytes) {
+        batch.fileOp(new FileOp(FileOp.WRITE, fileId, offset, bytes.duplicate()));
+        return this;
+    }
+
+    /** Cuts the file to {@code size} on the other members of a replicated store, as it was cut here; alone, nothing. */
+    public WriteTransaction replicateTruncate(long fileId, long size) {
+        batch.fileOp(new FileOp(FileOp.TRUNCATE, fileId, size, null));
         return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.locks.LockSettings;
+import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.sync.ImportSettings;
 
@@ -32,6 +33,8 @@ import java.time.Duration;
  *                       {@link ImportSettings}. The S3 client's connection pool is sized from them
  *                       ({@link #s3Connections})
  * @param locks          NLM locks: the grace period after a start, the lease, the callback timeout
+ * @param replication    without a control plane: this node's place in its file system's replication group (the
+ *                       group is named after the file system), or null to serve it alone
  */
 public record DataPlaneConfig(
         Path dataDir,
@@ -54,7 +57,8 @@ public record DataPlaneConfig(
         int uploadConcurrency,
         ImportSettings imports,
         ControlPlaneSettings controlPlane,
-        LockSettings locks) {
+        LockSettings locks,
+        Replication replication) {
 
     /**
      * Where the bucket is.
@@ -92,75 +96,86 @@ public record DataPlaneConfig(
                 8,
                 ImportSettings.DEFAULTS,
                 null,
-                LockSettings.DEFAULTS);
+                LockSettings.DEFAULTS,
+                null);
     }
 
     public DataPlaneConfig withS3(S3 s3) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     public DataPlaneConfig withNfs(String bindAddress, int nfsPort, boolean portmap) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     public DataPlaneConfig withMetricsPort(int metricsPort) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     public DataPlaneConfig withExportPath(String exportPath) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     public DataPlaneConfig withTimings(Duration quietPeriod, Duration flushDeadline, Duration revalidateAfter) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     public DataPlaneConfig withCache(Duration cacheTtl, long cacheMaxBytes, double high, double low) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, high, low,
-                multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane, locks);
+                multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane, locks,
+                replication);
     }
 
     public DataPlaneConfig withControlPlane(ControlPlaneSettings controlPlane) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     public DataPlaneConfig withLocks(LockSettings locks) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
+    }
+
+    /** This node as a member of its file system's replication group (standalone), or null to serve it alone. */
+    public DataPlaneConfig withReplication(Replication replication) {
+        return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
+                quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
+                cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
+                locks, replication);
     }
 
     public DataPlaneConfig withMultipart(long threshold, long partSize) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
-                cacheLowWatermark, threshold, partSize, uploadConcurrency, imports, controlPlane, locks);
+                cacheLowWatermark, threshold, partSize, uploadConcurrency, imports, controlPlane, locks,
+                replication);
     }
 
     public DataPlaneConfig withImports(ImportSettings imports) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,
-                locks);
+                locks, replication);
     }
 
     /**

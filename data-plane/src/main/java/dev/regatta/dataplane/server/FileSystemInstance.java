@@ -2,14 +2,18 @@ package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.cache.CacheEvictor;
 import dev.regatta.dataplane.cache.DataCache;
+import dev.regatta.dataplane.cache.ReplicaFiles;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
+import dev.regatta.dataplane.meta.Leadership;
 import dev.regatta.dataplane.meta.MetadataStore;
+import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
 import dev.regatta.dataplane.s3.LongPathObjectStore;
 import dev.regatta.dataplane.s3.ObjectStore;
 import dev.regatta.dataplane.sync.Importer;
 import dev.regatta.dataplane.sync.SyncEngine;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,22 +22,40 @@ import java.io.IOException;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** One file system served by this node: its store, cache, importer, sync engine, and the POSIX layer on them. */
+/**
+ * One file system served by this node: its store and cache, and while this node leads it (always, when it serves
+ * the file system alone) the importer, the sync engine, housekeeping and the POSIX layer on them. A member of a
+ * replication group that follows keeps only its store and cache up to date from the group's log; when it comes to
+ * lead, it starts the rest on what the group wrote, and stops it again when it no longer leads.
+ */
 public final class FileSystemInstance implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileSystemInstance.class);
 
+    private final Path dir;
     private final FileSystemSettings settings;
-    private final MetadataStore store;
+    private final DataPlaneConfig node;
+    private final ObjectStore objects;
+    private final long fsid;
+    private final MeterRegistry metrics;
     private final DataCache cache;
-    private final Importer importer;
-    private final SyncEngine sync;
-    private final RegattaFileSystem fileSystem;
-    private final ScheduledExecutorService housekeeping;
+    private final MetadataStore store;
+    /** Starts and stops {@link Leading} one change at a time, off the log's threads. */
+    private final ExecutorService roles;
+    /** What runs while this node leads; null while it follows. */
+    private volatile Leading leading;
+    private volatile boolean closed;
+
+    /** The workers of a leading node, closed in reverse order. */
+    private record Leading(Importer importer, RegattaFileSystem fileSystem, SyncEngine sync,
+                           ScheduledExecutorService housekeeping) {
+    }
 
     /**
      * @param dir     the file system's own state directory
@@ -43,31 +65,106 @@ public final class FileSystemInstance implements AutoCloseable {
      */
     FileSystemInstance(Path dir, FileSystemSettings settings, DataPlaneConfig node, ObjectStore objects, long fsid,
                        MeterRegistry metrics) {
+        this.dir = dir;
         this.settings = settings;
-        this.store = MetadataStore.open(dir.resolve("meta"));
+        this.node = node;
+        this.objects = objects;
+        this.fsid = fsid;
+        this.metrics = metrics;
         this.cache = new DataCache(dir.resolve("cache"));
+        Replication replication = settings.replication();
+        this.store = replication == null
+                ? MetadataStore.open(dir.resolve("meta"))
+                : MetadataStore.openReplicated(dir.resolve("meta"), dir.resolve("raft"), replication,
+                new ReplicaFiles(cache));
+        this.roles = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("regatta-role-" + settings.id()).factory());
+        if (replication == null) {
+            lead();
+        } else {
+            Gauge.builder("replication_leader", this, i -> i.leading != null ? 1 : 0)
+                    .description("1 while this node leads the file system's replication group and serves it, 0 while"
+                            + " it follows (applies the group's log, answers NFS calls JUKEBOX)")
+                    .register(metrics);
+            store.onLeadership(new Leadership() {
+                @Override
+                public void leading() {
+                    onRoleThread(FileSystemInstance.this::lead);
+                }
+
+                @Override
+                public void following() {
+                    onRoleThread(FileSystemInstance.this::follow);
+                }
+            });
+        }
+    }
+
+    /** A change of role after close (the group still talking while this instance goes) changes nothing. */
+    private void onRoleThread(Runnable change) {
+        try {
+            roles.execute(change);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** Starts serving: everything here writes to the store, which a follower may not. */
+    private synchronized void lead() {
+        if (leading != null || closed) {
+            return;
+        }
         KeyCodec keys = new KeyCodec(settings.keyPrefix());
         DataPlaneConfig.Defaults d = settings.defaults();
         AttributeCodec codec = new AttributeCodec(d.uid(), d.gid(), d.fileMode(), d.directoryMode());
         // One view of the bucket through full-length keys for all three, so that they share its folder records.
         ObjectStore logical = LongPathObjectStore.over(objects, keys, metrics);
-        this.importer = new Importer(store, logical, keys, codec, cache, node.revalidateAfter(), node.imports(),
+        Importer importer = new Importer(store, logical, keys, codec, cache, node.revalidateAfter(), node.imports(),
                 metrics);
-        this.fileSystem = new RegattaFileSystem(store, cache, logical, importer, fsid, false, metrics);
-        this.sync = new SyncEngine(store, cache, logical, keys, codec, dir, node.quietPeriod(),
+        RegattaFileSystem fileSystem = new RegattaFileSystem(store, cache, logical, importer, fsid, false, metrics);
+        SyncEngine sync = new SyncEngine(store, cache, logical, keys, codec, dir, node.quietPeriod(),
                 settings.flushDeadline(), node.multipartThreshold(), node.multipartPartSize(),
                 node.uploadConcurrency(), metrics);
         CacheEvictor evictor = new CacheEvictor(store, cache, settings.cacheTtl(), node.cacheMaxBytes(),
                 node.cacheHighWatermark(), node.cacheLowWatermark(), metrics);
         evictor.recover(dir.resolve("cache"));
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("regatta-cache-eviction-" + settings.id()).factory());
+        Leading now = new Leading(importer, fileSystem, sync, housekeeping);
         housekeeping.scheduleWithFixedDelay(evictor::run, 2, 2, TimeUnit.SECONDS);
-        housekeeping.scheduleWithFixedDelay(this::checkpointJournal, 1, 1, TimeUnit.SECONDS);
+        housekeeping.scheduleWithFixedDelay(() -> checkpointJournal(fileSystem), 1, 1, TimeUnit.SECONDS);
         sync.start();
+        leading = now;
+        if (settings.replication() != null) {
+            log.info("file system {}: this node leads its replication group and serves it", settings.id());
+        }
     }
 
-    private void checkpointJournal() {
+    /** Stops serving: calls answer JUKEBOX until this node leads again. */
+    private synchronized void follow() {
+        Leading was = leading;
+        if (was == null) {
+            return;
+        }
+        leading = null;
+        stop(was);
+        log.warn("file system {}: this node no longer leads its replication group; it stopped serving it",
+                settings.id());
+    }
+
+    private static void stop(Leading l) {
+        l.housekeeping().shutdownNow();
+        try {
+            l.housekeeping().awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        l.sync().close();
+        l.fileSystem().close();
+        l.importer().close();
+    }
+
+    private void checkpointJournal(RegattaFileSystem fileSystem) {
         try {
             fileSystem.checkpointJournal();
         } catch (IOException | RuntimeException e) {
@@ -80,13 +177,16 @@ public final class FileSystemInstance implements AutoCloseable {
         return settings;
     }
 
+    /** The file system as this node serves it now, or null while it follows its replication group's leader. */
     public RegattaFileSystem fileSystem() {
-        return fileSystem;
+        Leading l = leading;
+        return l == null ? null : l.fileSystem();
     }
 
-    /** What is not in S3 yet. */
+    /** What is not in S3 yet (nothing, as far as this node knows, while it follows: the leader uploads). */
     public SyncEngine.Backlog backlog() {
-        return sync.backlog();
+        Leading l = leading;
+        return l == null ? SyncEngine.Backlog.NONE : l.sync().backlog();
     }
 
     /** File bytes held in the local cache. */
@@ -94,22 +194,28 @@ public final class FileSystemInstance implements AutoCloseable {
         return cache.residentBytes();
     }
 
-    /** Uploads every pending change now; true when nothing is left within the timeout. */
+    /** Uploads every pending change now; true when nothing is left within the timeout (a follower has none). */
     public boolean flush(Duration timeout) throws InterruptedException {
-        return sync.flush(timeout);
+        Leading l = leading;
+        return l == null || l.sync().flush(timeout);
     }
 
     @Override
     public void close() {
-        housekeeping.shutdownNow();
+        synchronized (this) {
+            closed = true;
+        }
+        roles.shutdown();
         try {
-            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+            roles.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sync.close();
-        fileSystem.close();
-        importer.close();
+        Leading l = leading;
+        leading = null;
+        if (l != null) {
+            stop(l);
+        }
         cache.close();
         // Readers that outlive the rest (a metrics scrape, a late read-ahead) see the store open or closed, never
         // closing under them: it closes between transactions.

@@ -1,5 +1,7 @@
 package dev.regatta.dataplane.server;
 
+import dev.regatta.dataplane.meta.Replication;
+
 import java.net.URI;
 import java.time.Duration;
 
@@ -13,16 +15,21 @@ import java.time.Duration;
  * @param keyPrefix     the file system lives under this prefix ("" for the whole bucket)
  * @param flushDeadline a changed file is uploaded at the latest this long after its first change
  * @param cacheTtl      clean cached data leaves after this long unread
+ * @param replication   the file system's replication group and this node's place in it, or null when this node
+ *                      serves it alone
  */
 public record FileSystemSettings(String id, String exportPath, URI endpoint, String region, String bucket,
                                  String keyPrefix, DataPlaneConfig.Defaults defaults, Duration flushDeadline,
-                                 Duration cacheTtl) {
+                                 Duration cacheTtl, Replication replication) {
 
     /** The one file system of a node without a control plane, as its options describe it. */
     static FileSystemSettings of(DataPlaneConfig config) {
         String path = config.exportPath();
         DataPlaneConfig.S3 s3 = config.s3();
-        return new FileSystemSettings(path.replaceAll("^/+", "").replace('/', '_'), path, s3.endpoint(),
-                s3.region(), s3.bucket(), s3.prefix(), config.defaults(), config.flushDeadline(), config.cacheTtl());
+        String id = path.replaceAll("^/+", "").replace('/', '_');
+        Replication group = config.replication();
+        return new FileSystemSettings(id, path, s3.endpoint(), s3.region(), s3.bucket(), s3.prefix(),
+                config.defaults(), config.flushDeadline(), config.cacheTtl(),
+                group == null ? null : new Replication(id, group.self(), group.members(), group.electionTimeout()));
     }
 }

@@ -55,7 +55,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             this.meters = meters;
             this.objects = objects;
             this.instance = instance;
-            this.gate = new GatedFileSystem(instance.fileSystem());
+            this.gate = GatedFileSystem.serving(instance::fileSystem);
         }
 
         synchronized FileSystemReport report(ClientActivity activity) {
@@ -118,7 +118,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         serve(new FileSystemSettings(a.id(), "/" + a.id(), endpoint, a.region(), a.bucket(), a.keyPrefix(),
                 new DataPlaneConfig.Defaults((int) a.defaultUid(), (int) a.defaultGid(), a.defaultFileMode(),
                         a.defaultDirMode()),
-                Duration.ofSeconds(a.flushDelaySeconds()), Duration.ofSeconds(a.cacheTtlSeconds())));
+                Duration.ofSeconds(a.flushDelaySeconds()), Duration.ofSeconds(a.cacheTtlSeconds()), null));
     }
 
     /** Serves the file system, or restarts it when it is served with other settings. */

@@ -281,6 +281,8 @@ public final class SyncEngine implements AutoCloseable {
      */
     public record Backlog(long files, long bytes, long oldestAgeMillis, long pendingDeletes, int failingFiles,
                           List<FailingFile> failing) {
+        /** Nothing waiting. */
+        public static final Backlog NONE = new Backlog(0, 0, 0, 0, 0, List.of());
     }
 
     public Backlog backlog() {

@@ -7,10 +7,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +35,38 @@ class ReplicatedMetadataStoreTest {
 
     private final List<Replication.Member> members = new ArrayList<>();
     private final MetadataStore[] stores = new MetadataStore[3];
+    private final MemoryFiles[] files = {new MemoryFiles(), new MemoryFiles(), new MemoryFiles()};
+
+    /** A member's cache files, in memory: what the log told it to write, cut and delete. */
+    static final class MemoryFiles implements FollowerFiles {
+        final Map<Long, byte[]> contents = new ConcurrentHashMap<>();
+        final AtomicInteger syncs = new AtomicInteger();
+
+        @Override
+        public synchronized void write(long fileId, long offset, ByteBuffer bytes) {
+            byte[] old = contents.getOrDefault(fileId, new byte[0]);
+            int end = (int) offset + bytes.remaining();
+            byte[] now = Arrays.copyOf(old, Math.max(old.length, end));
+            bytes.duplicate().get(now, (int) offset, bytes.remaining());
+            contents.put(fileId, now);
+        }
+
+        @Override
+        public synchronized void truncate(long fileId, long size) {
+            byte[] old = contents.getOrDefault(fileId, new byte[0]);
+            contents.put(fileId, Arrays.copyOf(old, (int) Math.min(old.length, size)));
+        }
+
+        @Override
+        public void delete(long fileId) {
+            contents.remove(fileId);
+        }
+
+        @Override
+        public void syncChanged() {
+            syncs.incrementAndGet();
+        }
+    }
 
     @BeforeEach
     void startGroup() throws IOException {
@@ -53,9 +88,9 @@ class ReplicatedMetadataStoreTest {
     }
 
     private void open(int i) {
-        Replication replication = new Replication("fs-test", "m" + i, members, dir.resolve("m" + i).resolve("raft"),
-                Duration.ofMillis(400));
-        stores[i] = MetadataStore.openReplicated(dir.resolve("m" + i).resolve("meta"), replication);
+        Replication replication = new Replication("fs-test", "m" + i, members, Duration.ofMillis(400));
+        stores[i] = MetadataStore.openReplicated(dir.resolve("m" + i).resolve("meta"),
+                dir.resolve("m" + i).resolve("raft"), replication, files[i]);
     }
 
     private static int freePort() throws IOException {
@@ -119,6 +154,65 @@ class ReplicatedMetadataStoreTest {
             Map<Long, MetadataStore.DirtyMark> queued = member.read(ReadTransaction::dirtyQueue);
             assertThat(queued).hasSize(50);
         }
+    }
+
+    @Test
+    void bytesWrittenOnTheLeaderReachEveryFollowersFilesAndOnlyThoseCountAsCachedThere() throws InterruptedException {
+        int leader = leader();
+        MetadataStore store = stores[leader];
+        long id = create(store, "data");
+        change(store, Durability.BUFFERED, id, inode -> inode.adoptObject("data", "\"e1\"", 1000, 0));
+        // The leader fetched the object's bytes from S3: cached there, not sent (a member fetches its own).
+        change(store, Durability.BUFFERED, id, inode -> inode.cached(0, 1000));
+        // A client appends: the bytes travel with the WRITE's transaction.
+        byte[] hello = "hello, replicated world".getBytes(StandardCharsets.UTF_8);
+        files[leader].write(id, 1000, ByteBuffer.wrap(hello));
+        store.write(Durability.SYNC, tx -> {
+            Inode inode = tx.inode(id);
+            inode.write(1000, 1000 + hello.length, 1);
+            tx.putInode(inode).replicateWrite(id, 1000, ByteBuffer.wrap(hello));
+            return null;
+        });
+        // SETATTR grows it: zeros, on every member alike.
+        change(store, Durability.SYNC, id, inode -> inode.resize(4096));
+        assertThat(store.read(tx -> tx.inode(id)).present().ranges()).containsExactly(new RangeSet.Range(0, 4096));
+
+        int follower = (leader + 1) % 3;
+        for (int member : new int[]{follower, 3 - leader - follower}) {
+            await("member m" + member + " has the grown file", () ->
+                    stores[member].read(tx -> tx.inode(id)).size() == 4096);
+            byte[] held = files[member].contents.get(id);
+            assertThat(Arrays.copyOfRange(held, 1000, held.length)).isEqualTo(hello);
+            assertThat(stores[member].read(tx -> tx.inode(id)).present().ranges())
+                    .as("what member m%d counts as cached: its own bytes and the zeros, not the leader's fetch",
+                            member)
+                    .containsExactly(new RangeSet.Range(1000, 4096));
+        }
+
+        // A cut travels too, and a removed inode takes its file with it.
+        store.write(Durability.SYNC, tx -> {
+            Inode inode = tx.inode(id);
+            inode.resize(5);
+            tx.putInode(inode).replicateTruncate(id, 5);
+            return null;
+        });
+        await("the cut reaches a follower", () -> files[follower].contents.get(id).length == 5);
+        assertThat(stores[follower].read(tx -> tx.inode(id)).present().isEmpty()).isTrue();
+        store.write(Durability.SYNC, tx -> {
+            tx.deleteEntry(ROOT, "data", id).deleteInode(id);
+            return null;
+        });
+        await("the removed inode's file goes", () -> !files[follower].contents.containsKey(id));
+    }
+
+    private static void change(MetadataStore store, Durability durability, long id,
+                               java.util.function.Consumer<Inode> change) {
+        store.write(durability, tx -> {
+            Inode inode = tx.inode(id);
+            change.accept(inode);
+            tx.putInode(inode);
+            return null;
+        });
     }
 
     @Test

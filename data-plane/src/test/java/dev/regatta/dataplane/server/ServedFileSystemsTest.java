@@ -86,7 +86,7 @@ class ServedFileSystemsTest {
 
     static FileSystemSettings settings(String id, String bucket, String prefix) {
         return new FileSystemSettings(id, "/" + id, s3.endpoint(), "us-east-1", bucket, prefix,
-                new DataPlaneConfig.Defaults(0, 0, 0644, 0755), Duration.ofHours(1), Duration.ofHours(1));
+                new DataPlaneConfig.Defaults(0, 0, 0644, 0755), Duration.ofHours(1), Duration.ofHours(1), null);
     }
 
     int indexOf(String id) {

@@ -1,0 +1,56 @@
+package dev.regatta.dataplane.cli;
+
+import dev.regatta.dataplane.meta.Replication;
+import dev.regatta.dataplane.server.DataPlaneConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** --group-members and --node-name put a node without a control plane into its file system's replication group. */
+class GroupOptionsTest {
+
+    static DataPlaneConfig parse(String... args) {
+        return CommandLine.populateCommand(new DataPlaneOptions(), args).toConfig();
+    }
+
+    @Test
+    void withoutGroupMembersANodeServesItsFileSystemAlone() {
+        assertThat(parse().replication()).isNull();
+    }
+
+    @Test
+    void groupMembersAndNodeNameMakeTheGroup() {
+        Replication r = parse("--node-name", "b", "--election-timeout", "750ms", "--group-members",
+                "a=10.0.0.1:7100,b=10.0.0.2:7100", "--group-members", "c=node-c.internal:7101").replication();
+        assertThat(r.self()).isEqualTo("b");
+        assertThat(r.members()).containsExactly(new Replication.Member("a", "10.0.0.1", 7100),
+                new Replication.Member("b", "10.0.0.2", 7100), new Replication.Member("c", "node-c.internal", 7101));
+        assertThat(r.electionTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(parse("--node-name", "a", "--group-members", "a=h:1").replication().electionTimeout())
+                .isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aMalformedOrIncompleteGroupIsRefusedWithTheReason() {
+        assertThatThrownBy(() -> parse("--group-members", "a=h:1,b=h:2"))
+                .hasMessageContaining("needs --node-name");
+        assertThatThrownBy(() -> parse("--node-name", "c", "--group-members", "a=h:1,b=h:2"))
+                .hasMessageContaining("c is not one of the group's members");
+        for (String bad : List.of("a", "a=h", "a=h:port", "=h:1", "a=:1")) {
+            assertThatThrownBy(() -> parse("--node-name", "a", "--group-members", bad))
+                    .as(bad).hasMessageContaining("is not NAME=HOST:PORT");
+        }
+        assertThatThrownBy(() -> parse("--node-name", "a", "--group-members", "a=h:70000"))
+                .hasMessageContaining("no such port 70000");
+        assertThatThrownBy(() -> parse("--node-name", "a", "--group-members", "a=h:1,a=g:2"))
+                .hasMessageContaining("share a name");
+        assertThatThrownBy(() -> parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t",
+                "--node-name", "a", "--group-members", "a=h:1"))
+                .hasMessageContaining("without a control plane");
+    }
+}

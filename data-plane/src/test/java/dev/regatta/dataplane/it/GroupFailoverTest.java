@@ -1,0 +1,237 @@
+package dev.regatta.dataplane.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three data planes in child processes serve one file system as a replication group (--group-members). A client
+ * writes files through the leader's NFS port with libnfs; the leader is killed with SIGKILL before it uploaded
+ * anything and its data directory deleted; another member leads within 15 s and serves every file identically, and
+ * uploads them.
+ */
+class GroupFailoverTest {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs 127\\.0\\.0\\.1:(\\d+) export .*");
+    private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics http://127\\.0\\.0\\.1:(\\d+)/metrics");
+
+    @TempDir
+    Path tmp;
+    ItHarness h;
+    final Process[] children = new Process[3];
+    final int[] nfsPorts = new int[3];
+    final int[] metricsPorts = new int[3];
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process child : children) {
+            if (child != null && child.isAlive()) {
+                child.destroyForcibly().waitFor();
+            }
+        }
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    /**
+     * A port for a member's replication, which every member must know before any starts: below Linux's ephemeral
+     * range (32768 and up), so that the members' own outgoing connections cannot take it meanwhile.
+     */
+    private static int replicationPort() throws IOException {
+        Random random = new Random();
+        for (int attempt = 0; ; attempt++) {
+            int port = 20000 + random.nextInt(12000);
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                if (attempt == 100) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyFileWrittenThroughTheLeaderReadsBackThroughTheNextOneAfterItIsKilled() throws Exception {
+        h = ItHarness.inMemory(c -> c);
+        List<String> members = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            members.add("node-" + i + "=127.0.0.1:" + replicationPort());
+        }
+        for (int i = 0; i < 3; i++) {
+            children[i] = startChild(i, String.join(",", members));
+        }
+        int leader = awaitLeader(Duration.ofSeconds(30));
+
+        Map<String, Path> written = new LinkedHashMap<>();
+        Random random = new Random(29);
+        for (int n = 0; n < 30; n++) {
+            byte[] data = new byte[n % 5 == 0 ? 1 << 20 : 4096 + 3001 * n];
+            random.nextBytes(data);
+            Path source = tmp.resolve("source-" + n);
+            Files.write(source, data);
+            libnfs("nfs-cp", source.toString(), url(leader, "file-" + n));
+            written.put("file-" + n, source);
+        }
+        int follower = (leader + 1) % 3;
+        assertThat(libnfsExit(15, "nfs-cat", url(follower, "file-0")))
+                .as("a follower does not serve the file system").isNotZero();
+
+        children[leader].destroyForcibly();
+        assertThat(children[leader].waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(h.keys("")).as("nothing was uploaded before the kill").isEmpty();
+        ItHarness.deleteTree(tmp.resolve("node-" + leader));
+
+        long killedAt = System.nanoTime();
+        int next = awaitLeader(Duration.ofSeconds(15));
+        assertThat(next).isNotEqualTo(leader);
+        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(15));
+        for (Map.Entry<String, Path> e : written.entrySet()) {
+            Path back = tmp.resolve("back-" + e.getKey());
+            libnfs("nfs-cp", url(next, e.getKey()), back.toString());
+            assertThat(Files.readAllBytes(back)).as(e.getKey()).isEqualTo(Files.readAllBytes(e.getValue()));
+        }
+
+        // The new leader uploads what the old one never did, by the flush deadline of each file's first change.
+        ItHarness.eventually(Duration.ofSeconds(90), () -> {
+            for (Map.Entry<String, Path> e : written.entrySet()) {
+                assertThat(h.objectBytes(e.getKey())).as("object " + e.getKey())
+                        .isEqualTo(Files.readAllBytes(e.getValue()));
+            }
+        });
+    }
+
+    private String url(int node, String name) {
+        return "nfs://127.0.0.1" + ItHarness.EXPORT + "/" + name + "?nfsport=" + nfsPorts[node] + "&mountport="
+                + nfsPorts[node] + "&version=3";
+    }
+
+    private void libnfs(String... command) throws Exception {
+        int exit = libnfsExit(60, command);
+        assertThat(exit).as(String.join(" ", command)).isZero();
+    }
+
+    /** The command's exit code, or -1 if it had not ended after {@code seconds}. */
+    private int libnfsExit(int seconds, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("libnfs.log").toFile())).start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    /** The member whose metrics say it leads (and serves) the file system. */
+    private int awaitLeader(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < 3; i++) {
+                if (children[i] == null || !children[i].isAlive()) {
+                    continue;
+                }
+                try {
+                    String scrape = http.send(HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + metricsPorts[i] + "/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body();
+                    if (ItHarness.metric(scrape, "replication_leader") == 1) {
+                        return i;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no member led within " + timeout);
+    }
+
+    private Process startChild(int i, String members) throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // Kept after the run (the temporary directory is not): what each member said, for a failure's reader.
+        Path log = Path.of("target", "group-failover-node-" + i + ".log").toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.regatta.dataplane.cli.RegattaCli", "data-plane",
+                "--data-dir", tmp.resolve("node-" + i).toString(),
+                "--nfs-port", "0",
+                "--metrics-port", "0",
+                "--export", ItHarness.EXPORT,
+                "--s3-endpoint", h.s3.endpoint().toString(),
+                "--s3-access-key", ItHarness.ACCESS_KEY,
+                "--s3-secret-key", ItHarness.SECRET_KEY,
+                "--bucket", ItHarness.BUCKET,
+                // Nothing goes up before the kill, a few seconds after the first write: what the next leader
+                // serves came from the group. It uploads by the deadline.
+                "--quiet-period", "1h",
+                "--flush-deadline", "30s",
+                "--node-name", "node-" + i,
+                "--group-members", members,
+                "--election-timeout", "500ms"));
+        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+        CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+        Thread.ofPlatform().daemon().name("node-" + i + "-stdout").start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+                 java.io.Writer copy = Files.newBufferedWriter(Path.of(log + ".out"))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    copy.write(line + "\n");
+                    copy.flush();
+                    stdout.add(line);
+                    Matcher nfs = NFS_LINE.matcher(line);
+                    if (nfs.matches()) {
+                        nfsPorts[i] = Integer.parseInt(nfs.group(1));
+                    }
+                    Matcher metrics = METRICS_LINE.matcher(line);
+                    if (metrics.matches()) {
+                        metricsPorts[i] = Integer.parseInt(metrics.group(1));
+                    }
+                    if (line.contains("regatta: ready")) {
+                        ready.complete(true);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the child died
+            }
+            ready.complete(false);
+        });
+        if (!ready.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            String err = Files.exists(log) ? Files.readString(log) : "";
+            throw new AssertionError("node-" + i + " did not get ready; stdout=" + stdout + "\nstderr tail="
+                    + err.substring(Math.max(0, err.length() - 4000)));
+        }
+        return p;
+    }
+}
