@@ -29,6 +29,9 @@ interface DurableLog extends AutoCloseable {
     /** The position of the last transaction {@link #written}. */
     long lastWritten();
 
+    /** The last entry of the group's log this member has applied, or -1 (a log of one node's own has none). */
+    long appliedIndex();
+
     /** Whether this member may write now (a replicated log: only its group's leader, once it has caught up). */
     boolean writable();
 

@@ -402,6 +402,11 @@ public final class MetadataStore implements AutoCloseable {
         log.onLeadership(leadership);
     }
 
+    /** The last entry of its replication group's log this store has applied (-1 alone): how far it has caught up. */
+    public long appliedLogIndex() {
+        return log.appliedIndex();
+    }
+
     /** Whether this store takes writes now: always alone, only while leading its group when replicated. */
     public boolean writable() {
         return !closed && log.writable();

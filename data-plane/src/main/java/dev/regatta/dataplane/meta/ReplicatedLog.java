@@ -134,11 +134,6 @@ final class ReplicatedLog implements DurableLog {
         Replication.Member me = replication.selfMember();
         GrpcConfigKeys.Server.setHost(p, me.host());
         GrpcConfigKeys.Server.setPort(p, me.port());
-        // Heartbeats on the append stream, not a channel of their own: with the separate channel, a member that
-        // started after the leader was elected stayed without entries in 4 of 10 runs of GroupFailoverTest (the
-        // leader's appender stopped after the member's first INCONSISTENCY reply while heartbeats still reached it),
-        // and the group could not elect a new leader without it; with one stream, none in 12 runs.
-        GrpcConfigKeys.Server.setHeartbeatChannel(p, false);
         // A node shares two cores with its clients' work: a leader that misses a few heartbeats under a compile or a
         // GC pause is not dead, and an election costs a pause of every client.
         long min = replication.electionTimeout().toMillis();
@@ -233,6 +228,11 @@ final class ReplicatedLog implements DurableLog {
     @Override
     public long lastWritten() {
         return lastWritten;
+    }
+
+    @Override
+    public long appliedIndex() {
+        return machine.lastAppliedIndex();
     }
 
     @Override

@@ -60,6 +60,11 @@ final class WalGroupSync implements DurableLog {
     }
 
     @Override
+    public long appliedIndex() {
+        return -1;
+    }
+
+    @Override
     public boolean writable() {
         return true;
     }

@@ -86,6 +86,10 @@ public final class FileSystemInstance implements AutoCloseable {
                     .description("1 while this node leads the file system's replication group and serves it, 0 while"
                             + " it follows (applies the group's log, answers NFS calls JUKEBOX)")
                     .register(metrics);
+            Gauge.builder("replication_applied_index", store, MetadataStore::appliedLogIndex)
+                    .description("the last entry of the replication group's log this node has applied: a member"
+                            + " behind the leader's figure is catching up")
+                    .register(metrics);
             store.onLeadership(new Leadership() {
                 @Override
                 public void leading() {
