@@ -17,7 +17,7 @@ public interface FollowerFiles {
     /** Cuts this member's cache file of {@code fileId} to {@code size}, as the leader cut its own. */
     void truncate(long fileId, long size) throws IOException;
 
-    /** The inode is gone: its cache file goes too. */
+    /** The inode is gone, or the leader evicted its bytes (they come from S3 again): its cache file goes too. */
     void delete(long fileId);
 
     /** Syncs every cache file written or cut since the last call: before a snapshot lets the log behind it go. */

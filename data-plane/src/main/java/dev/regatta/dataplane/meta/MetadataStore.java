@@ -442,6 +442,7 @@ public final class MetadataStore implements AutoCloseable {
             throw new MetadataException("cannot apply a replicated change to a cache file", e);
         }
         List<Long> deleted = new ArrayList<>();
+        List<Long> dropped = new ArrayList<>();
         lock.writeLock().lock();
         try {
             ensureOpen();
@@ -472,6 +473,9 @@ public final class MetadataStore implements AutoCloseable {
                         // A later put of a key in one batch wins: the batch stays one atomic write.
                         batch.put(inodes, longKey(id), theirs.encode());
                     }
+                    if (theirs.present().isEmpty() && !held.isEmpty()) {
+                        dropped.add(id); // the leader evicted the file: its bytes come from S3 again, here too
+                    }
                 }
                 db.write(asyncWrite, batch);
             }
@@ -482,6 +486,7 @@ public final class MetadataStore implements AutoCloseable {
             lock.writeLock().unlock();
         }
         deleted.forEach(files::delete);
+        dropped.forEach(files::delete);
     }
 
     /** Collects the inodes a batch puts (their new encodings) and deletes. */

@@ -72,7 +72,6 @@ final class ReplicatedLog implements DurableLog {
 
     private final MetadataStore store;
     private final Replication replication;
-    private final FollowerFiles files;
     private final RaftGroup group;
     private final RaftPeerId self;
     private final ClientId clientId = ClientId.randomId();
@@ -102,7 +101,6 @@ final class ReplicatedLog implements DurableLog {
     ReplicatedLog(MetadataStore store, Replication replication, Path logDir, FollowerFiles files) {
         this.store = store;
         this.replication = replication;
-        this.files = files;
         List<RaftPeer> peers = replication.members().stream()
                 .map(m -> RaftPeer.newBuilder().setId(m.name()).setAddress(m.address()).build())
                 .toList();
@@ -143,7 +141,7 @@ final class ReplicatedLog implements DurableLog {
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Write.setElementLimit(p, 2 * MAX_OUTSTANDING);
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("1GB"));
-        // A batch carries journaled file bytes (up to 256 KiB per file, several files per transaction).
+        // An entry carries a WRITE's bytes (an NFS client sends up to 1 MiB in one) beside its batch.
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
         // A snapshot is the store flushed to its files; the log behind it goes, but for a margin that lets a member
@@ -409,16 +407,6 @@ final class ReplicatedLog implements DurableLog {
     /** The group's name. */
     String group() {
         return replication.group();
-    }
-
-    /** The member currently leading the group as this member knows it, or null. */
-    String leader() {
-        try {
-            RaftPeerId id = server.getDivision(group.getGroupId()).getInfo().getLeaderId();
-            return id == null ? null : id.toString();
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     private static void sleepBriefly() {

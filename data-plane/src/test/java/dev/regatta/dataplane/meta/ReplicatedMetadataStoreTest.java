@@ -189,7 +189,8 @@ class ReplicatedMetadataStoreTest {
                     .containsExactly(new RangeSet.Range(1000, 4096));
         }
 
-        // A cut travels too, and a removed inode takes its file with it.
+        // A cut travels too, an eviction on the leader drops the file everywhere, and a removed inode takes its file
+        // with it.
         store.write(Durability.SYNC, tx -> {
             Inode inode = tx.inode(id);
             inode.resize(5);
@@ -198,6 +199,17 @@ class ReplicatedMetadataStoreTest {
         });
         await("the cut reaches a follower", () -> files[follower].contents.get(id).length == 5);
         assertThat(stores[follower].read(tx -> tx.inode(id)).present().isEmpty()).isTrue();
+        long other = create(store, "other");
+        byte[] more = "more".getBytes(StandardCharsets.UTF_8);
+        store.write(Durability.SYNC, tx -> {
+            Inode inode = tx.inode(other);
+            inode.write(0, more.length, 1);
+            tx.putInode(inode).replicateWrite(other, 0, ByteBuffer.wrap(more));
+            return null;
+        });
+        await("a follower holds the other file", () -> Arrays.equals(files[follower].contents.get(other), more));
+        change(store, Durability.SYNC, other, Inode::cacheDropped);
+        await("the evicted file leaves the follower", () -> !files[follower].contents.containsKey(other));
         store.write(Durability.SYNC, tx -> {
             tx.deleteEntry(ROOT, "data", id).deleteInode(id);
             return null;
