@@ -25,12 +25,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -67,9 +64,6 @@ final class ReplicatedLog implements DurableLog {
     /** Log entries kept behind a snapshot, so that a member a little behind catches up from the log. */
     private static final long PRESERVED_ENTRIES = 100_000;
 
-    private record Waiter(long position, CompletableFuture<Void> done) {
-    }
-
     private final MetadataStore store;
     private final Replication replication;
     private final RaftGroup group;
@@ -81,7 +75,7 @@ final class ReplicatedLog implements DurableLog {
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Under {@link #lock}. */
-    private final List<Waiter> waiters = new ArrayList<>();
+    private final PositionWaiters waiters = new PositionWaiters();
     /** Under {@link #lock}: the first position the group refused since this member last started to lead. */
     private long refusedFrom = Long.MAX_VALUE;
     /** Under {@link #lock}: why. */
@@ -248,7 +242,7 @@ final class ReplicatedLog implements DurableLog {
         if (durable >= position) {
             return;
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> done;
         lock.lock();
         try {
             if (durable >= position) {
@@ -260,15 +254,11 @@ final class ReplicatedLog implements DurableLog {
             if (position >= refusedFrom) {
                 throw refusal;
             }
-            waiters.add(new Waiter(position, done));
+            done = waiters.add(position);
         } finally {
             lock.unlock();
         }
-        try {
-            done.join();
-        } catch (CompletionException e) {
-            throw (MetadataException) e.getCause();
-        }
+        PositionWaiters.await(done);
     }
 
     private void durableUpTo(long position) {
@@ -276,13 +266,7 @@ final class ReplicatedLog implements DurableLog {
         try {
             // The group commits a prefix of its log: an answered entry means every earlier one is held too.
             durable = Math.max(durable, position);
-            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-                Waiter w = it.next();
-                if (w.position() <= durable) {
-                    it.remove();
-                    w.done().complete(null);
-                }
-            }
+            waiters.answerUpTo(durable, null);
         } finally {
             lock.unlock();
         }
@@ -306,13 +290,7 @@ final class ReplicatedLog implements DurableLog {
                 refusedFrom = position;
                 refusal = why;
             }
-            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-                Waiter w = it.next();
-                if (w.position() >= refusedFrom) {
-                    it.remove();
-                    w.done().completeExceptionally(refusal);
-                }
-            }
+            waiters.failFrom(refusedFrom, refusal);
             return refusal;
         } finally {
             lock.unlock();
@@ -433,9 +411,7 @@ final class ReplicatedLog implements DurableLog {
         }
         lock.lock();
         try {
-            MetadataException stopped = new MetadataException("the metadata store is closed", null);
-            waiters.forEach(w -> w.done().completeExceptionally(stopped));
-            waiters.clear();
+            waiters.answerUpTo(Long.MAX_VALUE, new MetadataException("the metadata store is closed", null));
         } finally {
             lock.unlock();
         }

@@ -4,12 +4,8 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -17,19 +13,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * Group commit over RocksDB's write-ahead log: callers ask for their log sequence to be durable and wait; one
  * platform thread syncs the log for all of them, and every caller whose sequence was written before a sync started is
  * released by that sync. The sync runs on its own platform thread because NFS calls run on virtual threads and a sync
- * is a JNI call: made from a virtual thread it would pin one of the few carrier threads for the whole fsync. Each
- * waiter is released by its own future rather than a shared condition, so that sixteen released callers do not queue
- * to take one lock back before they can go on.
+ * is a JNI call: made from a virtual thread it would pin one of the few carrier threads for the whole fsync. The
+ * callers wait in {@link PositionWaiters}.
  */
 final class WalGroupSync implements DurableLog {
-
-    private record Waiter(long position, CompletableFuture<Void> done) {
-    }
 
     private final RocksDB db;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition requested = lock.newCondition();
-    private final List<Waiter> waiters = new ArrayList<>();
+    /** Under {@link #lock}. */
+    private final PositionWaiters waiters = new PositionWaiters();
     private final Thread syncer;
     /** Everything up to this sequence is on disk. */
     private volatile long durable;
@@ -79,22 +72,18 @@ final class WalGroupSync implements DurableLog {
         if (durable >= position) {
             return;
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> done;
         lock.lock();
         try {
             if (closed) {
                 throw new MetadataException("the metadata store is closed", null);
             }
-            waiters.add(new Waiter(position, done));
+            done = waiters.add(position);
             requested.signal();
         } finally {
             lock.unlock();
         }
-        try {
-            done.join();
-        } catch (CompletionException e) {
-            throw (MetadataException) e.getCause();
-        }
+        PositionWaiters.await(done);
     }
 
     private void run() {
@@ -105,7 +94,7 @@ final class WalGroupSync implements DurableLog {
                     requested.awaitUninterruptibly();
                 }
                 if (closed) {
-                    release(Long.MAX_VALUE, new MetadataException("the metadata store is closed", null));
+                    waiters.answerUpTo(Long.MAX_VALUE, new MetadataException("the metadata store is closed", null));
                     return;
                 }
             } finally {
@@ -122,27 +111,12 @@ final class WalGroupSync implements DurableLog {
             }
             lock.lock();
             try {
-                release(upTo, failure);
+                waiters.answerUpTo(upTo, failure);
             } finally {
                 lock.unlock();
             }
             if (failure != null) {
                 pauseAfterFailure();
-            }
-        }
-    }
-
-    /** Answers every waiter up to {@code upTo}: released, or given the sync's failure. Called under the lock. */
-    private void release(long upTo, MetadataException failure) {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (w.position() <= upTo) {
-                it.remove();
-                if (failure == null) {
-                    w.done().complete(null);
-                } else {
-                    w.done().completeExceptionally(failure);
-                }
             }
         }
     }
