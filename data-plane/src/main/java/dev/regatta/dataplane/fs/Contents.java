@@ -297,7 +297,9 @@ final class Contents {
                 if (journalIt) {
                     journaled[0] = journal.journal(tx, fileId, offset, data);
                 }
-                tx.replicateWrite(fileId, offset, data);
+                if (replicated) {
+                    tx.replicateWrite(fileId, offset, data);
+                }
                 Inode inode = Inodes.inode(tx, fileId);
                 inode.write(offset, offset + count, Inodes.now());
                 if (!caller.isRoot()) {

@@ -4,28 +4,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,9 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GroupFailoverTest {
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
-    private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs 127\\.0\\.0\\.1:(\\d+) export .*");
-    private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics http://127\\.0\\.0\\.1:(\\d+)/metrics");
 
     @TempDir
     Path tmp;
@@ -210,63 +200,21 @@ class GroupFailoverTest {
     }
 
     private Process startChild(int i, String members) throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // Kept after the run (the temporary directory is not): what each member said, for a failure's reader.
-        Path log = Path.of("target", "group-failover-node-" + i + ".log").toAbsolutePath();
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.regatta.dataplane.cli.RegattaCli", "data-plane",
-                "--data-dir", tmp.resolve("node-" + i).toString(),
+        // The logs stay after the run (the temporary directory does not): what each member said, for a failure's
+        // reader.
+        ChildPlane child = ChildPlane.start(h, tmp.resolve("node-" + i),
+                Path.of("target", "group-failover-node-" + i + ".log").toAbsolutePath(),
                 "--nfs-port", "0",
                 "--metrics-port", "0",
-                "--export", ItHarness.EXPORT,
-                "--s3-endpoint", h.s3.endpoint().toString(),
-                "--s3-access-key", ItHarness.ACCESS_KEY,
-                "--s3-secret-key", ItHarness.SECRET_KEY,
-                "--bucket", ItHarness.BUCKET,
                 // Nothing goes up before the kill, a few seconds after the first write: what the next leader
                 // serves came from the group. It uploads by the deadline.
                 "--quiet-period", "1h",
                 "--flush-deadline", "30s",
                 "--node-name", "node-" + i,
                 "--group-members", members,
-                "--election-timeout", "500ms"));
-        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-        CompletableFuture<Boolean> ready = new CompletableFuture<>();
-        List<String> stdout = Collections.synchronizedList(new ArrayList<>());
-        Thread.ofPlatform().daemon().name("node-" + i + "-stdout").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8));
-                 java.io.Writer copy = Files.newBufferedWriter(Path.of(log + ".out"))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    copy.write(line + "\n");
-                    copy.flush();
-                    stdout.add(line);
-                    Matcher nfs = NFS_LINE.matcher(line);
-                    if (nfs.matches()) {
-                        nfsPorts[i] = Integer.parseInt(nfs.group(1));
-                    }
-                    Matcher metrics = METRICS_LINE.matcher(line);
-                    if (metrics.matches()) {
-                        metricsPorts[i] = Integer.parseInt(metrics.group(1));
-                    }
-                    if (line.contains("regatta: ready")) {
-                        ready.complete(true);
-                    }
-                }
-            } catch (IOException ignored) {
-                // the child died
-            }
-            ready.complete(false);
-        });
-        if (!ready.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            String err = Files.exists(log) ? Files.readString(log) : "";
-            throw new AssertionError("node-" + i + " did not get ready; stdout=" + stdout + "\nstderr tail="
-                    + err.substring(Math.max(0, err.length() - 4000)));
-        }
-        return p;
+                "--election-timeout", "500ms");
+        nfsPorts[i] = child.nfsPort;
+        metricsPorts[i] = child.metricsPort;
+        return child.process;
     }
 }

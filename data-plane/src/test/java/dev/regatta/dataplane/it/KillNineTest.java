@@ -6,22 +6,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -34,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class KillNineTest {
 
     private static final int CHUNK = 64 * 1024;
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     @TempDir
     Path tmp;
@@ -120,52 +110,7 @@ class KillNineTest {
     }
 
     private Process startChild(Path dataDir, int port, Path log) throws Exception {
-        String javaBin = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"),
-                "dev.regatta.dataplane.cli.RegattaCli", "data-plane",
-                "--data-dir", dataDir.toString(),
-                "--nfs-port", Integer.toString(port),
-                "--portmap",
-                "--metrics-port", "-1",
-                "--export", ItHarness.EXPORT,
-                "--s3-endpoint", h.s3.endpoint().toString(),
-                "--s3-access-key", ItHarness.ACCESS_KEY,
-                "--s3-secret-key", ItHarness.SECRET_KEY,
-                "--bucket", ItHarness.BUCKET,
-                "--quiet-period", "1s",
-                "--revalidate-after", "2s"));
-        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-        CompletableFuture<Boolean> ready = new CompletableFuture<>();
-        List<String> stdout = Collections.synchronizedList(new ArrayList<>());
-        Thread.ofPlatform().daemon().name("child-stdout").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    stdout.add(line);
-                    if (line.contains("regatta: ready")) {
-                        ready.complete(true);
-                    }
-                }
-            } catch (IOException ignored) {
-                // the child died
-            }
-            ready.complete(false);
-        });
-        boolean ok;
-        try {
-            ok = ready.get(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            ok = false;
-        }
-        if (!ok) {
-            p.destroyForcibly();
-            String err = Files.exists(log) ? Files.readString(log) : "";
-            throw new AssertionError("child data plane did not get ready; stdout=" + stdout + "\nstderr tail="
-                    + err.substring(Math.max(0, err.length() - 4000)));
-        }
-        return p;
+        return ChildPlane.start(h, dataDir, log, "--nfs-port", Integer.toString(port), "--portmap",
+                "--metrics-port", "-1", "--quiet-period", "1s", "--revalidate-after", "2s").process;
     }
 }
