@@ -1,26 +1,56 @@
 package dev.regatta.dataplane.fs;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The file systems one data-plane node serves, each under an export path such as {@code /fs-0123456789abcdef0}.
- * File handles carry the export's index, so an index must name one file system only, for good: the caller picks
- * it (see the server's persisted mapping); this table only refuses duplicates.
+ * File handles carry the export's tag (derived from its path) and format-1 handles its index, so an index must name
+ * one file system only, for good: the caller picks it (see the server's persisted mapping); this table only refuses
+ * duplicates.
  *
  * <p>Exports come and go while NFS calls run: every NFS call looks its export up here, so reads take an immutable
  * snapshot without locking and the rare changes copy it.
  */
 public final class ExportTable {
 
-    public record Export(int index, String path, VirtualFileSystem fileSystem) {
+    /**
+     * One export.
+     *
+     * @param index     this node's number for it: never given to another file system here (format-1 handles, counters)
+     * @param tag       what its handles carry: the same on every node, as it is derived from the path
+     * @param handleKey the file system's handle key, the same on every member of its replication group; null while
+     *                  the file system is not served here yet
+     */
+    public record Export(int index, long tag, String path, VirtualFileSystem fileSystem,
+                         Supplier<byte[]> handleKey) {
+
+        public Export(int index, String path, VirtualFileSystem fileSystem, Supplier<byte[]> handleKey) {
+            this(index, tagOf(path), path, fileSystem, handleKey);
+        }
     }
 
-    private record Snapshot(Map<Integer, Export> byIndex, Map<String, Export> byPath, List<Export> all) {
-        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), List.of());
+    /** An export's tag: the first 8 bytes of the SHA-256 of its path, so that every node names it alike. */
+    public static long tagOf(String path) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    private record Snapshot(Map<Integer, Export> byIndex, Map<Long, Export> byTag, Map<String, Export> byPath,
+                            List<Export> all) {
+        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), Map.of(), List.of());
     }
 
     /** What a MOUNT of a path names: an export, and the directory path below its root ("" for the root). */
@@ -40,6 +70,11 @@ public final class ExportTable {
         }
         if (s.byPath.containsKey(export.path())) {
             throw new IllegalStateException("export path " + export.path() + " is already exported");
+        }
+        if (s.byTag.containsKey(export.tag())) {
+            // Two paths whose digests share 64 bits: never seen, but handles would be ambiguous, so refuse.
+            throw new IllegalStateException("export path " + export.path() + " has the handle tag of "
+                    + s.byTag.get(export.tag()).path());
         }
         Map<Integer, Export> byIndex = new HashMap<>(s.byIndex);
         Map<String, Export> byPath = new HashMap<>(s.byPath);
@@ -66,7 +101,9 @@ public final class ExportTable {
     private void publish(Map<Integer, Export> byIndex, Map<String, Export> byPath) {
         List<Export> all = byIndex.values().stream()
                 .sorted(java.util.Comparator.comparingInt(Export::index)).toList();
-        snapshot = new Snapshot(Map.copyOf(byIndex), Map.copyOf(byPath), all);
+        Map<Long, Export> byTag = new HashMap<>();
+        all.forEach(e -> byTag.put(e.tag(), e));
+        snapshot = new Snapshot(Map.copyOf(byIndex), Map.copyOf(byTag), Map.copyOf(byPath), all);
     }
 
     /**
@@ -114,6 +151,11 @@ public final class ExportTable {
             }
         }
         return Optional.ofNullable(best);
+    }
+
+    /** The export whose handles carry {@code tag}. */
+    public Optional<Export> byTag(long tag) {
+        return Optional.ofNullable(snapshot.byTag.get(tag));
     }
 
     public Optional<Export> byIndex(int index) {

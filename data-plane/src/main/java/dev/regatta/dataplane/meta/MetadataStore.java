@@ -47,6 +47,8 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     private static final byte[] NEXT_ID = "next-id".getBytes(StandardCharsets.UTF_8);
+    /** The file system's file handle key: made by its first writer, then the same on every member of its group. */
+    private static final byte[] HANDLE_KEY = "handle-key".getBytes(StandardCharsets.UTF_8);
     /**
      * The inode cache's bound, in estimated heap bytes ({@link Inode#weight}): the store is the truth and the heap
      * holds the inodes in use, however many the file system has (about 100,000 plain files' inodes fit).
@@ -230,6 +232,11 @@ public final class MetadataStore implements AutoCloseable {
         }
         ByteBuffer b = ByteBuffer.wrap(v);
         return new DirtyMark(b.getLong(), b.getLong());
+    }
+
+    /** The file system's handle key, or null before its first writer made one. */
+    byte[] handleKey() {
+        return get(settings, HANDLE_KEY);
     }
 
     /** Keys waiting to be deleted from the bucket (not those already deleted and kept as recent). */
@@ -744,6 +751,10 @@ public final class MetadataStore implements AutoCloseable {
         Batch completeDelete(String key, long nowMillis) {
             return op(() -> batch.put(deletes, key.getBytes(StandardCharsets.UTF_8),
                     ByteBuffer.allocate(16).putLong(nowMillis).putLong(nowMillis).array()));
+        }
+
+        Batch putHandleKey(byte[] key) {
+            return op(() -> batch.put(settings, HANDLE_KEY, key.clone()));
         }
 
         Batch removePendingDelete(String key) {

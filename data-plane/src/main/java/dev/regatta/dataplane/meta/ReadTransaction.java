@@ -84,6 +84,11 @@ public class ReadTransaction {
         return store.journal();
     }
 
+    /** The file system's file handle key, or null before its first writer made one. */
+    public byte[] handleKey() {
+        return store.handleKey();
+    }
+
     /** Whether no local change is on its way to the bucket (uploads or deletions). */
     public boolean syncBacklogEmpty() {
         return store.syncBacklogEmpty();

@@ -87,6 +87,12 @@ public final class WriteTransaction extends ReadTransaction {
         return this;
     }
 
+    /** Sets the file system's file handle key (once: handles made under a key stay valid only while it does). */
+    public WriteTransaction putHandleKey(byte[] key) {
+        batch.putHandleKey(key);
+        return this;
+    }
+
     /**
      * Journals bytes of a file in this transaction: durable with it, replayed into the cache file after a crash until
      * {@link #retireJournal} drops them. Returns the record's sequence.

@@ -4,6 +4,7 @@ import dev.regatta.dataplane.cache.CacheEvictor;
 import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.cache.ReplicaFiles;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
+import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.Leadership;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Replication;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,9 +54,12 @@ public final class FileSystemInstance implements AutoCloseable {
     private volatile Leading leading;
     private volatile boolean closed;
 
-    /** The workers of a leading node, closed in reverse order. */
+    /**
+     * The workers of a leading node, closed in reverse order, and the file system's handle key (read or made when
+     * this node comes to lead).
+     */
     private record Leading(Importer importer, RegattaFileSystem fileSystem, SyncEngine sync,
-                           ScheduledExecutorService housekeeping) {
+                           ScheduledExecutorService housekeeping, byte[] handleKey) {
     }
 
     /**
@@ -118,6 +123,7 @@ public final class FileSystemInstance implements AutoCloseable {
         if (leading != null || closed) {
             return;
         }
+        byte[] handleKey = handleKey();
         KeyCodec keys = new KeyCodec(settings.keyPrefix());
         DataPlaneConfig.Defaults d = settings.defaults();
         AttributeCodec codec = new AttributeCodec(d.uid(), d.gid(), d.fileMode(), d.directoryMode());
@@ -134,7 +140,7 @@ public final class FileSystemInstance implements AutoCloseable {
         evictor.recover(dir.resolve("cache"));
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("regatta-cache-eviction-" + settings.id()).factory());
-        Leading now = new Leading(importer, fileSystem, sync, housekeeping);
+        Leading now = new Leading(importer, fileSystem, sync, housekeeping, handleKey);
         housekeeping.scheduleWithFixedDelay(evictor::run, 2, 2, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(() -> checkpointJournal(fileSystem), 1, 1, TimeUnit.SECONDS);
         sync.start();
@@ -154,6 +160,22 @@ public final class FileSystemInstance implements AutoCloseable {
         stop(was);
         log.warn("file system {}: this node no longer leads its replication group; it stopped serving it",
                 settings.id());
+    }
+
+    /**
+     * The key the file system's handles are signed under: the group's first leader makes it and every later one
+     * reads it from the store, so a client's handles stay good on whichever member serves it next.
+     */
+    private byte[] handleKey() {
+        return store.write(Durability.SYNC, tx -> {
+            byte[] key = tx.handleKey();
+            if (key == null) {
+                key = new byte[32];
+                new SecureRandom().nextBytes(key);
+                tx.putHandleKey(key);
+            }
+            return key;
+        });
     }
 
     private static void stop(Leading l) {
@@ -185,6 +207,12 @@ public final class FileSystemInstance implements AutoCloseable {
     public RegattaFileSystem fileSystem() {
         Leading l = leading;
         return l == null ? null : l.fileSystem();
+    }
+
+    /** The file system's handle key while this node serves it; null while it follows. */
+    public byte[] servingHandleKey() {
+        Leading l = leading;
+        return l == null ? null : l.handleKey();
     }
 
     /** What is not in S3 yet (nothing, as far as this node knows, while it follows: the leader uploads). */

@@ -146,9 +146,11 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                 meters.registry());
         FileSystemInstance instance;
         try {
-            // fsid = index + 1: distinct per export (a client must not take two exports for one file system),
-            // and 1 for the first one, as before exports were dynamic.
-            instance = new FileSystemInstance(stateDir(id), settings, node, objects, index + 1L, meters.registry());
+            // fsid: distinct per export (a client must not take two exports for one file system). Served alone,
+            // index + 1, 1 for the first one, as before exports were dynamic; in a group, the export's tag, the same
+            // on every member, since a client that sees the fsid change under a file takes it for another one.
+            long fsid = settings.replication() == null ? index + 1L : ExportTable.tagOf(settings.exportPath());
+            instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry());
         } catch (RuntimeException e) {
             objects.close();
             meters.close();
@@ -156,7 +158,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         }
         Served s = new Served(settings, index, meters, objects, instance);
         try {
-            exports.add(new ExportTable.Export(index, settings.exportPath(), s.gate));
+            exports.add(new ExportTable.Export(index, settings.exportPath(), s.gate, instance::servingHandleKey));
         } catch (RuntimeException e) {
             s.close();
             throw e;

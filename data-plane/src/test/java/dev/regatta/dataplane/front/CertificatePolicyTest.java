@@ -48,8 +48,8 @@ class CertificatePolicyTest {
 
     private void start(boolean admitUntunnelled) throws Exception {
         fsA = new MemoryFileSystem(false);
-        ExportTable table = TestExports.table(new ExportTable.Export(0, "/" + FS_A, fsA),
-                new ExportTable.Export(1, "/" + FS_B, new MemoryFileSystem(false)));
+        ExportTable table = TestExports.table(TestExports.export(0, "/" + FS_A, fsA),
+                TestExports.export(1, "/" + FS_B, new MemoryFileSystem(false)));
         server = NfsServer.start(table, TestExports.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
                 new CertificatePolicy(connections, grants, admitUntunnelled), activity);
     }

@@ -17,8 +17,8 @@ class ExportTableTest {
     @Test
     void exportsComeAndGo() {
         ExportTable table = new ExportTable();
-        table.add(new ExportTable.Export(3, "/fs-b", fs));
-        table.add(new ExportTable.Export(1, "/fs-a", fs));
+        table.add(new ExportTable.Export(3, "/fs-b", fs, () -> null));
+        table.add(new ExportTable.Export(1, "/fs-a", fs, () -> null));
         assertThat(table.byPath("/fs-a")).map(ExportTable.Export::index).contains(1);
         assertThat(table.byIndex(3)).map(ExportTable.Export::path).contains("/fs-b");
         assertThat(table.all()).extracting(ExportTable.Export::index).containsExactly(1, 3);
@@ -36,13 +36,13 @@ class ExportTableTest {
         table.alias("/fs-demo", 2);
         assertThat(table.byPath("/fs-demo")).as("not exported yet").isEmpty();
 
-        table.add(new ExportTable.Export(2, "/fs-0123456789abcdef0", fs));
+        table.add(new ExportTable.Export(2, "/fs-0123456789abcdef0", fs, () -> null));
         assertThat(table.byPath("/fs-demo")).map(ExportTable.Export::path).contains("/fs-0123456789abcdef0");
         assertThat(table.all()).extracting(ExportTable.Export::path).containsExactly("/fs-0123456789abcdef0");
 
         table.remove("/fs-0123456789abcdef0");
         assertThat(table.byPath("/fs-demo")).isEmpty();
-        table.add(new ExportTable.Export(2, "/fs-0123456789abcdef0", fs));
+        table.add(new ExportTable.Export(2, "/fs-0123456789abcdef0", fs, () -> null));
         assertThat(table.byPath("/fs-demo")).as("served again").isPresent();
 
         assertThatThrownBy(() -> table.alias("/fs-0123456789abcdef0", 5)).isInstanceOf(IllegalStateException.class);
@@ -51,8 +51,8 @@ class ExportTableTest {
     @Test
     void aMountPathMatchesTheLongestExportOrAliasAboveIt() {
         ExportTable table = new ExportTable();
-        table.add(new ExportTable.Export(0, "/fs-a", fs));
-        table.add(new ExportTable.Export(1, "/fs-a/nested", fs));
+        table.add(new ExportTable.Export(0, "/fs-a", fs, () -> null));
+        table.add(new ExportTable.Export(1, "/fs-a/nested", fs, () -> null));
         table.alias("/demo", 0);
 
         assertThat(table.match("/fs-a")).hasValueSatisfying(m -> {
@@ -78,10 +78,10 @@ class ExportTableTest {
     @Test
     void anIndexOrPathNamesOneExportAtATime() {
         ExportTable table = new ExportTable();
-        table.add(new ExportTable.Export(0, "/fs-a", fs));
-        assertThatThrownBy(() -> table.add(new ExportTable.Export(0, "/fs-b", fs)))
+        table.add(new ExportTable.Export(0, "/fs-a", fs, () -> null));
+        assertThatThrownBy(() -> table.add(new ExportTable.Export(0, "/fs-b", fs, () -> null)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("/fs-a");
-        assertThatThrownBy(() -> table.add(new ExportTable.Export(1, "/fs-a", fs)))
+        assertThatThrownBy(() -> table.add(new ExportTable.Export(1, "/fs-a", fs, () -> null)))
                 .isInstanceOf(IllegalStateException.class);
         assertThat(table.all()).hasSize(1);
     }
@@ -94,7 +94,7 @@ class ExportTableTest {
             for (int i = 0; i < 200; i++) {
                 int index = i;
                 done.add(pool.submit(() -> {
-                    table.add(new ExportTable.Export(index, "/fs-" + index, fs));
+                    table.add(new ExportTable.Export(index, "/fs-" + index, fs, () -> null));
                     if (index % 2 == 0) {
                         table.remove("/fs-" + index);
                     }

@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.it;
 
+import dev.regatta.dataplane.nfs.RpcTestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,19 +15,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import static dev.regatta.dataplane.nfs.TestExports.MOUNT;
+import static dev.regatta.dataplane.nfs.TestExports.NFS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Three data planes in child processes serve one file system as a replication group (--group-members). A client
  * writes files through the leader's NFS port with libnfs; the leader is killed with SIGKILL before it uploaded
- * anything and its data directory deleted; another member leads within 15 s and serves every file identically, and
- * uploads them. The dead member returns with an empty data directory, catches up from the log, and the group
+ * anything and its data directory deleted; another member leads within 15 s and serves every file identically (also
+ * through the handles the old leader gave out), and uploads them. The dead member returns with an empty data directory, catches up from the log, and the group
  * outlives its second leader too.
  */
 class GroupFailoverTest {
@@ -100,6 +104,15 @@ class GroupFailoverTest {
             libnfs("nfs-cp", source.toString(), url(leader, "file-" + n));
             written.put("file-" + n, source);
         }
+        // A client that keeps its handles across the failover (as the kernel's does): the root's and a file's.
+        byte[] root;
+        byte[] fileHandle;
+        try (RpcTestClient client = new RpcTestClient(nfsPorts[leader])) {
+            root = mountRoot(client);
+            RpcTestClient.Reply lookup = client.call(NFS, 3, 3, new RpcTestClient.Out().opaque(root).str("file-1"));
+            assertThat(lookup.body().i()).as("LOOKUP file-1").isZero();
+            fileHandle = lookup.body().opaque();
+        }
         int follower = (leader + 1) % 3;
         assertThat(libnfsExit(15, "nfs-cat", url(follower, "file-0")))
                 .as("a follower does not serve the file system").isNotZero();
@@ -115,6 +128,15 @@ class GroupFailoverTest {
         Duration failover = Duration.ofNanos(System.nanoTime() - killedAt);
         System.out.printf("node-%d led %d ms after node-%d was killed%n", next, failover.toMillis(), leader);
         assertThat(failover).isLessThan(Duration.ofSeconds(15));
+        try (RpcTestClient client = new RpcTestClient(nfsPorts[next])) {
+            assertThat(mountRoot(client)).as("the new leader's root handle").isEqualTo(root);
+            RpcTestClient.Reply read = client.call(NFS, 3, 6, new RpcTestClient.Out().opaque(fileHandle).l(0).i(100));
+            assertThat(read.body().i()).as("READ through the old leader's handle").isZero();
+            read.body().postOp();
+            assertThat(read.body().i()).isEqualTo(100);
+            read.body().bool();
+            assertThat(read.body().opaque()).isEqualTo(Arrays.copyOf(Files.readAllBytes(written.get("file-1")), 100));
+        }
         for (Map.Entry<String, Path> e : written.entrySet()) {
             Path back = tmp.resolve("back-" + e.getKey());
             libnfs("nfs-cp", url(next, e.getKey()), back.toString());
@@ -148,6 +170,14 @@ class GroupFailoverTest {
             assertThat(Files.readAllBytes(back)).as(e.getKey() + " through node-" + third)
                     .isEqualTo(Files.readAllBytes(e.getValue()));
         }
+    }
+
+    /** MOUNT of the export: its root's handle. */
+    private static byte[] mountRoot(RpcTestClient client) throws IOException {
+        client.uid = 0; // as libnfs wrote the files
+        RpcTestClient.Reply mount = client.call(MOUNT, 3, 1, new RpcTestClient.Out().str(ItHarness.EXPORT));
+        assertThat(mount.body().i()).as("MOUNT status").isZero();
+        return mount.body().opaque();
     }
 
     private double metric(int node, String name) throws Exception {

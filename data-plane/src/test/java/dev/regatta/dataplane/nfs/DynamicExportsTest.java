@@ -25,7 +25,7 @@ class DynamicExportsTest {
 
     @BeforeEach
     void start() throws Exception {
-        exports.add(new ExportTable.Export(0, "/fs-a", new MemoryFileSystem(false)));
+        exports.add(TestExports.export(0, "/fs-a", new MemoryFileSystem(false)));
         server = NfsServer.start(exports, TestExports.KEY, new SimpleMeterRegistry(), "127.0.0.1", 0, false,
                 ConnectionPolicy.ALLOW_ALL, activity);
         client = new RpcTestClient(server.port());
@@ -51,7 +51,7 @@ class DynamicExportsTest {
     @Test
     void anExportAddedAtRuntimeIsMountableAndARemovedOnesHandlesAreStale() throws Exception {
         mnt("/fs-b", MNT3ERR_NOENT);
-        exports.add(new ExportTable.Export(1, "/fs-b", new MemoryFileSystem(false)));
+        exports.add(TestExports.export(1, "/fs-b", new MemoryFileSystem(false)));
         byte[] b = mnt("/fs-b", 0);
         byte[] a = mnt("/fs-a", 0);
         assertThat(getattr(b)).isZero();
@@ -62,14 +62,14 @@ class DynamicExportsTest {
         assertThat(getattr(a)).as("the other export is untouched").isZero();
 
         // Served again under its index (as the server does for a re-assigned file system): its handles work again.
-        exports.add(new ExportTable.Export(1, "/fs-b", new MemoryFileSystem(false)));
+        exports.add(TestExports.export(1, "/fs-b", new MemoryFileSystem(false)));
         assertThat(getattr(b)).isZero();
     }
 
     @Test
     void aClosedGateAnswersStaleForCallsThatAlreadyFoundTheExport() throws Exception {
         GatedFileSystem gate = new GatedFileSystem(new MemoryFileSystem(false));
-        exports.add(new ExportTable.Export(1, "/fs-b", gate));
+        exports.add(TestExports.export(1, "/fs-b", gate));
         byte[] b = mnt("/fs-b", 0);
         assertThat(gate.close(Duration.ofSeconds(5))).isTrue();
         assertThat(getattr(b)).isEqualTo(NFS3ERR_STALE);
@@ -77,7 +77,7 @@ class DynamicExportsTest {
 
     @Test
     void clientsAreCountedPerExport() throws Exception {
-        exports.add(new ExportTable.Export(1, "/fs-b", new MemoryFileSystem(false)));
+        exports.add(TestExports.export(1, "/fs-b", new MemoryFileSystem(false)));
         assertThat(activity.recentClients(0)).isZero();
         byte[] a = mnt("/fs-a", 0);
         getattr(a);

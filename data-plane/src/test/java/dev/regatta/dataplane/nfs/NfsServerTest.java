@@ -30,8 +30,8 @@ class NfsServerTest {
     void start() throws Exception {
         fs = new MemoryFileSystem(false);
         registry = new SimpleMeterRegistry();
-        ExportTable table = table(new ExportTable.Export(0, "/fs-demo", fs),
-                new ExportTable.Export(1, "/ro", new MemoryFileSystem(true)));
+        ExportTable table = table(TestExports.export(0, "/fs-demo", fs),
+                TestExports.export(1, "/ro", new MemoryFileSystem(true)));
         server = NfsServer.start(table, KEY, registry, "127.0.0.1", 0, false);
         client = new RpcTestClient(server.port());
         root = mnt("/fs-demo");
@@ -296,7 +296,7 @@ class NfsServerTest {
         forged[forged.length - 1] ^= 1;
         nfs(1, new RpcTestClient.Out().opaque(forged), 10001);
         nfs(1, new RpcTestClient.Out().opaque(new byte[65]), 10001);
-        nfs(1, new RpcTestClient.Out().opaque(new FileHandles(KEY).encode(9, 1)), 70); // unknown export: STALE
+        nfs(1, new RpcTestClient.Out().opaque(new FileHandles(KEY).encode(TestExports.export(9, "/gone", fs), 1)), 70); // unknown export: STALE
 
         assertThat(client.call(NFS, 3, 99, new byte[0]).acceptStat()).isEqualTo(RpcTestClient.PROC_UNAVAIL);
         RpcTestClient.Reply v4 = client.call(NFS, 4, 0, new byte[0]);
@@ -353,7 +353,7 @@ class NfsServerTest {
     void embeddedPortmapAnswersGetport() throws Exception {
         NfsServer withPortmap;
         try {
-            withPortmap = NfsServer.start(table(new ExportTable.Export(0, "/fs-demo", fs)), KEY,
+            withPortmap = NfsServer.start(table(TestExports.export(0, "/fs-demo", fs)), KEY,
                     registry, "127.0.0.1", 0, true);
         } catch (Exception e) {
             org.junit.jupiter.api.Assumptions.abort("cannot run a portmapper on 111 here: " + e);

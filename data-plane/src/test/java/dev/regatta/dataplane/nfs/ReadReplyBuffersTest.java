@@ -49,7 +49,7 @@ class ReadReplyBuffersTest {
         fs = new MemoryFileSystem(false);
         fs.lendReadsFrom = pool;
         registry = new SimpleMeterRegistry();
-        server = NfsServer.start(table(new ExportTable.Export(0, "/fs-demo", fs)), KEY, registry, "127.0.0.1", 0,
+        server = NfsServer.start(table(TestExports.export(0, "/fs-demo", fs)), KEY, registry, "127.0.0.1", 0,
                 false);
         client = new RpcTestClient(server.port());
     }

@@ -39,7 +39,7 @@ class RpcIntakeTest {
 
     NfsServer start(RpcIntake.Limits limits) throws IOException {
         fs = new MemoryFileSystem(false);
-        server = NfsServer.start(TestExports.table(new dev.regatta.dataplane.fs.ExportTable.Export(0, "/fs-demo", fs)),
+        server = NfsServer.start(TestExports.table(TestExports.export(0, "/fs-demo", fs)),
                 TestExports.KEY, registry, "127.0.0.1", 0, limits);
         return server;
     }

@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.nfs;
 
 import dev.regatta.dataplane.fs.ExportTable;
+import dev.regatta.dataplane.fs.VirtualFileSystem;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -14,6 +15,13 @@ public final class TestExports {
     public static final int NFS = 100003;
     public static final int MOUNT = 100005;
     public static final byte[] KEY = "test-key".getBytes(StandardCharsets.UTF_8);
+    /** The handle key of every test export's file system. */
+    public static final byte[] FS_KEY = "test-fs-key".getBytes(StandardCharsets.UTF_8);
+
+    /** An export whose file system serves with {@link #FS_KEY}. */
+    public static ExportTable.Export export(int index, String path, VirtualFileSystem fs) {
+        return new ExportTable.Export(index, path, fs, () -> FS_KEY);
+    }
 
     public static ExportTable table(ExportTable.Export... exports) {
         ExportTable table = new ExportTable();

@@ -176,7 +176,7 @@ public final class Mount3Program {
                 }
                 dir = found.fileId();
             }
-            byte[] root = handles.encode(e.index(), dir);
+            byte[] root = handles.encode(e, dir);
             mounts.add(new Mount(host, path));
             return new Mounted(MNT3_OK, root);
         } catch (FsException ex) {

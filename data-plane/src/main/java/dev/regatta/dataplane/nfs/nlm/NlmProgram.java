@@ -340,14 +340,13 @@ public final class NlmProgram {
      * @param fileMustExist look the file up (to take something); giving something up works on a file that is gone
      */
     private Target resolve(RpcCall call, byte[] fh, boolean fileMustExist) throws Refused, NoAnswer {
-        FileHandles.Decoded d;
+        FileHandles.Resolved d;
         try {
-            d = handles.decode(fh);
+            d = handles.decode(fh, exports);
         } catch (FsException e) {
             throw new Refused(Stat.STALE_FH, e.getMessage());
         }
-        ExportTable.Export export = exports.byIndex(d.exportIndex())
-                .orElseThrow(() -> new Refused(Stat.STALE_FH, "no export " + d.exportIndex()));
+        ExportTable.Export export = d.export();
         ConnectionPolicy.Admission admission;
         try {
             admission = policy.admit(RpcPeer.of(call), export, RpcProgram.credential(call));

@@ -43,9 +43,8 @@ final class Nfs3Call {
         if (fh.length > FileHandles.MAX_LENGTH) {
             throw new FsException(FsError.BADHANDLE, "handle too long");
         }
-        FileHandles.Decoded d = handles.decode(fh);
-        ExportTable.Export e = exports.byIndex(d.exportIndex())
-                .orElseThrow(() -> new FsException(FsError.STALE, "no export " + d.exportIndex()));
+        FileHandles.Resolved d = handles.decode(fh, exports);
+        ExportTable.Export e = d.export();
         if (export == null) {
             export = e;
             admission = policy.admit(RpcPeer.of(call), e, RpcProgram.credential(call));
@@ -78,8 +77,8 @@ final class Nfs3Call {
         }
     }
 
-    byte[] handleOf(long fileId) {
-        return handles.encode(export.index(), fileId);
+    byte[] handleOf(long fileId) throws FsException {
+        return handles.encode(export, fileId);
     }
 
     Attributes attrsOrNull(long fileId) {

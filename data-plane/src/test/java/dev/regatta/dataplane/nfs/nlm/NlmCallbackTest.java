@@ -72,8 +72,8 @@ class NlmCallbackTest {
     void setUp() throws Exception {
         fs = new MemoryFileSystem(false);
         long id = fs.create(Caller.ROOT, 1, "f", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
-        f = new FileHandles(TestExports.KEY).encode(0, id);
-        table = TestExports.table(new ExportTable.Export(0, "/fs-demo", fs));
+        table = TestExports.table(TestExports.export(0, "/fs-demo", fs));
+        f = new FileHandles(TestExports.KEY).encode(table.byIndex(0).orElseThrow(), id);
         callbacks = new CallbackRecorder();
     }
 

@@ -88,8 +88,8 @@ class NlmServerTest {
         fId = fs.create(Caller.ROOT, 1, "f", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
         long gId = fs.create(Caller.ROOT, 1, "g", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
         FileHandles handles = new FileHandles(TestExports.KEY);
-        f = handles.encode(0, fId);
-        g = handles.encode(0, gId);
+        f = handles.encode(TestExports.export(0, "/fs-demo", fs), fId);
+        g = handles.encode(TestExports.export(0, "/fs-demo", fs), gId);
         registry = new SimpleMeterRegistry();
         callbacks = new CallbackRecorder();
         hosts = MonitoredHosts.inMemory();
@@ -97,8 +97,8 @@ class NlmServerTest {
                 callbacks);
         nlm.callbackBackoff = Duration.ofMillis(50);
         nlm.locks().bindMeters(0, registry);
-        ExportTable table = TestExports.table(new ExportTable.Export(0, "/fs-demo", fs),
-                new ExportTable.Export(1, "/ro", new MemoryFileSystem(true)));
+        ExportTable table = TestExports.table(TestExports.export(0, "/fs-demo", fs),
+                TestExports.export(1, "/ro", new MemoryFileSystem(true)));
         ConnectionPolicy policy = (call, export, credential) -> {
             if (refuse.get()) {
                 throw new FsException(FsError.ACCES, "refused by the test");
@@ -317,7 +317,7 @@ class NlmServerTest {
         selfish.callbackBackoff = Duration.ofMillis(10);
         nlm = selfish;
         nlm.locks().bindMeters(0, registry);
-        server = NfsServer.start(TestExports.table(new ExportTable.Export(0, "/fs-demo", fs)), TestExports.KEY,
+        server = NfsServer.start(TestExports.table(TestExports.export(0, "/fs-demo", fs)), TestExports.KEY,
                 registry, "127.0.0.1", 0, false, ConnectionPolicy.ALLOW_ALL, activity, nlm);
         NlmTestClient a = new NlmTestClient(connect(), "alpha", 1);
         NlmTestClient b = a.as("beta", 1);
@@ -408,9 +408,9 @@ class NlmServerTest {
         assertThat(alpha.lock(forged, false, 0, 0, false)).isEqualTo(STALE_FH);
         assertThat(alpha.lock(Arrays.copyOf(f, 64), false, 0, 0, false)).isEqualTo(STALE_FH);
         assertThat(alpha.test(new byte[0], false, 0, 0).stat()).isEqualTo(STALE_FH);
-        byte[] noExport = new FileHandles(TestExports.KEY).encode(9, fId);
+        byte[] noExport = new FileHandles(TestExports.KEY).encode(TestExports.export(9, "/gone", fs), fId);
         assertThat(alpha.lock(noExport, false, 0, 0, false)).isEqualTo(STALE_FH);
-        byte[] noFile = new FileHandles(TestExports.KEY).encode(0, 999);
+        byte[] noFile = new FileHandles(TestExports.KEY).encode(TestExports.export(0, "/fs-demo", fs), 999);
         assertThat(alpha.lock(noFile, false, 0, 0, false)).isEqualTo(STALE_FH);
         assertThat(alpha.share(noFile, MODE_DN, ACCESS_R)).isEqualTo(STALE_FH);
 
@@ -421,7 +421,7 @@ class NlmServerTest {
         assertThat(alpha.unlock(g, 0, 0)).isEqualTo(GRANTED);
         assertThat(nlm.locks().counts(0).locks()).isZero();
 
-        byte[] ro = new FileHandles(TestExports.KEY).encode(1, 1);
+        byte[] ro = new FileHandles(TestExports.KEY).encode(TestExports.export(1, "/ro", fs), 1);
         assertThat(alpha.lock(ro, false, 0, 0, false)).as("reading needs no write access").isEqualTo(GRANTED);
         assertThat(alpha.lock(ro, true, 0, 0, false)).isEqualTo(ROFS);
         assertThat(alpha.test(ro, true, 0, 0).stat()).as("a test takes nothing").isEqualTo(GRANTED);
