@@ -1,5 +1,6 @@
 package dev.regatta.tunnel.cli;
 
+import dev.regatta.tunnel.client.NodeAddress;
 import picocli.CommandLine;
 
 import java.net.InetSocketAddress;
@@ -36,6 +37,15 @@ record HostPort(String host, int port) {
         @Override
         public HostPort convert(String value) {
             return parse(value);
+        }
+    }
+
+    /** A node's TLS address to connect to (a host name stays a name: the node's certificate is checked against it). */
+    static final class NodeConverter implements CommandLine.ITypeConverter<NodeAddress> {
+        @Override
+        public NodeAddress convert(String value) {
+            HostPort parsed = parse(value);
+            return new NodeAddress(parsed.host(), parsed.port());
         }
     }
 }

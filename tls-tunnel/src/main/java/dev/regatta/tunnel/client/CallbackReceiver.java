@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The instance's end of the callback lines (see the node's {@code CallbackRoutes}): keeps one idle line open to the
  * node, and when the node uses it, connects it to the lock service the node names (found through the machine's
- * rpcbind) and opens the next idle line.
+ * rpcbind) and opens the next idle line. In a replication group the line goes to the member the tunnel's connections
+ * go to first; a member that closes an idle line (it does not lead, or it went down) makes the next line, and new
+ * tunnel connections, try the member after it first.
  *
  * <p>The connection to the local service comes from the mount's own address (127.0.77.N): the kernel's lock client
  * accepts a GRANTED callback only from the address of the server it asked, and for a tunnel mount that is the
@@ -44,6 +46,7 @@ final class CallbackReceiver implements AutoCloseable {
     /** A line the node closes sooner than this, unused, makes the next one wait longer. */
     private static final Duration SHORT_LIVED = Duration.ofSeconds(10);
 
+    private final Members members;
     private final NodeDialer dialer;
     private final EventLoopGroup eventLoops;
     private final InetAddress sourceAddress;
@@ -55,7 +58,9 @@ final class CallbackReceiver implements AutoCloseable {
     private volatile Channel spare;
     private volatile Duration idleClosePause = FIRST_RETRY.dividedBy(2);
 
-    CallbackReceiver(NodeDialer dialer, EventLoopGroup eventLoops, InetAddress sourceAddress, LocalServices services) {
+    CallbackReceiver(Members members, NodeDialer dialer, EventLoopGroup eventLoops, InetAddress sourceAddress,
+                     LocalServices services) {
+        this.members = members;
         this.dialer = dialer;
         this.eventLoops = eventLoops;
         this.sourceAddress = sourceAddress;
@@ -81,19 +86,23 @@ final class CallbackReceiver implements AutoCloseable {
         if (closed) {
             return;
         }
-        dialer.dial(eventLoops.next(), 1, () -> !closed).addListener((Future<Channel> dialed) -> {
+        MemberSearch search = new MemberSearch(members, dialer, MemberSearch.Limits.oneRound(), eventLoops.next(),
+                () -> !closed);
+        search.next().addListener((Future<MemberSearch.Found> dialed) -> {
             if (dialed.isSuccess()) {
                 idle(dialed.getNow());
             } else if (!closed) {
-                log.warn("no callback line to the node {} (lock callbacks wait for it): {}; retrying in {} s",
-                        dialer.node(), dialed.cause().getMessage(), nextRetry.toSeconds());
+                log.warn("no callback line (lock callbacks wait for it): {}; retrying in {} s",
+                        dialed.cause().getMessage(), nextRetry.toSeconds());
                 eventLoops.next().schedule(() -> openSpare(min(nextRetry.multipliedBy(2), MAX_RETRY)),
                         nextRetry.toMillis(), TimeUnit.MILLISECONDS);
             }
         });
     }
 
-    private void idle(Channel line) {
+    private void idle(MemberSearch.Found found) {
+        Channel line = found.channel();
+        NodeAddress node = found.node();
         if (closed) {
             line.close();
             return;
@@ -101,17 +110,18 @@ final class CallbackReceiver implements AutoCloseable {
         spare = line;
         long openedAt = System.nanoTime();
         line.pipeline().addBefore(line.pipeline().context(EarlyInbound.class).name(), "callback-header",
-                new HeaderReader());
+                new HeaderReader(node));
         line.closeFuture().addListener(f -> {
             if (spare == line) {
-                // Closed while idle: the node restarted, or it closed the line (a node that refuses this mount
-                // closes each new one at once, hence the growing pause). Keep one open.
+                // Closed while idle: the node restarted, or it closed the line (a node that refuses this mount, or a
+                // member that does not lead, closes each new one at once, hence the growing pause). Keep one open.
                 spare = null;
                 boolean shortLived = System.nanoTime() - openedAt < SHORT_LIVED.toNanos();
                 Duration pause = shortLived ? min(idleClosePause.multipliedBy(2), MAX_RETRY) : FIRST_RETRY;
                 idleClosePause = pause;
                 if (!closed) {
-                    log.info("the callback line to the node {} closed; opening another in {} s", dialer.node(),
+                    String elsewhere = members.dropped(node).map(next -> " to " + next).orElse("");
+                    log.info("the callback line to the node {} closed; opening another{} in {} s", node, elsewhere,
                             pause.toSeconds());
                     eventLoops.next().schedule(() -> openSpare(FIRST_RETRY), pause.toMillis(),
                             TimeUnit.MILLISECONDS);
@@ -120,7 +130,7 @@ final class CallbackReceiver implements AutoCloseable {
         });
         // Read while idle: the node's header, or the line's end.
         line.config().setAutoRead(true);
-        log.debug("callback line to the node {} open via {}", dialer.node(), line.localAddress());
+        log.debug("callback line to the node {} open via {}", node, line.localAddress());
     }
 
     /** The node started a call on {@code line}: connect it to the service it names, and open the next spare. */
@@ -172,8 +182,8 @@ final class CallbackReceiver implements AutoCloseable {
 
         private ByteBuf header;
 
-        HeaderReader() {
-            super("the idle callback line to the node " + dialer.node());
+        HeaderReader(NodeAddress node) {
+            super("the idle callback line to the node " + node);
         }
 
         @Override

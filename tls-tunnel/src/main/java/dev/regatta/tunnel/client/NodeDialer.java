@@ -1,7 +1,6 @@
 package dev.regatta.tunnel.client;
 
 import dev.regatta.tunnel.relay.EarlyInbound;
-import dev.regatta.tunnel.relay.Failures;
 import dev.regatta.tunnel.relay.StreamFraming;
 import dev.regatta.tunnel.relay.Transport;
 import dev.regatta.tunnel.tls.ReloadableSslContext;
@@ -14,74 +13,49 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
- * Opens TLS connections to the node: connect, handshake with the current credentials, and retry a few times with
- * exponential backoff, since a node restarting or a file system moving to another node makes the first tries fail.
+ * Opens one TLS connection to one node: connect, handshake with the current credentials (the node's certificate is
+ * checked against that node's own address under hostname verification), and check that the node speaks the protocol
+ * asked for. Which node to try, and what to do when it fails, is {@link MemberSearch}'s.
  */
 final class NodeDialer {
 
-    private static final Logger log = LoggerFactory.getLogger(NodeDialer.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-
     private final ReloadableSslContext tls;
     private final String protocol;
-    private final String host;
-    private final int port;
     private final Duration connectTimeout;
-    private final Duration firstBackoff;
 
     /** @param protocol what {@code tls} names in ALPN, which the node must select */
-    NodeDialer(ReloadableSslContext tls, String protocol, String host, int port, Duration connectTimeout,
-               Duration firstBackoff) {
+    NodeDialer(ReloadableSslContext tls, String protocol, Duration connectTimeout) {
         this.tls = tls;
         this.protocol = protocol;
-        this.host = host;
-        this.port = port;
         this.connectTimeout = connectTimeout;
-        this.firstBackoff = firstBackoff;
-    }
-
-    String node() {
-        return host + ":" + port;
     }
 
     /**
-     * A connection whose handshake has completed, not reading yet. Fails after {@code attempts} tries, or as soon
-     * as {@code wanted} turns false (the local connection it was for has gone).
+     * A connection to {@code node} whose handshake has completed, not reading yet, with what the node sent right
+     * after the handshake held by its {@link EarlyInbound}. Fails with the reason the connection could not be made.
      */
-    Future<Channel> dial(EventLoop loop, int attempts, BooleanSupplier wanted) {
+    Future<Channel> connect(EventLoop loop, NodeAddress node) {
         Promise<Channel> result = loop.newPromise();
-        attempt(loop, 1, attempts, wanted, result);
-        return result;
-    }
-
-    private void attempt(EventLoop loop, int attempt, int attempts, BooleanSupplier wanted, Promise<Channel> result) {
-        if (!wanted.getAsBoolean()) {
-            result.tryFailure(new IOException("no longer needed"));
-            return;
-        }
         SslContext context = tls.current();
         Transport.client(loop, (int) connectTimeout.toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        SslHandler handler = Transport.tls(context.newHandler(channel.alloc(), host, port));
+                        SslHandler handler = Transport.tls(context.newHandler(channel.alloc(), node.host(),
+                                node.port()));
                         handler.setHandshakeTimeoutMillis(connectTimeout.toMillis());
                         channel.pipeline().addLast(handler, new StreamFraming(), new EarlyInbound());
                     }
                 })
-                .connect(host, port)
+                .connect(node.host(), node.port())
                 .addListener((ChannelFuture connected) -> {
                     if (!connected.isSuccess()) {
-                        retryOrFail(loop, attempt, attempts, wanted, result, connected.cause());
+                        result.tryFailure(connected.cause());
                         return;
                     }
                     Channel channel = connected.channel();
@@ -90,32 +64,16 @@ final class NodeDialer {
                     channel.pipeline().get(SslHandler.class).handshakeFuture().addListener(handshake -> {
                         if (!handshake.isSuccess()) {
                             channel.close();
-                            retryOrFail(loop, attempt, attempts, wanted, result, handshake.cause());
+                            result.tryFailure(handshake.cause());
                         } else if (!protocol.equals(channel.pipeline().get(SslHandler.class).applicationProtocol())) {
                             channel.close();
-                            result.tryFailure(new IOException("the node " + node() + " does not speak "
-                                    + protocol + " (a node of another Regatta version?)"));
-                        } else if (!wanted.getAsBoolean()) {
-                            channel.close();
-                            result.tryFailure(new IOException("no longer needed"));
+                            result.tryFailure(new IOException("it does not speak " + protocol
+                                    + " (a node of another Regatta version?)"));
                         } else if (!result.trySuccess(channel)) {
                             channel.close();
                         }
                     });
                 });
-    }
-
-    private void retryOrFail(EventLoop loop, int attempt, int attempts, BooleanSupplier wanted,
-                             Promise<Channel> result, Throwable cause) {
-        String reason = Failures.describe(cause);
-        if (attempt >= attempts || !wanted.getAsBoolean()) {
-            result.tryFailure(new IOException("cannot connect to the node " + node() + " (" + attempt + " attempt"
-                    + (attempt == 1 ? "" : "s") + "): " + reason, cause));
-            return;
-        }
-        long delayMillis = Math.min(MAX_BACKOFF.toMillis(), firstBackoff.toMillis() << (attempt - 1));
-        log.warn("cannot connect to the node {} (attempt {} of {}): {}; retrying in {} ms", node(), attempt, attempts,
-                reason, delayMillis);
-        loop.schedule(() -> attempt(loop, attempt + 1, attempts, wanted, result), delayMillis, TimeUnit.MILLISECONDS);
+        return result;
     }
 }

@@ -28,6 +28,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,13 +36,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The instance's end of the tunnel: listens on a loopback address (127.0.0.1 unless told another) for the NFS client
- * and carries each local connection over its own mutual TLS 1.3 connection to the data-plane node. With
+ * and carries each local connection over its own mutual TLS 1.3 connection to the data-plane node, or to whichever
+ * member of the file system's replication group leads it (see {@link LocalConnectionHandler}). With
  * {@link Builder#portmapper}, it also answers portmapper/rpcbind calls on that address (see {@link PortmapResponder}).
  *
  * <pre>{@code
  * TunnelClient client = TunnelClient.builder()
- *         .node("10.0.0.5", 20490)
- *         .nodeVerification(NodeVerification.nodeId("node-0123456789abcdef0"))
+ *         .nodes(List.of(new NodeAddress("10.0.0.5", 20490), new NodeAddress("10.0.0.6", 20490)))
+ *         .nodeVerification(NodeVerification.hostname())
  *         .credentials(new PemCredentialFiles(key, certificate, caCertificates))
  *         .listenPortRange(20049, 20449)
  *         .start();
@@ -58,17 +60,19 @@ public final class TunnelClient implements AutoCloseable {
     private final Channel serverChannel;
     private final ChannelGroup localConnections;
     private final ReloadableSslContext tls;
+    private final Members members;
     private final NodeDialer dialer;
     private volatile PortmapResponder portmapper;
     private volatile ReloadableSslContext callbackTls;
     private volatile CallbackReceiver callbacks;
 
     private TunnelClient(EventLoopGroup eventLoops, Channel serverChannel, ChannelGroup localConnections,
-                         ReloadableSslContext tls, NodeDialer dialer) {
+                         ReloadableSslContext tls, Members members, NodeDialer dialer) {
         this.eventLoops = eventLoops;
         this.serverChannel = serverChannel;
         this.localConnections = localConnections;
         this.tls = tls;
+        this.members = members;
         this.dialer = dialer;
     }
 
@@ -98,9 +102,10 @@ public final class TunnelClient implements AutoCloseable {
 
     /**
      * Whether a tunnel connection could be made now: the client certificate is still valid, and a TLS handshake
-     * with the node completes (one try, within the connect timeout). Completes exceptionally with the reason.
-     * In TLS 1.3 the node judges the client certificate after the client's handshake completes, so a node that
-     * refuses this mount still passes; the certificate's own expiry, the usual cause, is checked here.
+     * with a member completes (each member tried once, within the connect timeout). Completes exceptionally with the
+     * reason. In TLS 1.3 the node judges the client certificate after the client's handshake completes, so a node
+     * that refuses this mount (or a follower) still passes; the certificate's own expiry, the usual cause, is checked
+     * here.
      */
     public CompletableFuture<Void> checkHealth() {
         CompletableFuture<Void> health = new CompletableFuture<>();
@@ -110,9 +115,11 @@ public final class TunnelClient implements AutoCloseable {
                     + certificate.getNotAfter().toInstant()));
             return health;
         }
-        dialer.dial(eventLoops.next(), 1, () -> true).addListener((Future<Channel> dialed) -> {
+        MemberSearch search = new MemberSearch(members, dialer, MemberSearch.Limits.oneRound(), eventLoops.next(),
+                () -> true);
+        search.next().addListener((Future<MemberSearch.Found> dialed) -> {
             if (dialed.isSuccess()) {
-                dialed.getNow().close();
+                dialed.getNow().channel().close();
                 health.complete(null);
             } else {
                 health.completeExceptionally(dialed.cause());
@@ -156,19 +163,20 @@ public final class TunnelClient implements AutoCloseable {
     }
 
     /**
-     * The client's configuration; {@link #node}, {@link #credentials} and {@link #nodeVerification} are required.
-     * By default it listens on the first free port of 20049-20449.
+     * The client's configuration; {@link #node} (or {@link #nodes}), {@link #credentials} and
+     * {@link #nodeVerification} are required. By default it listens on the first free port of 20049-20449, and holds
+     * a local connection for up to a minute while no node takes it.
      */
     public static final class Builder {
 
-        private String nodeHost;
-        private int nodePort;
+        private List<NodeAddress> nodes;
         private CredentialSource credentials;
         private NodeVerification verification;
         private int firstListenPort = 20049;
         private int lastListenPort = 20449;
         private Duration connectTimeout = Duration.ofSeconds(5);
-        private int connectAttempts = 4;
+        private Duration holdTime = Duration.ofSeconds(60);
+        private int connectAttempts = Integer.MAX_VALUE;
         private Duration retryBackoff = Duration.ofMillis(250);
         private int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
         private InetAddress listenAddress = LOOPBACK;
@@ -179,10 +187,17 @@ public final class TunnelClient implements AutoCloseable {
         private Builder() {
         }
 
-        /** The node's TLS address, as the control plane gave it ({@code nodeAddress}). */
+        /** The node's TLS address, as the control plane gave it ({@code nodeAddress}): the only node to connect to. */
         public Builder node(String host, int port) {
-            this.nodeHost = Objects.requireNonNull(host, "host");
-            this.nodePort = port;
+            return nodes(List.of(new NodeAddress(host, port)));
+        }
+
+        /**
+         * The TLS addresses of the replication group's members ({@code memberAddresses}), the likely leader first. A
+         * new connection tries the member that last took one first, then the others in this order.
+         */
+        public Builder nodes(List<NodeAddress> members) {
+            this.nodes = Members.checked(members);
             return this;
         }
 
@@ -259,7 +274,23 @@ public final class TunnelClient implements AutoCloseable {
             return this;
         }
 
-        /** Tries per local connection before closing it; the NFS client then reconnects. */
+        /**
+         * How long a new local connection is held open, its bytes waiting, while no node takes it: rounds over the
+         * nodes go on until one fails after this time, then the local connection is closed (the NFS client then
+         * reconnects). Long enough for a failover by default: 60 s.
+         */
+        public Builder holdTime(Duration hold) {
+            if (hold.isNegative()) {
+                throw new IllegalArgumentException("the hold time cannot be negative: " + hold);
+            }
+            this.holdTime = hold;
+            return this;
+        }
+
+        /**
+         * At most this many rounds over the nodes (each node tried once; with one node, attempts) per local
+         * connection, even within the hold time. No limit by default.
+         */
         public Builder connectAttempts(int attempts) {
             if (attempts < 1) {
                 throw new IllegalArgumentException("connect attempts must be at least 1");
@@ -268,7 +299,7 @@ public final class TunnelClient implements AutoCloseable {
             return this;
         }
 
-        /** The wait before the second attempt; it doubles for each further one (at most 5 s). */
+        /** The wait after the first round that failed; it doubles for each further one (at most 5 s). */
         public Builder retryBackoff(Duration backoff) {
             this.retryBackoff = Objects.requireNonNull(backoff, "backoff");
             return this;
@@ -288,9 +319,15 @@ public final class TunnelClient implements AutoCloseable {
          * @throws IOException when the credentials cannot be read or no port of the range is free
          */
         public TunnelClient start() throws IOException, GeneralSecurityException {
-            Objects.requireNonNull(nodeHost, "node address");
+            Objects.requireNonNull(nodes, "node address");
             Objects.requireNonNull(credentials, "credentials");
             Objects.requireNonNull(verification, "node verification");
+            Members members = new Members(nodes);
+            if (nodes.size() > 1 && verification.namesOneNode()) {
+                throw new IllegalArgumentException("a node ID names one node, but there are " + nodes.size()
+                        + " node addresses (" + members + "): verify each member's certificate by the address it is "
+                        + "reached at (NodeVerification.hostname()) instead");
+            }
             if (portmapper && !(listenAddress instanceof Inet4Address)) {
                 throw new IllegalArgumentException("the portmapper needs an IPv4 listen address, not "
                         + listenAddress.getHostAddress());
@@ -298,17 +335,16 @@ public final class TunnelClient implements AutoCloseable {
             NodeVerification nodeVerification = verification;
             ReloadableSslContext tls = new ReloadableSslContext("tunnel client", credentials,
                     loaded -> TlsContexts.client(loaded, nodeVerification, TlsContexts.TUNNEL_PROTOCOL));
-            NodeDialer dialer = new NodeDialer(tls, TlsContexts.TUNNEL_PROTOCOL, nodeHost, nodePort, connectTimeout,
-                    retryBackoff);
+            NodeDialer dialer = new NodeDialer(tls, TlsContexts.TUNNEL_PROTOCOL, connectTimeout);
+            MemberSearch.Limits limits = new MemberSearch.Limits(holdTime, connectAttempts, retryBackoff);
             ChannelGroup localConnections = new DefaultChannelGroup("tunnel-client", GlobalEventExecutor.INSTANCE);
             EventLoopGroup eventLoops = Transport.eventLoops("regatta-tunnel-client", threads);
-            int attempts = connectAttempts;
             ServerBootstrap bootstrap = Transport.server(eventLoops)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
                             localConnections.add(channel);
-                            channel.pipeline().addLast(new LocalConnectionHandler(dialer, attempts));
+                            channel.pipeline().addLast(new LocalConnectionHandler(members, dialer, limits));
                         }
                     });
             Channel serverChannel;
@@ -318,7 +354,7 @@ public final class TunnelClient implements AutoCloseable {
                 eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
             }
-            TunnelClient client = new TunnelClient(eventLoops, serverChannel, localConnections, tls, dialer);
+            TunnelClient client = new TunnelClient(eventLoops, serverChannel, localConnections, tls, members, dialer);
             if (portmapper) {
                 try {
                     client.portmapper = PortmapResponder.start(eventLoops, (Inet4Address) listenAddress,
@@ -336,15 +372,17 @@ public final class TunnelClient implements AutoCloseable {
                     client.close();
                     throw e;
                 }
-                client.callbacks = new CallbackReceiver(new NodeDialer(client.callbackTls,
-                        TlsContexts.CALLBACK_PROTOCOL, nodeHost, nodePort, connectTimeout, retryBackoff),
-                        eventLoops, listenAddress, new LocalServices(localPortmapper, connectTimeout));
+                client.callbacks = new CallbackReceiver(members, new NodeDialer(client.callbackTls,
+                        TlsContexts.CALLBACK_PROTOCOL, connectTimeout), eventLoops, listenAddress,
+                        new LocalServices(localPortmapper, connectTimeout));
                 client.callbacks.start();
                 log.info("TLS tunnel client passes the node's lock callbacks to this machine's services "
                         + "(rpcbind at {}), calling from {}", localPortmapper, listenAddress.getHostAddress());
             }
-            log.info("TLS tunnel client listening on {}, tunnelling to the node {} ({}); TLS by {}",
-                    client.localAddress(), dialer.node(), nodeVerification, TlsContexts.engine());
+            log.info("TLS tunnel client listening on {}, tunnelling to {} ({}); a new connection waits up to {} s for "
+                    + "a node to take it; TLS by {}", client.localAddress(), nodes.size() == 1
+                    ? "the node " + members : "the leader among " + members, nodeVerification,
+                    holdTime.toSeconds(), TlsContexts.engine());
             return client;
         }
 

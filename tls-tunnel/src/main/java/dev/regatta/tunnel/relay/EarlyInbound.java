@@ -58,6 +58,11 @@ public final class EarlyInbound extends ChannelInboundHandlerAdapter {
                 || item instanceof SslCloseCompletionEvent;
     }
 
+    /** Whether nothing has arrived since the handshake. */
+    public boolean isEmpty() {
+        return held.isEmpty();
+    }
+
     List<Object> takeAll() {
         List<Object> taken = new ArrayList<>(held);
         held.clear();

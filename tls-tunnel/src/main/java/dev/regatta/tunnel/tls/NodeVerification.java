@@ -34,6 +34,11 @@ public final class NodeVerification {
         return new NodeVerification(null);
     }
 
+    /** Whether one node's ID decides, which only that node's certificate can satisfy, wherever it is reached. */
+    public boolean namesOneNode() {
+        return expectedNodeId != null;
+    }
+
     /** For {@code SSLParameters}: {@code "HTTPS"} when the host name decides, none when the node ID does. */
     public String endpointIdentificationAlgorithm() {
         return expectedNodeId == null ? "HTTPS" : null;

@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,6 +77,39 @@ class TunnelCliTest {
             server.destroy();
             assertThat(client.waitFor(20, TimeUnit.SECONDS)).as("the client stops on SIGTERM").isTrue();
             assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("the server stops on SIGTERM").isTrue();
+        }
+    }
+
+    @Test
+    void aClientGivenSeveralNodesCarriesBytesThroughTheOneThatIsUp() throws Exception {
+        TestCa.Issued node = CA.node("node-cli").issue(); // names 127.0.0.1, which hostname verification checks
+        TestCa.Issued mount = CA.client("mount-cli").issue();
+        Path ca = PemWriter.writeCertificates(directory.resolve("ca.pem"), CA.certificate());
+        int down;
+        try (ServerSocket released = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            down = released.getLocalPort();
+        }
+        try (TestBackend backend = new TestBackend(TestBackend.ECHO)) {
+            Process server = start(javaOf(Path.of(System.getProperty("java.home"), "bin", "java")), "server",
+                    "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:" + backend.address().getPort(),
+                    "--key", PemWriter.writeKey(directory.resolve("node-key.pem"), node.keys().getPrivate()).toString(),
+                    "--cert", PemWriter.writeCertificates(directory.resolve("node.pem"), node.certificate()).toString(),
+                    "--ca", ca.toString());
+            int serverPort = readyPort(server);
+
+            Process client = start(javaOf(JAVA_17), "client", "--connect", "127.0.0.1:" + down + ",127.0.0.1:"
+                            + serverPort, "--listen-port", "0",
+                    "--key", PemWriter.writeKey(directory.resolve("key.pem"), mount.keys().getPrivate()).toString(),
+                    "--cert", PemWriter.writeCertificates(directory.resolve("cert.pem"), mount.certificate()).toString(),
+                    "--ca", ca.toString());
+            int clientPort = readyPort(client);
+
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), clientPort)) {
+                socket.setSoTimeout((int) Await.DEFAULT.toMillis());
+                byte[] request = "past the node that is down".getBytes(StandardCharsets.US_ASCII);
+                socket.getOutputStream().write(request);
+                assertThat(socket.getInputStream().readNBytes(request.length)).isEqualTo(request);
+            }
         }
     }
 
