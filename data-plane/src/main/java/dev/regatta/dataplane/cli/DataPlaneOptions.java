@@ -4,6 +4,7 @@ import dev.regatta.dataplane.locks.LockSettings;
 import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.server.DataPlaneConfig;
+import dev.regatta.dataplane.server.ReplicationConfig;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
@@ -161,6 +162,19 @@ public final class DataPlaneOptions {
             description = "Port of the TLS front (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int tlsPort;
 
+    @Option(names = "--zone", defaultValue = "${env:REGATTA_ZONE}",
+            description = "With --control-plane: this node's failure domain, e.g. its availability zone; the control "
+                    + "plane puts no two members of a file system's replication group in one zone when it can avoid "
+                    + "it (default: none given, every node its own).")
+    String zone;
+
+    @Option(names = "--replication-port", defaultValue = "${env:REGATTA_REPLICATION_PORT:-20491}",
+            description = "With --control-plane: the port of this node's replication server, which the other members"
+                    + " of its file systems' replication groups connect to, on the advertised host (default: "
+                    + "${DEFAULT-VALUE}; 0 picks a free one; -1: this node replicates nothing and is given no "
+                    + "group).")
+    int replicationPort;
+
     @Option(names = "--group-members", defaultValue = "${env:REGATTA_GROUP_MEMBERS}", split = ",",
             description = "Without a control plane: serve the file system in a replication group of these nodes, "
                     + "NAME=HOST:PORT each (where its replication listens), this node (--node-name) among them. "
@@ -178,7 +192,7 @@ public final class DataPlaneOptions {
         return base
                 .withControlPlane(controlPlane == null ? null : new ControlPlaneSettings(controlPlane,
                         bootstrapToken(), blankToNull(nodeName) == null ? hostName() : nodeName.trim(),
-                        blankToNull(advertiseAddress), tlsBind, tlsPort))
+                        blankToNull(advertiseAddress), tlsBind, tlsPort, zone()))
                 .withNfs(bind, nfsPort, portmap)
                 .withMetricsPort(metricsPort)
                 .withExportPath(export.startsWith("/") ? export : "/" + export)
@@ -190,14 +204,24 @@ public final class DataPlaneOptions {
                 .withReplication(replication());
     }
 
-    /** The group of --group-members, named by the node's file system (FileSystemSettings names it), or null. */
-    private Replication replication() {
+    /**
+     * How this node replicates: with a control plane, its replication port (the host is the advertised one, which
+     * the data plane works out); without one, the group of --group-members; or null.
+     */
+    private ReplicationConfig replication() {
+        if (controlPlane != null) {
+            if (groupMembers != null && !groupMembers.isEmpty()) {
+                throw new IllegalArgumentException("--group-members is for a node without a control plane; with "
+                        + "one, the control plane places each file system's group");
+            }
+            if (replicationPort < -1 || replicationPort > 65535) {
+                throw new IllegalArgumentException("--replication-port: no such port " + replicationPort);
+            }
+            return replicationPort == -1 ? null
+                    : new ReplicationConfig(null, null, replicationPort, electionTimeout, List.of());
+        }
         if (groupMembers == null || groupMembers.isEmpty()) {
             return null;
-        }
-        if (controlPlane != null) {
-            throw new IllegalArgumentException("--group-members is for a node without a control plane; with one, "
-                    + "the control plane places each file system's group");
         }
         String self = blankToNull(nodeName);
         if (self == null) {
@@ -211,7 +235,22 @@ public final class DataPlaneOptions {
             }
             members.add(new Replication.Member(m.group(1), m.group(2), Integer.parseInt(m.group(3))));
         }
-        return new Replication("", self.trim(), members, electionTimeout);
+        String name = self.trim();
+        Replication.Member me = members.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--node-name " + name + " is not one of "
+                        + "--group-members"));
+        if (members.stream().map(Replication.Member::name).distinct().count() != members.size()) {
+            throw new IllegalArgumentException("--group-members: two members share a name: " + groupMembers);
+        }
+        return new ReplicationConfig(name, me.host(), me.port(), electionTimeout, members);
+    }
+
+    private String zone() {
+        String z = blankToNull(zone);
+        if (z != null && !z.trim().matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("--zone: '" + z + "' is not 1-64 letters, digits, '.', '_' or '-'");
+        }
+        return z == null ? null : z.trim();
     }
 
     private static final Pattern MEMBER = Pattern.compile("([A-Za-z0-9._-]+)=([^=:\\s]+):(\\d{1,5})");

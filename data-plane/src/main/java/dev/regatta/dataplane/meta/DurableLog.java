@@ -32,6 +32,9 @@ interface DurableLog extends AutoCloseable {
     /** The last entry of the group's log this member has applied, or -1 (a log of one node's own has none). */
     long appliedIndex();
 
+    /** The group's current Raft term as this member knows it, or 0 (a log of one node's own has none). */
+    long term();
+
     /** Whether this member may write now (a replicated log: only its group's leader, once it has caught up). */
     boolean writable();
 

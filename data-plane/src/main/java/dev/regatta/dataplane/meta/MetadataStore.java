@@ -139,15 +139,17 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     /**
-     * Opens the store of a file system replicated by a group of nodes ({@link ReplicatedLog}), with this member's copy
-     * of the group's log in {@code logDir}: it joins the group at once, applies what the group's leader writes, and accepts writes only while this member leads
-     * ({@link #writable}); a durable write returns once a majority of the group holds it.
+     * Opens the store of a file system replicated by a group of nodes ({@link ReplicatedLog}), whose log this node
+     * keeps through its {@code server}: it joins the group at once, applies what the group's leader writes, and
+     * accepts writes only while this member leads ({@link #writable}); a durable write returns once a majority of the
+     * group holds it.
      */
-    public static MetadataStore openReplicated(Path dir, Path logDir, Replication replication, FollowerFiles files) {
+    public static MetadataStore openReplicated(Path dir, ReplicationServer server, Replication replication,
+                                               FollowerFiles files) {
         MetadataStore store;
         try {
             Files.createDirectories(dir);
-            store = new MetadataStore(dir, (s, db) -> new ReplicatedLog(s, replication, logDir, files));
+            store = new MetadataStore(dir, (s, db) -> new ReplicatedLog(s, replication, server, files));
         } catch (Exception e) {
             throw new MetadataException("cannot open the metadata store in " + dir, e);
         }
@@ -412,6 +414,11 @@ public final class MetadataStore implements AutoCloseable {
     /** The last entry of its replication group's log this store has applied (-1 alone): how far it has caught up. */
     public long appliedLogIndex() {
         return log.appliedIndex();
+    }
+
+    /** The replication group's current term as this member knows it; 0 for a store of this node's own. */
+    public long replicationTerm() {
+        return log.term();
     }
 
     /** Whether this store takes writes now: always alone, only while leading its group when replicated. */

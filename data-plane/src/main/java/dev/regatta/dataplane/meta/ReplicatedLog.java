@@ -1,7 +1,5 @@
 package dev.regatta.dataplane.meta;
 
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -11,11 +9,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
@@ -24,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -59,19 +52,17 @@ final class ReplicatedLog implements DurableLog {
 
     /** Entry code: one write transaction's RocksDB batch. Codes are stored in logs: never reuse or renumber one. */
     static final byte METADATA_BATCH = 1;
-    /** Entries handed to Ratis and not answered yet; a writer waits beyond this (under the store's lock). */
-    private static final int MAX_OUTSTANDING = 2048;
-    /** Log entries kept behind a snapshot, so that a member a little behind catches up from the log. */
-    private static final long PRESERVED_ENTRIES = 100_000;
-
     private final MetadataStore store;
     private final Replication replication;
     private final RaftGroup group;
-    private final RaftPeerId self;
+    private final ReplicationServer members;
+    /** This member's name in the group. */
+    private final String self;
     private final ClientId clientId = ClientId.randomId();
     private final MetadataStateMachine machine;
     private final RaftServer server;
-    private final Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
+    /** Entries handed to Ratis and not answered yet; a writer waits beyond this (under the store's lock). */
+    private final Semaphore outstanding = new Semaphore(ReplicationServer.MAX_OUTSTANDING);
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Under {@link #lock}. */
@@ -92,27 +83,22 @@ final class ReplicatedLog implements DurableLog {
     private volatile boolean closed;
     private volatile Leadership listener;
 
-    ReplicatedLog(MetadataStore store, Replication replication, Path logDir, FollowerFiles files) {
+    /** @throws IllegalArgumentException when this node ({@code server}'s name) is not one of the group's members */
+    ReplicatedLog(MetadataStore store, Replication replication, ReplicationServer server, FollowerFiles files) {
+        if (!replication.hasMember(server.name())) {
+            throw new IllegalArgumentException("this node (" + server.name() + ") is not a member of replication group "
+                    + replication.group() + ": " + replication.members());
+        }
         this.store = store;
         this.replication = replication;
+        this.members = server;
+        this.server = server.server();
+        this.self = server.name();
         List<RaftPeer> peers = replication.members().stream()
                 .map(m -> RaftPeer.newBuilder().setId(m.name()).setAddress(m.address()).build())
                 .toList();
         this.group = RaftGroup.valueOf(groupId(replication.group()), peers);
-        this.self = RaftPeerId.valueOf(replication.self());
         this.machine = new MetadataStateMachine(store, this, files);
-        try {
-            this.server = RaftServer.newBuilder()
-                    .setServerId(self)
-                    .setGroup(group)
-                    .setProperties(properties(replication, logDir))
-                    .setStateMachine(machine)
-                    .setOption(RaftStorage.StartupOption.RECOVER)
-                    .build();
-        } catch (IOException e) {
-            throw new MetadataException("cannot set up member " + replication.self() + " of replication group "
-                    + replication.group(), e);
-        }
     }
 
     /** Every member derives the same Ratis group ID from the group's name. */
@@ -120,42 +106,9 @@ final class ReplicatedLog implements DurableLog {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("regatta-group:" + group).getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static RaftProperties properties(Replication replication, Path logDir) {
-        RaftProperties p = new RaftProperties();
-        RaftServerConfigKeys.setStorageDir(p, List.of(logDir.toFile()));
-        Replication.Member me = replication.selfMember();
-        GrpcConfigKeys.Server.setHost(p, me.host());
-        GrpcConfigKeys.Server.setPort(p, me.port());
-        // A node shares two cores with its clients' work: a leader that misses a few heartbeats under a compile or a
-        // GC pause is not dead, and an election costs a pause of every client.
-        long min = replication.electionTimeout().toMillis();
-        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(min / 2, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Write.setElementLimit(p, 2 * MAX_OUTSTANDING);
-        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("1GB"));
-        // An entry carries a WRITE's bytes (an NFS client sends up to 1 MiB in one) beside its batch.
-        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
-        // A snapshot is the store flushed to its files; the log behind it goes, but for a margin that lets a member
-        // a little behind catch up from the log, since a snapshot is not copied between members yet.
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 20_000);
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, PRESERVED_ENTRIES);
-        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
-        return p;
-    }
-
     /** Joins the group: recovers this member's log, applies it, and takes part in elections. */
     void start() {
-        try {
-            server.start();
-        } catch (IOException e) {
-            throw new MetadataException("cannot start member " + replication.self() + " of replication group "
-                    + replication.group() + " on " + replication.selfMember().address(), e);
-        }
+        members.join(group, machine);
     }
 
     @Override
@@ -183,7 +136,7 @@ final class ReplicatedLog implements DurableLog {
         entry.flip();
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
-                .setServerId(self)
+                .setServerId(server.getId())
                 .setGroupId(group.getGroupId())
                 .setCallId(position)
                 .setMessage(Message.valueOf(ByteString.copyFrom(entry)))
@@ -205,7 +158,7 @@ final class ReplicatedLog implements DurableLog {
                 durableUpTo(position);
             } else {
                 refuse(position, new MetadataException("the replication group did not take a change of member "
-                        + replication.self() + ": " + (failure != null ? failure : r.getException()), failure));
+                        + self + ": " + (failure != null ? failure : r.getException()), failure));
             }
         });
         return position;
@@ -225,6 +178,15 @@ final class ReplicatedLog implements DurableLog {
     @Override
     public long appliedIndex() {
         return machine.lastAppliedIndex();
+    }
+
+    @Override
+    public long term() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            return 0; // not joined yet, or left
+        }
     }
 
     @Override
@@ -285,7 +247,7 @@ final class ReplicatedLog implements DurableLog {
                 if (refusedFrom == Long.MAX_VALUE) {
                     log.warn("replication group {}: member {} wrote changes from position {} on that the group did"
                             + " not take ({}); it takes no more writes until it leads again", replication.group(),
-                            replication.self(), position, why.getMessage());
+                            self, position, why.getMessage());
                 }
                 refusedFrom = position;
                 refusal = why;
@@ -310,7 +272,7 @@ final class ReplicatedLog implements DurableLog {
             committed = division.getRaftLog().getLastCommittedIndex();
         } catch (IOException e) {
             log.warn("replication group {}: member {} leads but cannot read its log's state: {}",
-                    replication.group(), replication.self(), e.toString());
+                    replication.group(), self, e.toString());
             return;
         }
         Thread.ofPlatform().daemon().name("regatta-replication-lead-" + replication.group()).start(() -> {
@@ -319,7 +281,7 @@ final class ReplicatedLog implements DurableLog {
                 if (System.nanoTime() > warnAt) {
                     log.warn("replication group {}: member {} leads in term {} but has applied the log only through"
                                     + " {} of {}; it takes writes once it has applied the rest", replication.group(),
-                            replication.self(), term, machine.lastAppliedIndex(), committed);
+                            self, term, machine.lastAppliedIndex(), committed);
                     warnAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 }
                 sleepBriefly();
@@ -339,7 +301,7 @@ final class ReplicatedLog implements DurableLog {
                 lock.unlock();
             }
             log.info("replication group {}: member {} leads in term {} and takes writes (log applied through {})",
-                    replication.group(), replication.self(), term, committed);
+                    replication.group(), self, term, committed);
             Leadership l = listener;
             if (l != null) {
                 l.leading();
@@ -356,7 +318,7 @@ final class ReplicatedLog implements DurableLog {
         writable = false;
         long unacknowledged = lastWritten - durable;
         log.info("replication group {}: member {} no longer leads (leader now {}); {} of its changes were not yet"
-                        + " acknowledged by the group", replication.group(), replication.self(),
+                        + " acknowledged by the group", replication.group(), self,
                 newLeader == null ? "unknown" : newLeader, unacknowledged);
         Leadership l = listener;
         if (l != null) {
@@ -395,7 +357,7 @@ final class ReplicatedLog implements DurableLog {
         }
     }
 
-    /** Leaves the group: the server stops (its apply thread with it) before the store closes its database. */
+    /** Leaves the group: the division stops (its apply thread with it) before the store closes its database. */
     @Override
     public void close() {
         if (closed) {
@@ -403,12 +365,7 @@ final class ReplicatedLog implements DurableLog {
         }
         closed = true;
         writable = false;
-        try {
-            server.close();
-        } catch (IOException e) {
-            log.warn("replication group {}: member {} did not stop cleanly: {}", replication.group(),
-                    replication.self(), e.toString());
-        }
+        members.leave(group.getGroupId());
         lock.lock();
         try {
             waiters.answerUpTo(Long.MAX_VALUE, new MetadataException("the metadata store is closed", null));

@@ -52,6 +52,11 @@ final class WalGroupSync implements DurableLog {
     }
 
     @Override
+    public long term() {
+        return 0;
+    }
+
+    @Override
     public long appliedIndex() {
         return -1;
     }

@@ -8,9 +8,10 @@ public interface FileSystemHost {
     /**
      * Serves the file system as export {@code /<id>}, or restarts it if it is served with other settings.
      *
+     * @param nodeId this node's ID: its name among the members of the file system's replication group
      * @throws RuntimeException when it cannot be served (a bad setting, a local disk problem)
      */
-    void serve(AssignedFileSystem fileSystem);
+    void serve(AssignedFileSystem fileSystem, String nodeId);
 
     /** Stops serving it: uploads what it can within a bounded wait, then closes it; its local state stays. */
     void stop(String fileSystemId);

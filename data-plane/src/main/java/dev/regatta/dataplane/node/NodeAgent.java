@@ -34,7 +34,7 @@ public final class NodeAgent implements AutoCloseable {
     private static final Duration MIN_ON_DEMAND_GAP = Duration.ofSeconds(1);
 
     private final ControlPlaneSettings settings;
-    private final String address;
+    private final NodeFacts facts;
     private final FileSystemHost host;
     private final IdentityStore identities;
     private final AssignmentStore assignments;
@@ -55,11 +55,11 @@ public final class NodeAgent implements AutoCloseable {
     private String state = "starting";
     private int failures;
 
-    private NodeAgent(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host,
+    private NodeAgent(ControlPlaneSettings settings, NodeFacts facts, Path dir, FileSystemHost host,
                       AssignedGrants grants, Consumer<IdentityFiles> identityChanged) {
         this.settings = settings;
         this.grants = grants;
-        this.address = address;
+        this.facts = facts;
         this.host = host;
         this.identities = new IdentityStore(dir);
         this.assignments = new AssignmentStore(dir);
@@ -70,31 +70,33 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /**
-     * @param address what clients' tunnels connect to, sent at registration
+     * @param facts   this node's addresses and zone, sent at registration and with each heartbeat
      * @param dir     where the node identity and the last assignment are kept ({@code <data-dir>/node})
      * @param grants  kept up to date with each assignment
      * @param identityChanged told (on the agent's thread) when the node's identity files in {@code dir} are first
      *                        found or replaced by a new registration: the TLS front serves with them
      * @throws IllegalArgumentException when the node has no identity yet and no bootstrap token to get one
      */
-    public static NodeAgent start(ControlPlaneSettings settings, String address, Path dir, FileSystemHost host,
+    public static NodeAgent start(ControlPlaneSettings settings, NodeFacts facts, Path dir, FileSystemHost host,
                                   AssignedGrants grants, Consumer<IdentityFiles> identityChanged) {
         String scheme = settings.url() == null ? null : settings.url().getScheme();
         if (!"http".equals(scheme) && !"https".equals(scheme)) {
             throw new IllegalArgumentException("the control plane URL must start with http:// or https://, not '"
                     + settings.url() + "'");
         }
-        NodeAgent agent = new NodeAgent(settings, address, dir, host, grants, identityChanged);
+        NodeAgent agent = new NodeAgent(settings, facts, dir, host, grants, identityChanged);
         if (!agent.identities.exists() && blank(settings.bootstrapToken())) {
             throw new IllegalArgumentException("this node has no identity in " + dir + " yet, and no bootstrap "
                     + "token to register with: give --bootstrap-token-file, REGATTA_BOOTSTRAP_TOKEN or "
                     + "--bootstrap-token");
         }
-        agent.assignments.load().filter(last -> !last.isEmpty()).ifPresent(last -> {
-            log.info("serving the {} file systems last assigned to this node until the control plane answers",
-                    last.size());
-            agent.accept(last);
-        });
+        // What was last assigned was assigned to the identity kept beside it.
+        agent.identities.load().ifPresent(saved -> agent.assignments.load().filter(last -> !last.isEmpty())
+                .ifPresent(last -> {
+                    log.info("serving the {} file systems last assigned to this node until the control plane "
+                            + "answers", last.size());
+                    agent.accept(last, saved.nodeId());
+                }));
         grants.refreshWith(agent::heartbeatNow);
         agent.thread.start();
         return agent;
@@ -189,7 +191,8 @@ public final class NodeAgent implements AutoCloseable {
             identity = register();
             announceIdentity();
         }
-        NodeMessages.HeartbeatRequest report = new NodeMessages.HeartbeatRequest(host.reports());
+        NodeMessages.HeartbeatRequest report = new NodeMessages.HeartbeatRequest(host.reports(), facts.nfsAddress(),
+                facts.replicationAddress(), facts.zone());
         NodeMessages.HeartbeatAnswer answer;
         try {
             answer = client.heartbeat(identity.nodeId(), identity.nodeToken(), report);
@@ -208,7 +211,7 @@ public final class NodeAgent implements AutoCloseable {
         if (answer.heartbeatIntervalSeconds() > 0) {
             interval = Duration.ofSeconds(answer.heartbeatIntervalSeconds());
         }
-        accept(answer.fileSystems());
+        accept(answer.fileSystems(), identity.nodeId());
         assignments.save(answer.fileSystems());
         if (!state.equals("connected")) {
             if (failures > 0) {
@@ -241,7 +244,8 @@ public final class NodeAgent implements AutoCloseable {
         NodeMessages.Registration r;
         try {
             r = client.register(settings.bootstrapToken(), new NodeMessages.RegistrationRequest(settings.nodeName(),
-                    address, KeyMaterial.certificateRequest(keys, settings.nodeName())));
+                    facts.address(), KeyMaterial.certificateRequest(keys, settings.nodeName()), facts.nfsAddress(),
+                    facts.replicationAddress(), facts.zone()));
         } catch (ControlPlaneException e) {
             if (e.kind() == ControlPlaneException.Kind.UNAUTHORIZED) {
                 throw new ControlPlaneException(e.kind(), "the control plane refused the bootstrap token; give "
@@ -264,14 +268,15 @@ public final class NodeAgent implements AutoCloseable {
         if (r.heartbeatIntervalSeconds() > 0) {
             interval = Duration.ofSeconds(r.heartbeatIntervalSeconds());
         }
-        log.info("registered with the control plane at {} as node {} (name {}, address {}); identity in {}",
-                client.baseUrl(), r.nodeId(), settings.nodeName(), address, identities.dir());
+        log.info("registered with the control plane at {} as node {} (name {}, address {}, zone {}); identity in {}",
+                client.baseUrl(), r.nodeId(), settings.nodeName(), facts.address(),
+                facts.zone() == null ? "unknown" : facts.zone(), identities.dir());
         return registered;
     }
 
-    private void accept(List<AssignedFileSystem> assignment) {
+    private void accept(List<AssignedFileSystem> assignment, String nodeId) {
         grants.replace(assignment);
-        reconciler.apply(assignment);
+        reconciler.apply(assignment, nodeId);
     }
 
     /** Logs the failure if it is a new state, and says how long to wait before the next attempt. */

@@ -9,7 +9,8 @@ final class NodeMessages {
     }
 
     /** POST /api/v1/nodes, with the bootstrap token. */
-    record RegistrationRequest(String name, String address, String csr) {
+    record RegistrationRequest(String name, String address, String csr, String nfsAddress, String replicationAddress,
+                               String zone) {
     }
 
     /** Its 201 answer; the token is shown this once. */
@@ -22,8 +23,9 @@ final class NodeMessages {
         }
     }
 
-    /** POST /api/v1/nodes/{nodeId}/heartbeat, with the node token. */
-    record HeartbeatRequest(List<FileSystemReport> fileSystems) {
+    /** POST /api/v1/nodes/{nodeId}/heartbeat, with the node token; the node's facts as they are now. */
+    record HeartbeatRequest(List<FileSystemReport> fileSystems, String nfsAddress, String replicationAddress,
+                            String zone) {
     }
 
     /** Its 200 answer: every file system assigned to this node now, with its grants. */

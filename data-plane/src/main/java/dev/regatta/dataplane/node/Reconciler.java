@@ -27,7 +27,8 @@ final class Reconciler implements AutoCloseable {
     private final FileSystemHost host;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("regatta-reconciler").factory());
-    private final AtomicReference<List<AssignedFileSystem>> pending = new AtomicReference<>();
+    /** The newest assignment not applied yet, and this node's ID it was made for. */
+    private final AtomicReference<Assignment> pending = new AtomicReference<>();
     /** What is served, as it was assigned; touched by the worker thread only. */
     private final Map<String, AssignedFileSystem> applied = new HashMap<>();
     /** Why each file system that cannot be served failed last, so that the same failure is logged once. */
@@ -37,20 +38,24 @@ final class Reconciler implements AutoCloseable {
         this.host = host;
     }
 
-    void apply(List<AssignedFileSystem> assignment) {
-        if (pending.getAndSet(List.copyOf(assignment)) == null) {
+    private record Assignment(List<AssignedFileSystem> fileSystems, String nodeId) {
+    }
+
+    /** @param nodeId this node's ID, its name in the replication groups of the file systems assigned */
+    void apply(List<AssignedFileSystem> assignment, String nodeId) {
+        if (pending.getAndSet(new Assignment(List.copyOf(assignment), nodeId)) == null) {
             worker.execute(this::drain);
         }
     }
 
     private void drain() {
-        List<AssignedFileSystem> next;
+        Assignment next;
         while ((next = pending.getAndSet(null)) != null) {
-            reconcile(next);
+            reconcile(next.fileSystems(), next.nodeId());
         }
     }
 
-    private void reconcile(List<AssignedFileSystem> assignment) {
+    private void reconcile(List<AssignedFileSystem> assignment, String nodeId) {
         Map<String, AssignedFileSystem> wanted = new LinkedHashMap<>();
         for (AssignedFileSystem fs : assignment) {
             wanted.putIfAbsent(fs.id(), fs);
@@ -69,7 +74,7 @@ final class Reconciler implements AutoCloseable {
                 log.info("file system {} is assigned to this node", fs.id());
             }
             try {
-                host.serve(fs);
+                host.serve(fs, nodeId);
                 applied.put(fs.id(), fs);
                 if (failing.remove(fs.id()) != null) {
                     log.info("file system {} is served now", fs.id());

@@ -15,6 +15,7 @@ import dev.regatta.dataplane.node.AssignedGrants;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.node.GrantBook;
 import dev.regatta.dataplane.node.NodeAgent;
+import dev.regatta.dataplane.node.NodeFacts;
 import dev.regatta.pki.PrivateFiles;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -71,6 +72,22 @@ public final class DataPlane implements AutoCloseable {
         this.nlm = Nlm.open(config.locks(), config.dataDir().resolve("nlm"), new TunnelCallbackTarget(
                 new PortmapCallbackTarget(), (mountId, program, version) -> Optional.ofNullable(frontForCallbacks.get())
                         .flatMap(started -> started.callbackAddress(mountId, program, version))));
+        // With a control plane, the node's addresses go to it at registration, before the TLS front and the
+        // replication server can start (the front needs the certificate registration gives, the server the node ID):
+        // take the ports now, and fail now if one is taken.
+        int tlsPort = -1;
+        String address = null;
+        if (managed) {
+            ControlPlaneSettings node = config.controlPlane();
+            tlsPort = FreePort.check(node.tlsBindAddress(), node.tlsPort());
+            address = node.advertiseAddress() != null ? node.advertiseAddress()
+                    : defaultAddress(node.tlsBindAddress(), tlsPort);
+            if (config.replication() != null) {
+                String host = hostOf(address);
+                config = config.withReplication(config.replication().listeningOn(host,
+                        FreePort.check(host, config.replication().port())));
+            }
+        }
         this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity, nlm.locks());
         AssignedGrants grants = new AssignedGrants(metrics);
         NfsServer started = null;
@@ -88,16 +105,14 @@ public final class DataPlane implements AutoCloseable {
                     config.nfsPort(), config.portmap(), policy, activity, nlm);
             if (managed) {
                 ControlPlaneSettings node = config.controlPlane();
-                // The address goes to the control plane at registration, before the front can start (it needs
-                // the certificate registration gives): take the port now, and fail now if it is taken.
-                int tlsPort = FreePort.check(node.tlsBindAddress(), node.tlsPort());
-                String address = node.advertiseAddress() != null ? node.advertiseAddress()
-                        : defaultAddress(node.tlsBindAddress(), tlsPort);
                 front = new NodeTlsFront(new InetSocketAddress(node.tlsBindAddress(), tlsPort),
                         new InetSocketAddress(loopbackIfWildcard(config.bindAddress()), started.port()), grants,
                         tunnelled, metrics);
                 frontForCallbacks.set(front);
-                joined = NodeAgent.start(node, address, config.dataDir().resolve("node"), fileSystems, grants,
+                String nfsHost = isWildcard(config.bindAddress()) ? hostOf(address) : config.bindAddress();
+                NodeFacts facts = new NodeFacts(address, hostPort(nfsHost, started.port()),
+                        config.replication() == null ? null : config.replication().address(), node.zone());
+                joined = NodeAgent.start(node, facts, config.dataDir().resolve("node"), fileSystems, grants,
                         front);
             }
         } catch (IOException | RuntimeException e) {
@@ -119,8 +134,21 @@ public final class DataPlane implements AutoCloseable {
     }
 
     private static String loopbackIfWildcard(String bindAddress) {
-        return bindAddress == null || bindAddress.isBlank() || bindAddress.equals("0.0.0.0") || bindAddress.equals("::")
-                ? "127.0.0.1" : bindAddress;
+        return isWildcard(bindAddress) ? "127.0.0.1" : bindAddress;
+    }
+
+    private static boolean isWildcard(String bindAddress) {
+        return bindAddress == null || bindAddress.isBlank() || bindAddress.equals("0.0.0.0") || bindAddress.equals("::");
+    }
+
+    /** The host of {@code host:port} (an IPv6 host without its brackets). */
+    private static String hostOf(String address) {
+        String host = address.substring(0, address.lastIndexOf(':'));
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static String hostPort(String host, int port) {
+        return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
     }
 
     public static DataPlane start(DataPlaneConfig config) throws IOException {
@@ -133,7 +161,7 @@ public final class DataPlane implements AutoCloseable {
      */
     private static String defaultAddress(String bindAddress, int port) {
         String host = bindAddress;
-        if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
+        if (isWildcard(host)) {
             try {
                 host = InetAddress.getLocalHost().getHostAddress();
             } catch (UnknownHostException e) {
@@ -142,7 +170,7 @@ public final class DataPlane implements AutoCloseable {
             log.warn("bound to every interface: advertising {}:{} to the control plane; give --advertise-address "
                     + "if clients reach this node at another address", host, port);
         }
-        return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+        return hostPort(host, port);
     }
 
     public int nfsPort() {

@@ -1,7 +1,6 @@
 package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.locks.LockSettings;
-import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.sync.ImportSettings;
 
@@ -33,8 +32,8 @@ import java.time.Duration;
  *                       {@link ImportSettings}. The S3 client's connection pool is sized from them
  *                       ({@link #s3Connections})
  * @param locks          NLM locks: the grace period after a start, the lease, the callback timeout
- * @param replication    without a control plane: this node's place in its file system's replication group (the
- *                       group is named after the file system), or null to serve it alone
+ * @param replication    how this node replicates file systems: its replication server and, without a control plane,
+ *                       its one file system's group; null: it serves every file system alone
  */
 public record DataPlaneConfig(
         Path dataDir,
@@ -58,7 +57,7 @@ public record DataPlaneConfig(
         ImportSettings imports,
         ControlPlaneSettings controlPlane,
         LockSettings locks,
-        Replication replication) {
+        ReplicationConfig replication) {
 
     /**
      * Where the bucket is.
@@ -156,8 +155,8 @@ public record DataPlaneConfig(
                 locks, replication);
     }
 
-    /** This node as a member of its file system's replication group (standalone), or null to serve it alone. */
-    public DataPlaneConfig withReplication(Replication replication) {
+    /** How this node replicates, or null to serve every file system alone. */
+    public DataPlaneConfig withReplication(ReplicationConfig replication) {
         return new DataPlaneConfig(dataDir, bindAddress, nfsPort, portmap, metricsPort, exportPath, s3, defaults,
                 quietPeriod, flushDeadline, revalidateAfter, cacheTtl, cacheMaxBytes, cacheHighWatermark,
                 cacheLowWatermark, multipartThreshold, multipartPartSize, uploadConcurrency, imports, controlPlane,

@@ -8,6 +8,7 @@ import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.Leadership;
 import dev.regatta.dataplane.meta.MetadataStore;
 import dev.regatta.dataplane.meta.Replication;
+import dev.regatta.dataplane.meta.ReplicationServer;
 import dev.regatta.dataplane.s3.AttributeCodec;
 import dev.regatta.dataplane.s3.KeyCodec;
 import dev.regatta.dataplane.s3.LongPathObjectStore;
@@ -67,9 +68,10 @@ public final class FileSystemInstance implements AutoCloseable {
      * @param node    the node-wide settings (sync timings, cache size, multipart sizes)
      * @param fsid    what clients see as the file system ID; distinct per export, or a client may mix them up
      * @param metrics where this file system's meters go
+     * @param members this node's replication server, for a file system with a replication group; else null
      */
     FileSystemInstance(Path dir, FileSystemSettings settings, DataPlaneConfig node, ObjectStore objects, long fsid,
-                       MeterRegistry metrics) {
+                       MeterRegistry metrics, ReplicationServer members) {
         this.dir = dir;
         this.settings = settings;
         this.node = node;
@@ -80,8 +82,7 @@ public final class FileSystemInstance implements AutoCloseable {
         Replication replication = settings.replication();
         this.store = replication == null
                 ? MetadataStore.open(dir.resolve("meta"))
-                : MetadataStore.openReplicated(dir.resolve("meta"), dir.resolve("raft"), replication,
-                new ReplicaFiles(cache));
+                : MetadataStore.openReplicated(dir.resolve("meta"), members, replication, new ReplicaFiles(cache));
         this.roles = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("regatta-role-" + settings.id()).factory());
         if (replication == null) {
@@ -219,6 +220,16 @@ public final class FileSystemInstance implements AutoCloseable {
     public SyncEngine.Backlog backlog() {
         Leading l = leading;
         return l == null ? SyncEngine.Backlog.NONE : l.sync().backlog();
+    }
+
+    /** The replication group's term as this node knows it; 0 alone. */
+    public long replicationTerm() {
+        return store.replicationTerm();
+    }
+
+    /** The last entry of the group's log this node applied; -1 alone. */
+    public long appliedLogIndex() {
+        return store.appliedLogIndex();
     }
 
     /** File bytes held in the local cache. */

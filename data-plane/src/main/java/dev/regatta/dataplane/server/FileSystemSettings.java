@@ -27,9 +27,10 @@ public record FileSystemSettings(String id, String exportPath, URI endpoint, Str
         String path = config.exportPath();
         DataPlaneConfig.S3 s3 = config.s3();
         String id = path.replaceAll("^/+", "").replace('/', '_');
-        Replication group = config.replication();
+        ReplicationConfig replication = config.replication();
         return new FileSystemSettings(id, path, s3.endpoint(), s3.region(), s3.bucket(), s3.prefix(),
                 config.defaults(), config.flushDeadline(), config.cacheTtl(),
-                group == null ? null : new Replication(id, group.self(), group.members(), group.electionTimeout()));
+                replication == null || replication.members().isEmpty() ? null
+                        : new Replication(id, replication.members()));
     }
 }

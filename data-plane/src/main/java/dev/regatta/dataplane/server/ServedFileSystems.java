@@ -3,6 +3,8 @@ package dev.regatta.dataplane.server;
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.GatedFileSystem;
 import dev.regatta.dataplane.locks.LockManager;
+import dev.regatta.dataplane.meta.Replication;
+import dev.regatta.dataplane.meta.ReplicationServer;
 import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.node.AssignedFileSystem;
 import dev.regatta.dataplane.node.FileSystemHost;
@@ -68,7 +70,9 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                     activity.recentClients(index), meters.s3Requests(), activity.calls(index), backlog.failingFiles(),
                     backlog.failing().stream().map(f -> new FileSystemReport.FailingFile(f.path(), f.code(),
                             f.error(), f.attempts(), java.time.Instant.ofEpochMilli(f.sinceMillis()).toString()))
-                            .toList());
+                            .toList(),
+                    instance.fileSystem() != null ? FileSystemReport.LEADER : FileSystemReport.FOLLOWER,
+                    instance.replicationTerm(), instance.appliedLogIndex());
         }
 
         synchronized void close() {
@@ -89,6 +93,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     /** Whose lock meters each file system shows; null: none. */
     private final LockManager locks;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
+    /** This node's member in the replication groups of its file systems, started with the first of them. */
+    private ReplicationServer replicationServer;
 
     /**
      * @param tagMeters tag each file system's meters with its ID; off for a node that serves one file system from
@@ -113,16 +119,73 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     }
 
     @Override
-    public void serve(AssignedFileSystem a) {
+    public void serve(AssignedFileSystem a, String nodeId) {
         URI endpoint = a.endpoint() == null || a.endpoint().isBlank() ? null : URI.create(a.endpoint());
         serve(new FileSystemSettings(a.id(), "/" + a.id(), endpoint, a.region(), a.bucket(), a.keyPrefix(),
                 new DataPlaneConfig.Defaults((int) a.defaultUid(), (int) a.defaultGid(), a.defaultFileMode(),
                         a.defaultDirMode()),
-                Duration.ofSeconds(a.flushDelaySeconds()), Duration.ofSeconds(a.cacheTtlSeconds()), null));
+                Duration.ofSeconds(a.flushDelaySeconds()), Duration.ofSeconds(a.cacheTtlSeconds()),
+                replication(a, nodeId)), nodeId);
     }
 
-    /** Serves the file system, or restarts it when it is served with other settings. */
-    synchronized void serve(FileSystemSettings settings) {
+    /**
+     * The file system's group as the control plane placed it, with this node's name in it (its node ID); null for a
+     * file system this node serves alone.
+     */
+    private Replication replication(AssignedFileSystem a, String nodeId) {
+        if (a.members().size() <= 1) {
+            return null;
+        }
+        List<Replication.Member> members = new ArrayList<>();
+        for (AssignedFileSystem.Member m : a.members()) {
+            if (m.replicationAddress() == null) {
+                throw new IllegalArgumentException("member " + m.nodeId() + " of file system " + a.id()
+                        + "'s group has no replication address");
+            }
+            members.add(Replication.Member.at(m.nodeId(), m.replicationAddress()));
+        }
+        Replication group = new Replication(a.id(), members);
+        if (!group.hasMember(nodeId)) {
+            throw new IllegalArgumentException("this node (" + nodeId + ") is not among the members of file system "
+                    + a.id() + "'s group: " + members);
+        }
+        return group;
+    }
+
+    /**
+     * This node's replication server, started on first use under {@code name}: the node's ID with a control plane,
+     * {@code --node-name} without.
+     */
+    private synchronized ReplicationServer replicationServer(String name) {
+        ReplicationConfig config = node.replication();
+        if (config == null) {
+            throw new IllegalStateException("this node is placed in a replication group but has no replication port "
+                    + "(--replication-port)");
+        }
+        if (replicationServer == null) {
+            ReplicationServer started = new ReplicationServer(name, config.host(), config.port(),
+                    node.dataDir().resolve("replication"), config.electionTimeout());
+            started.start();
+            replicationServer = started;
+        } else if (!replicationServer.name().equals(name)) {
+            // A Ratis server keeps its name for good; a node registered anew under another ID must restart.
+            throw new IllegalStateException("this node's replication server runs as member " + replicationServer.name()
+                    + ", but the node is " + name + " now (registered anew): restart the node");
+        }
+        return replicationServer;
+    }
+
+    /** Serves the one file system of a node without a control plane, as its options describe it. */
+    void serve(FileSystemSettings settings) {
+        serve(settings, node.replication() == null ? null : node.replication().name());
+    }
+
+    /**
+     * Serves the file system, or restarts it when it is served with other settings.
+     *
+     * @param memberName this node's name in the file system's replication group, if it has one
+     */
+    private synchronized void serve(FileSystemSettings settings, String memberName) {
         String id = settings.id();
         if (id == null || !SAFE_ID.matcher(id).matches() || id.contains("..")) {
             throw new IllegalArgumentException("file system ID '" + id + "' cannot name a directory and an export");
@@ -150,7 +213,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             // index + 1, 1 for the first one, as before exports were dynamic; in a group, the export's tag, the same
             // on every member, since a client that sees the fsid change under a file takes it for another one.
             long fsid = settings.replication() == null ? index + 1L : ExportTable.tagOf(settings.exportPath());
-            instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry());
+            ReplicationServer members = settings.replication() == null ? null : replicationServer(memberName);
+            instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry(), members);
         } catch (RuntimeException e) {
             objects.close();
             meters.close();
@@ -244,6 +308,11 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             s.close();
+        }
+        synchronized (this) {
+            if (replicationServer != null) {
+                replicationServer.close();
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.cli;
 
 import dev.regatta.dataplane.meta.Replication;
+import dev.regatta.dataplane.server.ReplicationConfig;
 import dev.regatta.dataplane.server.DataPlaneConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -25,9 +26,10 @@ class GroupOptionsTest {
 
     @Test
     void groupMembersAndNodeNameMakeTheGroup() {
-        Replication r = parse("--node-name", "b", "--election-timeout", "750ms", "--group-members",
+        ReplicationConfig r = parse("--node-name", "b", "--election-timeout", "750ms", "--group-members",
                 "a=10.0.0.1:7100,b=10.0.0.2:7100", "--group-members", "c=node-c.internal:7101").replication();
-        assertThat(r.self()).isEqualTo("b");
+        assertThat(r.name()).isEqualTo("b");
+        assertThat(r.address()).as("where its replication listens").isEqualTo("10.0.0.2:7100");
         assertThat(r.members()).containsExactly(new Replication.Member("a", "10.0.0.1", 7100),
                 new Replication.Member("b", "10.0.0.2", 7100), new Replication.Member("c", "node-c.internal", 7101));
         assertThat(r.electionTimeout()).isEqualTo(Duration.ofMillis(750));
@@ -40,7 +42,7 @@ class GroupOptionsTest {
         assertThatThrownBy(() -> parse("--group-members", "a=h:1,b=h:2"))
                 .hasMessageContaining("needs --node-name");
         assertThatThrownBy(() -> parse("--node-name", "c", "--group-members", "a=h:1,b=h:2"))
-                .hasMessageContaining("c is not one of the group's members");
+                .hasMessageContaining("--node-name c is not one of --group-members");
         for (String bad : List.of("a", "a=h", "a=h:port", "=h:1", "a=:1")) {
             assertThatThrownBy(() -> parse("--node-name", "a", "--group-members", bad))
                     .as(bad).hasMessageContaining("is not NAME=HOST:PORT");
@@ -52,5 +54,23 @@ class GroupOptionsTest {
         assertThatThrownBy(() -> parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t",
                 "--node-name", "a", "--group-members", "a=h:1"))
                 .hasMessageContaining("without a control plane");
+    }
+
+    @Test
+    void aNodeOfAControlPlaneReplicatesOnItsPortAndNamesItsZone() {
+        DataPlaneConfig node = parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t",
+                "--zone", "eu-west-1a");
+        assertThat(node.controlPlane().zone()).isEqualTo("eu-west-1a");
+        assertThat(node.replication().port()).as("the default replication port").isEqualTo(20491);
+        assertThat(node.replication().name()).as("the node's ID, once registered").isNull();
+        assertThat(node.replication().members()).as("the control plane places groups").isEmpty();
+        assertThat(parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t", "--replication-port", "-1")
+                .replication()).as("a node that replicates nothing").isNull();
+        assertThat(parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t").controlPlane().zone())
+                .isNull();
+        assertThatThrownBy(() -> parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t", "--zone",
+                "eu west")).hasMessageContaining("--zone: 'eu west' is not");
+        assertThatThrownBy(() -> parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t",
+                "--replication-port", "70000")).hasMessageContaining("--replication-port: no such port 70000");
     }
 }

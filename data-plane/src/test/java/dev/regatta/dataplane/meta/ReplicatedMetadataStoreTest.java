@@ -35,6 +35,7 @@ class ReplicatedMetadataStoreTest {
 
     private final List<Replication.Member> members = new ArrayList<>();
     private final MetadataStore[] stores = new MetadataStore[3];
+    private final ReplicationServer[] servers = new ReplicationServer[3];
     private final MemoryFiles[] files = {new MemoryFiles(), new MemoryFiles(), new MemoryFiles()};
 
     /** A member's cache files, in memory: what the log told it to write, cut and delete. */
@@ -74,6 +75,11 @@ class ReplicatedMetadataStoreTest {
             members.add(new Replication.Member("m" + i, "127.0.0.1", freePort()));
         }
         for (int i = 0; i < 3; i++) {
+            servers[i] = new ReplicationServer("m" + i, "127.0.0.1", members.get(i).port(),
+                    dir.resolve("m" + i).resolve("replication"), Duration.ofMillis(400));
+            servers[i].start();
+        }
+        for (int i = 0; i < 3; i++) {
             open(i);
         }
     }
@@ -85,12 +91,17 @@ class ReplicatedMetadataStoreTest {
                 s.close();
             }
         }
+        for (ReplicationServer server : servers) {
+            if (server != null) {
+                server.close();
+            }
+        }
     }
 
     private void open(int i) {
-        Replication replication = new Replication("fs-test", "m" + i, members, Duration.ofMillis(400));
-        stores[i] = MetadataStore.openReplicated(dir.resolve("m" + i).resolve("meta"),
-                dir.resolve("m" + i).resolve("raft"), replication, files[i]);
+        // A store that closes leaves its group; its node's server stays, as a node's does for its other groups.
+        stores[i] = MetadataStore.openReplicated(dir.resolve("m" + i).resolve("meta"), servers[i],
+                new Replication("fs-test", members), files[i]);
     }
 
     private static int freePort() throws IOException {

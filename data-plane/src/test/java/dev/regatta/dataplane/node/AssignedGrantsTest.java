@@ -16,7 +16,7 @@ class AssignedGrantsTest {
         List<Grant> list = java.util.stream.IntStream.range(0, grants)
                 .mapToObj(i -> new Grant("grant-" + i, "arn:aws:iam::123456789012:role/app", "READ_WRITE", false))
                 .toList();
-        return new AssignedFileSystem(id, "bucket", "us-east-1", null, "", 0, 0, 0644, 0755, 5, 60, list);
+        return new AssignedFileSystem(id, "bucket", "us-east-1", null, "", 0, 0, 0644, 0755, 5, 60, list, List.of());
     }
 
     @Test

@@ -17,7 +17,7 @@ class ReconcilerTest {
         final AtomicInteger flakyAttempts = new AtomicInteger();
 
         @Override
-        public void serve(AssignedFileSystem fs) {
+        public void serve(AssignedFileSystem fs, String nodeId) {
             if (fs.id().equals("fs-flaky") && flakyAttempts.incrementAndGet() == 1) {
                 throw new IllegalStateException("disk full");
             }
@@ -38,22 +38,22 @@ class ReconcilerTest {
     static AssignedFileSystem fs(String id, String prefix, String... grants) {
         return new AssignedFileSystem(id, "bucket", "us-east-1", null, prefix, 0, 0, 0644, 0755, 300, 3600,
                 java.util.Arrays.stream(grants).map(g -> new Grant(g, "arn:aws:iam::1:role/r", "READ_ONLY", true))
-                        .toList());
+                        .toList(), List.of());
     }
 
     @Test
     void servesNewStopsGoneRestartsChangedAndLeavesGrantOnlyChangesAlone() throws Exception {
         RecordingHost host = new RecordingHost();
         try (Reconciler reconciler = new Reconciler(host)) {
-            reconciler.apply(List.of(fs("fs-a", ""), fs("fs-b", "")));
+            reconciler.apply(List.of(fs("fs-a", ""), fs("fs-b", "")), "node-test");
             awaitCalls(host, 2);
             assertThat(host.calls).containsExactlyInAnyOrder("serve fs-a ", "serve fs-b ");
 
-            reconciler.apply(List.of(fs("fs-a", "", "grant-1"), fs("fs-c", "x")));
+            reconciler.apply(List.of(fs("fs-a", "", "grant-1"), fs("fs-c", "x")), "node-test");
             awaitCalls(host, 4);
             assertThat(host.calls.subList(2, 4)).containsExactly("stop fs-b", "serve fs-c x");
 
-            reconciler.apply(List.of(fs("fs-a", "new"), fs("fs-c", "x")));
+            reconciler.apply(List.of(fs("fs-a", "new"), fs("fs-c", "x")), "node-test");
             awaitCalls(host, 5);
             assertThat(host.calls.get(4)).isEqualTo("serve fs-a new");
             Thread.sleep(100);
@@ -65,13 +65,13 @@ class ReconcilerTest {
     void aFileSystemThatFailedToStartIsTriedAgainWithTheNextAssignment() throws Exception {
         RecordingHost host = new RecordingHost();
         try (Reconciler reconciler = new Reconciler(host)) {
-            reconciler.apply(List.of(fs("fs-flaky", "")));
+            reconciler.apply(List.of(fs("fs-flaky", "")), "node-test");
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (host.flakyAttempts.get() < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             assertThat(host.calls).isEmpty();
-            reconciler.apply(List.of(fs("fs-flaky", "")));
+            reconciler.apply(List.of(fs("fs-flaky", "")), "node-test");
             awaitCalls(host, 1);
             assertThat(host.calls).containsExactly("serve fs-flaky ");
         }

@@ -7,6 +7,7 @@ import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.fs.SetAttributes;
 import dev.regatta.dataplane.fs.VirtualFileSystem;
 import dev.regatta.dataplane.meta.Replication;
+import dev.regatta.dataplane.meta.ReplicationServer;
 import dev.regatta.dataplane.model.FsError;
 import dev.regatta.dataplane.model.FsException;
 import dev.regatta.dataplane.model.Stability;
@@ -55,6 +56,7 @@ class ReplicatedFileSystemTest {
     Path dir;
     final List<Replication.Member> members = new ArrayList<>();
     final FileSystemInstance[] instances = new FileSystemInstance[3];
+    final ReplicationServer[] servers = new ReplicationServer[3];
     final GatedFileSystem[] gates = new GatedFileSystem[3];
 
     @BeforeAll
@@ -86,9 +88,13 @@ class ReplicatedFileSystemTest {
                     .withTimings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(30));
             FileSystemSettings settings = new FileSystemSettings("fs-r", "/fs-r", s3.endpoint(), "us-east-1",
                     BUCKET, "", new DataPlaneConfig.Defaults(0, 0, 0644, 0755), Duration.ofHours(1),
-                    Duration.ofHours(1), new Replication("fs-r", "node-" + i, members, Duration.ofMillis(400)));
+                    Duration.ofHours(1), new Replication("fs-r", members));
+            servers[i] = new ReplicationServer("node-" + i, "127.0.0.1", members.get(i).port(),
+                    nodeDir.resolve("replication"), Duration.ofMillis(400));
+            servers[i].start();
             instances[i] = new FileSystemInstance(nodeDir.resolve("fs-r"), settings, node,
-                    new S3ObjectStore(raw, BUCKET, new SimpleMeterRegistry()), 1, new SimpleMeterRegistry());
+                    new S3ObjectStore(raw, BUCKET, new SimpleMeterRegistry()), 1, new SimpleMeterRegistry(),
+                    servers[i]);
             gates[i] = GatedFileSystem.serving(instances[i]::fileSystem);
         }
     }
@@ -98,6 +104,11 @@ class ReplicatedFileSystemTest {
         for (FileSystemInstance instance : instances) {
             if (instance != null) {
                 instance.close();
+            }
+        }
+        for (ReplicationServer server : servers) {
+            if (server != null) {
+                server.close();
             }
         }
     }
@@ -180,13 +191,20 @@ class ReplicatedFileSystemTest {
                 .extracting(e -> ((FsException) e).error())
                 .isEqualTo(FsError.JUKEBOX);
 
+        assertThat(instances[follower].servingHandleKey()).as("a follower makes no handles").isNull();
+        byte[] handleKey = instances[first].servingHandleKey();
+
         // The leader stops without uploading anything: its disk and its process are gone for this test.
         instances[first].close();
         instances[first] = null;
+        servers[first].close();
+        servers[first] = null;
         assertThat(raw.listObjectsV2(b -> b.bucket(BUCKET)).contents()).as("nothing was uploaded").isEmpty();
 
         int next = leader();
         assertThat(next).isNotEqualTo(first);
+        assertThat(instances[next].servingHandleKey()).as("the file system's handle key, made by the first leader")
+                .isNotNull().isEqualTo(handleKey);
         VirtualFileSystem now = gates[next];
         for (Map.Entry<String, byte[]> e : written.entrySet()) {
             assertThat(read(now, e.getKey())).as(e.getKey()).isEqualTo(e.getValue());

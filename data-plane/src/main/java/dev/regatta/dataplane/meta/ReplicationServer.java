@@ -1,0 +1,191 @@
+package dev.regatta.dataplane.meta;
+
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.statemachine.StateMachine;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * This node's member in every replication group it belongs to: one Apache Ratis server, on one port, with a
+ * division per group (a file system's store joins with {@link #join} and leaves with {@link #leave}), as one
+ * datanode of Apache Ozone carries all its pipelines. One port for the operator to open, and one set of gRPC
+ * threads however many file systems the node holds.
+ *
+ * <p>Each group's log lives in {@code <storage>/<group UUID>/}. A group found there when the server starts is not
+ * opened until its file system joins again (the store its entries apply to opens then): Ratis says at start that it
+ * ignores such directories, which is expected.
+ */
+public final class ReplicationServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicationServer.class);
+
+    /** Entries handed to Ratis and not answered yet, per group; a writer waits beyond this. */
+    static final int MAX_OUTSTANDING = 2048;
+    /** Log entries kept behind a snapshot, so that a member a little behind catches up from the log. */
+    private static final long PRESERVED_ENTRIES = 100_000;
+
+    private final String name;
+    private final String host;
+    private final int port;
+    private final RaftServer server;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    /** The state machine of each group joined; Ratis asks for it when the group is added. */
+    private final Map<RaftGroupId, StateMachine> machines = new ConcurrentHashMap<>();
+
+    /**
+     * @param name            this node's name in every group (the members list it by it)
+     * @param host            where the server listens (and what the other members are told)
+     * @param port            the server's port
+     * @param storage         where each group's log lives
+     * @param electionTimeout how long a follower waits without hearing from a leader before it stands for election
+     *                        (at most twice this)
+     */
+    public ReplicationServer(String name, String host, int port, Path storage, Duration electionTimeout) {
+        if (electionTimeout.isNegative() || electionTimeout.isZero()) {
+            throw new IllegalArgumentException("the election timeout must be positive: " + electionTimeout);
+        }
+        this.name = name;
+        this.host = host;
+        this.port = port;
+        try {
+            Files.createDirectories(storage);
+            this.server = RaftServer.newBuilder()
+                    .setServerId(RaftPeerId.valueOf(name))
+                    .setProperties(properties(host, port, storage, electionTimeout))
+                    .setStateMachineRegistry(group -> {
+                        StateMachine machine = machines.get(group);
+                        if (machine == null) {
+                            throw new IllegalStateException("group " + group + " is opened when its file system"
+                                    + " starts on this node");
+                        }
+                        return machine;
+                    })
+                    .build();
+        } catch (IOException e) {
+            throw new MetadataException("cannot set up this node's replication server (member " + name + " on "
+                    + host + ":" + port + ", logs in " + storage + ")", e);
+        }
+    }
+
+    private static RaftProperties properties(String host, int port, Path storage, Duration electionTimeout) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(storage.toFile()));
+        GrpcConfigKeys.Server.setHost(p, host);
+        GrpcConfigKeys.Server.setPort(p, port);
+        // A node shares two cores with its clients' work: a leader that misses a few heartbeats under a compile or a
+        // GC pause is not dead, and an election costs a pause of every client.
+        long min = electionTimeout.toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(min / 2, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Write.setElementLimit(p, 2 * MAX_OUTSTANDING);
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf("1GB"));
+        // An entry carries a WRITE's bytes (an NFS client sends up to 1 MiB in one) beside its batch.
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
+        // A snapshot is the store flushed to its files; the log behind it goes, but for a margin that lets a member
+        // a little behind catch up from the log, since a snapshot is not copied between members yet.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 20_000);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, PRESERVED_ENTRIES);
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        return p;
+    }
+
+    /** Starts listening; groups join afterwards. */
+    public void start() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new MetadataException("cannot start this node's replication server (member " + name + ") on "
+                    + address(), e);
+        }
+        log.info("replication server of member {} listens on {}", name, address());
+    }
+
+    /** This node's name in its groups. */
+    public String name() {
+        return name;
+    }
+
+    /** host:port, as the other members reach it. */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    RaftServer server() {
+        return server;
+    }
+
+    RaftPeerId self() {
+        return server.getId();
+    }
+
+    /** Opens this member's division of {@code group}: recovers its log, applies it to {@code machine}, and votes. */
+    void join(RaftGroup group, StateMachine machine) {
+        machines.put(group.getGroupId(), machine);
+        RaftClientReply reply;
+        try {
+            // Not formatted: a division whose log is on disk recovers it (a new one starts empty either way).
+            reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, server.getId(),
+                    callIds.incrementAndGet(), group, false));
+        } catch (IOException e) {
+            machines.remove(group.getGroupId());
+            throw new MetadataException("member " + name + " cannot join replication group " + group.getGroupId(), e);
+        }
+        if (!reply.isSuccess()) {
+            machines.remove(group.getGroupId());
+            throw new MetadataException("member " + name + " cannot join replication group " + group.getGroupId()
+                    + ": " + reply.getException(), reply.getException());
+        }
+    }
+
+    /** Closes this member's division of the group; its log stays on disk for the next {@link #join}. */
+    void leave(RaftGroupId group) {
+        try {
+            RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(clientId, server.getId(),
+                    callIds.incrementAndGet(), group, false, false));
+            if (!reply.isSuccess()) {
+                log.warn("member {} did not leave replication group {} cleanly: {}", name, group,
+                        reply.getException());
+            }
+        } catch (IOException e) {
+            log.warn("member {} did not leave replication group {} cleanly: {}", name, group, e.toString());
+        } finally {
+            machines.remove(group);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            log.warn("the replication server of member {} did not stop cleanly: {}", name, e.toString());
+        }
+    }
+}
