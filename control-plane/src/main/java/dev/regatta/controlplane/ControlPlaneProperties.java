@@ -35,9 +35,18 @@ public record ControlPlaneProperties(
         @DefaultValue @Valid Sts sts,
         @DefaultValue @Valid Ca ca,
         @DefaultValue @Valid Nodes nodes,
+        @DefaultValue @Valid Replication replication,
         @DefaultValue @Valid Mounts mounts,
         @DefaultValue Admin admin,
         @DefaultValue @Valid Audit audit) {
+
+    public ControlPlaneProperties {
+        // Checked here: it relates two records. A member must first be down (dead-after) before it can be replaced.
+        if (replication.replaceAfter().compareTo(nodes.deadAfter()) < 0) {
+            throw new IllegalArgumentException("regatta.replication.replace-after (" + replication.replaceAfter()
+                    + ") must be at least regatta.nodes.dead-after (" + nodes.deadAfter() + ")");
+        }
+    }
 
     /**
      * @param allowedEndpoints the only STS URLs a mount proof may name (scheme, host and port must match one);
@@ -83,6 +92,26 @@ public record ControlPlaneProperties(
             @DefaultValue("") String bootstrapToken,
             @DefaultValue("10s") @NotNull Duration heartbeatInterval,
             @DefaultValue("45s") @NotNull Duration deadAfter) {
+    }
+
+    /**
+     * @param defaultReplicas how many nodes serve a file system whose creation does not say: 1 (no replication), 3
+     *                        (survives one node down) or 5 (two); a group of 3 or 5 needs that many live nodes with a
+     *                        replication address before it is placed
+     * @param replaceAfter    a member of a group of 3 or 5 silent this long is replaced by a live node outside the
+     *                        group; at least {@code nodes.dead-after}. Shorter replaces nodes that were only
+     *                        restarting; longer leaves the group a member short for longer
+     */
+    public record Replication(
+            @DefaultValue("3") int defaultReplicas,
+            @DefaultValue("10m") @NotNull Duration replaceAfter) {
+
+        public Replication {
+            if (defaultReplicas != 1 && defaultReplicas != 3 && defaultReplicas != 5) {
+                throw new IllegalArgumentException("regatta.replication.default-replicas must be 1, 3 or 5, not "
+                        + defaultReplicas);
+            }
+        }
     }
 
     /**

@@ -14,6 +14,8 @@ import static dev.regatta.controlplane.filesystem.FileSystemSettings.*;
 /**
  * A new file system. Only name, bucket and region are required; modes are the decimal value of the octal mode
  * (420 is 0644).
+ *
+ * @param replicas how many nodes serve it; null: {@code regatta.replication.default-replicas}
  */
 public record CreateFileSystemRequest(
         @NotBlank(message = "is required") @Size(max = 128) @Pattern(regexp = "\\P{Cntrl}*",
@@ -28,7 +30,8 @@ public record CreateFileSystemRequest(
         @Min(0) @Max(value = MAX_MODE, message = "must be a mode from 0 to 4095 (07777)") Integer defaultFileMode,
         @Min(0) @Max(value = MAX_MODE, message = "must be a mode from 0 to 4095 (07777)") Integer defaultDirMode,
         @Min(1) @Max(MAX_FLUSH_DELAY_SECONDS) Integer flushDelaySeconds,
-        @Min(1) @Max(MAX_CACHE_TTL_SECONDS) Integer cacheTtlSeconds) {
+        @Min(1) @Max(MAX_CACHE_TTL_SECONDS) Integer cacheTtlSeconds,
+        @Replicas Integer replicas) {
 
     FileSystemSettings settings() {
         return new FileSystemSettings(name.strip(), bucket, region, endpointOrNull(endpoint),

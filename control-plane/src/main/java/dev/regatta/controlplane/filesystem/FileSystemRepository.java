@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The file systems (table {@code file_system}), with the settings an admin chose and the node serving each. */
+/**
+ * The file systems (table {@code file_system}), with the settings an admin chose; the nodes serving each are in
+ * {@code file_system_member} ({@link ReplicationGroups}).
+ */
 @Repository
 public class FileSystemRepository {
 
@@ -19,7 +22,7 @@ public class FileSystemRepository {
             rs.getString("bucket"), rs.getString("region"), rs.getString("endpoint"), rs.getString("key_prefix"),
             rs.getLong("default_uid"), rs.getLong("default_gid"), rs.getInt("default_file_mode"),
             rs.getInt("default_dir_mode"), rs.getInt("flush_delay_seconds"), rs.getInt("cache_ttl_seconds"),
-            rs.getString("node_id"), rs.getTimestamp("created_at").toInstant(),
+            rs.getInt("replicas"), rs.getTimestamp("created_at").toInstant(),
             rs.getTimestamp("updated_at").toInstant());
 
     private final JdbcClient jdbc;
@@ -45,19 +48,22 @@ public class FileSystemRepository {
         return jdbc.sql("select * from file_system order by created_at, id").query(ROW).list();
     }
 
-    /** The file systems a node serves, by ID. */
+    /** The file systems whose group a node is a member of (leading it or not), by ID. */
     public List<FileSystem> assignedTo(String nodeId) {
-        return jdbc.sql("select * from file_system where node_id = ? order by id").param(nodeId).query(ROW).list();
+        return jdbc.sql("""
+                        select f.* from file_system f join file_system_member m on m.file_system_id = f.id
+                        where m.node_id = ? order by f.id""")
+                .param(nodeId).query(ROW).list();
     }
 
-    void insert(String id, FileSystemSettings s, String nodeId, Instant now) {
+    void insert(String id, FileSystemSettings s, int replicas, Instant now) {
         jdbc.sql("""
                         insert into file_system (id, name, bucket, region, endpoint, key_prefix, default_uid, default_gid,
-                            default_file_mode, default_dir_mode, flush_delay_seconds, cache_ttl_seconds, node_id,
+                            default_file_mode, default_dir_mode, flush_delay_seconds, cache_ttl_seconds, replicas,
                             created_at, updated_at)
                         values (:id, :name, :bucket, :region, :endpoint, :keyPrefix, :uid, :gid, :fileMode, :dirMode,
-                            :flush, :ttl, :nodeId, :now, :now)""")
-                .param("id", id).param("nodeId", nodeId).param("now", Timestamp.from(now))
+                            :flush, :ttl, :replicas, :now, :now)""")
+                .param("id", id).param("replicas", replicas).param("now", Timestamp.from(now))
                 .params(settingsParameters(s))
                 .update();
     }
@@ -74,7 +80,7 @@ public class FileSystemRepository {
                 .update();
     }
 
-    /** Deletes the file system with its grants, status and mount sessions (the schema cascades). */
+    /** Deletes the file system with its grants, group, status and mount sessions (the schema cascades). */
     boolean delete(String id) {
         return jdbc.sql("delete from file_system where id = ?").param(id).update() == 1;
     }

@@ -1,5 +1,6 @@
 package dev.regatta.controlplane.filesystem;
 
+import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.Ids;
 import dev.regatta.controlplane.api.Problems;
 import org.slf4j.Logger;
@@ -9,9 +10,10 @@ import org.springframework.transaction.annotation.Transactional;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * File systems' life: made with a node if one is live, changed, deleted. Changing where the data is (bucket,
+ * File systems' life: made and placed on nodes if enough are live, changed, deleted. Changing where the data is (bucket,
  * region, endpoint, prefix) or deleting is refused while clients hold valid certificates for it, since their
  * files would change or vanish under them; {@code force} overrides that.
  */
@@ -22,13 +24,17 @@ public class FileSystemService {
 
     private final FileSystemRepository fileSystems;
     private final FileSystemAssignments assignments;
+    private final ReplicationGroups groups;
     private final LiveMounts liveMounts;
+    private final int defaultReplicas;
 
     public FileSystemService(FileSystemRepository fileSystems, FileSystemAssignments assignments,
-                             LiveMounts liveMounts) {
+                             ReplicationGroups groups, LiveMounts liveMounts, ControlPlaneProperties properties) {
         this.fileSystems = fileSystems;
         this.assignments = assignments;
+        this.groups = groups;
         this.liveMounts = liveMounts;
+        this.defaultReplicas = properties.replication().defaultReplicas();
     }
 
     /** The file system with this ID: 400 for an ID of the wrong shape, 404 for an unknown one. */
@@ -50,21 +56,28 @@ public class FileSystemService {
     public FileSystem create(CreateFileSystemRequest request) {
         Instant now = Instant.now();
         String id = Ids.newId("fs");
-        String nodeId = assignments.leastLoadedLiveNode(now).orElse(null);
-        fileSystems.insert(id, request.settings(), nodeId, now);
-        if (nodeId == null) {
-            LOG.warn("file system {} created without a node: no data-plane node is live; it will be assigned when "
-                    + "one heartbeats", id);
+        int replicas = Objects.requireNonNullElse(request.replicas(), defaultReplicas);
+        fileSystems.insert(id, request.settings(), replicas, now);
+        assignments.place(now);
+        FileSystem created = require(id);
+        ReplicationGroup group = groups.of(created, now);
+        if (group.members().isEmpty()) {
+            LOG.warn("file system {} created with {} replica(s), {}", id, replicas, group.placement());
         } else {
-            LOG.info("file system {} created on node {}", id, nodeId);
+            LOG.info("file system {} created with {} replica(s), {}", id, replicas, group.placement());
         }
-        return require(id);
+        return created;
     }
 
     /** @return the file system as stored */
     @Transactional
     public FileSystem update(String id, UpdateFileSystemRequest request, boolean force) {
         FileSystem fs = requireLocked(id);
+        if (request.replicas() != null && request.replicas() != fs.replicas()) {
+            throw Problems.conflict(id + " has " + fs.replicas() + " replica(s), and the replica count cannot be "
+                    + "changed after creation yet (a group neither grows nor shrinks): create another file system "
+                    + "with " + request.replicas() + " replicas instead");
+        }
         FileSystemSettings current = FileSystemSettings.of(fs);
         FileSystemSettings changed = request.applyTo(current);
         if (!changed.sameLocationAs(current) && !force) {

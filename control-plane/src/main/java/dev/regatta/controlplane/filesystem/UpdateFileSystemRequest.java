@@ -12,6 +12,9 @@ import static dev.regatta.controlplane.filesystem.FileSystemSettings.*;
 /**
  * A partial update: an absent or null field keeps its value. An empty endpoint returns to AWS's endpoint and an
  * empty key prefix serves the whole bucket.
+ *
+ * @param replicas accepted only as the value the file system has: a group does not grow or shrink yet (a script
+ *                 may send back what it read)
  */
 public record UpdateFileSystemRequest(
         @Size(max = 128) @Pattern(regexp = "(?s).*\\S.*", message = "must not be blank") @Pattern(
@@ -26,7 +29,8 @@ public record UpdateFileSystemRequest(
         @Min(0) @Max(value = MAX_MODE, message = "must be a mode from 0 to 4095 (07777)") Integer defaultFileMode,
         @Min(0) @Max(value = MAX_MODE, message = "must be a mode from 0 to 4095 (07777)") Integer defaultDirMode,
         @Min(1) @Max(MAX_FLUSH_DELAY_SECONDS) Integer flushDelaySeconds,
-        @Min(1) @Max(MAX_CACHE_TTL_SECONDS) Integer cacheTtlSeconds) {
+        @Min(1) @Max(MAX_CACHE_TTL_SECONDS) Integer cacheTtlSeconds,
+        @Replicas Integer replicas) {
 
     FileSystemSettings applyTo(FileSystemSettings current) {
         return new FileSystemSettings(

@@ -141,17 +141,17 @@ public class MountAdmission {
         IssuedCertificate certificate = authority.issueClientCertificate(request.csr(), new ClientIdentity(mountId,
                 fileSystemId, request.access(), authorized.grant().id(), principal));
         String grantAndNode = request.access() + " by grant " + authorized.grant().id() + " via node "
-                + authorized.node().id();
+                + authorized.node().nodeId();
         String reason = transaction.execute(status -> {
             String decision;
             if (renewed == null) {
                 sessions.insert(MountSession.admitted(mountId, fileSystemId, authorized.grant().id(), principal,
-                        request.access(), source, authorized.node().id(), certificate.serialHex(),
+                        request.access(), source, authorized.node().nodeId(), certificate.serialHex(),
                         certificate.notAfter(), now));
                 decision = "mount " + mountId + " " + grantAndNode;
             } else {
                 int renewals = sessions.renew(mountId, fileSystemId, authorized.grant().id(), source,
-                        authorized.node().id(), certificate.serialHex(), certificate.notAfter(), now)
+                        authorized.node().nodeId(), certificate.serialHex(), certificate.notAfter(), now)
                         .orElseThrow(() -> MountRefusedException.conflict("mount " + mountId + " ended while it was "
                                 + "being renewed: mount anew, without renews").of(principal));
                 decision = "renewal " + renewals + " of mount " + mountId + " " + grantAndNode
@@ -163,8 +163,8 @@ public class MountAdmission {
         });
         LOG.info("{} admitted: fs={} principal={} source={} {}", renewed == null ? "mount" : "renewal", fileSystemId,
                 principal, source, reason);
-        return new MountResponse(mountId, fileSystemId, authorized.node().address(), request.access(),
-                principal, certificate.pem(), authority.caCertificatesPem(), certificate.notAfter());
+        return new MountResponse(mountId, fileSystemId, authorized.node().address(), authorized.memberAddresses(),
+                request.access(), principal, certificate.pem(), authority.caCertificatesPem(), certificate.notAfter());
     }
 
     private UnmountResponse end(MountAuthorizer.Ending ending, String source, Instant now) {

@@ -3,6 +3,9 @@ package dev.regatta.controlplane.mount;
 import dev.regatta.controlplane.ControlPlaneProperties;
 import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.filesystem.FileSystemRepository;
+import dev.regatta.controlplane.filesystem.Member;
+import dev.regatta.controlplane.filesystem.ReplicationGroup;
+import dev.regatta.controlplane.filesystem.ReplicationGroups;
 import dev.regatta.controlplane.grant.Grant;
 import dev.regatta.controlplane.grant.GrantRepository;
 import dev.regatta.controlplane.mount.sts.CallerIdentity;
@@ -13,19 +16,18 @@ import dev.regatta.controlplane.mount.sts.StsProof;
 import dev.regatta.controlplane.mount.sts.StsRequest;
 import dev.regatta.controlplane.mount.sts.Texts;
 import dev.regatta.controlplane.mount.sts.UsedProofs;
-import dev.regatta.controlplane.node.Node;
-import dev.regatta.controlplane.node.NodeRepository;
 import dev.regatta.controlplane.service.ServerIdentity;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Decides whether a well-formed mount request, renewal or unmount report may go through, in the contract's order:
  * the cheap checks of the proof first, so that nothing unbound to this deployment and file system, or stale, ever
  * reaches STS; then who the caller is; then, for a renewal or an unmount, whether the session named is the caller's;
- * then what it may do and where.
+ * then what it may do and where: the group's leader, or without a known one its first live member.
  */
 @Component
 class MountAuthorizer {
@@ -35,21 +37,21 @@ class MountAuthorizer {
     private final FileSystemRepository fileSystems;
     private final CallerIdentityVerifier verifier;
     private final GrantRepository grants;
-    private final NodeRepository nodes;
+    private final ReplicationGroups groups;
     private final UsedProofs usedProofs;
     private final MountSessionRepository sessions;
     private final ControlPlaneProperties.Sts sts;
     private final Duration nodeDeadAfter;
 
     MountAuthorizer(StsEndpoints endpoints, ServerIdentity serverIdentity, FileSystemRepository fileSystems,
-                    CallerIdentityVerifier verifier, GrantRepository grants, NodeRepository nodes,
+                    CallerIdentityVerifier verifier, GrantRepository grants, ReplicationGroups groups,
                     UsedProofs usedProofs, MountSessionRepository sessions, ControlPlaneProperties properties) {
         this.endpoints = endpoints;
         this.serverIdentity = serverIdentity;
         this.fileSystems = fileSystems;
         this.verifier = verifier;
         this.grants = grants;
-        this.nodes = nodes;
+        this.groups = groups;
         this.usedProofs = usedProofs;
         this.sessions = sessions;
         this.sts = properties.sts();
@@ -70,10 +72,13 @@ class MountAuthorizer {
                 throw MountRefusedException.forbidden("grant " + grant.id() + " (" + grant.principal() + ") admits "
                         + caller.arn() + " to " + fileSystem.id() + " read-only: mount it with access READ_ONLY");
             }
-            Node node = nodes.liveNodeServing(fileSystem.id(), now.minus(nodeDeadAfter)).orElseThrow(() ->
-                    MountRefusedException.unavailable("no live data-plane node serves " + fileSystem.id()
-                            + " (none heartbeated within " + nodeDeadAfter.toSeconds() + " s); try again later"));
-            return new AuthorizedMount(fileSystem, caller, grant, node, renewed);
+            ReplicationGroup group = groups.of(fileSystem, now);
+            List<Member> routes = group.routes();
+            if (routes.isEmpty()) {
+                throw MountRefusedException.unavailable(group.unavailable(nodeDeadAfter));
+            }
+            return new AuthorizedMount(fileSystem, caller, grant, routes.getFirst(),
+                    routes.stream().map(Member::address).toList(), renewed);
         } catch (MountRefusedException e) {
             throw e.of(verified.arn());
         }

@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the serving node last reported about a file system (docs/control-plane-protocols.md, heartbeat).
+ * What the serving node (the group's leader) last reported about a file system (docs/control-plane-protocols.md,
+ * heartbeat).
  *
  * @param oldestUnsyncedSeconds age of the oldest change not yet in S3: what a crash of the node would put at risk
  * @param s3Requests            request type to count, since the node started

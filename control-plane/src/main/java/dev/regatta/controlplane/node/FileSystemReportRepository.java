@@ -79,21 +79,19 @@ public class FileSystemReportRepository {
     }
 
     /**
-     * Keeps the report if the reporting node serves the file system; a node still reporting one that moved away
-     * from it is ignored, so that a lagging node cannot overwrite what the new one says.
-     *
-     * @return whether the report was kept
+     * Keeps the report as the file system's latest and in its history. The caller has checked that the node is the
+     * one whose figures count (the group's leader, or its only member): a lagging node, or a follower, must not
+     * overwrite what the leader says.
      */
-    boolean saveIfServing(FileSystemReport r) {
+    void save(FileSystemReport r) {
         String requests = json.writeValueAsString(r.s3Requests() == null ? Map.of() : r.s3Requests());
         String failing = r.failingFiles() == null ? null : json.writeValueAsString(r.failing());
-        boolean kept = jdbc.sql("""
+        jdbc.sql("""
                         insert into file_system_status (file_system_id, node_id, reported_at, cache_bytes, dirty_bytes,
                             oldest_unsynced_seconds, cache_hit_ratio, connected_clients, s3_requests, nfs_operations,
                             failing_files, failing)
-                        select :fs, :node, :at, :cache, :dirty, :oldest, :ratio, :clients, :requests, :nfs,
-                            :failingFiles, :failing
-                        where exists (select 1 from file_system where id = :fs and node_id = :node)
+                        values (:fs, :node, :at, :cache, :dirty, :oldest, :ratio, :clients, :requests, :nfs,
+                            :failingFiles, :failing)
                         on conflict (file_system_id) do update set node_id = excluded.node_id,
                             reported_at = excluded.reported_at, cache_bytes = excluded.cache_bytes,
                             dirty_bytes = excluded.dirty_bytes, oldest_unsynced_seconds = excluded.oldest_unsynced_seconds,
@@ -105,22 +103,19 @@ public class FileSystemReportRepository {
                 .param("ratio", r.cacheHitRatio()).param("clients", r.connectedClients())
                 .param("requests", requests).param("nfs", r.nfsOperations(), Types.BIGINT)
                 .param("failingFiles", r.failingFiles(), Types.INTEGER).param("failing", failing, Types.VARCHAR)
-                .update() == 1;
-        if (kept) {
-            jdbc.sql("""
-                            insert into file_system_sample (file_system_id, node_id, reported_at, cache_bytes,
-                                dirty_bytes, oldest_unsynced_seconds, cache_hit_ratio, connected_clients, s3_requests,
-                                nfs_operations)
-                            values (:fs, :node, :at, :cache, :dirty, :oldest, :ratio, :clients, :requests, :nfs)""")
-                    .param("fs", r.fileSystemId()).param("node", r.nodeId())
-                    .param("at", Timestamp.from(r.reportedAt())).param("cache", r.cacheBytes())
-                    .param("dirty", r.dirtyBytes()).param("oldest", r.oldestUnsyncedSeconds())
-                    .param("ratio", r.cacheHitRatio()).param("clients", r.connectedClients())
-                    .param("requests", requests).param("nfs", r.nfsOperations(), Types.BIGINT)
-                    .update();
-            jdbc.sql("delete from file_system_sample where file_system_id = ? and reported_at < ?")
-                    .param(r.fileSystemId()).param(Timestamp.from(r.reportedAt().minus(KEPT))).update();
-        }
-        return kept;
+                .update();
+        jdbc.sql("""
+                        insert into file_system_sample (file_system_id, node_id, reported_at, cache_bytes,
+                            dirty_bytes, oldest_unsynced_seconds, cache_hit_ratio, connected_clients, s3_requests,
+                            nfs_operations)
+                        values (:fs, :node, :at, :cache, :dirty, :oldest, :ratio, :clients, :requests, :nfs)""")
+                .param("fs", r.fileSystemId()).param("node", r.nodeId())
+                .param("at", Timestamp.from(r.reportedAt())).param("cache", r.cacheBytes())
+                .param("dirty", r.dirtyBytes()).param("oldest", r.oldestUnsyncedSeconds())
+                .param("ratio", r.cacheHitRatio()).param("clients", r.connectedClients())
+                .param("requests", requests).param("nfs", r.nfsOperations(), Types.BIGINT)
+                .update();
+        jdbc.sql("delete from file_system_sample where file_system_id = ? and reported_at < ?")
+                .param(r.fileSystemId()).param(Timestamp.from(r.reportedAt().minus(KEPT))).update();
     }
 }

@@ -1,18 +1,24 @@
 package dev.regatta.controlplane.node;
 
 import dev.regatta.controlplane.ControlPlaneProperties;
+import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.filesystem.FileSystemAssignments;
 import dev.regatta.controlplane.filesystem.FileSystemRepository;
+import dev.regatta.controlplane.filesystem.MemberRole;
+import dev.regatta.controlplane.filesystem.ReplicationGroup;
+import dev.regatta.controlplane.filesystem.ReplicationGroups;
 import dev.regatta.controlplane.grant.GrantRepository;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A node's heartbeat: keeps its reports, marks it live, gives file systems of silent nodes (and unassigned ones) to
- * live nodes, and answers everything this node must serve.
+ * A node's heartbeat: keeps what it says of itself and of its part in each group, keeps the leader's report as the
+ * file system's status, marks it live, places groups that lack members (or have silent ones), and answers everything
+ * this node must serve with each group's members.
  */
 @Service
 public class HeartbeatService {
@@ -22,16 +28,18 @@ public class HeartbeatService {
     private final GrantRepository grants;
     private final FileSystemReportRepository reports;
     private final FileSystemAssignments assignments;
+    private final ReplicationGroups groups;
     private final long heartbeatIntervalSeconds;
 
     public HeartbeatService(NodeRepository nodes, FileSystemRepository fileSystems, GrantRepository grants,
                             FileSystemReportRepository reports, FileSystemAssignments assignments,
-                            ControlPlaneProperties properties) {
+                            ReplicationGroups groups, ControlPlaneProperties properties) {
         this.nodes = nodes;
         this.fileSystems = fileSystems;
         this.grants = grants;
         this.reports = reports;
         this.assignments = assignments;
+        this.groups = groups;
         this.heartbeatIntervalSeconds = properties.nodes().heartbeatInterval().toSeconds();
     }
 
@@ -39,16 +47,27 @@ public class HeartbeatService {
     @Transactional
     public HeartbeatResponse heartbeat(String nodeId, HeartbeatRequest request) {
         Instant now = Instant.now();
-        nodes.recordHeartbeat(nodeId, now);
+        nodes.recordHeartbeat(nodeId, now, NodeFacts.of(request.zone(), request.nfsAddress(),
+                request.replicationAddress()));
         for (HeartbeatRequest.Report r : request.reports()) {
-            reports.saveIfServing(new FileSystemReport(r.fileSystemId(), nodeId, now, r.cacheBytes(), r.dirtyBytes(),
-                    r.oldestUnsyncedSeconds(), r.cacheHitRatio(), r.connectedClients(), r.s3Requests(), r.nfsOperations(),
-                    r.failingFiles(), r.failing()));
+            if (groups.recordReport(r.fileSystemId(), nodeId, MemberRole.fromCode(r.role()), r.term(),
+                    r.appliedIndex(), now) && keepsReportOf(r.fileSystemId(), nodeId, now)) {
+                reports.save(new FileSystemReport(r.fileSystemId(), nodeId, now, r.cacheBytes(), r.dirtyBytes(),
+                        r.oldestUnsyncedSeconds(), r.cacheHitRatio(), r.connectedClients(), r.s3Requests(),
+                        r.nfsOperations(), r.failingFiles(), r.failing()));
+            }
         }
-        assignments.reassignOrphans(now);
-        List<HeartbeatResponse.AssignedFileSystem> assigned = fileSystems.assignedTo(nodeId).stream()
-                .map(fs -> HeartbeatResponse.AssignedFileSystem.of(fs, grants.forFileSystem(fs.id())))
-                .toList();
-        return new HeartbeatResponse(heartbeatIntervalSeconds, assigned);
+        assignments.place(now);
+        List<FileSystem> assigned = fileSystems.assignedTo(nodeId);
+        Map<String, ReplicationGroup> groupOf = groups.of(assigned, now);
+        return new HeartbeatResponse(heartbeatIntervalSeconds, assigned.stream()
+                .map(fs -> HeartbeatResponse.AssignedFileSystem.of(fs, grants.forFileSystem(fs.id()),
+                        groupOf.get(fs.id())))
+                .toList());
+    }
+
+    /** Whether the node's report is the file system's status: the leader's, or the only member's. */
+    private boolean keepsReportOf(String fileSystemId, String nodeId, Instant now) {
+        return fileSystems.find(fileSystemId).map(fs -> groups.of(fs, now).keepsReportOf(nodeId)).orElse(false);
     }
 }

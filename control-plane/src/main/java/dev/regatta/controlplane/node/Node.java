@@ -3,5 +3,5 @@ package dev.regatta.controlplane.node;
 import java.time.Instant;
 
 /** A data-plane node; {@code address} is where clients' tunnels connect (its TLS front). */
-public record Node(String id, String name, String address, Instant registeredAt, Instant lastHeartbeatAt) {
+record Node(String id, String name, String address, NodeFacts facts, Instant registeredAt, Instant lastHeartbeatAt) {
 }

@@ -36,8 +36,9 @@ public class NodeAdminController {
     }
 
     /**
-     * Forgets a node (decommissioned, or its token leaked): its token stops working and its file systems go to a
-     * live node at the next heartbeat.
+     * Forgets a node (decommissioned, or its token leaked): its token stops working and its places in file systems'
+     * groups are freed, to be filled by live nodes at the next heartbeat of any node (not after
+     * {@code regatta.replication.replace-after}: the admin has said it is gone).
      */
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
@@ -46,6 +47,7 @@ public class NodeAdminController {
         if (!nodes.delete(id)) {
             throw Problems.notFound("no node " + id);
         }
-        LOG.info("node {} deleted; its file systems are unassigned until a live node heartbeats", id);
+        LOG.info("node {} deleted; its places in file systems' groups are filled by live nodes at the next heartbeat",
+                id);
     }
 }

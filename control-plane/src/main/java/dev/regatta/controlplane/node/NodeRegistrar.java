@@ -15,7 +15,8 @@ import java.time.Instant;
 
 /**
  * Admits data-plane nodes. A node registering at the address of a known node is that machine come back without its
- * token: it takes over the old node's file systems (whose cache it holds) and the old record goes.
+ * token: it takes over the old node's places in file systems' groups (whose cache and log it holds) and the old
+ * record goes.
  */
 @Service
 public class NodeRegistrar {
@@ -41,6 +42,7 @@ public class NodeRegistrar {
         } catch (IllegalArgumentException e) {
             throw Problems.badRequest("address: " + e.getMessage());
         }
+        NodeFacts facts = NodeFacts.of(request.zone(), request.nfsAddress(), request.replicationAddress());
         String nodeId = Ids.newId("node");
         IssuedCertificate certificate;
         try {
@@ -51,17 +53,23 @@ public class NodeRegistrar {
         }
         String token = Secrets.newSecret("rgn_");
         Instant now = Instant.now();
-        nodes.insert(new Node(nodeId, request.name().strip(), nodeAddress, now, now), Secrets.sha256(token),
+        nodes.insert(new Node(nodeId, request.name().strip(), nodeAddress, facts, now, now), Secrets.sha256(token),
                 certificate.pem());
-        LOG.info("data-plane node {} ('{}') registered at {}; certificate serial {} valid until {}", nodeId,
-                request.name().strip(), nodeAddress, certificate.serialHex(), certificate.notAfter());
+        LOG.info("data-plane node {} ('{}') registered at {} (zone {}, NFS {}, replication {}); certificate serial {} "
+                        + "valid until {}", nodeId, request.name().strip(), nodeAddress, orNone(facts.zone()),
+                orNone(facts.nfsAddress()), orNone(facts.replicationAddress()), certificate.serialHex(),
+                certificate.notAfter());
         for (String previous : nodes.othersAt(nodeAddress, nodeId)) {
             int moved = nodes.handOver(previous, nodeId);
             nodes.delete(previous);
-            LOG.warn("node {} registered anew at {} and replaces node {} ({} file systems handed over)", nodeId,
-                    nodeAddress, previous, moved);
+            LOG.warn("node {} registered anew at {} and replaces node {} (its places in {} file systems' groups "
+                    + "handed over)", nodeId, nodeAddress, previous, moved);
         }
         return new RegistrationResponse(nodeId, token, certificate.pem(), ca.caCertificatesPem(),
                 heartbeatIntervalSeconds);
+    }
+
+    private static String orNone(String fact) {
+        return fact == null ? "none" : fact;
     }
 }

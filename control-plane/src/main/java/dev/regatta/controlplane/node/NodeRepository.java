@@ -5,6 +5,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -16,37 +17,20 @@ import java.util.Optional;
 @Repository
 public class NodeRepository {
 
-    static final RowMapper<Node> ROW = (rs, i) -> new Node(rs.getString("id"), rs.getString("name"),
-            rs.getString("address"), rs.getTimestamp("registered_at").toInstant(),
-            rs.getTimestamp("last_heartbeat_at").toInstant());
-
     private static final String VIEW = """
-            select n.id, n.name, n.address, n.registered_at, n.last_heartbeat_at,
-                n.last_heartbeat_at >= :liveSince as live,
-                (select count(*) from file_system f where f.node_id = n.id) as file_systems
+            select n.id, n.name, n.address, n.zone, n.nfs_address, n.replication_address, n.registered_at,
+                n.last_heartbeat_at, n.last_heartbeat_at >= :liveSince as live,
+                (select count(*) from file_system_member m where m.node_id = n.id) as file_systems
             from node n""";
     private static final RowMapper<NodeView> VIEW_ROW = (rs, i) -> new NodeView(rs.getString("id"),
-            rs.getString("name"), rs.getString("address"), rs.getTimestamp("registered_at").toInstant(),
+            rs.getString("name"), rs.getString("address"), rs.getString("zone"), rs.getString("nfs_address"),
+            rs.getString("replication_address"), rs.getTimestamp("registered_at").toInstant(),
             rs.getTimestamp("last_heartbeat_at").toInstant(), rs.getBoolean("live"), rs.getInt("file_systems"));
 
     private final JdbcClient jdbc;
 
     public NodeRepository(JdbcClient jdbc) {
         this.jdbc = jdbc;
-    }
-
-    public Optional<Node> find(String id) {
-        return jdbc.sql("select id, name, address, registered_at, last_heartbeat_at from node where id = ?")
-                .param(id).query(ROW).optional();
-    }
-
-    /** The node serving a file system, if it has heartbeated since {@code liveSince}. */
-    public Optional<Node> liveNodeServing(String fileSystemId, Instant liveSince) {
-        return jdbc.sql("""
-                        select n.id, n.name, n.address, n.registered_at, n.last_heartbeat_at
-                        from file_system f join node n on n.id = f.node_id
-                        where f.id = ? and n.last_heartbeat_at >= ?""")
-                .param(fileSystemId).param(Timestamp.from(liveSince)).query(ROW).optional();
     }
 
     /** @param liveSince nodes that heartbeated since then are live */
@@ -68,10 +52,17 @@ public class NodeRepository {
 
     void insert(Node node, byte[] tokenHash, String certificatePem) {
         jdbc.sql("""
-                        insert into node (id, name, address, token_hash, certificate_pem, registered_at, last_heartbeat_at)
-                        values (?, ?, ?, ?, ?, ?, ?)""")
-                .params(node.id(), node.name(), node.address(), tokenHash, certificatePem,
-                        Timestamp.from(node.registeredAt()), Timestamp.from(node.lastHeartbeatAt()))
+                        insert into node (id, name, address, zone, nfs_address, replication_address, token_hash,
+                            certificate_pem, registered_at, last_heartbeat_at)
+                        values (:id, :name, :address, :zone, :nfs, :replication, :tokenHash, :certificate,
+                            :registeredAt, :lastHeartbeatAt)""")
+                .param("id", node.id()).param("name", node.name()).param("address", node.address())
+                .param("zone", node.facts().zone(), Types.VARCHAR)
+                .param("nfs", node.facts().nfsAddress(), Types.VARCHAR)
+                .param("replication", node.facts().replicationAddress(), Types.VARCHAR)
+                .param("tokenHash", tokenHash).param("certificate", certificatePem)
+                .param("registeredAt", Timestamp.from(node.registeredAt()))
+                .param("lastHeartbeatAt", Timestamp.from(node.lastHeartbeatAt()))
                 .update();
     }
 
@@ -81,16 +72,39 @@ public class NodeRepository {
                 .query(String.class).list();
     }
 
-    /** Moves the file systems of one node to another, keeping them where their cache already is. */
+    /**
+     * Gives one node's places in file systems' groups to another, keeping them where their cache and log already
+     * are. What the old node last reported is dropped: the new one reports for itself. A group the new node is
+     * already in keeps it once (the old place is then deleted with the old node).
+     *
+     * @return how many places it handed over
+     */
     int handOver(String fromId, String toId) {
-        return jdbc.sql("update file_system set node_id = ? where node_id = ?").params(toId, fromId).update();
+        return jdbc.sql("""
+                        update file_system_member m set node_id = :to, role = null, term = null, applied_index = null,
+                            reported_at = null
+                        where m.node_id = :from and not exists (select 1 from file_system_member o
+                            where o.file_system_id = m.file_system_id and o.node_id = :to)""")
+                .param("to", toId).param("from", fromId).update();
     }
 
-    void recordHeartbeat(String id, Instant at) {
-        jdbc.sql("update node set last_heartbeat_at = ? where id = ?").params(Timestamp.from(at), id).update();
+    /** Marks the node live, and keeps the facts it sent (a fact it left out keeps its stored value). */
+    void recordHeartbeat(String id, Instant at, NodeFacts facts) {
+        jdbc.sql("""
+                        update node set last_heartbeat_at = :at, zone = coalesce(:zone, zone),
+                            nfs_address = coalesce(:nfs, nfs_address),
+                            replication_address = coalesce(:replication, replication_address)
+                        where id = :id""")
+                .param("at", Timestamp.from(at)).param("zone", facts.zone(), Types.VARCHAR)
+                .param("nfs", facts.nfsAddress(), Types.VARCHAR)
+                .param("replication", facts.replicationAddress(), Types.VARCHAR).param("id", id)
+                .update();
     }
 
-    /** Deletes the node; its file systems become unassigned (the schema sets their node to null). */
+    /**
+     * Deletes the node; its places in file systems' groups go with it (the schema cascades) and are filled again at
+     * the next placement.
+     */
     boolean delete(String id) {
         return jdbc.sql("delete from node where id = ?").param(id).update() == 1;
     }

@@ -1,7 +1,6 @@
 package dev.regatta.controlplane.status;
 
 import dev.regatta.controlplane.filesystem.CreateFileSystemRequest;
-import dev.regatta.controlplane.filesystem.FileSystem;
 import dev.regatta.controlplane.filesystem.FileSystemService;
 import dev.regatta.controlplane.filesystem.UpdateFileSystemRequest;
 import jakarta.validation.Valid;
@@ -23,7 +22,7 @@ import java.util.List;
 
 /**
  * The admins' file system API. {@link FileSystemService} makes, changes and deletes them; its answers are the
- * {@link FileSystemDetails} the console shows (node, status, grants, mounts), which is why it sits here, above the
+ * {@link FileSystemDetails} the console shows (node, group, status, grants, mounts), which is why it sits here, above the
  * features it draws on, and not in the filesystem package.
  */
 @RestController
@@ -46,8 +45,8 @@ public class FileSystemController {
     }
 
     @GetMapping
-    public List<FileSystem> list() {
-        return service.list();
+    public List<FileSystemListing> list() {
+        return overview.list(service.list());
     }
 
     @GetMapping("/{id}")

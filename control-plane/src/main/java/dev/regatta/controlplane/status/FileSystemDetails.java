@@ -7,9 +7,11 @@ import dev.regatta.controlplane.node.NodeView;
 /**
  * One file system with what the console shows beside it: an aggregate of several features, hence here.
  *
- * @param node             the node serving it, or null while none is assigned
+ * @param nodeId           the node serving it (see {@link FileSystemListing#nodeId()}), or null while unplaced
+ * @param node             that node, or null
+ * @param status           the leader's latest report and the group's members
  * @param activeMountCount live mount sessions: not ended (no unmount reported) and with a valid certificate
  */
-public record FileSystemDetails(@JsonUnwrapped FileSystem fileSystem, NodeView node, FileSystemStatus status,
-                                int grantCount, int activeMountCount) {
+public record FileSystemDetails(@JsonUnwrapped FileSystem fileSystem, String nodeId, NodeView node,
+                                FileSystemStatus status, int grantCount, int activeMountCount) {
 }

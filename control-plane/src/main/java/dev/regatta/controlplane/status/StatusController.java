@@ -21,28 +21,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
-/** What is happening on file systems: the nodes' reports, current mounts, and the mount decisions. */
+/**
+ * What is happening on file systems: the nodes' reports, their groups, current mounts, and the mount decisions.
+ */
 @RestController
 @RequestMapping("/api/v1")
 public class StatusController {
 
     private final FileSystemService fileSystems;
+    private final FileSystemOverview overview;
     private final FileSystemReportRepository reports;
     private final MountSessionRepository sessions;
     private final AuditLog audit;
 
-    public StatusController(FileSystemService fileSystems, FileSystemReportRepository reports,
-                            MountSessionRepository sessions, AuditLog audit) {
+    public StatusController(FileSystemService fileSystems, FileSystemOverview overview,
+                            FileSystemReportRepository reports, MountSessionRepository sessions, AuditLog audit) {
         this.fileSystems = fileSystems;
+        this.overview = overview;
         this.reports = reports;
         this.sessions = sessions;
         this.audit = audit;
     }
 
+    /** The leader's latest report, and the group: its members, their roles and lag, and how it is placed. */
     @GetMapping("/file-systems/{id}/status")
     public FileSystemStatus status(@PathVariable("id") String id) {
-        fileSystems.require(id);
-        return FileSystemStatus.of(id, reports.latest(id).orElse(null));
+        return overview.status(fileSystems.require(id));
     }
 
     /**

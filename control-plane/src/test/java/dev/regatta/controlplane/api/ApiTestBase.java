@@ -48,12 +48,16 @@ public abstract class ApiTestBase extends EmbeddedDatabaseTest {
         return anonymous().withBearer(INITIAL_TOKEN);
     }
 
-    /** A valid creation request; tests change or remove fields of it. */
+    /**
+     * A valid creation request; tests change or remove fields of it. It asks for one replica, served by one node as
+     * before replication (the default, 3, needs three nodes with replication addresses).
+     */
     protected static Map<String, Object> fileSystemRequest() {
         Map<String, Object> body = new HashMap<>();
         body.put("name", "demo");
         body.put("bucket", "demo-bucket");
         body.put("region", "us-east-1");
+        body.put("replicas", 1);
         return body;
     }
 
@@ -68,8 +72,14 @@ public abstract class ApiTestBase extends EmbeddedDatabaseTest {
     }
 
     protected RegisteredNode registerNode(String name, String address) {
-        Api.Response registered = anonymous().withBearer(bootstrapToken()).post("/api/v1/nodes",
-                Map.of("name", name, "address", address, "csr", newCsr()));
+        return registerNode(Map.of("name", name, "address", address));
+    }
+
+    /** @param fields the registration's fields but the CSR, which is made here */
+    protected RegisteredNode registerNode(Map<String, Object> fields) {
+        Map<String, Object> body = new HashMap<>(fields);
+        body.put("csr", newCsr());
+        Api.Response registered = anonymous().withBearer(bootstrapToken()).post("/api/v1/nodes", body);
         assertThat(registered.status()).as(registered.toString()).isEqualTo(201);
         JsonNode json = registered.json();
         return new RegisteredNode(json.get("nodeId").asString(), json.get("nodeToken").asString(), json);

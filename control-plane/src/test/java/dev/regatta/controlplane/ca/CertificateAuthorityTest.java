@@ -61,7 +61,8 @@ class CertificateAuthorityTest extends EmbeddedDatabaseTest {
         ControlPlaneProperties wrong = new ControlPlaneProperties(properties.dataDir(), properties.serverId(),
                 properties.sts(), new ControlPlaneProperties.Ca(Base64.getEncoder().encodeToString(other),
                 ca.clientCertificateTtl(), ca.nodeCertificateTtl(), ca.authorityTtl()),
-                properties.nodes(), properties.mounts(), properties.admin(), properties.audit());
+                properties.nodes(), properties.replication(), properties.mounts(), properties.admin(),
+                properties.audit());
         assertThatThrownBy(() -> new BouncyCastleCertificateAuthority(jdbc, wrong))
                 .hasMessageContaining("not the key it was encrypted with");
     }

@@ -151,6 +151,7 @@ class MountApiTest extends EmbeddedDatabaseTest {
         assertThat(mountId).matches("mount-[0-9a-f]{17}");
         assertThat(body.get("fileSystemId").asString()).isEqualTo(fs);
         assertThat(body.get("nodeAddress").asString()).isEqualTo("10.0.0.5:20490");
+        assertThat(body.get("memberAddresses").toString()).as("a group of one").isEqualTo("[\"10.0.0.5:20490\"]");
         assertThat(body.get("access").asString()).isEqualTo("READ_WRITE");
         assertThat(body.get("principal").asString()).isEqualTo(appSession.arn());
 
@@ -242,7 +243,7 @@ class MountApiTest extends EmbeddedDatabaseTest {
         Map<String, Object> before = session(mountId);
         // The file system moved to another node since: the renewal says where it is now.
         String secondNode = node("10.0.0.9:20490", Instant.now());
-        jdbc.sql("update file_system set node_id = ? where id = ?").params(secondNode, fs).update();
+        jdbc.sql("update file_system_member set node_id = ? where file_system_id = ?").params(secondNode, fs).update();
         useNewSource();
         KeyPair keys = TestCsr.ecKeyPair();
 
@@ -668,6 +669,62 @@ class MountApiTest extends EmbeddedDatabaseTest {
         assertRefused(response, 503, "no live data-plane node serves " + fs, fs, appSession.arn());
     }
 
+    // ---- groups of 3: mounts go to the leader
+
+    @Test
+    void aMountOfAGroupGoesToItsLeaderAndNamesEveryLiveMember() throws Exception {
+        String follower = node("10.0.2.1:20490", Instant.now());
+        String leader = node("10.0.2.2:20490", Instant.now());
+        String down = node("10.0.2.3:20490", Instant.now().minus(Duration.ofMinutes(5)));
+        String fs = group(List.of(follower, leader, down), List.of("follower", "leader", "leader"),
+                List.of(3L, 3L, 5L));
+        grant(fs, ACCOUNT, "READ_WRITE");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        JsonNode body = json.readTree(response.body());
+        assertThat(body.get("nodeAddress").asString()).as("a silent member leads no more, whatever its term")
+                .isEqualTo("10.0.2.2:20490");
+        assertThat(body.get("memberAddresses").toString()).isEqualTo("[\"10.0.2.2:20490\",\"10.0.2.1:20490\"]");
+        String mountId = body.get("mountId").asString();
+        assertThat(session(mountId)).containsEntry("node_id", leader);
+        assertThat((String) audit().getLast().get("reason")).contains("via node " + leader);
+
+        // Between leaders (the old one is only starting again): the first live member; the tunnel finds the leader.
+        jdbc.sql("update file_system_member set role = 'starting' where node_id = ?").param(leader).update();
+        HttpResponse<String> renewed = renew(fs, "READ_WRITE", proof(appSession, fs), csr(), mountId);
+        assertThat(renewed.statusCode()).as(renewed.body()).isEqualTo(201);
+        JsonNode renewal = json.readTree(renewed.body());
+        assertThat(renewal.get("nodeAddress").asString()).isEqualTo("10.0.2.1:20490");
+        assertThat(renewal.get("memberAddresses").toString()).isEqualTo("[\"10.0.2.1:20490\",\"10.0.2.2:20490\"]");
+        assertThat(session(mountId)).containsEntry("node_id", follower);
+    }
+
+    @Test
+    void aGroupNotPlacedYetIsUnavailableSayingWhatItWaitsFor() throws Exception {
+        String fs = group(List.of(), List.of(), List.of());
+        grant(fs, ACCOUNT, "READ_WRITE");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertRefused(response, 503, "no live data-plane node serves " + fs + ": file system " + fs
+                + " needs 3 live nodes with a replication address", fs, appSession.arn());
+    }
+
+    @Test
+    void aGroupWithoutALiveMemberIsUnavailable() throws Exception {
+        Instant longAgo = Instant.now().minus(Duration.ofHours(1));
+        String fs = group(List.of(node("10.0.2.4:20490", longAgo), node("10.0.2.5:20490", longAgo),
+                node("10.0.2.6:20490", longAgo)), List.of("leader", "follower", "follower"), List.of(1L, 1L, 1L));
+        grant(fs, ACCOUNT, "READ_WRITE");
+
+        HttpResponse<String> response = mount(fs, "READ_WRITE", proof(appSession, fs), csr());
+
+        assertRefused(response, 503, "no live data-plane node serves " + fs + " (none of its nodes", fs,
+                appSession.arn());
+    }
+
     @Test
     void aGarbageCsrIsRefusedWithoutAskingSts() throws Exception {
         String fs = grantedFileSystem();
@@ -965,12 +1022,35 @@ class MountApiTest extends EmbeddedDatabaseTest {
         return id;
     }
 
+    /** A file system of one replica on this node. */
     private String fileSystem(String nodeId) {
         String id = Ids.newId("fs");
         jdbc.sql("""
-                        insert into file_system (id, name, bucket, region, node_id, created_at, updated_at)
-                        values (?, 'test', 'bucket', 'us-east-1', ?, now(), now())""")
-                .param(id).param(nodeId).update();
+                        insert into file_system (id, name, bucket, region, replicas, created_at, updated_at)
+                        values (?, 'test', 'bucket', 'us-east-1', 1, now(), now())""")
+                .param(id).update();
+        jdbc.sql("insert into file_system_member (file_system_id, node_id, position, added_at) values (?, ?, 0, now())")
+                .params(id, nodeId).update();
+        return id;
+    }
+
+    /**
+     * A file system of three replicas on these nodes, in position order (none: not placed yet), each having last
+     * reported the role at the same index in the term at the same index.
+     */
+    private String group(List<String> nodeIds, List<String> roles, List<Long> terms) {
+        String id = Ids.newId("fs");
+        jdbc.sql("""
+                        insert into file_system (id, name, bucket, region, replicas, created_at, updated_at)
+                        values (?, 'test', 'bucket', 'us-east-1', 3, now(), now())""")
+                .param(id).update();
+        for (int position = 0; position < nodeIds.size(); position++) {
+            jdbc.sql("""
+                            insert into file_system_member (file_system_id, node_id, position, added_at, role, term,
+                                applied_index, reported_at)
+                            values (?, ?, ?, now(), ?, ?, 0, now())""")
+                    .params(id, nodeIds.get(position), position, roles.get(position), terms.get(position)).update();
+        }
         return id;
     }
 

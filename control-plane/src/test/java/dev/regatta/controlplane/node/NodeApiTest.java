@@ -43,8 +43,8 @@ class NodeApiTest extends ApiTestBase {
     }
 
     private String nodeOf(String fileSystemId) {
-        return jdbc.sql("select node_id from file_system where id = ?").param(fileSystemId).query(String.class)
-                .optional().orElse(null);
+        return jdbc.sql("select node_id from file_system_member where file_system_id = ?").param(fileSystemId)
+                .query(String.class).optional().orElse(null);
     }
 
     @Test
@@ -138,7 +138,15 @@ class NodeApiTest extends ApiTestBase {
         JsonNode served = json.get("fileSystems").get(0);
         assertThat(served.propertyNames()).containsExactlyInAnyOrder("id", "bucket", "region", "endpoint",
                 "keyPrefix", "defaultUid", "defaultGid", "defaultFileMode", "defaultDirMode", "flushDelaySeconds",
-                "cacheTtlSeconds", "grants");
+                "cacheTtlSeconds", "grants", "replicas", "members");
+        assertThat(served.get("replicas").asInt()).isEqualTo(1);
+        assertThat(served.get("members")).singleElement().satisfies(member -> {
+            assertThat(member.get("nodeId").asString()).isEqualTo(node.id());
+            assertThat(member.get("name").asString()).isEqualTo("dp-1");
+            assertThat(member.get("tlsAddress").asString()).isEqualTo("10.0.0.5:20490");
+            assertThat(member.get("replicationAddress").isNull()).as("an older node reports none").isTrue();
+            assertThat(member.get("nfsAddress").isNull()).isTrue();
+        });
         assertThat(served.get("id").asString()).isEqualTo(fsId);
         assertThat(served.get("endpoint").asString()).isEqualTo("http://127.0.0.1:9000");
         assertThat(served.get("keyPrefix").asString()).isEqualTo("team/");

@@ -30,8 +30,8 @@ class ServerIdentityTest extends EmbeddedDatabaseTest {
     @Test
     void aConfiguredServerIdWins() {
         ControlPlaneProperties configured = new ControlPlaneProperties(properties.dataDir(), "rg-production",
-                properties.sts(), properties.ca(), properties.nodes(), properties.mounts(), properties.admin(),
-                properties.audit());
+                properties.sts(), properties.ca(), properties.nodes(), properties.replication(), properties.mounts(),
+                properties.admin(), properties.audit());
 
         assertThat(new ServerIdentity(configured, jdbc).serverId()).isEqualTo("rg-production");
         assertThat(stored()).as("the generated one stays for when the setting goes").isEqualTo(identity.serverId());

@@ -100,7 +100,9 @@ class HistoryApiTest extends ApiTestBase {
     void heartbeatsAreKeptAsSamplesForADayWithTheNfsCountWhenSent() {
         RegisteredNode node = registerNode("dp-history", "10.0.7.1:20490");
         String fs = createFileSystem().get("id").asString();
-        jdbc.sql("update file_system set node_id = ? where id = ?").params(node.id(), fs).update();
+        jdbc.sql("delete from file_system_member where file_system_id = ?").param(fs).update();
+        jdbc.sql("insert into file_system_member (file_system_id, node_id, position, added_at) values (?, ?, 0, now())")
+                .params(fs, node.id()).update();
         sample(fs, node.id(), Instant.now().minus(Duration.ofHours(25)), 1, 1L);
 
         Map<String, Object> report = new HashMap<>(Map.of("fileSystemId", fs, "cacheBytes", 100,

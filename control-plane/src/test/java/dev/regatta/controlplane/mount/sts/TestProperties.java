@@ -17,6 +17,7 @@ final class TestProperties {
         return new ControlPlaneProperties(Path.of("unused"), "",
                 new ControlPlaneProperties.Sts(Arrays.stream(endpoints).map(URI::create).toList(),
                         Duration.ofSeconds(2), Duration.ofMinutes(15), Duration.ofMinutes(5)),
-                null, null, null, null, null);
+                null, new ControlPlaneProperties.Nodes("", Duration.ofSeconds(10), Duration.ofSeconds(45)),
+                new ControlPlaneProperties.Replication(3, Duration.ofMinutes(10)), null, null, null);
     }
 }
