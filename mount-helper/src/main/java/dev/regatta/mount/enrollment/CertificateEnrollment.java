@@ -17,6 +17,7 @@ import java.security.KeyPair;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Mount authentication from the client's side, the same for a mount and for a renewal (which names the mount it
@@ -24,6 +25,9 @@ import java.util.Optional;
  * and this file system, and ask.
  */
 public final class CertificateEnrollment {
+
+    /** A node's TLS address: a host (a name, an IPv4 address or a bracketed IPv6 one) and a port. */
+    private static final Pattern NODE_ADDRESS = Pattern.compile("([^\\s,\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):\\d{1,5}");
 
     private final StsProofSigner signer;
     private final Narrator narrator;
@@ -72,7 +76,8 @@ public final class CertificateEnrollment {
                 renews.orElse(null)));
         X509Certificate certificate = checked(grant, keys, fileSystemId, access);
         narrator.say("granted to " + grant.principal() + ": mount " + grant.mountId() + " on node "
-                + grant.nodeAddress() + ", certificate valid until " + grant.expiresAt());
+                + grant.nodeAddress() + (grant.members().size() == 1 ? "" : " (of the replication group "
+                + String.join(", ", grant.members()) + ")") + ", certificate valid until " + grant.expiresAt());
         return new Enrollment(grant, keys, certificate.getNotBefore().toInstant());
     }
 
@@ -94,6 +99,12 @@ public final class CertificateEnrollment {
         if (grant.nodeAddress() == null || grant.nodeAddress().isBlank() || grant.caCertificates() == null
                 || grant.caCertificates().isEmpty() || grant.expiresAt() == null) {
             throw wrong("a mount without a node address, CA certificates or expiry");
+        }
+        for (String address : grant.members()) {
+            // The tunnel's command line lists them with commas.
+            if (address == null || !NODE_ADDRESS.matcher(address).matches()) {
+                throw wrong("a node address that is not host:port: '" + address + "'");
+            }
         }
         return certificate;
     }

@@ -100,7 +100,7 @@ public final class Mounter {
             files.write(Pem.privateKeyText(enrollment.keys().getPrivate()), grant.certificate(),
                     grant.caCertificates());
             narrator.say("wrote the key (0600) and certificates to " + files.directory());
-            TunnelProcess tunnel = startTunnel(fsId, grant.nodeAddress(), files, options, address, wantLocks);
+            TunnelProcess tunnel = startTunnel(fsId, grant.members(), files, options, address, wantLocks);
             boolean[] redirected = {false};
             try {
                 if (wantLocks) {
@@ -116,7 +116,8 @@ public final class Mounter {
                         files.certificate().toString(), files.caCertificates().toString(), enrollment.issuedAt(),
                         grant.expiresAt(), options.access(), nfsOptions, controlPlaneUrl.toString(),
                         stsEndpoint.toString(), region, options.awsProfile().orElse(null),
-                        environment.clock().instant(), address, tunnel.portmapperPort(), redirected[0]);
+                        environment.clock().instant(), address, tunnel.portmapperPort(), redirected[0],
+                        grant.members());
                 // Written before the kernel mount, so that if mount.regatta dies during it the watchdog still
                 // finds the tunnel (and the netfilter rule) and cleans up.
                 states.write(state);
@@ -235,12 +236,12 @@ public final class Mounter {
                 () -> narrator.say("removed the netfilter rule for " + address + ":111"));
     }
 
-    private TunnelProcess startTunnel(String fsId, String nodeAddress, CredentialFiles files, MountOptions options,
-                                      String address, boolean portmapper) {
+    private TunnelProcess startTunnel(String fsId, List<String> nodeAddresses, CredentialFiles files,
+                                      MountOptions options, String address, boolean portmapper) {
         HelperConfig config = environment.config();
-        TunnelSpec spec = new TunnelSpec(fsId, nodeAddress, files, options.port(),
+        TunnelSpec spec = new TunnelSpec(fsId, nodeAddresses, files, options.port(),
                 options.tunnelPortRange().orElse(config.tunnelPortRange()), config.logDir(), address, portmapper, 0);
-        narrator.say("starting the TLS tunnel to " + nodeAddress + " on " + address + ":"
+        narrator.say("starting the TLS tunnel to " + spec.nodes() + " on " + address + ":"
                 + (spec.listenPort().isPresent() ? spec.listenPort().getAsInt() : "(a free port of "
                 + spec.portRange() + ")") + (portmapper ? ", with a portmapper for NFS locks" : ""));
         try {

@@ -19,7 +19,7 @@ import java.util.List;
  * @param mountPoint         the directory, as the mount table names it
  * @param mountId            the control plane's ID of this mount's session: renewals name it and keep it; it changes
  *                           only when the control plane starts a new session instead (see the watchdog)
- * @param nodeAddress        the data-plane node the tunnel connects to
+ * @param nodeAddress        the data-plane node the tunnel connects to (with several members, the one it tries first)
  * @param localPort          the tunnel's port on its address, which the kernel mount names and so never changes
  * @param tunnelStartedAt    tells the tunnel apart from a later process with the same PID
  * @param certificateIssuedAt,expiresAt the certificate's validity, for renewal
@@ -32,17 +32,27 @@ import java.util.List;
  * @param portmapperPort     the port of the tunnel's portmapper, 0 for none
  * @param lockRedirect       whether mount.regatta's netfilter rule sends {@code listenAddress}:111 to that portmapper
  *                           (so NFS locks go to the data plane), to be removed with the mount
+ * @param memberAddresses    every address the tunnel connects to, {@code nodeAddress} first: the members of the file
+ *                           system's replication group; null in state files written before there were groups (then
+ *                           {@code nodeAddress} alone). A helper of the version before ignores it (unknown fields
+ *                           are) and keeps to {@code nodeAddress}, so a state file stays readable both ways.
  */
 public record MountState(String fileSystemId, String mountPoint, String mountId, String principal,
                          String nodeAddress, int localPort, long tunnelPid, Instant tunnelStartedAt,
                          String keyFile, String certificateFile, String caFile,
                          Instant certificateIssuedAt, Instant expiresAt, MountAccess access, List<String> nfsOptions,
                          String controlPlane, String stsEndpoint, String region, String awsProfile,
-                         Instant createdAt, String listenAddress, int portmapperPort, boolean lockRedirect) {
+                         Instant createdAt, String listenAddress, int portmapperPort, boolean lockRedirect,
+                         List<String> memberAddresses) {
 
     /** The tunnel's address; 127.0.0.1 for a state file written before mounts had their own. */
     public String address() {
         return listenAddress == null ? "127.0.0.1" : listenAddress;
+    }
+
+    /** The addresses the tunnel connects to; {@code nodeAddress} alone for a state file from before groups. */
+    public List<String> members() {
+        return memberAddresses == null || memberAddresses.isEmpty() ? List.of(nodeAddress) : memberAddresses;
     }
 
     public TunnelProcess tunnel() {
@@ -57,7 +67,7 @@ public record MountState(String fileSystemId, String mountPoint, String mountId,
         return new MountState(fileSystemId, mountPoint, mountId, principal, nodeAddress, tunnel.port(), tunnel.pid(),
                 tunnel.startedAt(), keyFile, certificateFile, caFile, certificateIssuedAt, expiresAt, access,
                 nfsOptions, controlPlane, stsEndpoint, region, awsProfile, createdAt, listenAddress,
-                tunnel.portmapperPort(), lockRedirect);
+                tunnel.portmapperPort(), lockRedirect, memberAddresses);
     }
 
     /** After a fallback to local locks: other NFS options, and no netfilter rule any more. */
@@ -65,14 +75,16 @@ public record MountState(String fileSystemId, String mountPoint, String mountId,
         return new MountState(fileSystemId, mountPoint, mountId, principal, nodeAddress, localPort, tunnelPid,
                 tunnelStartedAt, keyFile, certificateFile, caFile, certificateIssuedAt, expiresAt, access,
                 newNfsOptions, controlPlane, stsEndpoint, region, awsProfile, createdAt, listenAddress, portmapperPort,
-                false);
+                false, memberAddresses);
     }
 
-    public MountState withCertificate(String newMountId, String newNodeAddress, Instant issuedAt, Instant newExpiry) {
-        return new MountState(fileSystemId, mountPoint, newMountId, principal, newNodeAddress, localPort, tunnelPid,
-                tunnelStartedAt, keyFile, certificateFile, caFile, issuedAt, newExpiry, access, nfsOptions,
+    /** @param newMembers the addresses the tunnel connects to now, the one to try first at the head */
+    public MountState withCertificate(String newMountId, List<String> newMembers, Instant issuedAt,
+                                      Instant newExpiry) {
+        return new MountState(fileSystemId, mountPoint, newMountId, principal, newMembers.get(0), localPort,
+                tunnelPid, tunnelStartedAt, keyFile, certificateFile, caFile, issuedAt, newExpiry, access, nfsOptions,
                 controlPlane, stsEndpoint, region, awsProfile, createdAt, listenAddress, portmapperPort,
-                lockRedirect);
+                lockRedirect, List.copyOf(newMembers));
     }
 
     @Override

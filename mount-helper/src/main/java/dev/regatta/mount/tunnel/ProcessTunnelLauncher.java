@@ -60,7 +60,7 @@ public final class ProcessTunnelLauncher implements TunnelLauncher {
                         ports.get()[1]));
             }
             if (!process.isAlive()) {
-                throw new TunnelStartFailure("the TLS tunnel to " + spec.nodeAddress() + " exited with status "
+                throw new TunnelStartFailure("the TLS tunnel to " + spec.nodes() + " exited with status "
                         + process.exitValue() + " before it listened; the end of " + log + ":\n" + tail(log));
             }
             sleep(POLL);

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The tunnel's command line, the contract with the tls-tunnel module:
- * {@code <program> client --connect HOST:PORT --key FILE --cert FILE --ca FILE (--listen-port N | --port-range A-B)
- * [--listen-address A] [--portmapper [--portmapper-port R]]}. Once it listens it prints
+ * {@code <program> client --connect HOST:PORT[,HOST:PORT...] --key FILE --cert FILE --ca FILE
+ * (--listen-port N | --port-range A-B) [--listen-address A] [--portmapper [--portmapper-port R]]}, with every member of
+ * the file system's replication group after {@code --connect}, the one to try first at the head. Once it listens it prints
  * {@code regatta-tunnel: listening <address>:<port>}, after {@code regatta-tunnel: portmapper <address>:<port>} if
  * asked for one.
  */
@@ -19,7 +20,7 @@ public final class TunnelCommand {
 
     static List<String> arguments(TunnelSpec spec) {
         List<String> arguments = new ArrayList<>(List.of("client",
-                "--connect", spec.nodeAddress(),
+                "--connect", String.join(",", spec.nodeAddresses()),
                 "--key", spec.credentials().key().toString(),
                 "--cert", spec.credentials().certificate().toString(),
                 "--ca", spec.credentials().caCertificates().toString()));

@@ -153,20 +153,21 @@ public final class Watchdog {
         }
         log.log(state + ": its tunnel (pid " + state.tunnelPid() + ") is not running; restarting it on "
                 + state.address() + ":" + state.localPort());
-        return restartTunnel(state, state.nodeAddress());
+        return restartTunnel(state);
     }
 
-    private MountState restartTunnel(MountState state, String nodeAddress) throws IOException {
+    /** Starts the tunnel of {@code state} towards its members. */
+    private MountState restartTunnel(MountState state) throws IOException {
         // The same address and port, which the kernel mount names, and the same portmapper port, which the netfilter
         // rule names (if it is taken now, the tunnel fails to start and the next pass tries again).
-        TunnelSpec spec = new TunnelSpec(state.fileSystemId(), nodeAddress, state.credentials(),
+        TunnelSpec spec = new TunnelSpec(state.fileSystemId(), state.members(), state.credentials(),
                 OptionalInt.of(state.localPort()), config.tunnelPortRange(), config.logDir(), state.address(),
                 state.portmapperPort() != 0, state.portmapperPort());
         try {
             TunnelProcess tunnel = environment.tunnels().start(spec);
             MountState restarted = state.withTunnel(tunnel);
             states.write(restarted);
-            log.log(state + ": tunnel to " + nodeAddress + " running again (pid " + tunnel.pid() + ")");
+            log.log(state + ": tunnel to " + spec.nodes() + " running again (pid " + tunnel.pid() + ")");
             if (restarted.lockRedirect() && tunnel.portmapperPort() != state.portmapperPort()) {
                 redirects.install(state.address(), tunnel.portmapperPort()).ifPresentOrElse(
                         refusal -> log.log(state + ": could not point its netfilter rule at the new portmapper port "
@@ -231,14 +232,15 @@ public final class Watchdog {
     }
 
     /**
-     * New key and certificate in place (the tunnel reloads them); a new node means a new tunnel on the same port. The
-     * mount ID is the one the control plane answered: the same for a renewal, a new one for a new session.
+     * New key and certificate in place (the tunnel reloads them); a new node, or other members or another order of
+     * them (a failover puts the new leader first), means a new tunnel on the same port. The mount ID is the one the
+     * control plane answered: the same for a renewal, a new one for a new session.
      */
     private void renewed(MountState state, Enrollment enrollment) throws IOException {
         MountGrant grant = enrollment.grant();
         state.credentials().write(Pem.privateKeyText(enrollment.keys().getPrivate()), grant.certificate(),
                 grant.caCertificates());
-        MountState renewed = state.withCertificate(grant.mountId(), grant.nodeAddress(), enrollment.issuedAt(),
+        MountState renewed = state.withCertificate(grant.mountId(), grant.members(), enrollment.issuedAt(),
                 grant.expiresAt());
         states.write(renewed);
         if (grant.mountId().equals(state.mountId())) {
@@ -248,11 +250,13 @@ public final class Watchdog {
             log.log(state + ": renewed the certificate under a new mount session " + grant.mountId() + " (was "
                     + state.mountId() + "; valid until " + grant.expiresAt() + ")");
         }
-        if (!grant.nodeAddress().equals(state.nodeAddress())) {
-            log.log(state + ": the file system moved from node " + state.nodeAddress() + " to " + grant.nodeAddress()
-                    + "; restarting the tunnel");
+        if (!renewed.members().equals(state.members())) {
+            log.log(state + ": " + (state.members().size() == 1 && renewed.members().size() == 1
+                    ? "the file system moved from node " + state.nodeAddress() + " to " + renewed.nodeAddress()
+                    : "the file system's nodes are now " + String.join(", ", renewed.members()) + " (were "
+                    + String.join(", ", state.members()) + ")") + "; restarting the tunnel");
             environment.tunnels().stop(renewed.tunnel());
-            restartTunnel(renewed, grant.nodeAddress());
+            restartTunnel(renewed);
         }
     }
 

@@ -56,7 +56,8 @@ class MountFlowTest {
         assertThat(machine.err()).isEmpty();
 
         TunnelSpec tunnel = machine.tunnels.started.get(0);
-        assertThat(tunnel.nodeAddress()).isEqualTo("10.0.0.5:20490");
+        assertThat(tunnel.nodeAddresses()).as("an older control plane names one node").containsExactly(
+                "10.0.0.5:20490");
         assertThat(tunnel.listenPort()).isEmpty();
         assertThat(tunnel.portRange().toString()).isEqualTo("21049-21548");
 
@@ -98,6 +99,7 @@ class MountFlowTest {
         assertThat(state.path("mountId").asText()).isEqualTo("mount-00000000000000001");
         assertThat(state.path("principal").asText()).isEqualTo(FakeControlPlane.ARN);
         assertThat(state.path("nodeAddress").asText()).isEqualTo("10.0.0.5:20490");
+        assertThat(state.path("memberAddresses").toString()).isEqualTo("[\"10.0.0.5:20490\"]");
         assertThat(state.path("localPort").asInt()).isEqualTo(21049);
         assertThat(state.path("tunnelPid").asLong()).isPositive();
         assertThat(state.path("keyFile").asText()).isEqualTo(tunnel.credentials().key().toString());
@@ -120,6 +122,45 @@ class MountFlowTest {
         assertThat(request.path("csr").asText()).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
         assertThat(request.has("renews")).as("a new mount renews nothing").isFalse();
         assertThat(controlPlane.unmountReports()).isEmpty();
+    }
+
+    @Test
+    void aReplicatedFileSystemsMembersReachTheTunnelAndTheStateFile() throws IOException {
+        controlPlane.memberAddresses("10.0.0.5:20490", "10.0.0.6:20490", "10.0.0.7:20490");
+
+        assertThat(machine.run(FS, mountPoint.toString(), "-v")).as(machine.err()).isZero();
+
+        assertThat(machine.tunnels.started.get(0).nodeAddresses()).containsExactly("10.0.0.5:20490",
+                "10.0.0.6:20490", "10.0.0.7:20490");
+        JsonNode state = Json.MAPPER.readTree(onlyStateFile().toFile());
+        assertThat(state.path("nodeAddress").asText()).isEqualTo("10.0.0.5:20490");
+        assertThat(state.path("memberAddresses").toString())
+                .isEqualTo("[\"10.0.0.5:20490\",\"10.0.0.6:20490\",\"10.0.0.7:20490\"]");
+        assertThat(machine.err()).contains("on node 10.0.0.5:20490 (of the replication group 10.0.0.5:20490, "
+                + "10.0.0.6:20490, 10.0.0.7:20490)", "starting the TLS tunnel to 10.0.0.5:20490, 10.0.0.6:20490, "
+                + "10.0.0.7:20490 on ");
+    }
+
+    @Test
+    void theTunnelTriesTheNodeAddressFirstWhereverTheMembersListHasIt() {
+        controlPlane.memberAddresses("10.0.0.6:20490", "10.0.0.5:20490");
+
+        assertThat(machine.run(FS, mountPoint.toString())).as(machine.err()).isZero();
+
+        assertThat(machine.tunnels.started.get(0).nodeAddresses()).containsExactly("10.0.0.5:20490",
+                "10.0.0.6:20490");
+    }
+
+    @Test
+    void aMemberAddressThatIsNotHostAndPortFailsTheMountBeforeTheTunnelStarts() {
+        controlPlane.memberAddresses("10.0.0.5:20490", "10.0.0.6:20490,10.0.0.7:20490");
+
+        assertThat(machine.run(FS, mountPoint.toString())).isEqualTo(32);
+
+        assertThat(machine.err()).contains("the control plane answered with a node address that is not host:port: "
+                + "'10.0.0.6:20490,10.0.0.7:20490'", "the control plane's version may not match");
+        assertThat(machine.tunnels.started).isEmpty();
+        assertNothingLeft();
     }
 
     @Test

@@ -57,6 +57,8 @@ public final class FakeControlPlane implements ResponseDefinitionTransformerV2, 
     private volatile ResponseDefinition newMountRefusal;
     private volatile URI stsEndpoint = URI.create("https://sts.us-east-1.amazonaws.com/");
     private volatile String nodeAddress = "10.0.0.5:20490";
+    /** Not answered, as by a control plane from before replication groups, until set. */
+    private volatile List<String> memberAddresses;
     private volatile Duration lifetime = Duration.ofHours(1);
     private int mounts;
 
@@ -92,6 +94,11 @@ public final class FakeControlPlane implements ResponseDefinitionTransformerV2, 
 
     public void nodeAddress(String address) {
         this.nodeAddress = address;
+    }
+
+    /** From now on, answers list these members of the file system's group ({@code memberAddresses}). */
+    public void memberAddresses(String... addresses) {
+        this.memberAddresses = List.of(addresses);
     }
 
     public void certificateLifetime(Duration lifetime) {
@@ -200,6 +207,9 @@ public final class FakeControlPlane implements ResponseDefinitionTransformerV2, 
                         now.plus(lifetime)))
                 .put("expiresAt", now.plus(lifetime).toString());
         answer.putArray("caCertificates").add(ca.certificatePem());
+        if (memberAddresses != null) {
+            memberAddresses.forEach(answer.putArray("memberAddresses")::add);
+        }
         return aResponse().withStatus(201).withHeader("Content-Type", "application/json")
                 .withBody(answer.toString()).build();
     }

@@ -59,6 +59,21 @@ class ProcessTunnelLauncherTest {
     }
 
     @Test
+    void aTunnelToAReplicationGroupIsGivenEveryMemberInOrder() throws IOException {
+        launcher = launcher("""
+                echo "args: $*"
+                echo "regatta-tunnel: listening 127.0.0.1:${@: -1}"
+                exec sleep 60
+                """, Duration.ofSeconds(10));
+
+        TunnelProcess tunnel = start(spec(OptionalInt.of(21104), List.of("10.0.0.6:20490", "10.0.0.5:20490",
+                "node-c.internal:20490")));
+
+        assertThat(Files.readString(temp.resolve("log/tunnel-" + FS + "-" + tunnel.port() + ".log")))
+                .startsWith("args: client --connect 10.0.0.6:20490,10.0.0.5:20490,node-c.internal:20490 --key ");
+    }
+
+    @Test
     void aTunnelOnItsOwnAddressWithAPortmapperIsFoundByBothLines() throws IOException {
         launcher = launcher("""
                 echo "args: $*"
@@ -68,7 +83,7 @@ class ProcessTunnelLauncherTest {
                 exec sleep 60
                 """, Duration.ofSeconds(10));
 
-        TunnelProcess tunnel = start(new TunnelSpec(FS, "10.0.0.5:20490",
+        TunnelProcess tunnel = start(new TunnelSpec(FS, List.of("10.0.0.5:20490"),
                 new CredentialFiles(temp.resolve("lib/" + FS + "/abc")), OptionalInt.empty(),
                 new PortRange(21049, 21548), temp.resolve("log"), "127.0.77.5", true, 40222));
 
@@ -145,7 +160,11 @@ class ProcessTunnelLauncherTest {
     }
 
     private TunnelSpec spec(OptionalInt port) {
-        return new TunnelSpec(FS, "10.0.0.5:20490", new CredentialFiles(temp.resolve("lib/" + FS + "/abc")), port,
+        return spec(port, List.of("10.0.0.5:20490"));
+    }
+
+    private TunnelSpec spec(OptionalInt port, List<String> nodeAddresses) {
+        return new TunnelSpec(FS, nodeAddresses, new CredentialFiles(temp.resolve("lib/" + FS + "/abc")), port,
                 new PortRange(21049, 21548), temp.resolve("log"));
     }
 

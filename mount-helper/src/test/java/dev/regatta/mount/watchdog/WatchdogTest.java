@@ -225,7 +225,7 @@ class WatchdogTest {
         assertThat(machine.tunnels.started).hasSize(2);
         TunnelSpec restarted = machine.tunnels.started.get(1);
         assertThat(restarted.listenPort()).hasValue(21049);
-        assertThat(restarted.nodeAddress()).isEqualTo("10.0.0.5:20490");
+        assertThat(restarted.nodeAddresses()).containsExactly("10.0.0.5:20490");
         assertThat(restarted.credentials()).isEqualTo(firstTunnel.credentials());
         long newPid = state().path("tunnelPid").asLong();
         assertThat(newPid).isNotEqualTo(pid);
@@ -376,9 +376,66 @@ class WatchdogTest {
 
         assertThat(machine.tunnels.stopped).hasSize(1);
         TunnelSpec moved = machine.tunnels.started.get(1);
-        assertThat(moved.nodeAddress()).isEqualTo("10.0.0.6:20490");
+        assertThat(moved.nodeAddresses()).containsExactly("10.0.0.6:20490");
         assertThat(moved.listenPort()).hasValue(21049);
         assertThat(state().path("nodeAddress").asText()).isEqualTo("10.0.0.6:20490");
+    }
+
+    @Test
+    void aRenewalThatChangesTheMembersOrTheirOrderRestartsTheTunnelWithThem() throws IOException {
+        controlPlane.memberAddresses("10.0.0.5:20490", "10.0.0.6:20490", "10.0.0.7:20490");
+        later(Duration.ofMinutes(50));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(machine.tunnels.stopped).hasSize(1);
+        assertThat(machine.tunnels.started.get(1).nodeAddresses()).containsExactly("10.0.0.5:20490",
+                "10.0.0.6:20490", "10.0.0.7:20490");
+        assertThat(machine.tunnels.started.get(1).listenPort()).hasValue(21049);
+        assertThat(state().path("memberAddresses").toString())
+                .isEqualTo("[\"10.0.0.5:20490\",\"10.0.0.6:20490\",\"10.0.0.7:20490\"]");
+        assertThat(log()).contains("the file system's nodes are now 10.0.0.5:20490, 10.0.0.6:20490, 10.0.0.7:20490 "
+                + "(were 10.0.0.5:20490); restarting the tunnel");
+
+        // A failover: the control plane names the new leader first.
+        controlPlane.nodeAddress("10.0.0.6:20490");
+        controlPlane.memberAddresses("10.0.0.6:20490", "10.0.0.5:20490", "10.0.0.7:20490");
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(machine.tunnels.stopped).hasSize(2);
+        assertThat(machine.tunnels.started.get(2).nodeAddresses()).containsExactly("10.0.0.6:20490",
+                "10.0.0.5:20490", "10.0.0.7:20490");
+        assertThat(state().path("nodeAddress").asText()).isEqualTo("10.0.0.6:20490");
+
+        // The same members in the same order: the tunnel stays.
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(controlPlane.mountRequests()).as("renewed each time").hasSize(4);
+        assertThat(machine.tunnels.started).hasSize(3);
+    }
+
+    @Test
+    void aStateFileFromBeforeReplicationGroupsKeepsItsTunnelOnItsNode() throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode old = (com.fasterxml.jackson.databind.node.ObjectNode) state();
+        old.remove("memberAddresses");
+        Files.write(stateFile, Json.MAPPER.writeValueAsBytes(old));
+        machine.tunnels.kill(state().path("tunnelPid").asLong());
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(machine.tunnels.started.get(1).nodeAddresses()).containsExactly("10.0.0.5:20490");
+        assertThat(log()).contains("tunnel to 10.0.0.5:20490 running again");
+
+        // Renewed with the same one node, now named as the group's only member: nothing to restart.
+        controlPlane.memberAddresses("10.0.0.5:20490");
+        later(Duration.ofMinutes(50));
+
+        assertThat(watchdogOnce()).isZero();
+
+        assertThat(controlPlane.mountRequests()).hasSize(2);
+        assertThat(machine.tunnels.started).hasSize(2);
+        assertThat(state().path("memberAddresses").toString()).isEqualTo("[\"10.0.0.5:20490\"]");
     }
 
     @Test
