@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A node's TLS front over its lifetime: it needs the node certificate, which a new node only has once it has
@@ -24,16 +25,21 @@ public final class NodeTlsFront implements Consumer<IdentityFiles>, AutoCloseabl
     private final InetSocketAddress listen;
     private final InetSocketAddress nfs;
     private final GrantBook grants;
+    private final Predicate<String> follows;
     private final TunnelledConnections connections;
     private TlsFront front;
     private boolean closed;
 
-    /** @param metrics gets {@code tls_front_refusals_total{reason}}: refused handshakes and admissions */
-    public NodeTlsFront(InetSocketAddress listen, InetSocketAddress nfs, GrantBook grants,
+    /**
+     * @param follows whether this node follows a file system's replication group now (another member serves it)
+     * @param metrics gets {@code tls_front_refusals_total{reason}}: refused handshakes and admissions
+     */
+    public NodeTlsFront(InetSocketAddress listen, InetSocketAddress nfs, GrantBook grants, Predicate<String> follows,
                         TunnelledConnections connections, MeterRegistry metrics) {
         this.listen = listen;
         this.nfs = nfs;
         this.grants = grants;
+        this.follows = follows;
         this.connections = connections;
         for (RefusalReason reason : RefusalReason.values()) {
             FunctionCounter.builder("tls_front_refusals_total", this, f -> f.refused(reason))
@@ -54,7 +60,7 @@ public final class NodeTlsFront implements Consumer<IdentityFiles>, AutoCloseabl
         }
         try {
             if (front == null) {
-                front = TlsFront.start(listen, nfs, identity, grants, connections, Clock.systemUTC());
+                front = TlsFront.start(listen, nfs, identity, grants, follows, connections, Clock.systemUTC());
             } else {
                 front.reloadCredentials();
             }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The node's public port: mutual TLS with certificates of the control plane's CA, each admitted connection relayed
@@ -44,16 +45,18 @@ public final class TlsFront implements AutoCloseable {
     /**
      * @param listen  the public address, e.g. 0.0.0.0:20490
      * @param nfs     the plain NFS port the front relays to
+     * @param follows whether this node follows a file system's replication group now: its mounts go elsewhere
      */
     public static TlsFront start(InetSocketAddress listen, InetSocketAddress nfs, IdentityFiles identity,
-                                 GrantBook grants, TunnelledConnections connections, Clock clock)
+                                 GrantBook grants, Predicate<String> follows, TunnelledConnections connections,
+                                 Clock clock)
             throws IOException, GeneralSecurityException {
         TunnelServer server = TunnelServer.builder()
                 .listen(listen)
                 .backend(nfs)
                 .credentials(new PemCredentialFiles(identity.privateKey(), identity.certificate(),
                         identity.caCertificates()))
-                .admission(new GrantAdmission(grants))
+                .admission(new GrantAdmission(grants, follows))
                 .listener(new TunnelListener() {
                     @Override
                     public void opened(ClientIdentity mount, InetSocketAddress backendLocal, InetSocketAddress remote) {
@@ -74,6 +77,9 @@ public final class TlsFront implements AutoCloseable {
             try {
                 server.closeWhere(mount -> GrantAdmission.refusal(grants, mount).isPresent(), "its grant was removed");
                 server.closeWhere(mount -> !mount.notAfter().isAfter(clock.instant()), "its certificate expired");
+                // The kernel client reconnects, and its tunnel finds the member that leads now.
+                server.closeWhere(mount -> GrantAdmission.following(follows, mount).isPresent(),
+                        "this node no longer leads its file system's replication group");
             } catch (RuntimeException e) {
                 log.warn("TLS front: sweep of tunnel connections failed: {}", e.toString());
             }

@@ -107,7 +107,7 @@ public final class DataPlane implements AutoCloseable {
                 ControlPlaneSettings node = config.controlPlane();
                 front = new NodeTlsFront(new InetSocketAddress(node.tlsBindAddress(), tlsPort),
                         new InetSocketAddress(loopbackIfWildcard(config.bindAddress()), started.port()), grants,
-                        tunnelled, metrics);
+                        fileSystems::follows, tunnelled, metrics);
                 frontForCallbacks.set(front);
                 String nfsHost = isWildcard(config.bindAddress()) ? hostOf(address) : config.bindAddress();
                 NodeFacts facts = new NodeFacts(address, hostPort(nfsHost, started.port()),

@@ -284,6 +284,12 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         return reports;
     }
 
+    /** Whether the file system is served here in a replication group that another member leads now. */
+    boolean follows(String fileSystemId) {
+        Served s = served.get(fileSystemId);
+        return s != null && s.instance.fileSystem() == null;
+    }
+
     Optional<FileSystemInstance> instance(String fileSystemId) {
         return Optional.ofNullable(served.get(fileSystemId)).map(s -> s.instance);
     }

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,7 +56,9 @@ class GrantAdmissionTest {
     }
 
     private final Grants grants = new Grants();
-    private final GrantAdmission admission = new GrantAdmission(grants, Duration.ofMillis(300));
+    /** The file systems whose replication group another member leads. */
+    private final Set<String> following = ConcurrentHashMap.newKeySet();
+    private final GrantAdmission admission = new GrantAdmission(grants, following::contains, Duration.ofMillis(300));
 
     @Test
     void aKnownGrantIsAdmittedWithoutAskingTheControlPlane() throws Exception {
@@ -98,6 +101,18 @@ class GrantAdmissionTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(grants.nextAnswer).as("the heartbeat others wait for is not completed by one's timeout")
                 .isNotDone();
+    }
+
+    @Test
+    void aMountOfAFileSystemThisNodeFollowsIsRefusedAtOnceForItsTunnelToTryTheNextMember() throws Exception {
+        grants.known.put(FS, List.of(grant("grant-a")));
+        following.add(FS);
+        assertThat(decide(mount("mount-1", "grant-a"))).hasValueSatisfying(
+                reason -> assertThat(reason).contains("served by another member of its replication group"));
+        assertThat(grants.heartbeats).as("the control plane cannot change that").hasValue(0);
+
+        following.remove(FS); // this node leads now
+        assertThat(decide(mount("mount-1", "grant-a"))).isEmpty();
     }
 
     private Optional<String> decide(ClientIdentity mount) throws Exception {
