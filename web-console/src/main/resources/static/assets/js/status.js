@@ -1,5 +1,5 @@
-// A file system's status at a glance, from GET /api/v1/file-systems/{id} (its node, its latest report and its
-// settings). The rule is written down in web-console/README.md; keep the two in step.
+// A file system's status at a glance, from GET /api/v1/file-systems/{id} (its serving node, its latest report, its
+// group's placement and its settings). The rule is written down in web-console/README.md; keep the two in step.
 
 /** How old a report may be before it no longer says anything about now (nodes heartbeat every 10 s). */
 export const STALE_REPORT_SECONDS = 60;
@@ -12,10 +12,13 @@ export const BEHIND_GRACE_SECONDS = 60;
 export function statusOf(details, now = Date.now()) {
   const node = details.node;
   if (!node) {
-    return {state: 'error', reason: 'no data-plane node serves it'};
+    // The placement says what an unplaced group waits for ("needs 3 live nodes with a replication address ...").
+    const placement = details.status && details.status.placement;
+    return {state: 'error', reason: placement || 'no data-plane node serves it'};
   }
   if (!node.live) {
-    return {state: 'error', reason: `its node ${node.name || node.id} is down (no heartbeat)`};
+    return {state: 'error', reason: details.replicas > 1 ? `none of its ${details.replicas} nodes is live (no heartbeat)`
+      : `its node ${node.name || node.id} is down (no heartbeat)`};
   }
   const report = details.status && details.status.latestReport;
   if (!report) {

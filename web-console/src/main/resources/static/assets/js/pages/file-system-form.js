@@ -1,5 +1,6 @@
 // Create a file system (POST) or edit one (PATCH with only the fields that changed). Modes are typed in octal and
 // sent as the decimal numbers the API takes. The API's validation is the authority: its errors are shown as sent.
+// The replica count is chosen at creation only: the API refuses to change it afterwards.
 
 import {get, patch, post} from '../api.js';
 import {busy, checkbox, field, h, heading, messageArea, replace} from '../ui.js';
@@ -61,6 +62,12 @@ function showForm(main, messages, fs) {
       value: value('cacheTtlSeconds'), attrs: {min: 1, max: 604800, inputmode: 'numeric'},
       hint: 'How long cached data is trusted before S3 is asked again (1 to 604800).'}),
   };
+  // Empty: the control plane's regatta.replication.default-replicas.
+  const replicas = fs ? null : field('fs-replicas', 'Replicas', {type: 'select', value: '',
+    choices: [['', 'The control plane\'s default'], ['1', '1: one node, no replication'],
+      ['3', '3: survives one node down'], ['5', '5: survives two nodes down']],
+    hint: 'How many nodes serve it. A group of 3 or 5 waits until that many nodes with a replication address are '
+      + 'live, spread over zones. It cannot be changed later.'});
   const force = fs ? checkbox('fs-force', 'Change the bucket, region, endpoint or prefix even while it is mounted',
     false, 'Its clients would see other data at once. Without this, such a change of a mounted file system is refused.')
     : null;
@@ -72,6 +79,9 @@ function showForm(main, messages, fs) {
       f.defaultUid.element, f.defaultGid.element, f.defaultFileMode.element, f.defaultDirMode.element),
     h('fieldset', {class: 'grid-2'}, h('legend', {text: 'Cache timings'}),
       f.flushDelaySeconds.element, f.cacheTtlSeconds.element),
+    h('fieldset', {}, h('legend', {text: 'Replication'}),
+      replicas ? replicas.element
+        : h('p', {id: 'fs-replicas-fixed', text: `${fs.replicas} ${fs.replicas === 1 ? 'replica' : 'replicas'} (fixed at creation).`})),
     force ? force.element : null,
     messages.element,
     h('div', {class: 'actions'}, submit,
@@ -95,6 +105,9 @@ function showForm(main, messages, fs) {
         if (body[key] === '') {
           delete body[key]; // absent: AWS's endpoint, the whole bucket
         }
+      }
+      if (replicas.control.value) {
+        body.replicas = Number(replicas.control.value);
       }
     } else {
       for (const key of Object.keys(body)) {

@@ -59,7 +59,8 @@ export function render(main) {
     return [
       h('div', {class: 'fs-name', 'data-fs-id': fs.id},
         h('a', {href: `#/file-systems/${fs.id}/health`, text: fs.name}),
-        h('div', {class: 'muted mono', text: fs.id})),
+        h('div', {class: 'muted mono', text: fs.id}),
+        fs.replicas > 1 ? h('div', {class: 'muted', text: `${fs.replicas} replicas`}) : null),
       h('span', {class: `badge ${status.state}`, title: status.reason, 'data-state': status.state},
         STATE_LABELS[status.state], h('span', {class: 'visually-hidden', text: `: ${status.reason}`})),
       h('div', {},

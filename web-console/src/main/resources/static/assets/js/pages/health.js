@@ -1,5 +1,6 @@
-// A file system's health: its status now, charts of the last hour from the history endpoint, the live mount
-// sessions, and the audit log of its mount decisions. Refreshed every 10 s while the page is open.
+// A file system's health: its status now, its replication group (members, roles, lag), charts of the last hour
+// from the history endpoint, the live mount sessions, and the audit log of its mount decisions. Refreshed every 10 s
+// while the page is open.
 
 import {get} from '../api.js';
 import {h, heading, messageArea, replace, table, formatBytes, formatNumber, formatSeconds, formatTime,
@@ -9,6 +10,7 @@ import {STATE_LABELS, statusOf} from '../status.js';
 import {auditSection} from './audit.js';
 
 const REFRESH_MS = 10000;
+const ROLE_LABELS = {leader: 'Leader', follower: 'Follower', starting: 'Starting', unknown: 'Unknown'};
 const S3_ORDER = ['GET', 'PUT', 'LIST', 'HEAD', 'DELETE', 'COPY'];
 
 export function render(main, {id}) {
@@ -16,11 +18,14 @@ export function render(main, {id}) {
   const title = heading('Health');
   const messages = messageArea();
   const summary = h('div', {id: 'health-summary', class: 'summary'});
+  const group = h('div', {id: 'member-list'}, h('p', {class: 'loading', text: 'Loading…'}));
   const charts = h('div', {id: 'health-charts'}, h('p', {class: 'loading', text: 'Loading…'}));
   const mounts = h('div', {id: 'mount-list'}, h('p', {class: 'loading', text: 'Loading…'}));
   const audit = auditSection({fileSystemId: id});
 
   replace(main, title, h('p', {class: 'lead mono', text: id}), messages.element, summary,
+    h('section', {'aria-labelledby': 'group-title'},
+      h('h2', {id: 'group-title', text: 'Replication group'}), group),
     h('section', {'aria-labelledby': 'charts-title'},
       h('h2', {id: 'charts-title', text: 'The last hour'}), charts),
     h('section', {'aria-labelledby': 'mounts-title'},
@@ -41,7 +46,11 @@ export function render(main, {id}) {
   const refresh = async () => {
     failures = [];
     await Promise.all([
-      attempt('Status', async () => showSummary(await get(fsPath))),
+      attempt('Status', async () => {
+        const fs = await get(fsPath);
+        showSummary(fs);
+        showGroup(fs.status);
+      }),
       attempt('History', async () => showCharts(await get(`${fsPath}/history?minutes=60`))),
       attempt('Mounts', async () => showMounts(await get(`${fsPath}/mounts`))),
       attempt('Audit log', () => audit.refresh()),
@@ -61,7 +70,9 @@ export function render(main, {id}) {
       h('p', {}, h('span', {class: `badge ${status.state}`, 'data-state': status.state}, STATE_LABELS[status.state]),
         ` ${status.reason}.`),
       h('dl', {class: 'facts'},
-        fact('Node', fs.node ? `${fs.node.name || fs.node.id} (${fs.node.live ? 'live' : 'down'})` : 'none'),
+        fact(fs.status && fs.status.leader && fs.replicas > 1 ? 'Leader' : 'Node',
+          fs.node ? `${fs.node.name || fs.node.id} (${fs.node.live ? 'live' : 'down'})` : 'none'),
+        fact('Replicas', String(fs.replicas)),
         fact('Dirty', report ? formatBytes(report.dirtyBytes) : '–'),
         fact('Oldest unsynced change', report ? formatSeconds(report.oldestUnsyncedSeconds) : '–'),
         fact('Cache', report ? formatBytes(report.cacheBytes) : '–'),
@@ -69,6 +80,23 @@ export function render(main, {id}) {
         fact('Connected clients', report ? String(report.connectedClients) : '–'),
         fact('Live mounts', String(fs.activeMountCount)),
         fact('Last report', fs.status ? fs.status.summary : '–')));
+  };
+
+  // The members in position order; the lag is how many log entries a member has yet to apply to catch up with
+  // the leader.
+  const showGroup = status => {
+    replace(group,
+      h('p', {id: 'placement', text: status.placement}),
+      table('Members of the replication group',
+        ['Node', 'Zone', 'Role', 'Live', 'Lag'],
+        status.members.map(m => [
+          h('span', {}, m.node || m.nodeId, h('div', {class: 'muted mono', text: m.tlsAddress})),
+          m.zone || '–',
+          h('span', {'data-role': m.role, text: ROLE_LABELS[m.role] || m.role}),
+          m.live ? 'Live' : 'Down',
+          m.lag === null || m.lag === undefined ? '–' : `${formatNumber(m.lag, 0)} entries`,
+        ]),
+        'No members: the group is not placed.'));
   };
 
   const showCharts = history => {
