@@ -4,6 +4,7 @@ import dev.regatta.dataplane.server.DataPlane;
 import dev.regatta.dataplane.server.DataPlaneConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -16,10 +17,25 @@ final class DataPlaneCommand implements Callable<Integer> {
     @Mixin
     DataPlaneOptions options;
 
+    @Option(names = "--export-alias", paramLabel = "PATH=ID",
+            description = "With --control-plane: also export the file system ID (once it is assigned here) as PATH, "
+                    + "as 'up' exports its demo file system as /fs-demo.")
+    String exportAlias;
+
     @Override
     public Integer call() throws Exception {
+        ParentWatch.startIfRequested();
         DataPlaneConfig config = options.toConfig();
+        String[] alias = exportAlias == null ? null : exportAlias.split("=", 2);
+        if (alias != null && (alias.length != 2 || !alias[0].startsWith("/") || alias[1].isBlank()
+                || config.controlPlane() == null)) {
+            throw new IllegalArgumentException("--export-alias: '" + exportAlias + "' is not PATH=ID (a path from /, "
+                    + "a file system ID), or is given without --control-plane");
+        }
         DataPlane dataPlane = DataPlane.start(config);
+        if (alias != null) {
+            dataPlane.aliasExport(alias[0], alias[1]);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             dataPlane.close();

@@ -23,9 +23,12 @@ final class DemoFileSystem {
     private DemoFileSystem() {
     }
 
-    /** The ID of the file system named {@link #NAME}, created over {@code bucket} if there is none yet. */
-    static String ensure(URI api, String adminToken, String bucket, String prefix, URI s3Endpoint, String region)
-            throws IOException, InterruptedException {
+    /**
+     * The ID of the file system named {@link #NAME}, created over {@code bucket} with {@code replicas} nodes if there
+     * is none yet.
+     */
+    static String ensure(URI api, String adminToken, String bucket, String prefix, URI s3Endpoint, String region,
+                         int replicas) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         JsonNode all = call(http, HttpRequest.newBuilder(api.resolve("/api/v1/file-systems")).GET(), adminToken, 200);
         for (JsonNode fs : all) {
@@ -35,10 +38,18 @@ final class DemoFileSystem {
                             .asText() + ") serves bucket '" + fs.path("bucket").asText() + "', not '" + bucket
                             + "'; use another --data-dir for another bucket");
                 }
+                // A group's members are placed once, when it is made: another count is another data directory.
+                int made = fs.path("replicas").asInt(1);
+                if (made != replicas) {
+                    throw new IllegalStateException("the control plane's file system '" + NAME + "' ("
+                            + fs.path("id").asText() + ") is served by " + made + (made == 1 ? " node" : " nodes")
+                            + ", not " + replicas + "; run up with --replicas " + made + ", or use another --data-dir");
+                }
                 return fs.path("id").asText();
             }
         }
-        ObjectNode create = JSON.createObjectNode().put("name", NAME).put("bucket", bucket).put("region", region);
+        ObjectNode create = JSON.createObjectNode().put("name", NAME).put("bucket", bucket).put("region", region)
+                .put("replicas", replicas);
         if (s3Endpoint != null) {
             create.put("endpoint", s3Endpoint.toString());
         }
@@ -49,6 +60,33 @@ final class DemoFileSystem {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(create))), adminToken, 201);
         return made.path("id").asText();
+    }
+
+    /**
+     * The name of the node that leads the file system's group, once the control plane has heard it say so.
+     *
+     * @throws IllegalStateException when none does within {@code timeout}, with what the status says
+     */
+    static String awaitLeader(URI api, String adminToken, String fsId, Duration timeout)
+            throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode status;
+        do {
+            status = call(http, HttpRequest.newBuilder(api.resolve("/api/v1/file-systems/" + fsId + "/status")).GET(),
+                    adminToken, 200);
+            String leader = status.path("leader").asText(null);
+            if (leader != null) {
+                for (JsonNode member : status.path("members")) {
+                    if (leader.equals(member.path("nodeId").asText())) {
+                        return member.path("node").asText();
+                    }
+                }
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < deadline);
+        throw new IllegalStateException("no node leads file system " + fsId + " after " + timeout + ": "
+                + status.path("placement").asText("?") + "; see data-plane.log in each node's directory");
     }
 
     private static JsonNode call(HttpClient http, HttpRequest.Builder request, String adminToken, int expected)

@@ -12,16 +12,20 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The embedded default, in the foreground until Ctrl-C: a local S3 endpoint (S3Proxy over a directory) with a
  * bucket, the control plane on its embedded PostgreSQL, and the data plane registered with it as a node, serving
- * the demo file system the control plane assigns to it. Everything lives in the data directory, so a restart keeps
- * it all: the bucket, the database, the tokens, the cache and unsynced changes.
+ * the demo file system the control plane assigns to it. With {@code --replicas 3} (or 5) the demo file system is
+ * served by a replication group instead: that many nodes in child processes ({@link NodeProcess}), each with its
+ * own data directory under the data directory, its own ports and a zone of its own. Everything lives in the data
+ * directory, so a restart keeps it all: the bucket, the database, the tokens, the cache and unsynced changes.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Start a local bucket, the control plane and a data-plane node serving the bucket, "
@@ -43,6 +47,13 @@ final class UpCommand implements Callable<Integer> {
             description = "Port of the control plane's API (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int apiPort;
 
+    @Option(names = "--replicas", defaultValue = "${env:REGATTA_REPLICAS:-1}",
+            description = "How many data-plane nodes serve the demo file system (default: ${DEFAULT-VALUE}, in this "
+                    + "process). 3 or 5: a replication group of that many nodes in child processes, each with its own "
+                    + "data directory (node-1, node-2, ... under --data-dir), its own ports and a zone of its own; "
+                    + "the leader serves, and another member takes over within seconds when it dies.")
+    int replicas;
+
     @Option(names = "--control-plane-jar", defaultValue = "${env:REGATTA_CONTROL_PLANE_JAR}",
             description = "The control plane's jar (./regatta sets it).")
     Path controlPlaneJar;
@@ -52,6 +63,9 @@ final class UpCommand implements Callable<Integer> {
         if (options.controlPlane != null) {
             throw new IllegalArgumentException("up starts its own control plane; use 'regatta data-plane "
                     + "--control-plane URL' to join an existing one");
+        }
+        if (replicas != 1 && replicas != 3 && replicas != 5) {
+            throw new IllegalArgumentException("--replicas must be 1, 3 or 5, not " + replicas);
         }
         if (controlPlaneJar == null) {
             throw new IllegalArgumentException("no control plane jar: run up through ./regatta, or give "
@@ -88,10 +102,12 @@ final class UpCommand implements Callable<Integer> {
         String bootstrapToken = SecretFile.readOrCreate(dataDir.resolve("node-bootstrap-token"), "rgb_");
         stack.controlPlane = ControlPlaneProcess.start(controlPlaneJar, dataDir, apiPort, Map.of(
                 "REGATTA_ADMIN_INITIAL_TOKEN", adminToken,
-                "REGATTA_NODES_BOOTSTRAP_TOKEN", bootstrapToken), CONTROL_PLANE_START);
+                "REGATTA_NODES_BOOTSTRAP_TOKEN", bootstrapToken,
+                // What the console offers for a new file system: what runs here.
+                "REGATTA_REPLICATION_DEFAULT_REPLICAS", Integer.toString(replicas)), CONTROL_PLANE_START);
         URI api = stack.controlPlane.api();
         String fsId = DemoFileSystem.ensure(api, adminToken, options.bucket, options.prefix, options.s3Endpoint,
-                options.s3Region);
+                options.s3Region, replicas);
 
         options.controlPlane = api;
         options.bootstrapToken = bootstrapToken;
@@ -99,6 +115,11 @@ final class UpCommand implements Callable<Integer> {
             options.nodeName = "local";
         }
         options.tlsBind = options.bind; // the embedded default stays on this machine
+        if (replicas > 1) {
+            startGroup(stack, dataDir, api, adminToken, fsId);
+            return;
+        }
+        options.replicationPort = -1; // one node: nothing to replicate with
         DataPlaneConfig config = options.toConfig();
         stack.dataPlane = DataPlane.start(config);
         awaitServed(stack.dataPlane, fsId);
@@ -106,6 +127,26 @@ final class UpCommand implements Callable<Integer> {
         // The name the README and earlier versions promise; mount.regatta and other nodes use the ID.
         stack.dataPlane.aliasExport(config.exportPath(), fsId);
 
+        sayStack(stack, api, adminToken);
+        Console.say("file system " + fsId + " (" + DemoFileSystem.NAME + ") exported as " + config.exportPath()
+                + " and /" + fsId);
+        int port = stack.dataPlane.nfsPort();
+        String export = config.exportPath();
+        Console.say("nfs " + config.bindAddress() + ":" + port + " export " + export);
+        Console.say("tls " + options.tlsBind + ":" + stack.dataPlane.tlsPort() + " (the node's TLS front, for "
+                + "mount.regatta)");
+        Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port + ",mountport=" + port
+                + ",nolock " + config.bindAddress() + ":" + export + " /mnt/demo");
+        if (stack.dataPlane.metricsPort() > 0) {
+            Console.say("metrics http://" + config.bindAddress() + ":" + stack.dataPlane.metricsPort() + "/metrics");
+        }
+        stack.controlPlane.verifyOwn();
+        Console.say("ready");
+    }
+
+    /** The lines of the bucket, the API and the console, the same for one node or a group. */
+    private void sayStack(Stack stack, URI api, String adminToken) throws IOException, InterruptedException {
+        boolean localBucket = stack.s3 != null;
         Console.say("s3 " + options.s3Endpoint + " bucket " + options.bucket + " access-key "
                 + (options.s3AccessKey == null ? "(default chain)" : options.s3AccessKey) + " secret-key "
                 + (localBucket ? options.s3SecretKey : "(as given)"));
@@ -120,18 +161,51 @@ final class UpCommand implements Callable<Integer> {
                     + controlPlane.awaitAdminPassword(ADMIN_PASSWORD) + " (kept in "
                     + controlPlane.adminPasswordFile() + ")");
         }
-        Console.say("file system " + fsId + " (" + DemoFileSystem.NAME + ") exported as " + config.exportPath()
-                + " and /" + fsId);
-        int port = stack.dataPlane.nfsPort();
-        String export = config.exportPath();
-        Console.say("nfs " + config.bindAddress() + ":" + port + " export " + export);
-        Console.say("tls " + options.tlsBind + ":" + stack.dataPlane.tlsPort() + " (the node's TLS front, for "
-                + "mount.regatta)");
-        Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + port + ",mountport=" + port
-                + ",nolock " + config.bindAddress() + ":" + export + " /mnt/demo");
-        if (stack.dataPlane.metricsPort() > 0) {
-            Console.say("metrics http://" + config.bindAddress() + ":" + stack.dataPlane.metricsPort() + "/metrics");
+    }
+
+    /**
+     * The demo file system on a group of {@link #replicas} nodes: starts them, waits until one leads it, and says
+     * where each is.
+     */
+    private void startGroup(Stack stack, Path dataDir, URI api, String adminToken, String fsId) throws Exception {
+        String exportPath = options.export.startsWith("/") ? options.export : "/" + options.export;
+        List<String> nodeOptions = List.of(
+                "--control-plane", api.toString(),
+                "--bootstrap-token-file", dataDir.resolve("node-bootstrap-token").toString(),
+                "--metrics-port", "-1",
+                "--s3-access-key", options.s3AccessKey == null ? "" : options.s3AccessKey,
+                "--s3-secret-key", options.s3SecretKey == null ? "" : options.s3SecretKey,
+                "--quiet-period", options.quietPeriod.toString(),
+                "--flush-deadline", options.flushDeadline.toString(),
+                "--revalidate-after", options.revalidateAfter.toString(),
+                "--cache-ttl", options.cacheTtl.toString(),
+                "--cache-size", Long.toString(options.cacheSize),
+                "--election-timeout", options.electionTimeout.toString(),
+                "--export-alias", exportPath + "=" + fsId);
+        for (int i = 1; i <= replicas; i++) {
+            String name = "node-" + i;
+            stack.nodes.add(NodeProcess.start(name, "zone-" + (char) ('a' + i - 1), dataDir.resolve(name),
+                    nodeOptions, CONTROL_PLANE_START));
         }
+        String leader = DemoFileSystem.awaitLeader(api, adminToken, fsId, FIRST_ASSIGNMENT);
+        sayStack(stack, api, adminToken);
+        NodeProcess leading = null;
+        for (NodeProcess node : stack.nodes) {
+            Console.say("node " + node.name + " nfs 127.0.0.1:" + node.nfsPort + " tls 127.0.0.1:" + node.tlsPort
+                    + " pid " + node.pid());
+            if (node.name.equals(leader)) {
+                leading = node;
+            }
+        }
+        if (leading == null) {
+            throw new IllegalStateException("the control plane names " + leader + " as the leader of " + fsId
+                    + ", which is not one of the nodes started here");
+        }
+        Console.say("file system " + fsId + " (" + DemoFileSystem.NAME + ") on a group of " + replicas
+                + " nodes, led by " + leader + ", exported as " + exportPath + " and /" + fsId);
+        Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + leading.nfsPort + ",mountport="
+                + leading.nfsPort + ",nolock 127.0.0.1:" + exportPath + " /mnt/demo (the leader's port: a "
+                + "plain NFS mount does not follow a failover; mount.regatta's tunnel does)");
         stack.controlPlane.verifyOwn();
         Console.say("ready");
     }
@@ -170,6 +244,8 @@ final class UpCommand implements Callable<Integer> {
         volatile LocalS3Endpoint s3;
         volatile ControlPlaneProcess controlPlane;
         volatile DataPlane dataPlane;
+        /** With --replicas 3 or 5: the nodes of the group, in child processes. */
+        final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
 
         synchronized void close() {
             if (stopped.getCount() == 0) {
@@ -179,6 +255,7 @@ final class UpCommand implements Callable<Integer> {
                 if (dataPlane != null) {
                     dataPlane.close();
                 }
+                nodes.parallelStream().forEach(NodeProcess::close);
                 if (controlPlane != null) {
                     controlPlane.close();
                 }
