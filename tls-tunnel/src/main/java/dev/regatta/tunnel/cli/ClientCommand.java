@@ -83,7 +83,8 @@ final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--connect-attempts", paramLabel = "N",
             description = "At most N rounds over the nodes (each tried once; with one node, N attempts) per local "
-                    + "connection, even within the hold time (default: no limit).")
+                    + "connection, even within the hold time (default: 4 with one --connect address, as before "
+                    + "replication groups; no limit with several).")
     Integer connectAttempts;
 
     @Override

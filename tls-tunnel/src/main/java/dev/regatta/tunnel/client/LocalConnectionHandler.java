@@ -36,7 +36,8 @@ import java.util.List;
  *
  * <p>A connection stops being replayable once the local client has ended its stream or sent more than
  * {@link #MAX_REPLAY_BYTES} unanswered; it is then relayed at once, and a node closing it closes the local
- * connection. An established connection is relayed by {@link Relay}. When the node drops it (dies, or no longer leads),
+ * connection. With a single node there is no probation: a connection is relayed once the handshake completes, as it
+ * was before replication groups. An established connection is relayed by {@link Relay}. When the node drops it (dies, or no longer leads),
  * the local connection is closed as well, so that the NFS client reconnects and sends again, and new connections try
  * the next member first.
  */
@@ -105,12 +106,15 @@ final class LocalConnectionHandler extends ChannelInboundHandlerAdapter {
             node.write(copy.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
         node.flush();
-        if (probation != found) {
-            return; // a write failed, and the node counts as refusing
+        if (!node.isActive()) {
+            // Closed already (its channelInactive is still to come, and will find the probation over).
+            refused(found, CLOSED_BEFORE_RELAYING);
+            return;
         }
-        if (!node.isActive() || !early.isEmpty() || localEnded || sentBytes > MAX_REPLAY_BYTES) {
-            // Nothing can come from an admission this early, but whatever did, the relay passes on as always; and a
-            // connection that can no longer be replayed is relayed at once.
+        if (members.size() == 1 || !early.isEmpty() || localEnded || sentBytes > MAX_REPLAY_BYTES) {
+            // With a single node there is no other to try: relayed at once, as before replication groups (a refusal
+            // closes the local connection). Nothing can come from an admission this early, but whatever did, the
+            // relay passes on as always; and a connection that can no longer be replayed is relayed at once.
             relay(found);
             return;
         }
@@ -132,7 +136,7 @@ final class LocalConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         node.channel().writeAndFlush(in).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         if (probation != node) {
-            return; // that write failed, and the node counts as refusing
+            return; // the write failed at once, and the node was passed over
         }
         if (sentBytes > MAX_REPLAY_BYTES) {
             relay(node);

@@ -176,7 +176,8 @@ public final class TunnelClient implements AutoCloseable {
         private int lastListenPort = 20449;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration holdTime = Duration.ofSeconds(60);
-        private int connectAttempts = Integer.MAX_VALUE;
+        /** Null: 4 with a single node, as before replication groups; no limit with several. */
+        private Integer connectAttempts;
         private Duration retryBackoff = Duration.ofMillis(250);
         private int threads = Math.min(2, Runtime.getRuntime().availableProcessors());
         private InetAddress listenAddress = LOOPBACK;
@@ -289,7 +290,8 @@ public final class TunnelClient implements AutoCloseable {
 
         /**
          * At most this many rounds over the nodes (each node tried once; with one node, attempts) per local
-         * connection, even within the hold time. No limit by default.
+         * connection, even within the hold time. By default 4 with a single node, as before replication groups, and
+         * no limit with several: the hold time decides.
          */
         public Builder connectAttempts(int attempts) {
             if (attempts < 1) {
@@ -336,7 +338,8 @@ public final class TunnelClient implements AutoCloseable {
             ReloadableSslContext tls = new ReloadableSslContext("tunnel client", credentials,
                     loaded -> TlsContexts.client(loaded, nodeVerification, TlsContexts.TUNNEL_PROTOCOL));
             NodeDialer dialer = new NodeDialer(tls, TlsContexts.TUNNEL_PROTOCOL, connectTimeout);
-            MemberSearch.Limits limits = new MemberSearch.Limits(holdTime, connectAttempts, retryBackoff);
+            int rounds = connectAttempts != null ? connectAttempts : nodes.size() == 1 ? 4 : Integer.MAX_VALUE;
+            MemberSearch.Limits limits = new MemberSearch.Limits(holdTime, rounds, retryBackoff);
             ChannelGroup localConnections = new DefaultChannelGroup("tunnel-client", GlobalEventExecutor.INSTANCE);
             EventLoopGroup eventLoops = Transport.eventLoops("regatta-tunnel-client", threads);
             ServerBootstrap bootstrap = Transport.server(eventLoops)

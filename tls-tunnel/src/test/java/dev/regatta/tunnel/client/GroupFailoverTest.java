@@ -176,6 +176,18 @@ class GroupFailoverTest {
                 .isGreaterThanOrEqualTo(2);
     }
 
+    @Test
+    void aSingleNodeThatRefusesClosesTheLocalConnectionAtOnceAsBefore() throws Exception {
+        Member only = member(1, false);
+        TunnelClient client = client(Duration.ofSeconds(20), only);
+
+        try (Socket local = Tunnels.connect(client)) {
+            local.getOutputStream().write(1);
+            assertThat(local.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(only.listener.refused).as("not tried again").hasSize(1);
+    }
+
     /** Echoes once through a new local connection. */
     private static void assertEchoes(TunnelClient client, String text) throws IOException {
         try (Socket local = Tunnels.connect(client)) {
