@@ -6,10 +6,10 @@ import java.util.List;
 /**
  * The tunnel's command line, the contract with the tls-tunnel module:
  * {@code <program> client --connect HOST:PORT[,HOST:PORT...] --key FILE --cert FILE --ca FILE
- * (--listen-port N | --port-range A-B) [--listen-address A] [--portmapper [--portmapper-port R]]}, with every member of
- * the file system's replication group after {@code --connect}, the one to try first at the head. Once it listens it prints
- * {@code regatta-tunnel: listening <address>:<port>}, after {@code regatta-tunnel: portmapper <address>:<port>} if
- * asked for one.
+ * (--listen-port N | --port-range A-B) [--listen-address A] [--portmapper [--portmapper-port R]]}, with every
+ * member of the file system's replication group after {@code --connect}, the one to try first at the head. Once it
+ * listens it prints {@code regatta-tunnel: listening <address>:<port>}, after
+ * {@code regatta-tunnel: portmapper <address>:<port>} if asked for one.
  */
 public final class TunnelCommand {
 

@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
 /** {@code regatta-tunnel client}: the instance's end, for the NFS client on a loopback address (127.0.0.1). */
 @Command(name = "client", mixinStandardHelpOptions = true,
         description = "Listens on 127.0.0.1 (or --listen-address) and carries each connection over mutual TLS 1.3 to "
-                + "a data-plane node, or to the member of a replication group that takes it. With --portmapper, first prints 'regatta-tunnel: portmapper <address>:<port>'. "
-                + "Prints 'regatta-tunnel: listening <address>:<port>' when ready; runs until terminated.")
+                + "a data-plane node, or to the member of a replication group that takes it. With --portmapper, first "
+                + "prints 'regatta-tunnel: portmapper <address>:<port>'. Prints 'regatta-tunnel: listening <address>:<port>' when ready; runs until terminated.")
 final class ClientCommand implements Callable<Integer> {
 
     @Spec

@@ -37,9 +37,9 @@ import java.util.List;
  * <p>A connection stops being replayable once the local client has ended its stream or sent more than
  * {@link #MAX_REPLAY_BYTES} unanswered; it is then relayed at once, and a node closing it closes the local
  * connection. With a single node there is no probation: a connection is relayed once the handshake completes, as it
- * was before replication groups. An established connection is relayed by {@link Relay}. When the node drops it (dies, or no longer leads),
- * the local connection is closed as well, so that the NFS client reconnects and sends again, and new connections try
- * the next member first.
+ * was before replication groups. An established connection is relayed by {@link Relay}. When the node drops it
+ * (dies, or no longer leads), the local connection is closed as well, so that the NFS client reconnects and sends
+ * again, and new connections try the next member first.
  */
 final class LocalConnectionHandler extends ChannelInboundHandlerAdapter {
 

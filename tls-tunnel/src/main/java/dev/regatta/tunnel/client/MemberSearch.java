@@ -67,7 +67,7 @@ final class MemberSearch {
     private final EventLoop loop;
     private final BooleanSupplier wanted;
     private final long startedAt = System.nanoTime();
-    /** Each member's last failure in this search, in the order they failed first. */
+    /** Each member's last failure in this search, the latest last. */
     private final Map<NodeAddress, String> failures = new LinkedHashMap<>();
     private int round = 1;
     private int triedThisRound;
@@ -155,16 +155,17 @@ final class MemberSearch {
 
     private void roundFailed(Promise<Found> result) {
         long left = startedAt + limits.hold().toNanos() - System.nanoTime();
+        String rounds = members.size() == 1 ? "attempt" : "round";
         if (round >= limits.maxRounds() || left <= 0) {
-            result.tryFailure(new IOException(summary() + " (" + round + (members.size() == 1 ? " attempt"
-                    : " round") + (round == 1 ? "" : "s") + " in " + seconds() + " s)"));
+            result.tryFailure(new IOException(summary() + " (" + round + " " + rounds + (round == 1 ? "" : "s")
+                    + " in " + seconds() + " s)"));
             return;
         }
         // The shift is bounded: a long hold makes many rounds, and the wait stops growing at MAX_BACKOFF anyway.
         long backoff = Math.min(MAX_BACKOFF.toMillis(), limits.firstBackoff().toMillis() << Math.min(round - 1, 20));
         long delayMillis = Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(left));
-        log.warn("{}; trying again in {} ms (round {} failed; the connection has waited {} s of at most {} s)",
-                summary(), delayMillis, round, seconds(), limits.hold().toSeconds());
+        log.warn("{}; trying again in {} ms ({} {} failed; the connection has waited {} s of at most {} s)",
+                summary(), delayMillis, rounds, round, seconds(), limits.hold().toSeconds());
         round++;
         triedThisRound = 0;
         // Another connection may have found the leader meanwhile.
