@@ -144,11 +144,19 @@ final class MetadataStateMachine extends BaseStateMachine {
         replicated.leadershipLost(null);
     }
 
-    /** A member behind the log's start would need a copy of the store, which members do not send each other yet. */
+    /**
+     * The leader offers a snapshot: always to a member that has just joined the group (Ratis asks a bootstrapping
+     * member first), and to one behind the start of its log. When the leader's log still holds every entry after
+     * what this member applied, none is needed: "unavailable" makes the leader send the log instead. A member behind
+     * the log's start would need a copy of the store, which members do not send each other yet.
+     */
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex first) {
+        if (first.getIndex() <= lastAppliedIndex() + 1) {
+            return CompletableFuture.completedFuture(null);
+        }
         return CompletableFuture.failedFuture(new IOException("member " + getId() + " is behind the group's log"
-                + " (which starts at " + first + ") and would need a copy of the metadata store, which this version"
-                + " does not send"));
+                + " (which starts at " + first + "; this member applied through " + lastAppliedIndex() + ") and"
+                + " would need a copy of the metadata store, which this version does not send"));
     }
 }

@@ -416,6 +416,19 @@ public final class MetadataStore implements AutoCloseable {
         return log.appliedIndex();
     }
 
+    /**
+     * The store's replication group should have these members now (the control plane replaced one): its leader changes
+     * the group to them.
+     *
+     * @throws IllegalStateException for a store of this node's own
+     */
+    public void reconfigure(Replication members) {
+        if (!(log instanceof ReplicatedLog replicated)) {
+            throw new IllegalStateException("the metadata store is this node's own; it has no group to change");
+        }
+        replicated.reconfigure(members);
+    }
+
     /** The replication group's current term as this member knows it; 0 for a store of this node's own. */
     public long replicationTerm() {
         return log.term();

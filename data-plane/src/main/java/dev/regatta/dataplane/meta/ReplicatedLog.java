@@ -8,6 +8,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.rocksdb.RocksDBException;
@@ -53,12 +54,19 @@ final class ReplicatedLog implements DurableLog {
     /** Entry code: one write transaction's RocksDB batch. Codes are stored in logs: never reuse or renumber one. */
     static final byte METADATA_BATCH = 1;
     private final MetadataStore store;
+    /** The group as it was when this member joined. */
     private final Replication replication;
+    /** The members the group should have (the control plane's latest word): the leader makes the group match it. */
+    private volatile Replication wanted;
+    /** A change of the group's members is on its way; one at a time. */
+    private final java.util.concurrent.atomic.AtomicBoolean reconfiguring = new java.util.concurrent.atomic.AtomicBoolean();
     private final RaftGroup group;
     private final ReplicationServer members;
     /** This member's name in the group. */
     private final String self;
     private final ClientId clientId = ClientId.randomId();
+    /** Call IDs of this member's requests other than entries (which carry their position). */
+    private final java.util.concurrent.atomic.AtomicLong callIds = new java.util.concurrent.atomic.AtomicLong(-1L << 62);
     private final MetadataStateMachine machine;
     private final RaftServer server;
     /** Entries handed to Ratis and not answered yet; a writer waits beyond this (under the store's lock). */
@@ -91,14 +99,72 @@ final class ReplicatedLog implements DurableLog {
         }
         this.store = store;
         this.replication = replication;
+        this.wanted = replication;
         this.members = server;
         this.server = server.server();
         this.self = server.name();
-        List<RaftPeer> peers = replication.members().stream()
+        this.group = RaftGroup.valueOf(groupId(replication.group()), peers(replication));
+        this.machine = new MetadataStateMachine(store, this, files);
+    }
+
+    private static List<RaftPeer> peers(Replication replication) {
+        return replication.members().stream()
                 .map(m -> RaftPeer.newBuilder().setId(m.name()).setAddress(m.address()).build())
                 .toList();
-        this.group = RaftGroup.valueOf(groupId(replication.group()), peers);
-        this.machine = new MetadataStateMachine(store, this, files);
+    }
+
+    /**
+     * The group should have these members now (one replaced another): while this member leads it changes the group's
+     * configuration to them (a new member catches up from the log first, as Raft's joint consensus does it); a member
+     * that comes to lead later does the same.
+     */
+    void reconfigure(Replication members) {
+        wanted = members;
+        if (writable()) {
+            matchWanted();
+        }
+    }
+
+    /** Asks the group to take the wanted members if its configuration differs (on the leader only). */
+    private void matchWanted() {
+        Replication target = wanted;
+        java.util.Collection<RaftPeer> current;
+        try {
+            current = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers();
+        } catch (IOException e) {
+            return; // left the group
+        }
+        java.util.Set<String> now = new java.util.TreeSet<>();
+        current.forEach(p -> now.add(p.getId() + "@" + p.getAddress()));
+        java.util.Set<String> goal = new java.util.TreeSet<>();
+        target.members().forEach(m -> goal.add(m.name() + "@" + m.address()));
+        if (now.equals(goal) || !reconfiguring.compareAndSet(false, true)) {
+            return;
+        }
+        log.warn("replication group {}: member {} leads and changes the group's members from {} to {}",
+                replication.group(), self, now, goal);
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = server.setConfigurationAsync(new SetConfigurationRequest(clientId, server.getId(),
+                    group.getGroupId(), callIds.incrementAndGet(), peers(target)));
+        } catch (IOException e) {
+            reconfiguring.set(false);
+            log.warn("replication group {}: cannot change its members: {}", replication.group(), e.toString());
+            return;
+        }
+        reply.whenComplete((r, failure) -> {
+            reconfiguring.set(false);
+            if (failure == null && r.isSuccess()) {
+                log.info("replication group {}: members are now {}", replication.group(), goal);
+                if (wanted != target && writable()) {
+                    matchWanted(); // changed again meanwhile
+                }
+            } else {
+                log.warn("replication group {}: the change of members to {} failed ({}); the next leader or the "
+                        + "next assignment tries again", replication.group(), goal,
+                        failure != null ? failure.toString() : r.getException());
+            }
+        });
     }
 
     /** Every member derives the same Ratis group ID from the group's name. */
@@ -302,6 +368,7 @@ final class ReplicatedLog implements DurableLog {
             }
             log.info("replication group {}: member {} leads in term {} and takes writes (log applied through {})",
                     replication.group(), self, term, committed);
+            matchWanted();
             Leadership l = listener;
             if (l != null) {
                 l.leading();

@@ -16,6 +16,12 @@ public interface FileSystemHost {
     /** Stops serving it: uploads what it can within a bounded wait, then closes it; its local state stays. */
     void stop(String fileSystemId);
 
+    /**
+     * Asks to be told when a served file system's status changes in a way the control plane must hear of at once:
+     * this node started or stopped leading its replication group (mounts are routed to the leader).
+     */
+    void onStatusChange(Runnable tell);
+
     /** The status of every file system served now. */
     List<FileSystemReport> reports();
 }

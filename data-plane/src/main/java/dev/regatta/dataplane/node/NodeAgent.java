@@ -98,6 +98,7 @@ public final class NodeAgent implements AutoCloseable {
                     agent.accept(last, saved.nodeId());
                 }));
         grants.refreshWith(agent::heartbeatNow);
+        host.onStatusChange(agent::heartbeatNow);
         agent.thread.start();
         return agent;
     }

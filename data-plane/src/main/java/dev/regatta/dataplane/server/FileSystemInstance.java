@@ -69,9 +69,10 @@ public final class FileSystemInstance implements AutoCloseable {
      * @param fsid    what clients see as the file system ID; distinct per export, or a client may mix them up
      * @param metrics where this file system's meters go
      * @param members this node's replication server, for a file system with a replication group; else null
+     * @param roleChanged told (on the role thread) when this node starts or stops leading the file system's group
      */
     FileSystemInstance(Path dir, FileSystemSettings settings, DataPlaneConfig node, ObjectStore objects, long fsid,
-                       MeterRegistry metrics, ReplicationServer members) {
+                       MeterRegistry metrics, ReplicationServer members, Runnable roleChanged) {
         this.dir = dir;
         this.settings = settings;
         this.node = node;
@@ -99,12 +100,18 @@ public final class FileSystemInstance implements AutoCloseable {
             store.onLeadership(new Leadership() {
                 @Override
                 public void leading() {
-                    onRoleThread(FileSystemInstance.this::lead);
+                    onRoleThread(() -> {
+                        lead();
+                        roleChanged.run();
+                    });
                 }
 
                 @Override
                 public void following() {
-                    onRoleThread(FileSystemInstance.this::follow);
+                    onRoleThread(() -> {
+                        follow();
+                        roleChanged.run();
+                    });
                 }
             });
         }
@@ -220,6 +227,11 @@ public final class FileSystemInstance implements AutoCloseable {
     public SyncEngine.Backlog backlog() {
         Leading l = leading;
         return l == null ? SyncEngine.Backlog.NONE : l.sync().backlog();
+    }
+
+    /** The file system's group should have these members now; its leader changes it to them. */
+    public void reconfigure(Replication members) {
+        store.reconfigure(members);
     }
 
     /** The replication group's term as this node knows it; 0 alone. */

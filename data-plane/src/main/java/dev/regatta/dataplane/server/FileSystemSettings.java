@@ -22,6 +22,12 @@ public record FileSystemSettings(String id, String exportPath, URI endpoint, Str
                                  String keyPrefix, DataPlaneConfig.Defaults defaults, Duration flushDeadline,
                                  Duration cacheTtl, Replication replication) {
 
+    /** The same settings with another replication group (or none). */
+    FileSystemSettings withReplication(Replication group) {
+        return new FileSystemSettings(id, exportPath, endpoint, region, bucket, keyPrefix, defaults, flushDeadline,
+                cacheTtl, group);
+    }
+
     /** The one file system of a node without a control plane, as its options describe it. */
     static FileSystemSettings of(DataPlaneConfig config) {
         String path = config.exportPath();

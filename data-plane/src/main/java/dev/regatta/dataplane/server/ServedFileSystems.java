@@ -42,7 +42,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
 
     /** One served file system and everything opened for it, closed in reverse order. */
     private static final class Served {
-        final FileSystemSettings settings;
+        /** As last served; only the group's members change without a restart. */
+        volatile FileSystemSettings settings;
         final int index;
         final FileSystemMeters meters;
         final S3ObjectStore objects;
@@ -93,6 +94,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     /** Whose lock meters each file system shows; null: none. */
     private final LockManager locks;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
+    /** Told when this node starts or stops leading one of its file systems' groups. */
+    private volatile Runnable statusChanged = () -> { };
     /** This node's member in the replication groups of its file systems, started with the first of them. */
     private ReplicationServer replicationServer;
 
@@ -195,6 +198,14 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             if (current.settings.equals(settings)) {
                 return;
             }
+            if (current.settings.replication() != null && settings.replication() != null
+                    && current.settings.withReplication(null).equals(settings.withReplication(null))) {
+                // Only the members changed (one replaced another): the group changes, the file system goes on.
+                log.info("file system {}: its group's members are now {}", id, settings.replication().members());
+                current.instance.reconfigure(settings.replication());
+                current.settings = settings;
+                return;
+            }
             log.info("file system {}: settings changed ({} -> {}); restarting it", id, current.settings, settings);
             stop(id);
         }
@@ -214,7 +225,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             // on every member, since a client that sees the fsid change under a file takes it for another one.
             long fsid = settings.replication() == null ? index + 1L : ExportTable.tagOf(settings.exportPath());
             ReplicationServer members = settings.replication() == null ? null : replicationServer(memberName);
-            instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry(), members);
+            instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry(), members,
+                    () -> statusChanged.run());
         } catch (RuntimeException e) {
             objects.close();
             meters.close();
@@ -266,6 +278,11 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             activity.forget(s.index);
         }
         log.info("stopped serving file system {}; its state stays in {}", fileSystemId, stateDir(fileSystemId));
+    }
+
+    @Override
+    public void onStatusChange(Runnable tell) {
+        statusChanged = tell;
     }
 
     @Override

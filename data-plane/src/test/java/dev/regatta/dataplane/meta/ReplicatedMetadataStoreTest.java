@@ -36,7 +36,7 @@ class ReplicatedMetadataStoreTest {
     private final List<Replication.Member> members = new ArrayList<>();
     private final MetadataStore[] stores = new MetadataStore[3];
     private final ReplicationServer[] servers = new ReplicationServer[3];
-    private final MemoryFiles[] files = {new MemoryFiles(), new MemoryFiles(), new MemoryFiles()};
+    private MemoryFiles[] files = {new MemoryFiles(), new MemoryFiles(), new MemoryFiles()};
 
     /** A member's cache files, in memory: what the log told it to write, cut and delete. */
     static final class MemoryFiles implements FollowerFiles {
@@ -316,5 +316,49 @@ class ReplicatedMetadataStoreTest {
         await("the returning member has the 100 files written while it was away", () ->
                 created.entrySet().stream().allMatch(e -> has(back, e.getKey(), e.getValue())));
         assertThat(back.writable()).isFalse();
+    }
+
+    @Test
+    void aNewNodeThatReplacesADeadMemberCatchesUpFromTheLogAndVotesInTheNextElection() throws Exception {
+        int leader = leader();
+        int gone = (leader + 1) % 3;
+        int stays = 3 - leader - gone;
+        Map<String, Long> created = new ConcurrentHashMap<>();
+        for (int n = 0; n < 50; n++) {
+            created.put("before-" + n, create(stores[leader], "before-" + n));
+        }
+
+        // The member's node is gone for good; a new node, with nothing on its disk, takes its place in the group.
+        stores[gone].close();
+        stores[gone] = null;
+        servers[gone].close();
+        Replication.Member replacement = new Replication.Member("m3", "127.0.0.1", freePort());
+        members.set(gone, replacement);
+        servers[gone] = new ReplicationServer("m3", "127.0.0.1", replacement.port(),
+                dir.resolve("m3").resolve("replication"), Duration.ofMillis(400));
+        servers[gone].start();
+        files[gone] = new MemoryFiles();
+        Replication group = new Replication("fs-test", members);
+        stores[gone] = MetadataStore.openReplicated(dir.resolve("m3").resolve("meta"), servers[gone], group,
+                files[gone]);
+        // Every member hears of the new members (from the control plane); the leader changes the group.
+        for (MetadataStore store : stores) {
+            store.reconfigure(group);
+        }
+        for (int n = 0; n < 50; n++) {
+            created.put("after-" + n, create(stores[leader], "after-" + n));
+        }
+        MetadataStore newcomer = stores[gone];
+        await("the new member has every file, from before it joined and after", () ->
+                created.entrySet().stream().allMatch(e -> has(newcomer, e.getKey(), e.getValue())));
+
+        // It counts: with the leader gone too, only it and the remaining old member can elect the next one.
+        stores[leader].close();
+        stores[leader] = null;
+        int next = leader();
+        assertThat(next).isIn(gone, stays);
+        long id = create(stores[next], "after-the-second-loss");
+        MetadataStore other = stores[next == gone ? stays : gone];
+        await("the other member applies the new leader's change", () -> has(other, "after-the-second-loss", id));
     }
 }

@@ -30,6 +30,10 @@ class ReconcilerTest {
         }
 
         @Override
+        public void onStatusChange(Runnable tell) {
+        }
+
+        @Override
         public List<FileSystemReport> reports() {
             return List.of();
         }

@@ -94,7 +94,7 @@ class ReplicatedFileSystemTest {
             servers[i].start();
             instances[i] = new FileSystemInstance(nodeDir.resolve("fs-r"), settings, node,
                     new S3ObjectStore(raw, BUCKET, new SimpleMeterRegistry()), 1, new SimpleMeterRegistry(),
-                    servers[i]);
+                    servers[i], () -> { });
             gates[i] = GatedFileSystem.serving(instances[i]::fileSystem);
         }
     }
