@@ -21,24 +21,35 @@ import java.util.concurrent.TimeoutException;
  * One data-plane node of {@code regatta up --replicas N}, in a child process with its own data directory and ports
  * (taken here, so that they can be printed before the node has registered), registered with up's control plane in
  * a zone of its own. Its output goes to {@code data-plane.log} in its data directory; it ends with up, however up
- * ends ({@link ParentWatch}).
+ * ends ({@link ParentWatch}). A node that dies is started again on the same ports ({@link #restartIfDead}), as a
+ * service manager would: with its data directory it rejoins its groups and catches up; without (a lost disk), it
+ * registers anew at its old address, takes the old node's place and joins the groups as a new member.
  */
 final class NodeProcess implements AutoCloseable {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
 
     final String name;
+    final String zone;
     final int nfsPort;
     final int tlsPort;
+    final int replicationPort;
     final Path dataDir;
-    final Process process;
+    private final List<String> options;
+    private volatile Process process;
+    private volatile boolean closed;
+    /** When {@link #restartIfDead} first found the process ended (nanoTime), or 0. */
+    private long deadSince;
 
-    private NodeProcess(String name, int nfsPort, int tlsPort, Path dataDir, Process process) {
+    private NodeProcess(String name, String zone, int nfsPort, int tlsPort, int replicationPort, Path dataDir,
+                        List<String> options) {
         this.name = name;
+        this.zone = zone;
         this.nfsPort = nfsPort;
         this.tlsPort = tlsPort;
+        this.replicationPort = replicationPort;
         this.dataDir = dataDir;
-        this.process = process;
+        this.options = List.copyOf(options);
     }
 
     /**
@@ -48,10 +59,35 @@ final class NodeProcess implements AutoCloseable {
      */
     static NodeProcess start(String name, String zone, Path dataDir, List<String> options, Duration timeout)
             throws IOException, InterruptedException {
+        NodeProcess node = new NodeProcess(name, zone, FreePort.check("127.0.0.1", 0),
+                FreePort.check("127.0.0.1", 0), FreePort.check("127.0.0.1", 0), dataDir, options);
+        node.launch(timeout);
+        return node;
+    }
+
+    /**
+     * Starts the node again if its process ended (not by {@link #close}) at least {@code delay} before this call was
+     * first made after the end: true when it did. The ports stay the node's, so what was printed stays true.
+     */
+    synchronized boolean restartIfDead(Duration delay, Duration timeout) throws IOException, InterruptedException {
+        if (closed || process.isAlive()) {
+            deadSince = 0;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (deadSince == 0) {
+            deadSince = now;
+        }
+        if (now - deadSince < delay.toNanos()) {
+            return false;
+        }
+        deadSince = 0;
+        launch(timeout);
+        return true;
+    }
+
+    private void launch(Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(dataDir);
-        int nfsPort = FreePort.check("127.0.0.1", 0);
-        int tlsPort = FreePort.check("127.0.0.1", 0);
-        int replicationPort = FreePort.check("127.0.0.1", 0);
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:+ExitOnOutOfMemoryError",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
@@ -66,14 +102,14 @@ final class NodeProcess implements AutoCloseable {
                 "--replication-port", Integer.toString(replicationPort)));
         command.addAll(options);
         Path log = dataDir.resolve("data-plane.log");
-        Process process = new ProcessBuilder(command)
+        Process started = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.PIPE) // never written, never closed: see ParentWatch
                 .redirectErrorStream(true)
                 .start();
-        NodeProcess node = new NodeProcess(name, nfsPort, tlsPort, dataDir, process);
+        process = started;
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("regatta-" + name + "-output").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(started.getInputStream(),
                     StandardCharsets.UTF_8));
                  Writer copy = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                          StandardOpenOption.APPEND)) {
@@ -91,19 +127,16 @@ final class NodeProcess implements AutoCloseable {
             }
             ready.complete(false);
         });
-        boolean started;
+        boolean ok;
         try {
-            started = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            started = false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            started = false;
+            ok = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            ok = false;
         }
-        if (!started) {
-            node.close();
+        if (!ok) {
+            stop(started);
             throw new IllegalStateException("node " + name + " did not start within " + timeout + "; see " + log);
         }
-        return node;
     }
 
     long pid() {
@@ -113,6 +146,11 @@ final class NodeProcess implements AutoCloseable {
     /** Stops the node as Ctrl-C would (it flushes what it can), and kills it if it takes too long. */
     @Override
     public void close() {
+        closed = true;
+        stop(process);
+    }
+
+    private static void stop(Process process) {
         process.destroy();
         try {
             if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {

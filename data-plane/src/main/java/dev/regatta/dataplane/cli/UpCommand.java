@@ -35,6 +35,8 @@ final class UpCommand implements Callable<Integer> {
     private static final Duration CONTROL_PLANE_START = Duration.ofMinutes(3);
     private static final Duration FIRST_ASSIGNMENT = Duration.ofMinutes(1);
     private static final Duration ADMIN_PASSWORD = Duration.ofSeconds(30);
+    /** How long a node of a group that died stays down before up starts it again. */
+    private static final Duration RESTART_DELAY = Duration.ofSeconds(5);
 
     @Mixin
     DataPlaneOptions options;
@@ -208,6 +210,35 @@ final class UpCommand implements Callable<Integer> {
                 + "plain NFS mount does not follow a failover; mount.regatta's tunnel does)");
         stack.controlPlane.verifyOwn();
         Console.say("ready");
+        Thread.ofPlatform().daemon().name("regatta-up-nodes").start(() -> supervise(stack));
+    }
+
+    /**
+     * Starts a node that died again, {@link #RESTART_DELAY} after, on its ports, as a service manager would; says so
+     * with the node's line and its new process ID. A node is never started again while it runs, so a new one never
+     * races the old one's end (a test deleting its data directory, say).
+     */
+    private static void supervise(Stack stack) {
+        try {
+            while (stack.stopped.getCount() > 0) {
+                Thread.sleep(1000);
+                for (NodeProcess node : stack.nodes) {
+                    if (stack.stopped.getCount() == 0) {
+                        return;
+                    }
+                    try {
+                        if (node.restartIfDead(RESTART_DELAY, CONTROL_PLANE_START)) {
+                            Console.say("node " + node.name + " nfs 127.0.0.1:" + node.nfsPort + " tls 127.0.0.1:"
+                                    + node.tlsPort + " pid " + node.pid() + " (started again: its process had ended)");
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        Console.say("node " + node.name + " ended and cannot be started again: " + e.getMessage());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The node learns its assignment from its first heartbeats; clients should not be told to mount before. */

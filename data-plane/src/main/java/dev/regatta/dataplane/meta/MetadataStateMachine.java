@@ -139,6 +139,18 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * Ratis stopped this member's division itself (not this node): the other members told it, standing for election,
+     * that the group's configuration does not have it, which is what a new member that stands before the leader has
+     * added it hears.
+     */
+    @Override
+    public void notifyServerShutdown(RoleInfoProto role, boolean allServer) {
+        if (!allServer) {
+            replicated.stoppedByGroup();
+        }
+    }
+
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pending) {
         replicated.leadershipLost(null);

@@ -53,6 +53,9 @@ final class ReplicatedLog implements DurableLog {
 
     /** Entry code: one write transaction's RocksDB batch. Codes are stored in logs: never reuse or renumber one. */
     static final byte METADATA_BATCH = 1;
+    /** How often a leader changing the group's members writes an empty entry (see nudgeWhileReconfiguring). */
+    private static final java.time.Duration NUDGE_INTERVAL = java.time.Duration.ofMillis(250);
+
     private final MetadataStore store;
     /** The group as it was when this member joined. */
     private final Replication replication;
@@ -67,7 +70,9 @@ final class ReplicatedLog implements DurableLog {
     private final ClientId clientId = ClientId.randomId();
     /** Call IDs of this member's requests other than entries (which carry their position). */
     private final java.util.concurrent.atomic.AtomicLong callIds = new java.util.concurrent.atomic.AtomicLong(-1L << 62);
-    private final MetadataStateMachine machine;
+    /** This member's state machine; a new one when it joins the group again ({@link #stoppedByGroup}). */
+    private volatile MetadataStateMachine machine;
+    private final FollowerFiles files;
     private final RaftServer server;
     /** Entries handed to Ratis and not answered yet; a writer waits beyond this (under the store's lock). */
     private final Semaphore outstanding = new Semaphore(ReplicationServer.MAX_OUTSTANDING);
@@ -104,6 +109,7 @@ final class ReplicatedLog implements DurableLog {
         this.server = server.server();
         this.self = server.name();
         this.group = RaftGroup.valueOf(groupId(replication.group()), peers(replication));
+        this.files = files;
         this.machine = new MetadataStateMachine(store, this, files);
     }
 
@@ -152,6 +158,7 @@ final class ReplicatedLog implements DurableLog {
             log.warn("replication group {}: cannot change its members: {}", replication.group(), e.toString());
             return;
         }
+        nudgeWhileReconfiguring();
         reply.whenComplete((r, failure) -> {
             reconfiguring.set(false);
             if (failure == null && r.isSuccess()) {
@@ -163,6 +170,55 @@ final class ReplicatedLog implements DurableLog {
                 log.warn("replication group {}: the change of members to {} failed ({}); the next leader or the "
                         + "next assignment tries again", replication.group(), goal,
                         failure != null ? failure.toString() : r.getException());
+            }
+        });
+    }
+
+    /**
+     * Writes an empty transaction every {@link #NUDGE_INTERVAL} while a change of members is on its way: Ratis judges
+     * a joining member caught up from its replies to entries, and an idle leader sends it heartbeats only, so the
+     * change would otherwise wait for the next client's write.
+     */
+    private void nudgeWhileReconfiguring() {
+        Thread.ofPlatform().daemon().name("regatta-replication-reconfigure-" + replication.group()).start(() -> {
+            while (reconfiguring.get() && writable()) {
+                try {
+                    Thread.sleep(NUDGE_INTERVAL.toMillis());
+                    if (reconfiguring.get() && writable()) {
+                        store.write(Durability.BUFFERED, tx -> null);
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (MetadataException e) {
+                    return; // no longer leads, or closing
+                }
+            }
+        });
+    }
+
+    /**
+     * The group does not count this member yet (a node that replaces another, joining with an empty log, stood for
+     * election before the leader added it, and the others told it to stop): it joins again with no configuration of
+     * its own, so that it only listens until the leader's change of members reaches it with the log.
+     */
+    void stoppedByGroup() {
+        if (closed) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("regatta-replication-rejoin-" + replication.group()).start(() -> {
+            log.warn("replication group {}: member {} is not in the group's configuration yet; it waits for the"
+                    + " leader to add it", replication.group(), self);
+            members.leave(group.getGroupId());
+            if (closed) {
+                return;
+            }
+            MetadataStateMachine fresh = new MetadataStateMachine(store, this, files);
+            machine = fresh;
+            try {
+                members.join(RaftGroup.valueOf(group.getGroupId()), fresh);
+            } catch (MetadataException e) {
+                log.error("replication group {}: member {} cannot join again: {}", replication.group(), self,
+                        e.getMessage());
             }
         });
     }

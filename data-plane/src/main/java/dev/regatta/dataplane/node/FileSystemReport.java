@@ -15,13 +15,13 @@ import java.util.Map;
  * @param failing          the first few of them (longest failing first), for the operator to act on
  * @param role             {@code leader} (it serves the file system: always, alone) or {@code follower}
  * @param term             the replication group's term as this node knows it (0 alone)
- * @param appliedIndex     the last entry of the group's log this node applied (-1 alone): the control plane shows a
- *                         follower's lag from it
+ * @param appliedIndex     the last entry of the group's log this node applied, or null (alone, or none applied yet):
+ *                         the control plane shows a follower's lag from it
  */
 public record FileSystemReport(String fileSystemId, long cacheBytes, long dirtyBytes, long oldestUnsyncedSeconds,
                                double cacheHitRatio, int connectedClients, Map<String, Long> s3Requests,
                                long nfsOperations, int failingFiles, List<FailingFile> failing, String role,
-                               long term, long appliedIndex) {
+                               long term, Long appliedIndex) {
 
     /** The roles a report names; the control plane reads these words. */
     public static final String LEADER = "leader";

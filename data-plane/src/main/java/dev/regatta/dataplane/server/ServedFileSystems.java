@@ -73,7 +73,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                             f.error(), f.attempts(), java.time.Instant.ofEpochMilli(f.sinceMillis()).toString()))
                             .toList(),
                     instance.fileSystem() != null ? FileSystemReport.LEADER : FileSystemReport.FOLLOWER,
-                    instance.replicationTerm(), instance.appliedLogIndex());
+                    instance.replicationTerm(), instance.appliedLogIndex() < 0 ? null : instance.appliedLogIndex());
         }
 
         synchronized void close() {

@@ -319,20 +319,22 @@ class ReplicatedMetadataStoreTest {
     }
 
     @Test
-    void aNewNodeThatReplacesADeadMemberCatchesUpFromTheLogAndVotesInTheNextElection() throws Exception {
-        int leader = leader();
-        int gone = (leader + 1) % 3;
-        int stays = 3 - leader - gone;
+    void aNewNodeThatReplacesTheDeadLeaderCatchesUpFromTheLogAndVotesInTheNextElection() throws Exception {
+        int gone = leader();
         Map<String, Long> created = new ConcurrentHashMap<>();
         for (int n = 0; n < 50; n++) {
-            created.put("before-" + n, create(stores[leader], "before-" + n));
+            created.put("before-" + n, create(stores[gone], "before-" + n));
         }
 
-        // The member's node is gone for good; a new node, with nothing on its disk, takes its place in the group.
+        // The leader's node is gone for good; the two left elect one of them.
         stores[gone].close();
         stores[gone] = null;
         servers[gone].close();
-        Replication.Member replacement = new Replication.Member("m3", "127.0.0.1", freePort());
+        int leader = leader();
+        int stays = 3 - leader - gone;
+        // A new node, with nothing on its disk, takes the dead one's place and address (the same machine with a new
+        // disk, say).
+        Replication.Member replacement = new Replication.Member("m3", "127.0.0.1", members.get(gone).port());
         members.set(gone, replacement);
         servers[gone] = new ReplicationServer("m3", "127.0.0.1", replacement.port(),
                 dir.resolve("m3").resolve("replication"), Duration.ofMillis(400));
@@ -341,18 +343,19 @@ class ReplicatedMetadataStoreTest {
         Replication group = new Replication("fs-test", members);
         stores[gone] = MetadataStore.openReplicated(dir.resolve("m3").resolve("meta"), servers[gone], group,
                 files[gone]);
-        // Every member hears of the new members (from the control plane); the leader changes the group.
+        // The others hear of the new member a heartbeat later: meanwhile it stands for election, and the leader
+        // (whose configuration, logged in its term, does not have it) tells it to stop.
+        Thread.sleep(3000);
         for (MetadataStore store : stores) {
             store.reconfigure(group);
         }
-        for (int n = 0; n < 50; n++) {
-            created.put("after-" + n, create(stores[leader], "after-" + n));
-        }
         MetadataStore newcomer = stores[gone];
-        await("the new member has every file, from before it joined and after", () ->
+        await("the new member has every file written before it joined", () ->
                 created.entrySet().stream().allMatch(e -> has(newcomer, e.getKey(), e.getValue())));
+        // No client writes now: the change of members must complete on an idle group too.
+        Thread.sleep(2000);
 
-        // It counts: with the leader gone too, only it and the remaining old member can elect the next one.
+        // It counts: with the second leader gone too, only it and the remaining old member can elect the next one.
         stores[leader].close();
         stores[leader] = null;
         int next = leader();
