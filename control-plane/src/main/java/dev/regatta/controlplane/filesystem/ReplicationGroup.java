@@ -43,6 +43,21 @@ public record ReplicationGroup(String fileSystemId, int replicas, List<Member> m
     }
 
     /**
+     * The members {@code nodeId} is told of in its heartbeat answer. A member that took its place after the group
+     * was placed (it replaces a dead one, or is a node registered anew in its old place) is told to the others only
+     * once it has reported on the file system, that is once its replication server has opened the group: the leader
+     * would otherwise reach it while it opens the group, which Ratis does not survive when it offers a joining member
+     * a snapshot. The joining member itself is told all of them, and so is every member of a group as placed (its
+     * members start together).
+     */
+    public List<Member> membersToldTo(String nodeId) {
+        Instant placedAt = members.stream().map(Member::addedAt).min(Comparator.naturalOrder()).orElse(Instant.MIN);
+        return members.stream()
+                .filter(m -> m.nodeId().equals(nodeId) || m.reportedAt() != null || !m.addedAt().isAfter(placedAt))
+                .toList();
+    }
+
+    /**
      * Where clients go, best first: the leader, then the other live members in position order. Without a known
      * leader, the live members alone: a client's tunnel tries them and finds the leader itself. Empty when no
      * member is live.

@@ -40,7 +40,8 @@ public class ReplicationGroups {
         Timestamp liveSince = Timestamp.from(assignments.liveSince(now));
         Map<String, List<Member>> members = new HashMap<>();
         jdbc.sql("""
-                        select m.file_system_id, m.node_id, m.position, m.role, m.term, m.applied_index, m.reported_at,
+                        select m.file_system_id, m.node_id, m.position, m.added_at, m.role, m.term, m.applied_index,
+                            m.reported_at,
                             n.name, n.zone, n.address, n.nfs_address, n.replication_address, n.last_heartbeat_at,
                             n.last_heartbeat_at >= :liveSince as live
                         from file_system_member m join node n on n.id = m.node_id
@@ -52,7 +53,7 @@ public class ReplicationGroups {
                     members.computeIfAbsent(rs.getString("file_system_id"), id -> new ArrayList<>()).add(new Member(
                             rs.getString("node_id"), rs.getString("name"), rs.getString("zone"),
                             rs.getString("address"), rs.getString("nfs_address"), rs.getString("replication_address"),
-                            rs.getInt("position"), rs.getBoolean("live"),
+                            rs.getInt("position"), rs.getTimestamp("added_at").toInstant(), rs.getBoolean("live"),
                             rs.getTimestamp("last_heartbeat_at").toInstant(),
                             MemberRole.fromCode(rs.getString("role")), rs.getObject("term", Long.class),
                             rs.getObject("applied_index", Long.class),

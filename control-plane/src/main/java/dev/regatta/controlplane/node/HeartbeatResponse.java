@@ -27,11 +27,12 @@ public record HeartbeatResponse(long heartbeatIntervalSeconds, List<AssignedFile
                                      int flushDelaySeconds, int cacheTtlSeconds, List<AssignedGrant> grants,
                                      int replicas, List<GroupMember> members) {
 
-        static AssignedFileSystem of(FileSystem fs, List<Grant> grants, ReplicationGroup group) {
+        /** @param nodeId the node the answer is for ({@link ReplicationGroup#membersToldTo}) */
+        static AssignedFileSystem of(FileSystem fs, List<Grant> grants, ReplicationGroup group, String nodeId) {
             return new AssignedFileSystem(fs.id(), fs.bucket(), fs.region(), fs.endpoint(), fs.keyPrefix(),
                     fs.defaultUid(), fs.defaultGid(), fs.defaultFileMode(), fs.defaultDirMode(),
                     fs.flushDelaySeconds(), fs.cacheTtlSeconds(), grants.stream().map(AssignedGrant::of).toList(),
-                    fs.replicas(), group.members().stream().map(GroupMember::of).toList());
+                    fs.replicas(), group.membersToldTo(nodeId).stream().map(GroupMember::of).toList());
         }
     }
 

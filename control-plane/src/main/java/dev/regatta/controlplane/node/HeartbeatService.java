@@ -62,7 +62,7 @@ public class HeartbeatService {
         Map<String, ReplicationGroup> groupOf = groups.of(assigned, now);
         return new HeartbeatResponse(heartbeatIntervalSeconds, assigned.stream()
                 .map(fs -> HeartbeatResponse.AssignedFileSystem.of(fs, grants.forFileSystem(fs.id()),
-                        groupOf.get(fs.id())))
+                        groupOf.get(fs.id()), nodeId))
                 .toList());
     }
 

@@ -60,7 +60,7 @@ public class NodeRegistrar {
                 orNone(facts.nfsAddress()), orNone(facts.replicationAddress()), certificate.serialHex(),
                 certificate.notAfter());
         for (String previous : nodes.othersAt(nodeAddress, nodeId)) {
-            int moved = nodes.handOver(previous, nodeId);
+            int moved = nodes.handOver(previous, nodeId, now);
             nodes.delete(previous);
             LOG.warn("node {} registered anew at {} and replaces node {} (its places in {} file systems' groups "
                     + "handed over)", nodeId, nodeAddress, previous, moved);

@@ -79,13 +79,13 @@ public class NodeRepository {
      *
      * @return how many places it handed over
      */
-    int handOver(String fromId, String toId) {
+    int handOver(String fromId, String toId, Instant at) {
         return jdbc.sql("""
-                        update file_system_member m set node_id = :to, role = null, term = null, applied_index = null,
-                            reported_at = null
+                        update file_system_member m set node_id = :to, added_at = :at, role = null, term = null,
+                            applied_index = null, reported_at = null
                         where m.node_id = :from and not exists (select 1 from file_system_member o
                             where o.file_system_id = m.file_system_id and o.node_id = :to)""")
-                .param("to", toId).param("from", fromId).update();
+                .param("to", toId).param("from", fromId).param("at", Timestamp.from(at)).update();
     }
 
     /** Marks the node live, and keeps the facts it sent (a fact it left out keeps its stored value). */

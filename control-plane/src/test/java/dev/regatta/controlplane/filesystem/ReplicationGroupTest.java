@@ -15,8 +15,13 @@ class ReplicationGroupTest {
 
     private static Member member(String id, int position, boolean live, MemberRole role, Long term, Long applied,
                                  Instant reportedAt) {
-        return new Member(id, "dp-" + id, null, id + ":20490", null, null, position, live, NOW, role, term, applied,
-                reportedAt);
+        return member(id, position, NOW.minusSeconds(3600), live, role, term, applied, reportedAt);
+    }
+
+    private static Member member(String id, int position, Instant addedAt, boolean live, MemberRole role, Long term,
+                                 Long applied, Instant reportedAt) {
+        return new Member(id, "dp-" + id, null, id + ":20490", null, null, position, addedAt, live, NOW, role, term,
+                applied, reportedAt);
     }
 
     @Test
@@ -31,6 +36,29 @@ class ReplicationGroupTest {
         assertThat(group.keepsReportOf("b")).isTrue();
         assertThat(group.keepsReportOf("a")).isFalse();
         assertThat(group.lag(follower)).isEqualTo(3);
+    }
+
+    @Test
+    void aReplacementIsToldToTheOthersOnlyOnceItHasReportedOnTheFileSystem() {
+        Member leader = member("a", 0, true, MemberRole.LEADER, 2L, 40L, NOW);
+        Member follower = member("b", 1, true, MemberRole.FOLLOWER, 2L, 40L, NOW);
+        Member joining = member("c", 2, NOW.minusSeconds(10), true, MemberRole.UNKNOWN, null, null, null);
+        ReplicationGroup replaced = new ReplicationGroup("fs-1", 3, List.of(leader, follower, joining), 3, 3);
+
+        assertThat(replaced.membersToldTo("a")).as("its leader, before it has opened the group")
+                .containsExactly(leader, follower);
+        assertThat(replaced.membersToldTo("c")).as("the replacement itself").containsExactly(leader, follower, joining);
+
+        Member reported = member("c", 2, NOW.minusSeconds(10), true, MemberRole.FOLLOWER, 2L, -1L, NOW);
+        assertThat(new ReplicationGroup("fs-1", 3, List.of(leader, follower, reported), 3, 3).membersToldTo("a"))
+                .containsExactly(leader, follower, reported);
+
+        // A new group: its members, placed together, start together, however soon one of them reports.
+        Member first = member("a", 0, NOW, true, MemberRole.FOLLOWER, 1L, 0L, NOW);
+        Member slow = member("b", 1, NOW, true, MemberRole.UNKNOWN, null, null, null);
+        ReplicationGroup fresh = new ReplicationGroup("fs-1", 3, List.of(first, slow,
+                member("c", 2, NOW, true, MemberRole.UNKNOWN, null, null, null)), 3, 3);
+        assertThat(fresh.membersToldTo("a")).hasSize(3);
     }
 
     @Test

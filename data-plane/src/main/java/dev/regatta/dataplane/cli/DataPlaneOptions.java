@@ -91,7 +91,9 @@ public final class DataPlaneOptions {
 
     @Option(names = "--flush-deadline", defaultValue = "${env:REGATTA_FLUSH_DEADLINE:-5m}",
             converter = DurationConverter.class,
-            description = "...and at the latest this long after its first change (default: ${DEFAULT-VALUE}).")
+            description = "...and at the latest this long after its first change (default: ${DEFAULT-VALUE}). With a "
+                    + "control plane each file system's own flush delay counts instead; up gives this one to the demo "
+                    + "file system when it creates it.")
     Duration flushDeadline;
 
     @Option(names = "--revalidate-after", defaultValue = "${env:REGATTA_REVALIDATE_AFTER:-30s}",

@@ -24,11 +24,11 @@ final class DemoFileSystem {
     }
 
     /**
-     * The ID of the file system named {@link #NAME}, created over {@code bucket} with {@code replicas} nodes if there
-     * is none yet.
+     * The ID of the file system named {@link #NAME}, created over {@code bucket} with {@code replicas} nodes and
+     * {@code flushDeadline} (a file system's own setting once it exists) if there is none yet.
      */
     static String ensure(URI api, String adminToken, String bucket, String prefix, URI s3Endpoint, String region,
-                         int replicas) throws IOException, InterruptedException {
+                         int replicas, Duration flushDeadline) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         JsonNode all = call(http, HttpRequest.newBuilder(api.resolve("/api/v1/file-systems")).GET(), adminToken, 200);
         for (JsonNode fs : all) {
@@ -49,7 +49,8 @@ final class DemoFileSystem {
             }
         }
         ObjectNode create = JSON.createObjectNode().put("name", NAME).put("bucket", bucket).put("region", region)
-                .put("replicas", replicas);
+                .put("replicas", replicas)
+                .put("flushDelaySeconds", Math.max(1, flushDeadline.toSeconds()));
         if (s3Endpoint != null) {
             create.put("endpoint", s3Endpoint.toString());
         }

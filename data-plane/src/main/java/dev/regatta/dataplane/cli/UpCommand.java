@@ -109,7 +109,7 @@ final class UpCommand implements Callable<Integer> {
                 "REGATTA_REPLICATION_DEFAULT_REPLICAS", Integer.toString(replicas)), CONTROL_PLANE_START);
         URI api = stack.controlPlane.api();
         String fsId = DemoFileSystem.ensure(api, adminToken, options.bucket, options.prefix, options.s3Endpoint,
-                options.s3Region, replicas);
+                options.s3Region, replicas, options.flushDeadline);
 
         options.controlPlane = api;
         options.bootstrapToken = bootstrapToken;

@@ -240,6 +240,10 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             throw e;
         }
         served.put(id, s);
+        if (settings.replication() != null) {
+            // A member that joins a group is told to the others once it has reported on it: report at once.
+            statusChanged.run();
+        }
         log.info("serving file system {} (s3://{}/{} in {}{}) as export {} (index {})", id, settings.bucket(),
                 settings.keyPrefix(), settings.region(),
                 settings.endpoint() == null ? "" : " at " + settings.endpoint(), settings.exportPath(), index);
