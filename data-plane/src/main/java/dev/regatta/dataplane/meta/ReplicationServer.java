@@ -19,9 +19,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,9 +34,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * datanode of Apache Ozone carries all its pipelines. One port for the operator to open, and one set of gRPC
  * threads however many file systems the node holds.
  *
- * <p>Each group's log lives in {@code <storage>/<group UUID>/}. A group found there when the server starts is not
- * opened until its file system joins again (the store its entries apply to opens then): Ratis says at start that it
- * ignores such directories, which is expected.
+ * <p>Each group's log lives in {@code <storage>/<group UUID>/} while its file system is open here. Ratis opens every
+ * group it finds there when the server starts, and fails to start when one has no state machine yet (its store opens
+ * only with its file system); so the server, before it starts, moves the groups' directories to
+ * {@code <storage>/parked/} (an atomic rename, which Ratis's scan passes over), and a group's directory moves back
+ * when its file system joins.
  */
 public final class ReplicationServer implements AutoCloseable {
 
@@ -46,6 +50,8 @@ public final class ReplicationServer implements AutoCloseable {
     private static final long PRESERVED_ENTRIES = 100_000;
 
     private final String name;
+    private final Path storage;
+    private final Path parked;
     private final String host;
     private final int port;
     private final RaftServer server;
@@ -67,10 +73,13 @@ public final class ReplicationServer implements AutoCloseable {
             throw new IllegalArgumentException("the election timeout must be positive: " + electionTimeout);
         }
         this.name = name;
+        this.storage = storage;
+        this.parked = storage.resolve("parked");
         this.host = host;
         this.port = port;
         try {
-            Files.createDirectories(storage);
+            Files.createDirectories(parked);
+            park(storage, parked);
             this.server = RaftServer.newBuilder()
                     .setServerId(RaftPeerId.valueOf(name))
                     .setProperties(properties(host, port, storage, electionTimeout))
@@ -86,6 +95,26 @@ public final class ReplicationServer implements AutoCloseable {
         } catch (IOException e) {
             throw new MetadataException("cannot set up this node's replication server (member " + name + " on "
                     + host + ":" + port + ", logs in " + storage + ")", e);
+        }
+    }
+
+    /** Moves every group directory in {@code storage} to {@code parked}, where Ratis's scan at start passes over it. */
+    private static void park(Path storage, Path parked) throws IOException {
+        try (var children = Files.list(storage)) {
+            for (Path dir : children.filter(Files::isDirectory).toList()) {
+                if (isGroupDirectory(dir)) {
+                    Files.move(dir, parked.resolve(dir.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
+    }
+
+    private static boolean isGroupDirectory(Path dir) {
+        try {
+            UUID.fromString(dir.getFileName().toString());
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -150,6 +179,10 @@ public final class ReplicationServer implements AutoCloseable {
         machines.put(group.getGroupId(), machine);
         RaftClientReply reply;
         try {
+            Path dir = parked.resolve(group.getGroupId().getUuid().toString());
+            if (Files.exists(dir)) {
+                Files.move(dir, storage.resolve(dir.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            }
             // Not formatted: a division whose log is on disk recovers it (a new one starts empty either way).
             reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, server.getId(),
                     callIds.incrementAndGet(), group, false));

@@ -302,15 +302,25 @@ class ReplicatedMetadataStoreTest {
     }
 
     @Test
-    void aMemberThatWasStoppedCatchesUpFromTheLogWhenItReturns() throws InterruptedException {
+    void aMemberWhoseNodeRestartedCatchesUpFromTheLogWhenItReturns() throws InterruptedException {
         int leader = leader();
         int follower = (leader + 1) % 3;
+        for (int n = 0; n < 20; n++) {
+            create(stores[leader], "before-" + n);
+        }
+        // The node stops, its store and its replication server; its log stays on its disk.
         stores[follower].close();
         stores[follower] = null;
+        servers[follower].close();
         Map<String, Long> created = new ConcurrentHashMap<>();
         for (int n = 0; n < 100; n++) {
             created.put("while-away-" + n, create(stores[leader], "while-away-" + n));
         }
+        // A new server on that disk starts before the store that joins the group (Ratis, left alone, would open the
+        // group from disk at start, without its state machine, and fail to start).
+        servers[follower] = new ReplicationServer("m" + follower, "127.0.0.1", members.get(follower).port(),
+                dir.resolve("m" + follower).resolve("replication"), Duration.ofMillis(400));
+        servers[follower].start();
         open(follower);
         MetadataStore back = stores[follower];
         await("the returning member has the 100 files written while it was away", () ->
