@@ -102,10 +102,11 @@ final class NodeProcess implements AutoCloseable {
                 "--replication-port", Integer.toString(replicationPort)));
         command.addAll(options);
         Path log = dataDir.resolve("data-plane.log");
-        Process started = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.PIPE) // never written, never closed: see ParentWatch
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().put(ParentWatch.ENVIRONMENT, "true");
+        Process started = builder.start();
         process = started;
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("regatta-" + name + "-output").start(() -> {

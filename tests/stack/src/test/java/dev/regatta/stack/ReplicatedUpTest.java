@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with SIGKILL and its data directory deleted: the control plane names another leader within 15 s, every file reads
  * back identical through it, and the bucket gets every object. {@code up} starts the dead node again, which has lost
  * everything: it registers anew, takes the dead node's place in the group, and catches up from the log; the group
- * then outlives its second leader too.
+ * then outlives its second leader too; and when up is killed, its nodes end with it.
  */
 class ReplicatedUpTest {
 
@@ -201,7 +201,18 @@ class ReplicatedUpTest {
                 assertThat(readBack(nodes.get(third[0]), key)).as(key + " through " + third[0])
                         .isEqualTo(written.get(key));
             }
-            up.stop();
+
+            // However up ends, its nodes end with it (the one started again included).
+            up.kill();
+            for (Node node : nodes.values()) {
+                ProcessHandle.of(node.pid()).ifPresent(p -> {
+                    try {
+                        p.onExit().get(60, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new AssertionError(node.name() + " (pid " + node.pid() + ") outlived up", e);
+                    }
+                });
+            }
         }
     }
 
