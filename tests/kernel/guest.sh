@@ -337,8 +337,9 @@ s_mount_regatta() {
     fail "a netfilter rule for $addr is left after the fallback to local locks: $(paste -sd'|' /tmp/chain)"
   fi
   [[ -n "$pid" ]] && alive "$pid" || fail "the tunnel (pid '$pid' in $sf) is not running"
-  tr '\0' ' ' < /proc/$pid/cmdline | grep -q "TunnelCli client --connect $NODE_ADDRESS " \
-    || fail "pid $pid is not the tunnel to $NODE_ADDRESS: $(tr '\0' ' ' < /proc/$pid/cmdline)"
+  # The tunnel gets the group's members (--connect a,b,c), the node's address first; one node here.
+  tr '\0' ' ' < /proc/$pid/cmdline | grep -q "TunnelCli client " && [[ "$(tunnel_connects "$pid" | head -1)" == "$NODE_ADDRESS" ]] \
+    || fail "pid $pid is not the tunnel to $NODE_ADDRESS first: $(tr '\0' ' ' < /proc/$pid/cmdline)"
   local key; key=$(json_value keyFile "$sf")
   [[ "$(stat -c %a "$key" 2>&1)" == 600 ]] || fail "the key $key has mode $(stat -c %a "$key" 2>&1), want 600"
   local wd; wd=$(pids_of 'dev.regatta.mount.MountRegatta watchdog')
@@ -627,9 +628,172 @@ pids_of() { # WORDS
   done
 }
 
+# The node addresses a tunnel process was given, one a line, in order: each --connect argument (a list a,b,c, or
+# repeated) split at its commas.
+tunnel_connects() { # PID
+  tr '\0' '\n' < /proc/$1/cmdline 2>/dev/null \
+    | awk 'p {print; p = 0; next} $0 == "--connect" {p = 1} /^--connect=/ {sub(/^--connect=/, ""); print}' | tr ',' '\n'
+}
+
+# Failover of a replication group under a writing kernel client (the host's `up --replicas 3`): this guest mounts the
+# file system twice with mount -t regatta -o locks=required, at /mnt/x and /mnt/y (two mounts, two tunnels, each given
+# the three members; to the node two clients), holds a POSIX lock through /mnt/x, and writes 2 MiB files with
+# conv=fsync to /mnt/x, one after the other, each from random data in the tmpfs whose sha256 it keeps. Each finished
+# file touches a progress flag in the share (its mtime is the host's clock). The host kills the leader (kill -9) while
+# this writes, and says when the control plane names another leader (failover-done); after 5 more files the guest
+# checks the lock, re-reads every file after dropping the caches and compares it with its source. A write or fsync
+# that failed fails the scenario. The lock after the failover is checked, but a failure there is a KNOWN GAP (README),
+# not a failure.
+s_failover() {
+  local env=$SH/data/failover.env D=/mnt/x/stream L=lock/file lockctl=$SH/data/lockctl
+  [[ -f $env ]] || fail "the host wrote no $env"
+  source "$env"   # FS_ID, MEMBERS (the members' TLS fronts, host:port,...) and the AWS credentials WireMock knows
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  LF=$SH/out/failover-flags other=host
+  ON_FAIL=failover_failed
+  mkdir -p "$LF/progress"
+  # The members listen on the host's loopback, and the control plane gives their TLS fronts as 127.0.0.1:PORT (up
+  # starts its nodes on 127.0.0.1 and has no option to advertise another address for them). Here 127.0.0.1 is the
+  # guest's own loopback, so a NAT rule sends each member's port to 10.0.2.2, QEMU's address of the host's loopback.
+  # route_localnet lets a packet from 127.0.0.1 leave by eth0 (and its answers in), the SNAT gives it this guest's
+  # address. The tunnel still connects to, and verifies, 127.0.0.1: the address the members' certificates name.
+  local m p
+  for p in all lo eth0; do echo 1 > /proc/sys/net/ipv4/conf/$p/route_localnet || fail "cannot set route_localnet on $p"; done
+  nft "add table ip kfailover
+       add chain ip kfailover out { type nat hook output priority -150; policy accept; }
+       add chain ip kfailover post { type nat hook postrouting priority 150; policy accept; }
+       add rule ip kfailover post ip saddr 127.0.0.1 oifname eth0 snat to 10.0.2.15" > /tmp/nft.log 2>&1 \
+    || fail "cannot add the members' NAT rules: $(paste -sd'|' /tmp/nft.log)"
+  for m in ${MEMBERS//,/ }; do
+    nft add rule ip kfailover out ip daddr 127.0.0.1 tcp dport "${m##*:}" dnat to 10.0.2.2 > /tmp/nft.log 2>&1 \
+      || fail "cannot add the NAT rule of $m: $(paste -sd'|' /tmp/nft.log)"
+  done
+  for m in ${MEMBERS//,/ }; do
+    timeout 20 bash -c "exec 3<>/dev/tcp/${m%:*}/${m##*:}" 2> /tmp/conn.log \
+      || fail "cannot connect to the member $m through the NAT rule: $(paste -sd'|' /tmp/conn.log)"
+  done
+  note "the members' TLS fronts $MEMBERS reached through 10.0.2.2 (NAT of 127.0.0.1 in the guest)"
+  # NFS locks through the tunnel, as in the locks scenario: rpcbind, and rpc.statd (mount.nfs starts it), whose
+  # state goes on a tmpfs (the root is read-only).
+  cp -a /var/lib/nfs /tmp/var-lib-nfs && mount -t tmpfs -o mode=755 nfs-state /var/lib/nfs \
+    && cp -a /tmp/var-lib-nfs/. /var/lib/nfs/ || fail "cannot put /var/lib/nfs on a tmpfs"
+  rpcbind || fail "rpcbind did not start"
+  local i
+  for i in $(seq 50); do rpcinfo -p 127.0.0.1 > /dev/null 2>&1 && break; sleep 0.2; done
+  # Two mounts: /mnt/x writes and holds the lock, /mnt/y contends for it. One client's processes would not do: the
+  # Linux client refuses a lock that conflicts with a lock of its own at once, without asking the server, so only a
+  # second mount (another address, another NLM host, another mount to the node) asks the server who holds the lock.
+  local mp sf_x sf_y
+  for mp in /mnt/x /mnt/y; do
+    local t0=$SECONDS log=$OUT/mount-${mp#/mnt/}.log
+    # A configuration per mount, for its logs apart: both tunnels listen on the same port (at their own addresses),
+    # and the tunnel's log is named by the file system and the port.
+    if ! REGATTA_CONFIG=$SH/regatta/etc/failover-${mp#/mnt/}.conf mount -v -t regatta -o locks=required "$FS_ID" $mp > $log 2>&1; then
+      fail "mount -t regatta -o locks=required $FS_ID $mp failed after $((SECONDS - t0)) s: $(awk '/^mount.regatta: /{m = ""} {m = m $0 "|"} END {print m}' $log) (all: $log)"
+    fi
+    note "mount -t regatta -o locks=required at $mp took $((SECONDS - t0)) s"
+  done
+  local sf pid opts want got
+  for mp in /mnt/x /mnt/y; do
+    sf=$(grep -l "\"mountPoint\" : \"$mp\"" /var/run/regatta/"$FS_ID"-*.json 2>/dev/null)
+    [[ -n "$sf" && $(wc -l <<<"$sf") == 1 ]] || fail "want one state file of $mp in /var/run/regatta, found: $(grep -c mountPoint /var/run/regatta/* 2>&1 | paste -sd' ')"
+    [[ $mp == /mnt/x ]] && sf_x=$sf || sf_y=$sf
+    pid=$(json_value tunnelPid "$sf")
+    opts=$(awk -v mp=$mp '$5 == mp {for (i = 1; i <= NF; i++) if ($i == "-") print $(i+3)}' /proc/self/mountinfo)
+    [[ ",$opts," != *",soft,"* ]] || fail "$mp is a soft mount: $opts"
+    [[ ",$opts," == *",local_lock=none,"* ]] || fail "want NLM locks at $mp (local_lock=none): $opts"
+    # The tunnel was given every member, the one the control plane mounted first (its leader).
+    [[ -n "$pid" ]] && alive "$pid" || fail "the tunnel of $mp (pid '$pid' in $sf) is not running"
+    want=$(tr ',' '\n' <<<"$MEMBERS" | sort | paste -sd,); got=$(tunnel_connects "$pid" | sort | paste -sd,)
+    [[ "$got" == "$want" ]] || fail "the tunnel of $mp connects to '$(tunnel_connects "$pid" | paste -sd,)', want the members $MEMBERS: $(tr '\0' ' ' < /proc/$pid/cmdline)"
+    note "$mp: the tunnel's --connect $(tunnel_connects "$pid" | paste -sd,) (node $(json_value nodeAddress "$sf")); kernel mount options: $opts"
+  done
+  mkdir -p $D /mnt/x/lock && : > /mnt/x/$L || fail "mkdir $D /mnt/x/lock"
+  # The lock: held through /mnt/x from before the kill until after the failover; a process on /mnt/y must get EAGAIN.
+  local hp out rc
+  $lockctl hold /mnt/x/$L 0 0 $LF/lock-held $LF/lock-go $LF/lock-released > $OUT/hold.log 2>&1 & hp=$!
+  await lock-held 300
+  out=$(timeout -s KILL 300 $lockctl try /mnt/y/$L 0 0 2>&1); rc=$?
+  ((rc == 1)) || fail "before the failover, F_SETLK through the other mount of the file locked through /mnt/x: want EAGAIN, got ($rc) $out"
+  note "before the failover: F_SETLK through /mnt/y of the file locked through /mnt/x: $out"
+  # The stream: the host kills the leader once a few files are written.
+  local n=0 after=0 s
+  : > /tmp/sums
+  dmesg > /tmp/dmesg.before
+  stamp writing; t0=$SECONDS
+  while :; do
+    n=$((n + 1))
+    head -c 2097152 /dev/urandom > /tmp/src || fail "cannot make the source of f$n"
+    s=$(sha /tmp/src)
+    dd if=/tmp/src of=$D/f$n bs=1M conv=fsync status=none; rc=$?
+    ((rc == 0)) || fail "dd conv=fsync of f$n, $((SECONDS - t0)) s into the stream$([[ -e $LF/killed ]] && echo ", after the kill"), exited with $rc: $(dmesg | tail -3 | paste -sd'|')"
+    echo "$s  f$n" >> /tmp/sums
+    : > $LF/progress/$(printf '%05d' $n)
+    [[ -e $LF/failover-done ]] && after=$((after + 1))
+    ((after >= 5)) && break
+    [[ -e $LF/host-failed ]] && fail "the host failed while this guest wrote f$n: $(cat $LF/host-failed)"
+    ((SECONDS - t0 > 900)) && fail "the host did not say within 900 s that another member leads ($n files written)"
+  done
+  note "wrote $n files of 2 MiB, each with conv=fsync, in $((SECONDS - t0)) s; every write and fsync succeeded"
+  dmesg > /tmp/dmesg.after
+  diff /tmp/dmesg.before /tmp/dmesg.after | sed -n 's/^> //p' > $OUT/dmesg-during.txt
+  grep -iE 'nfs|lockd|rpc' $OUT/dmesg-during.txt | head -5 | while read -r s; do note "kernel: $s"; done
+  grep -qiE 'i/o error|error -5|EIO' $OUT/dmesg-during.txt && fail "the kernel logged an I/O error: $(grep -iE 'i/o error|error -5|EIO' $OUT/dmesg-during.txt | head -3 | paste -sd'|')"
+  # The lock after the failover: the new leader must still refuse it to the other mount, the holder's unlock must
+  # succeed, and then the other mount gets it. A failure here is the known gap, reported, not a failed scenario.
+  local gaps=0
+  t0=$SECONDS; out=$(timeout -s KILL 300 $lockctl try /mnt/y/$L 0 0 2>&1); rc=$?
+  # An open that fails is no lock matter: the other mount lost its file system in the failover.
+  [[ "$out" == *"lockctl: open "* ]] && fail "after the failover the other mount cannot open the lock file: $out"
+  if ((rc == 1)); then
+    note "after the failover: F_SETLK through /mnt/y of the file locked through /mnt/x: $out (the lock held; $((SECONDS - t0)) s)"
+  else
+    gaps=1
+    note "KNOWN GAP: after the failover, F_SETLK through /mnt/y of the file whose lock a process holds through /mnt/x since before the kill was not refused: ($rc) $out after $((SECONDS - t0)) s (the new leader does not know the lock)"
+  fi
+  stamp lock-go; t0=$SECONDS
+  for ((i = 0; i < 1500; i++)); do alive $hp || break; sleep 0.2; done
+  alive $hp && { kill -9 $hp; note "the holder did not end within 300 s of its go: killed"; }
+  wait $hp; rc=$?
+  if ((rc == 0)); then
+    note "after the failover: the holder's unlock succeeded ($((SECONDS - t0)) s)"
+  else
+    gaps=1
+    note "KNOWN GAP: after the failover the holder's unlock failed (exit $rc): $(paste -sd'|' $OUT/hold.log)"
+  fi
+  out=$(timeout -s KILL 300 $lockctl try /mnt/y/$L 0 0 2>&1); rc=$?
+  ((rc == 0)) || { gaps=1; note "KNOWN GAP: after the holder's unlock, F_SETLK through /mnt/y: ($rc) $out"; }
+  ((gaps == 0)) && note "locks: the lock taken before the failover was held after it, released by its holder, then granted to the other mount"
+  # Every file as written, read back from the new leader.
+  dropcaches
+  (cd $D && sha256sum -c --quiet /tmp/sums) > /tmp/check 2>&1 || fail "re-read after the failover: $(head -5 /tmp/check | paste -sd'|')"
+  [[ $(ls $D | wc -l) == $n ]] || fail "$D has $(ls $D | wc -l) files, want $n"
+  note "all $n files read back after dropping the caches, each with its source's sha256"
+  # The other mount, idle while the leader died, reads them too (its tunnel finds the new leader on its next call).
+  (cd /mnt/y/stream && sha256sum -c --quiet /tmp/sums) > /tmp/check 2>&1 || fail "re-read through /mnt/y after the failover: $(head -5 /tmp/check | paste -sd'|')"
+  note "all $n files read back through /mnt/y too"
+  manifest $D $OUT/manifest
+  # Unmounts, and the watchdog cleans up after each.
+  sync
+  umount /mnt/y > /tmp/umount.log 2>&1 || fail "umount /mnt/y failed: $(paste -sd'|' /tmp/umount.log)"
+  role=/mnt/x locks_unmount "$sf_x" "$(json_value listenAddress "$sf_x")"
+  for i in $(seq 120); do [[ ! -e "$sf_y" ]] && break; sleep 0.5; done
+  [[ ! -e "$sf_y" ]] || fail "the state file of /mnt/y ($sf_y) is still there after its umount"
+  pass
+}
+failover_failed() {
+  [[ -n "${FAILOVER_FAILING:-}" ]] && return; FAILOVER_FAILING=1
+  echo "$*" > "$LF/guest-failed.tmp"; mv "$LF/guest-failed.tmp" "$LF/guest-failed"
+  { echo "--- $*"; nft list ruleset; ls -l /var/run/regatta; cat /var/run/regatta/*.json; dmesg | tail -50
+    for p in /proc/[0-9]*; do echo "${p#/proc/} $(cat $p/wchan 2>/dev/null) $(tr '\0' ' ' < $p/cmdline 2>/dev/null)"; done
+  } > $OUT/diag.txt 2>&1
+  keep_jvm_crashes
+}
+
 case "$scen" in
   io|tree|links|meta|git|untar|twoclients|crash|s3outage|posix) "s_$scen" ;;
   mount-regatta) s_mount_regatta ;;
   locks) s_locks ;;
+  failover) s_failover ;;
   *) fail "unknown scenario" ;;
 esac
