@@ -19,12 +19,18 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -54,7 +60,7 @@ final class ReplicatedLog implements DurableLog {
     /** Entry code: one write transaction's RocksDB batch. Codes are stored in logs: never reuse or renumber one. */
     static final byte METADATA_BATCH = 1;
     /** How often a leader changing the group's members writes an empty entry (see nudgeWhileReconfiguring). */
-    private static final java.time.Duration NUDGE_INTERVAL = java.time.Duration.ofMillis(250);
+    private static final Duration NUDGE_INTERVAL = Duration.ofMillis(250);
 
     private final MetadataStore store;
     /** The group as it was when this member joined. */
@@ -62,14 +68,14 @@ final class ReplicatedLog implements DurableLog {
     /** The members the group should have (the control plane's latest word): the leader makes the group match it. */
     private volatile Replication wanted;
     /** A change of the group's members is on its way; one at a time. */
-    private final java.util.concurrent.atomic.AtomicBoolean reconfiguring = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean reconfiguring = new AtomicBoolean();
     private final RaftGroup group;
     private final ReplicationServer members;
     /** This member's name in the group. */
     private final String self;
     private final ClientId clientId = ClientId.randomId();
     /** Call IDs of this member's requests other than entries (which carry their position). */
-    private final java.util.concurrent.atomic.AtomicLong callIds = new java.util.concurrent.atomic.AtomicLong(-1L << 62);
+    private final AtomicLong callIds = new AtomicLong(-1L << 62);
     /** This member's state machine; a new one when it joins the group again ({@link #stoppedByGroup}). */
     private volatile MetadataStateMachine machine;
     private final FollowerFiles files;
@@ -134,15 +140,15 @@ final class ReplicatedLog implements DurableLog {
     /** Asks the group to take the wanted members if its configuration differs (on the leader only). */
     private void matchWanted() {
         Replication target = wanted;
-        java.util.Collection<RaftPeer> current;
+        Collection<RaftPeer> current;
         try {
             current = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers();
         } catch (IOException e) {
             return; // left the group
         }
-        java.util.Set<String> now = new java.util.TreeSet<>();
+        Set<String> now = new TreeSet<>();
         current.forEach(p -> now.add(p.getId() + "@" + p.getAddress()));
-        java.util.Set<String> goal = new java.util.TreeSet<>();
+        Set<String> goal = new TreeSet<>();
         target.members().forEach(m -> goal.add(m.name() + "@" + m.address()));
         if (now.equals(goal) || !reconfiguring.compareAndSet(false, true)) {
             return;

@@ -147,6 +147,17 @@ final class ChildGroup implements AutoCloseable {
         });
     }
 
+    /** Runs a libnfs command, its output appended to {@code log}: its exit code, or -1 if it ran past {@code seconds}. */
+    static int libnfs(Path log, int seconds, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
     @Override
     public void close() throws InterruptedException {
         for (Process p : processes) {

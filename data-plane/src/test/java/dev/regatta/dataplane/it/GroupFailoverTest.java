@@ -147,12 +147,6 @@ class GroupFailoverTest {
 
     /** The command's exit code, or -1 if it had not ended after {@code seconds}. */
     private int libnfsExit(int seconds, String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("libnfs.log").toFile())).start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
+        return ChildGroup.libnfs(tmp.resolve("libnfs.log"), seconds, command);
     }
 }
