@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -94,6 +95,11 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     /** Whose lock meters each file system shows; null: none. */
     private final LockManager locks;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
+    /**
+     * The file systems whose replication group the control plane made this node a member of, served or not: a member
+     * whose file system did not start here must not take the group's mounts either.
+     */
+    private final Set<String> groupMemberships = ConcurrentHashMap.newKeySet();
     /** Told when this node starts or stops leading one of its file systems' groups. */
     private volatile Runnable statusChanged = () -> { };
     /** This node's member in the replication groups of its file systems, started with the first of them. */
@@ -123,6 +129,11 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
 
     @Override
     public void serve(AssignedFileSystem a, String nodeId) {
+        if (a.members().size() > 1) {
+            groupMemberships.add(a.id());
+        } else {
+            groupMemberships.remove(a.id());
+        }
         URI endpoint = a.endpoint() == null || a.endpoint().isBlank() ? null : URI.create(a.endpoint());
         serve(new FileSystemSettings(a.id(), "/" + a.id(), endpoint, a.region(), a.bucket(), a.keyPrefix(),
                 new DataPlaneConfig.Defaults((int) a.defaultUid(), (int) a.defaultGid(), a.defaultFileMode(),
@@ -207,7 +218,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                 return;
             }
             log.info("file system {}: settings changed ({} -> {}); restarting it", id, current.settings, settings);
-            stop(id);
+            stopServing(id);
         }
         int index = indexes.indexOf(id);
         FileSystemMeters meters = tagMeters ? FileSystemMeters.tagged(metrics, id) : FileSystemMeters.untagged(metrics);
@@ -257,6 +268,12 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
 
     @Override
     public void stop(String fileSystemId) {
+        groupMemberships.remove(fileSystemId);
+        stopServing(fileSystemId);
+    }
+
+    /** Stops serving the file system (no longer assigned, or to serve it again with other settings). */
+    private void stopServing(String fileSystemId) {
         Served s = served.remove(fileSystemId);
         if (s == null) {
             return;
@@ -305,10 +322,13 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         return reports;
     }
 
-    /** Whether the file system is served here in a replication group that another member leads now. */
+    /**
+     * Whether this node is a member of the file system's replication group and does not serve it now: another member
+     * leads, or it did not start here (its mounts must go to another member, not get STALE here).
+     */
     boolean follows(String fileSystemId) {
         Served s = served.get(fileSystemId);
-        return s != null && s.instance.fileSystem() == null;
+        return s != null ? s.instance.fileSystem() == null : groupMemberships.contains(fileSystemId);
     }
 
     Optional<FileSystemInstance> instance(String fileSystemId) {

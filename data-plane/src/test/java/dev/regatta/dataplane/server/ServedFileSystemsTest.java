@@ -1,6 +1,7 @@
 package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.nfs.rpc.ClientActivity;
+import dev.regatta.dataplane.node.AssignedFileSystem;
 import dev.regatta.dataplane.fs.Caller;
 import dev.regatta.dataplane.fs.CreateMode;
 import dev.regatta.dataplane.fs.ExportTable;
@@ -30,6 +31,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -97,6 +99,23 @@ class ServedFileSystemsTest {
         long file = fs.create(Caller.ROOT, fs.rootId(), name, CreateMode.GUARDED, SetAttributes.NONE, 0).fileId();
         fs.write(Caller.ROOT, file, 0, ByteBuffer.wrap(new byte[bytes]), Stability.FILE_SYNC);
         return file;
+    }
+
+    @Test
+    void aGroupMemberWhoseFileSystemCannotStartHereSendsItsMountsToTheOtherMembers() {
+        // This node has no replication port: a group placed on it cannot start here.
+        AssignedFileSystem group = new AssignedFileSystem("fs-g", "bucket-a", "us-east-1", s3.endpoint().toString(),
+                "g", 0, 0, 0644, 0755, 3600, 3600, List.of(), List.of(
+                new AssignedFileSystem.Member("node-a", "a", "127.0.0.1:7001"),
+                new AssignedFileSystem.Member("node-b", "b", "127.0.0.1:7002"),
+                new AssignedFileSystem.Member("node-c", "c", "127.0.0.1:7003")));
+        assertThatThrownBy(() -> served.serve(group, "node-a")).hasMessageContaining("no replication port");
+        assertThat(served.follows("fs-g")).as("its tunnels try another member rather than get STALE here").isTrue();
+
+        served.stop("fs-g");
+        assertThat(served.follows("fs-g")).as("no longer assigned: the grants decide").isFalse();
+        served.serve(settings("fs-a", "bucket-a", "alone"));
+        assertThat(served.follows("fs-a")).as("a file system served alone").isFalse();
     }
 
     @Test
