@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,17 +109,9 @@ class ReplicatedUpTest {
                 written.put("file-" + n, bytes);
             }
             // Ratis counts no vote of a member that has heard nothing yet: start from a group whose members all
-            // hold the log (the control plane hears it in their heartbeats).
-            eventually(Duration.ofSeconds(60), "every member reports the leader's log", () -> {
-                JsonNode now = status(api, fsId);
-                for (JsonNode member : now.path("members")) {
-                    if (!member.path("live").asBoolean() || member.path("lag").isNull() || member.path("lag").asLong() != 0
-                            || member.path("appliedIndex").asLong(-1) < 30) {
-                        return false;
-                    }
-                }
-                return true;
-            });
+            // hold the log with every file (the control plane hears it in their heartbeats). Not "lag 0": the
+            // leader's own uploads keep adding entries, and members report at moments of their own.
+            awaitCaughtUp(api, fsId, Instant.now(), Duration.ofSeconds(90), member -> true);
 
             S3Client bucket = bucket(up);
             int uploadedBeforeKill = 0;
@@ -169,18 +162,18 @@ class ReplicatedUpTest {
             Node returned = new Node(leader.name(), Integer.parseInt(again.group(2)), Long.parseLong(again.group(4)));
             nodes.put(returned.name(), returned);
             JsonNode[] last = new JsonNode[1];
-            eventually(Duration.ofSeconds(90), "the new node takes the dead one's place and catches up", () -> {
-                JsonNode now = status(api, fsId);
-                last[0] = now;
-                for (JsonNode member : now.path("members")) {
+            eventually(Duration.ofSeconds(90), "the new node takes the dead one's place as a follower", () -> {
+                last[0] = status(api, fsId);
+                for (JsonNode member : last[0].path("members")) {
                     if (member.path("node").asText().equals(returned.name())) {
                         return !member.path("nodeId").asText().equals(leaderId)
-                                && member.path("role").asText().equals("follower")
-                                && member.path("lag").asLong(-1) == 0;
+                                && member.path("role").asText().equals("follower");
                     }
                 }
                 return false;
             }, () -> "the status said " + last[0]);
+            awaitCaughtUp(api, fsId, Instant.now(), Duration.ofSeconds(90),
+                    member -> member.path("node").asText().equals(returned.name()));
 
             // It counts in the group: the second leader's death leaves it and the third member to elect one.
             ProcessHandle secondProcess = ProcessHandle.of(second.pid()).orElseThrow();
@@ -214,6 +207,38 @@ class ReplicatedUpTest {
                 });
             }
         }
+    }
+
+    /**
+     * Waits until the members chosen hold the group's log as it stood at {@code since}: first a leader's report made
+     * after that moment gives the index, then each chosen member must report at least that index, live.
+     */
+    private static void awaitCaughtUp(Api api, String fsId, Instant since, Duration timeout,
+                                      java.util.function.Predicate<JsonNode> chosen) throws Exception {
+        long[] target = {-1};
+        JsonNode[] last = new JsonNode[1];
+        eventually(timeout, "the leader reports its log after " + since, () -> {
+            last[0] = status(api, fsId);
+            String leader = last[0].path("leader").asText(null);
+            for (JsonNode member : last[0].path("members")) {
+                if (member.path("nodeId").asText().equals(leader) && member.hasNonNull("appliedIndex")
+                        && Instant.parse(member.path("reportedAt").asText()).isAfter(since)) {
+                    target[0] = member.path("appliedIndex").asLong();
+                    return true;
+                }
+            }
+            return false;
+        }, () -> "the status said " + last[0]);
+        eventually(timeout, "the members hold the leader's log up to index " + target[0], () -> {
+            last[0] = status(api, fsId);
+            for (JsonNode member : last[0].path("members")) {
+                if (chosen.test(member) && !(member.path("live").asBoolean()
+                        && member.path("appliedIndex").asLong(-1) >= target[0])) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> "the status said " + last[0]);
     }
 
     private static JsonNode status(Api api, String fsId) throws IOException, InterruptedException {
