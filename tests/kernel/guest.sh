@@ -642,8 +642,8 @@ tunnel_connects() { # PID
 # file touches a progress flag in the share (its mtime is the host's clock). The host kills the leader (kill -9) while
 # this writes, and says when the control plane names another leader (failover-done); after 5 more files the guest
 # checks the lock, re-reads every file after dropping the caches and compares it with its source. A write or fsync
-# that failed fails the scenario. The lock after the failover is checked, but a failure there is a KNOWN GAP (README),
-# not a failure.
+# that failed fails the scenario, and so does a lock the failover lost: the new leader tells the holder's host to
+# reclaim (SM_NOTIFY through the mount's callback line) and refuses other locks during the file system's grace period.
 s_failover() {
   local env=$SH/data/failover.env D=/mnt/x/stream L=lock/file lockctl=$SH/data/lockctl
   [[ -f $env ]] || fail "the host wrote no $env"
@@ -739,31 +739,23 @@ s_failover() {
   diff /tmp/dmesg.before /tmp/dmesg.after | sed -n 's/^> //p' > $OUT/dmesg-during.txt
   grep -iE 'nfs|lockd|rpc' $OUT/dmesg-during.txt | head -5 | while read -r s; do note "kernel: $s"; done
   grep -qiE 'i/o error|error -5|EIO' $OUT/dmesg-during.txt && fail "the kernel logged an I/O error: $(grep -iE 'i/o error|error -5|EIO' $OUT/dmesg-during.txt | head -3 | paste -sd'|')"
-  # The lock after the failover: the new leader must still refuse it to the other mount, the holder's unlock must
-  # succeed, and then the other mount gets it. A failure here is the known gap, reported, not a failed scenario.
-  local gaps=0
+  # The lock after the failover: the holder's host reclaimed it from the new leader during the grace period, so the
+  # other mount is refused it (its F_SETLK waits out the grace period first: Linux retries a lock the server answers
+  # DENIED_GRACE_PERIOD), the holder's unlock succeeds, and then the other mount gets it.
   t0=$SECONDS; out=$(timeout -s KILL 300 $lockctl try /mnt/y/$L 0 0 2>&1); rc=$?
   # An open that fails is no lock matter: the other mount lost its file system in the failover.
   [[ "$out" == *"lockctl: open "* ]] && fail "after the failover the other mount cannot open the lock file: $out"
-  if ((rc == 1)); then
-    note "after the failover: F_SETLK through /mnt/y of the file locked through /mnt/x: $out (the lock held; $((SECONDS - t0)) s)"
-  else
-    gaps=1
-    note "KNOWN GAP: after the failover, F_SETLK through /mnt/y of the file whose lock a process holds through /mnt/x since before the kill was not refused: ($rc) $out after $((SECONDS - t0)) s (the new leader does not know the lock)"
-  fi
+  ((rc == 1)) || fail "after the failover, F_SETLK through /mnt/y of the file whose lock a process holds through /mnt/x since before the kill: want EAGAIN (the lock reclaimed), got ($rc) $out after $((SECONDS - t0)) s"
+  note "after the failover: F_SETLK through /mnt/y of the file locked through /mnt/x: $out (the lock was reclaimed; answered in $((SECONDS - t0)) s)"
   stamp lock-go; t0=$SECONDS
   for ((i = 0; i < 1500; i++)); do alive $hp || break; sleep 0.2; done
   alive $hp && { kill -9 $hp; note "the holder did not end within 300 s of its go: killed"; }
   wait $hp; rc=$?
-  if ((rc == 0)); then
-    note "after the failover: the holder's unlock succeeded ($((SECONDS - t0)) s)"
-  else
-    gaps=1
-    note "KNOWN GAP: after the failover the holder's unlock failed (exit $rc): $(paste -sd'|' $OUT/hold.log)"
-  fi
+  ((rc == 0)) || fail "after the failover the holder's unlock failed (exit $rc): $(paste -sd'|' $OUT/hold.log)"
+  note "after the failover: the holder's unlock succeeded ($((SECONDS - t0)) s)"
   out=$(timeout -s KILL 300 $lockctl try /mnt/y/$L 0 0 2>&1); rc=$?
-  ((rc == 0)) || { gaps=1; note "KNOWN GAP: after the holder's unlock, F_SETLK through /mnt/y: ($rc) $out"; }
-  ((gaps == 0)) && note "locks: the lock taken before the failover was held after it, released by its holder, then granted to the other mount"
+  ((rc == 0)) || fail "after the holder's unlock, F_SETLK through /mnt/y: ($rc) $out"
+  note "locks: the lock taken before the failover was reclaimed from the new leader, released by its holder, then granted to the other mount"
   # Every file as written, read back from the new leader.
   dropcaches
   (cd $D && sha256sum -c --quiet /tmp/sums) > /tmp/check 2>&1 || fail "re-read after the failover: $(head -5 /tmp/check | paste -sd'|')"

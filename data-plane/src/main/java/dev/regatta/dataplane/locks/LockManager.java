@@ -324,6 +324,31 @@ public final class LockManager {
         return new Released(locks, waiters, shares);
     }
 
+    /**
+     * Forgets every lock, waiting request and share reservation on file system {@code fileSystem}'s files (this node
+     * no longer serves it). Nothing is granted in their place: every waiter there goes too.
+     */
+    public synchronized Released releaseAll(int fileSystem) {
+        int locks = 0;
+        int waiters = 0;
+        int shares = 0;
+        for (Iterator<Map.Entry<FileKey, FileState>> it = files.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<FileKey, FileState> e = it.next();
+            if (e.getKey().fileSystem() != fileSystem) {
+                continue;
+            }
+            FileState s = e.getValue();
+            locks += s.held.size();
+            shares += s.shares.size();
+            for (Waiter w : List.copyOf(s.waiters)) {
+                dequeue(s, w);
+                waiters++;
+            }
+            it.remove();
+        }
+        return new Released(locks, waiters, shares);
+    }
+
     /** The network identities of the clients that hold, wait for or reserve anything. */
     public synchronized Set<String> clients() {
         Set<String> clients = new HashSet<>();

@@ -18,13 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client hosts that took locks here, kept on disk so that after a restart the node can tell each of them it
- * restarted (NSM's SM_NOTIFY), upon which they reclaim their locks. This is what rpc.statd's {@code sm/} directory
- * is to a Linux server. A host is written, durably, before its first lock is granted; the node's NSM state number
- * (odd while up, one higher at each start) is kept beside it.
+ * The client hosts that took locks, kept durably so that whoever serves the locks next (this node after a restart,
+ * or another member of a file system's replication group after a failover) can tell each of them (NSM's SM_NOTIFY),
+ * upon which they reclaim their locks. This is what rpc.statd's {@code sm/} directory is to a Linux server. A host is
+ * written, durably, before its first lock is granted; the NSM state number (odd while served, one step higher at
+ * each start of service) is kept beside it.
  *
- * <p>Files: {@code hosts} (a comment line, then one line per host: four URL-encoded fields separated by spaces) and
- * {@code state} (a decimal number), both replaced atomically.
+ * <p>Where they are kept is a {@link Shelf}: a directory (a node's {@code <data-dir>/nlm}) or a file system's
+ * metadata store (replicated with its group). Two records: {@code hosts} (a comment line, then one line per host:
+ * four URL-encoded fields separated by spaces) and {@code state} (a decimal number), each replaced whole.
  */
 public final class MonitoredHosts {
 
@@ -46,34 +48,64 @@ public final class MonitoredHosts {
         }
     }
 
-    private final Path dir;
+    /** Where the two records are kept. */
+    public interface Shelf {
+        /** The record's bytes, or null when there is none yet. */
+        byte[] read(String name) throws IOException;
+
+        /** Replaces the record, durably (on a group: on a majority of its members) before returning. */
+        void write(String name, byte[] bytes) throws IOException;
+    }
+
+    private final Shelf shelf;
+    private final String where;
     private final Map<String, Host> hosts = new LinkedHashMap<>();
 
-    private MonitoredHosts(Path dir) {
-        this.dir = dir;
+    private MonitoredHosts(Shelf shelf, String where) {
+        this.shelf = shelf;
+        this.where = where;
     }
 
     /** Hosts kept only in memory: a restart forgets them (tests, and a node without a data directory). */
     public static MonitoredHosts inMemory() {
-        return new MonitoredHosts(null);
+        return new MonitoredHosts(null, "memory");
     }
 
     /** Loads the hosts kept in {@code dir}; an unreadable line is logged and skipped. */
     public static MonitoredHosts open(Path dir) throws IOException {
-        MonitoredHosts m = new MonitoredHosts(dir);
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(dir.resolve("hosts"), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            lines = List.of();
-        }
+        return on(new Shelf() {
+            @Override
+            public byte[] read(String name) throws IOException {
+                try {
+                    return Files.readAllBytes(dir.resolve(name));
+                } catch (NoSuchFileException e) {
+                    return null;
+                }
+            }
+
+            @Override
+            public void write(String name, byte[] bytes) throws IOException {
+                DurableFiles.replace(dir.resolve(name), bytes, false);
+            }
+        }, dir.toString());
+    }
+
+    /**
+     * Loads the hosts kept on {@code shelf}; an unreadable line is logged and skipped.
+     *
+     * @param where what the shelf is, for the log
+     */
+    public static MonitoredHosts on(Shelf shelf, String where) throws IOException {
+        MonitoredHosts m = new MonitoredHosts(shelf, where);
+        byte[] kept = shelf.read("hosts");
+        List<String> lines = kept == null ? List.of() : new String(kept, StandardCharsets.UTF_8).lines().toList();
         for (String line : lines) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
             String[] f = line.trim().split(" ");
             if (f.length != 4) {
-                log.warn("{}: skipping an unreadable line: {}", dir.resolve("hosts"), line);
+                log.warn("{}: skipping an unreadable line of the NLM hosts: {}", where, line);
                 continue;
             }
             Host h = new Host(decode(f[0]), decode(f[1]), decode(f[2]), decode(f[3]));
@@ -131,13 +163,12 @@ public final class MonitoredHosts {
      */
     public synchronized int nextState() throws IOException {
         int state = 0;
-        if (dir != null) {
+        byte[] kept = shelf == null ? null : shelf.read("state");
+        if (kept != null) {
             try {
-                state = Integer.parseInt(Files.readString(dir.resolve("state"), StandardCharsets.UTF_8).trim());
-            } catch (NoSuchFileException e) {
-                state = 0;
+                state = Integer.parseInt(new String(kept, StandardCharsets.UTF_8).trim());
             } catch (NumberFormatException e) {
-                log.warn("{}: not a number; starting the NSM state again from 1", dir.resolve("state"));
+                log.warn("{}: the NSM state is not a number; starting it again from 1", where);
                 state = 0;
             }
         }
@@ -145,14 +176,14 @@ public final class MonitoredHosts {
         if (next <= 0) {
             next = 1;
         }
-        if (dir != null) {
-            DurableFiles.replace(dir.resolve("state"), (next + "\n").getBytes(StandardCharsets.UTF_8), false);
+        if (shelf != null) {
+            shelf.write("state", (next + "\n").getBytes(StandardCharsets.UTF_8));
         }
         return next;
     }
 
     private void save() throws IOException {
-        if (dir == null) {
+        if (shelf == null) {
             return;
         }
         StringBuilder b = new StringBuilder(HEADER).append('\n');
@@ -160,7 +191,7 @@ public final class MonitoredHosts {
             b.append(encode(h.client())).append(' ').append(encode(h.name())).append(' ')
                     .append(encode(h.address())).append(' ').append(encode(h.server())).append('\n');
         }
-        DurableFiles.replace(dir.resolve("hosts"), b.toString().getBytes(StandardCharsets.UTF_8), false);
+        shelf.write("hosts", b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String encode(String s) {

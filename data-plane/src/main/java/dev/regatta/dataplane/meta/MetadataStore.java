@@ -49,6 +49,8 @@ public final class MetadataStore implements AutoCloseable {
     private static final byte[] NEXT_ID = "next-id".getBytes(StandardCharsets.UTF_8);
     /** The file system's file handle key: made by its first writer, then the same on every member of its group. */
     private static final byte[] HANDLE_KEY = "handle-key".getBytes(StandardCharsets.UTF_8);
+    /** Before a lock service record's name: what NLM keeps for whoever serves the file system's locks next. */
+    private static final String LOCK_RECORD = "nlm-";
     /**
      * The inode cache's bound, in estimated heap bytes ({@link Inode#weight}): the store is the truth and the heap
      * holds the inodes in use, however many the file system has (about 100,000 plain files' inodes fit).
@@ -239,6 +241,11 @@ public final class MetadataStore implements AutoCloseable {
     /** The file system's handle key, or null before its first writer made one. */
     byte[] handleKey() {
         return get(settings, HANDLE_KEY);
+    }
+
+    /** A lock service record ({@code hosts}, {@code state}), or null. */
+    byte[] lockRecord(String name) {
+        return get(settings, (LOCK_RECORD + name).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Keys waiting to be deleted from the bucket (not those already deleted and kept as recent). */
@@ -775,6 +782,10 @@ public final class MetadataStore implements AutoCloseable {
 
         Batch putHandleKey(byte[] key) {
             return op(() -> batch.put(settings, HANDLE_KEY, key.clone()));
+        }
+
+        Batch putLockRecord(String name, byte[] bytes) {
+            return op(() -> batch.put(settings, (LOCK_RECORD + name).getBytes(StandardCharsets.UTF_8), bytes.clone()));
         }
 
         Batch removePendingDelete(String key) {

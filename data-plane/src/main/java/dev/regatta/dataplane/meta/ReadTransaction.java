@@ -89,6 +89,14 @@ public class ReadTransaction {
         return store.handleKey();
     }
 
+    /**
+     * A record of the file system's lock service ({@code hosts}, {@code state}: see
+     * {@code locks.MonitoredHosts}), or null: kept here so that every member of its group has it.
+     */
+    public byte[] lockRecord(String name) {
+        return store.lockRecord(name);
+    }
+
     /** Whether no local change is on its way to the bucket (uploads or deletions). */
     public boolean syncBacklogEmpty() {
         return store.syncBacklogEmpty();

@@ -93,6 +93,12 @@ public final class WriteTransaction extends ReadTransaction {
         return this;
     }
 
+    /** Replaces a record of the file system's lock service (see {@link ReadTransaction#lockRecord}). */
+    public WriteTransaction putLockRecord(String name, byte[] bytes) {
+        batch.putLockRecord(name, bytes);
+        return this;
+    }
+
     /**
      * Journals bytes of a file in this transaction: durable with it, replayed into the cache file after a crash until
      * {@link #retireJournal} drops them. Returns the record's sequence.

@@ -88,7 +88,7 @@ public final class DataPlane implements AutoCloseable {
                         FreePort.check(host, config.replication().port())));
             }
         }
-        this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity, nlm.locks());
+        this.fileSystems = new ServedFileSystems(config, exports, metrics, managed, activity, nlm);
         AssignedGrants grants = new AssignedGrants(metrics);
         NfsServer started = null;
         NodeAgent joined = null;

@@ -4,6 +4,7 @@ import dev.regatta.dataplane.cache.CacheEvictor;
 import dev.regatta.dataplane.cache.DataCache;
 import dev.regatta.dataplane.cache.ReplicaFiles;
 import dev.regatta.dataplane.fs.RegattaFileSystem;
+import dev.regatta.dataplane.locks.MonitoredHosts;
 import dev.regatta.dataplane.meta.Durability;
 import dev.regatta.dataplane.meta.Leadership;
 import dev.regatta.dataplane.meta.MetadataStore;
@@ -49,6 +50,7 @@ public final class FileSystemInstance implements AutoCloseable {
     private final MeterRegistry metrics;
     private final DataCache cache;
     private final MetadataStore store;
+    private final Locks locks;
     /** Starts and stops {@link Leading} one change at a time, off the log's threads. */
     private final ExecutorService roles;
     /** What runs while this node leads; null while it follows. */
@@ -64,16 +66,42 @@ public final class FileSystemInstance implements AutoCloseable {
     }
 
     /**
+     * The node's lock service as this file system sees it. Locks live in the serving node's memory; what outlives it
+     * is the list of client hosts that took locks, kept in the file system's store (so, on a group, on every member),
+     * which the next server tells to reclaim them.
+     */
+    interface Locks {
+        /** No locks (tests of other parts). */
+        Locks NONE = new Locks() {
+            @Override
+            public void serving(MonitoredHosts hosts) {
+            }
+
+            @Override
+            public void stopped() {
+            }
+        };
+
+        /** This node starts serving the file system; called before its first call is answered. */
+        void serving(MonitoredHosts hosts) throws IOException;
+
+        /** This node stopped serving it: whatever was locked on it here is forgotten. */
+        void stopped();
+    }
+
+    /**
      * @param dir     the file system's own state directory
      * @param node    the node-wide settings (sync timings, cache size, multipart sizes)
      * @param fsid    what clients see as the file system ID; distinct per export, or a client may mix them up
      * @param metrics where this file system's meters go
      * @param members this node's replication server, for a file system with a replication group; else null
      * @param roleChanged told (on the role thread) when this node starts or stops leading the file system's group
+     * @param locks   told when this node starts and stops serving the file system
      */
     FileSystemInstance(Path dir, FileSystemSettings settings, DataPlaneConfig node, ObjectStore objects, long fsid,
-                       MeterRegistry metrics, ReplicationServer members, Runnable roleChanged) {
+                       MeterRegistry metrics, ReplicationServer members, Runnable roleChanged, Locks locks) {
         this.dir = dir;
+        this.locks = locks;
         this.settings = settings;
         this.node = node;
         this.objects = objects;
@@ -152,6 +180,14 @@ public final class FileSystemInstance implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(evictor::run, 2, 2, TimeUnit.SECONDS);
         housekeeping.scheduleWithFixedDelay(() -> checkpointJournal(fileSystem), 1, 1, TimeUnit.SECONDS);
         sync.start();
+        try {
+            // Before the first call: a client's lock call must meet the grace period, never a lock service that
+            // has not heard of the locks held through the last server.
+            locks.serving(MonitoredHosts.on(lockShelf(), "file system " + settings.id()));
+        } catch (IOException | RuntimeException e) {
+            stop(now);
+            throw new IllegalStateException("file system " + settings.id() + ": cannot start its lock service", e);
+        }
         leading = now;
         if (settings.replication() != null) {
             log.info("file system {}: this node leads its replication group and serves it", settings.id());
@@ -165,6 +201,7 @@ public final class FileSystemInstance implements AutoCloseable {
             return;
         }
         leading = null;
+        locks.stopped();
         stop(was);
         log.warn("file system {}: this node no longer leads its replication group; it stopped serving it",
                 settings.id());
@@ -184,6 +221,29 @@ public final class FileSystemInstance implements AutoCloseable {
             }
             return key;
         });
+    }
+
+    /** The lock service's records in the store: replicated with the group, durable (SYNC) before a lock is granted. */
+    private MonitoredHosts.Shelf lockShelf() {
+        return new MonitoredHosts.Shelf() {
+            @Override
+            public byte[] read(String name) throws IOException {
+                try {
+                    return store.read(tx -> tx.lockRecord(name));
+                } catch (RuntimeException e) {
+                    throw new IOException("cannot read the lock record '" + name + "': " + e, e);
+                }
+            }
+
+            @Override
+            public void write(String name, byte[] bytes) throws IOException {
+                try {
+                    store.write(Durability.SYNC, tx -> tx.putLockRecord(name, bytes));
+                } catch (RuntimeException e) {
+                    throw new IOException("cannot write the lock record '" + name + "': " + e, e);
+                }
+            }
+        };
     }
 
     private static void stop(Leading l) {
@@ -269,6 +329,7 @@ public final class FileSystemInstance implements AutoCloseable {
         Leading l = leading;
         leading = null;
         if (l != null) {
+            locks.stopped();
             stop(l);
         }
         cache.close();

@@ -2,7 +2,8 @@ package dev.regatta.dataplane.server;
 
 import dev.regatta.dataplane.fs.ExportTable;
 import dev.regatta.dataplane.fs.GatedFileSystem;
-import dev.regatta.dataplane.locks.LockManager;
+import dev.regatta.dataplane.locks.MonitoredHosts;
+import dev.regatta.dataplane.nfs.nlm.Nlm;
 import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.meta.ReplicationServer;
 import dev.regatta.dataplane.nfs.rpc.ClientActivity;
@@ -15,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,8 +94,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     private final boolean tagMeters;
     private final ClientActivity activity;
     private final S3Clients s3Clients;
-    /** Whose lock meters each file system shows; null: none. */
-    private final LockManager locks;
+    /** The node's lock service: each file system's locks, their meters and recovery; null: none. */
+    private final Nlm nlm;
     private final Map<String, Served> served = new ConcurrentHashMap<>();
     /**
      * The file systems whose replication group the control plane made this node a member of, served or not: a member
@@ -114,10 +116,13 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         this(node, exports, metrics, tagMeters, activity, null);
     }
 
-    /** @param locks the node's NLM locks, whose meters each file system shows (nlm_locks_held, ...) */
+    /**
+     * @param nlm the node's lock service: told when this node starts and stops serving each file system, and whose
+     *            lock meters each file system shows (nlm_locks_held, ...)
+     */
     ServedFileSystems(DataPlaneConfig node, ExportTable exports, MeterRegistry metrics, boolean tagMeters,
-                      ClientActivity activity, LockManager locks) {
-        this.locks = locks;
+                      ClientActivity activity, Nlm nlm) {
+        this.nlm = nlm;
         this.node = node;
         this.exports = exports;
         this.indexes = ExportIndexes.open(node.dataDir().resolve("export-indexes"));
@@ -222,8 +227,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         }
         int index = indexes.indexOf(id);
         FileSystemMeters meters = tagMeters ? FileSystemMeters.tagged(metrics, id) : FileSystemMeters.untagged(metrics);
-        if (locks != null) {
-            locks.bindMeters(index, meters.registry()); // locks are kept by export index, which is the file system's
+        if (nlm != null) {
+            nlm.locks().bindMeters(index, meters.registry()); // locks are kept by export index, the file system's
         }
         // Virtual-hosted addressing is AWS's own; S3-compatible servers mostly want the bucket in the path.
         boolean pathStyle = settings.endpoint() != null && node.s3().pathStyle();
@@ -237,7 +242,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             long fsid = settings.replication() == null ? index + 1L : ExportTable.tagOf(settings.exportPath());
             ReplicationServer members = settings.replication() == null ? null : replicationServer(memberName);
             instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry(), members,
-                    () -> statusChanged.run());
+                    () -> statusChanged.run(), lockService(index));
         } catch (RuntimeException e) {
             objects.close();
             meters.close();
@@ -258,6 +263,24 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         log.info("serving file system {} (s3://{}/{} in {}{}) as export {} (index {})", id, settings.bucket(),
                 settings.keyPrefix(), settings.region(),
                 settings.endpoint() == null ? "" : " at " + settings.endpoint(), settings.exportPath(), index);
+    }
+
+    /** The lock service as the file system with export index {@code index} sees it. */
+    private FileSystemInstance.Locks lockService(int index) {
+        if (nlm == null) {
+            return FileSystemInstance.Locks.NONE;
+        }
+        return new FileSystemInstance.Locks() {
+            @Override
+            public void serving(MonitoredHosts hosts) throws IOException {
+                nlm.serving(index, hosts);
+            }
+
+            @Override
+            public void stopped() {
+                nlm.stoppedServing(index);
+            }
+        };
     }
 
     /** Exports file system {@code id} as {@code path} too, now and whenever it is served again. */

@@ -6,6 +6,7 @@ import dev.regatta.dataplane.fs.GatedFileSystem;
 import dev.regatta.dataplane.fs.Results;
 import dev.regatta.dataplane.fs.SetAttributes;
 import dev.regatta.dataplane.fs.VirtualFileSystem;
+import dev.regatta.dataplane.locks.MonitoredHosts;
 import dev.regatta.dataplane.meta.Replication;
 import dev.regatta.dataplane.meta.ReplicationServer;
 import dev.regatta.dataplane.model.FsError;
@@ -58,6 +59,10 @@ class ReplicatedFileSystemTest {
     final FileSystemInstance[] instances = new FileSystemInstance[3];
     final ReplicationServer[] servers = new ReplicationServer[3];
     final GatedFileSystem[] gates = new GatedFileSystem[3];
+    /** What each node's lock service was given when it came to serve the file system; null until then. */
+    final MonitoredHosts[] lockHosts = new MonitoredHosts[3];
+    final int[] lockStates = new int[3];
+    final boolean[] locksStopped = new boolean[3];
 
     @BeforeAll
     static void startS3() {
@@ -94,9 +99,25 @@ class ReplicatedFileSystemTest {
             servers[i].start();
             instances[i] = new FileSystemInstance(nodeDir.resolve("fs-r"), settings, node,
                     new S3ObjectStore(raw, BUCKET, new SimpleMeterRegistry()), 1, new SimpleMeterRegistry(),
-                    servers[i], () -> { });
+                    servers[i], () -> { }, lockService(i));
             gates[i] = GatedFileSystem.serving(instances[i]::fileSystem);
         }
+    }
+
+    /** Records what a node's lock service is told, as {@code Nlm.serving} would take it (moving the state on). */
+    private FileSystemInstance.Locks lockService(int node) {
+        return new FileSystemInstance.Locks() {
+            @Override
+            public void serving(MonitoredHosts hosts) throws IOException {
+                lockStates[node] = hosts.nextState();
+                lockHosts[node] = hosts;
+            }
+
+            @Override
+            public void stopped() {
+                locksStopped[node] = true;
+            }
+        };
     }
 
     @AfterEach
@@ -155,6 +176,31 @@ class ReplicatedFileSystemTest {
                 r.release();
             }
         }
+    }
+
+    @Test
+    void theNextLeaderLearnsWhichHostsTookLocksThroughTheLastOneSoItCanTellThemToReclaim() throws Exception {
+        int first = leader();
+        assertThat(lockHosts[first]).as("the leader's lock service was told before it served").isNotNull();
+        for (int i = 0; i < 3; i++) {
+            assertThat(lockHosts[i] == null).as("node " + i + " serves locks only while it leads")
+                    .isEqualTo(i != first);
+        }
+        assertThat(lockHosts[first].all()).isEmpty();
+        MonitoredHosts.Host alpha = new MonitoredHosts.Host("mount-7@10.0.0.5", "alpha", "10.0.0.5", "127.0.0.1");
+        assertThat(lockHosts[first].add(alpha)).isTrue(); // as Nlm does before granting alpha's first lock
+
+        instances[first].close();
+        assertThat(locksStopped[first]).as("the old leader forgets its locks").isTrue();
+        instances[first] = null;
+        servers[first].close();
+        servers[first] = null;
+
+        int next = leader();
+        assertThat(lockHosts[next]).isNotNull();
+        assertThat(lockHosts[next].all()).as("the hosts, from the group's log").containsExactly(alpha);
+        assertThat(lockStates[next]).as("a newer NSM state than the last leader's").isGreaterThan(lockStates[first])
+                .isOdd();
     }
 
     @Test

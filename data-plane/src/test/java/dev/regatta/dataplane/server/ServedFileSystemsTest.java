@@ -13,6 +13,7 @@ import dev.regatta.dataplane.fs.VirtualFileSystem;
 import dev.regatta.dataplane.locks.ByteRangeLock;
 import dev.regatta.dataplane.locks.FileKey;
 import dev.regatta.dataplane.locks.LockManager;
+import dev.regatta.dataplane.nfs.nlm.Nlm;
 import dev.regatta.dataplane.locks.LockOwner;
 import dev.regatta.dataplane.locks.LockRange;
 import dev.regatta.dataplane.node.FileSystemReport;
@@ -222,10 +223,11 @@ class ServedFileSystemsTest {
     @Test
     void lockMetersCarryTheFileSystemTag() throws Exception {
         served.close();
-        LockManager locks = new LockManager();
+        Nlm nlm = Nlm.inMemory();
+        LockManager locks = nlm.locks();
         DataPlaneConfig node = DataPlaneConfig.defaults(dir)
                 .withS3(new DataPlaneConfig.S3(null, "us-east-1", ACCESS_KEY, SECRET_KEY, "unused", "", true));
-        served = new ServedFileSystems(node, exports, metrics, true, new ClientActivity(Duration.ofMinutes(5)), locks);
+        served = new ServedFileSystems(node, exports, metrics, true, new ClientActivity(Duration.ofMinutes(5)), nlm);
         served.serve(settings("fs-a", "bucket-a", "locks"));
         served.serve(settings("fs-b", "bucket-b", "locks"));
         LockOwner owner = new LockOwner("10.0.0.1", "alpha", 1, new byte[] {1});

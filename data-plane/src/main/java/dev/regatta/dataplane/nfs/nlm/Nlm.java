@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +36,13 @@ import org.slf4j.LoggerFactory;
  * the lease's probe. Callbacks run on their own virtual threads, never on RPC workers, each attempt bounded by the
  * callback timeout; a client that cannot be called back is logged once (until a callback to it works again).
  *
- * <p>Locks live in memory only. That is what NLM expects of a server: after a restart, the node tells each client
- * that took locks before (SM_NOTIFY, to the hosts in {@code <data-dir>/nlm/hosts}), and during the grace period only
- * those clients' reclaims are granted, so every lock held before is held again before anyone else can take a
- * conflicting one.
+ * <p>Locks live in memory only. That is what NLM expects of a server: whenever a file system's locks start being
+ * served anew (the node restarted, or it became the leader of the file system's replication group after another
+ * member), the node tells each client that took locks on it before (SM_NOTIFY, to the hosts the file system keeps in
+ * its metadata, see {@link #serving}), and during the file system's grace period only those clients' reclaims are
+ * granted, so every lock held before is held again before anyone else can take a conflicting one. Hosts of exports
+ * with no such record of their own (tests; file systems of a version before it) are kept node-wide in
+ * {@code <data-dir>/nlm/hosts}, with a node-wide grace period after a start.
  */
 public final class Nlm implements AutoCloseable {
 
@@ -52,6 +56,10 @@ public final class Nlm implements AutoCloseable {
 
     /** What a blocked request waits with: everything its GRANTED callback needs. */
     record Waiting(NlmPeer peer, byte[] cookie, NlmXdr.Lock lock, boolean exclusive) {
+    }
+
+    /** A file system whose locks this node serves now: where its hosts are kept, and its own grace period. */
+    private record Served(MonitoredHosts hosts, GracePeriod grace) {
     }
 
     private final LockSettings settings;
@@ -71,6 +79,10 @@ public final class Nlm implements AutoCloseable {
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private final Set<String> probing = ConcurrentHashMap.newKeySet();
     private final Set<MonitoredHosts.Host> notifying = ConcurrentHashMap.newKeySet();
+    /** The file systems served with hosts of their own, by the number their locks are kept under. */
+    private final Map<Integer, Served> served = new ConcurrentHashMap<>();
+    /** SM_NOTIFYs to send once {@link #start} is called (the RPC port not open yet); guarded by itself. */
+    private final List<Runnable> notifyAtStart = new java.util.ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
     private volatile int selfPort = -1;
@@ -146,13 +158,74 @@ public final class Nlm implements AutoCloseable {
         }
         for (MonitoredHosts.Host h : toNotify) {
             notifying.add(h);
-            callbacks.execute(() -> notifyRestart(h));
+            callbacks.execute(() -> notifyRestart(h, state));
+        }
+        synchronized (notifyAtStart) {
+            notifyAtStart.forEach(callbacks::execute);
+            notifyAtStart.clear();
         }
         if (settings.leaseEnabled()) {
             long every = Math.clamp(settings.shortestLease().toMillis() / 4, 100, 30_000);
             timer.scheduleWithFixedDelay(this::leaseTick, every, every, TimeUnit.MILLISECONDS);
         }
         timer.scheduleWithFixedDelay(this::forgetIdleHosts, 10, 10, TimeUnit.MINUTES);
+    }
+
+    // ---- file systems --------------------------------------------------------------------------------------
+
+    /**
+     * This node starts serving the locks of file system {@code fileSystem} (the number its locks are kept under),
+     * whose hosts are kept in {@code hosts}: it moves the file system's NSM state on, and when hosts took locks on it
+     * before (whoever served it then: this node before a restart, or another member of its group), starts the file
+     * system's grace period and tells each of them. Call it before the file system answers its first lock call.
+     */
+    public void serving(int fileSystem, MonitoredHosts hosts) throws IOException {
+        int fsState = hosts.nextState();
+        List<MonitoredHosts.Host> before = hosts.all();
+        GracePeriod fsGrace = before.isEmpty() ? GracePeriod.none() : GracePeriod.startingNow(settings.gracePeriod());
+        served.put(fileSystem, new Served(hosts, fsGrace));
+        if (before.isEmpty()) {
+            return;
+        }
+        log.info("NLM: {} client hosts took locks on file system {} before this node served it; only their reclaims "
+                + "are granted on it for {} (NSM state {})", before.size(), fileSystem, settings.gracePeriod(), fsState);
+        timer.schedule(() -> {
+            if (served.get(fileSystem) instanceof Served s && s.grace() == fsGrace) {
+                log.info("NLM: the grace period of file system {} is over; new locks are granted", fileSystem);
+            }
+        }, fsGrace.remaining().toMillis(), TimeUnit.MILLISECONDS);
+        for (MonitoredHosts.Host h : before) {
+            notifying.add(h);
+            Runnable tell = () -> notifyRestart(h, fsState);
+            synchronized (notifyAtStart) {
+                if (started.get()) {
+                    callbacks.execute(tell);
+                } else {
+                    notifyAtStart.add(tell);
+                }
+            }
+        }
+    }
+
+    /**
+     * This node no longer serves file system {@code fileSystem}'s locks (another member of its group leads it, or it
+     * is no longer assigned here): everything held on it here is dropped, for whoever serves it next learns it again
+     * from the clients' reclaims.
+     */
+    public void stoppedServing(int fileSystem) {
+        served.remove(fileSystem);
+        LockManager.Released r = locks.releaseAll(fileSystem);
+        if (!r.isEmpty()) {
+            log.info("NLM: no longer serving file system {}: dropped {} locks, {} waiting requests, {} share "
+                    + "reservations here (their clients reclaim them from whoever serves it next)", fileSystem,
+                    r.locks(), r.waiters(), r.shares());
+        }
+    }
+
+    /** Whether file system {@code fileSystem} is in a grace period: its own, or the node's after a start. */
+    public boolean inGrace(int fileSystem) {
+        Served s = served.get(fileSystem);
+        return grace.active() || (s != null && s.grace().active());
     }
 
     // ---- what the services tell it -------------------------------------------------------------------------
@@ -163,10 +236,14 @@ public final class Nlm implements AutoCloseable {
         lastSeen.put(peer.client(), System.nanoTime());
     }
 
-    /** Keeps the client host on disk, so a restart can tell it; done before its first lock is granted. */
-    void monitor(NlmPeer peer) throws IOException {
-        hosts.add(new MonitoredHosts.Host(peer.client(), peer.name(), ClientActivity.hostOf(peer.remote()),
-                peer.local() == null ? "" : ClientActivity.hostOf(peer.local())));
+    /**
+     * Keeps the client host where file system {@code fileSystem} keeps its hosts (else node-wide), durably, so that
+     * whoever serves its locks next can tell it; done before the host's first lock there is granted.
+     */
+    void monitor(NlmPeer peer, int fileSystem) throws IOException {
+        Served s = served.get(fileSystem);
+        (s != null ? s.hosts() : hosts).add(new MonitoredHosts.Host(peer.client(), peer.name(),
+                ClientActivity.hostOf(peer.remote()), peer.local() == null ? "" : ClientActivity.hostOf(peer.local())));
     }
 
     /** FREE_ALL: the host {@code name} at {@code client} frees everything it holds. */
@@ -243,9 +320,9 @@ public final class Nlm implements AutoCloseable {
                 + "asks again (Linux clients ask every 30 s)", last);
     }
 
-    // ---- restart notifications -----------------------------------------------------------------------------
+    // ---- restart notifications (SM_NOTIFY: "reclaim your locks") -----------------------------------------------------------------------------
 
-    private void notifyRestart(MonitoredHosts.Host h) {
+    private void notifyRestart(MonitoredHosts.Host h, int state) {
         long deadline = System.nanoTime() + NOTIFY_FOR.toNanos();
         Duration delay = notifyBackoff;
         String monName = h.server().isEmpty() ? localName() : h.server();
@@ -256,13 +333,13 @@ public final class Nlm implements AutoCloseable {
                 try {
                     call(peer, NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1, NlmXdr.SM_NOTIFY,
                             out -> NlmXdr.statChange(out, monName, state), in -> null);
-                    log.info("NSM: told {} at {} that this node restarted (as {}, state {})", h.name(), h.address(),
-                            monName, state);
+                    log.info("NSM: told {} at {} to reclaim its locks (SM_NOTIFY as {}, state {})", h.name(),
+                            h.address(), monName, state);
                     return;
                 } catch (IOException e) {
                     target.failed(peer, NlmXdr.NSM_PROGRAM, NlmXdr.NSM_V1);
                     if (System.nanoTime() + delay.toNanos() - deadline > 0) {
-                        log.warn("NSM: could not tell {} at {} that this node restarted, giving up after {}: {}; "
+                        log.warn("NSM: could not tell {} at {} to reclaim its locks, giving up after {}: {}; "
                                 + "its locks, if it held any, are not reclaimed", h.name(), h.address(), NOTIFY_FOR,
                                 e.getMessage());
                         return;
@@ -275,7 +352,7 @@ public final class Nlm implements AutoCloseable {
                 }
             }
         } catch (UnknownHostException e) {
-            log.warn("NSM: cannot tell {} that this node restarted: no address '{}'", h.name(), h.address());
+            log.warn("NSM: cannot tell {} to reclaim its locks: no address '{}'", h.name(), h.address());
         } finally {
             notifying.remove(h);
             lastSeen.putIfAbsent(h.client(), System.nanoTime());
@@ -346,8 +423,12 @@ public final class Nlm implements AutoCloseable {
             Set<String> holding = locks.clients();
             long idle = HOST_IDLE.toNanos();
             long now = System.nanoTime();
-            int removed = hosts.removeIf(h -> !holding.contains(h.client()) && !notifying.contains(h)
-                    && now - lastSeen.getOrDefault(h.client(), startNanos) > idle);
+            Predicate<MonitoredHosts.Host> forgotten = h -> !holding.contains(h.client()) && !notifying.contains(h)
+                    && now - lastSeen.getOrDefault(h.client(), startNanos) > idle;
+            int removed = hosts.removeIf(forgotten);
+            for (Served s : served.values()) {
+                removed += s.hosts().removeIf(forgotten);
+            }
             if (removed > 0) {
                 log.debug("NLM: forgot {} idle client hosts", removed);
             }

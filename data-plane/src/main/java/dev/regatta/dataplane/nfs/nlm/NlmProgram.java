@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * but an exclusive lock, or a share reservation for writing, answers NLM4_ROFS, as POSIX wants a file open for
  * writing before it can be write-locked.
  *
- * <p>During the grace period after a start only reclaims are granted: other LOCK, TEST, SHARE and NM_LOCK calls
+ * <p>During a file system's grace period (after a start, or after this node came to lead its group) only reclaims
+ * of its locks are granted: other LOCK, TEST, SHARE and NM_LOCK calls
  * answer NLM4_DENIED_GRACE_PERIOD, and so does a reclaim after it (as Linux's lockd does: someone else may hold the
  * lock by then). UNLOCK, CANCEL and UNSHARE are served during it: giving something up is always safe.
  */
@@ -200,7 +201,7 @@ public final class NlmProgram {
         try {
             Target t = resolve(call, a.lock().fh(), true);
             LockRange range = range(a.lock());
-            if (nlm.grace().active()) {
+            if (nlm.inGrace(t.key().fileSystem())) {
                 return new Tested(Stat.DENIED_GRACE_PERIOD, null);
             }
             Optional<ByteRangeLock> holder = nlm.locks().test(t.key(),
@@ -223,11 +224,11 @@ public final class NlmProgram {
             if (a.exclusive() && t.readOnly()) {
                 return Stat.ROFS;
             }
-            Stat grace = graceCheck(a.reclaim());
+            Stat grace = graceCheck(t, a.reclaim());
             if (grace != null) {
                 return grace;
             }
-            if (monitored && !monitor(peer)) {
+            if (monitored && !monitor(peer, t)) {
                 return Stat.DENIED_NOLOCKS;
             }
             ByteRangeLock request = new ByteRangeLock(owner(peer, a.lock()), range, a.exclusive());
@@ -271,11 +272,11 @@ public final class NlmProgram {
             if ((s.access() & ShareReservation.WRITE) != 0 && t.readOnly()) {
                 return Stat.ROFS;
             }
-            Stat grace = graceCheck(a.reclaim());
+            Stat grace = graceCheck(t, a.reclaim());
             if (grace != null) {
                 return grace;
             }
-            if (!monitor(peer)) {
+            if (!monitor(peer, t)) {
                 return Stat.DENIED_NOLOCKS;
             }
             LockOwner owner = new LockOwner(peer.client(), s.callerName(), 0, s.oh());
@@ -299,14 +300,14 @@ public final class NlmProgram {
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
-    /** Outside reclaims, nothing new during the grace period; a reclaim only during it. */
-    private Stat graceCheck(boolean reclaim) {
-        return nlm.grace().active() != reclaim ? Stat.DENIED_GRACE_PERIOD : null;
+    /** Outside reclaims, nothing new during the file system's grace period; a reclaim only during it. */
+    private Stat graceCheck(Target t, boolean reclaim) {
+        return nlm.inGrace(t.key().fileSystem()) != reclaim ? Stat.DENIED_GRACE_PERIOD : null;
     }
 
-    private boolean monitor(NlmPeer peer) {
+    private boolean monitor(NlmPeer peer, Target t) {
         try {
-            nlm.monitor(peer);
+            nlm.monitor(peer, t.key().fileSystem());
             return true;
         } catch (IOException e) {
             LOG.warn("NLM: cannot record client host {} durably, refusing its lock: {}", peer, e.toString());

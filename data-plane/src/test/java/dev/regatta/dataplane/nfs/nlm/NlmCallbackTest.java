@@ -217,6 +217,71 @@ class NlmCallbackTest {
         assertThat(gamma.test(f, true, 100, 1).holder().oh()).isEqualTo(beta.oh);
     }
 
+    /** A file system's lock records as its replicated metadata keeps them: one shelf, whichever node serves it. */
+    static final class SharedShelf implements MonitoredHosts.Shelf {
+        final Map<String, byte[]> records = new ConcurrentHashMap<>();
+
+        @Override
+        public byte[] read(String name) {
+            return records.get(name);
+        }
+
+        @Override
+        public void write(String name, byte[] bytes) {
+            records.put(name, bytes.clone());
+        }
+    }
+
+    @Test
+    void theNextNodeToServeAFileSystemTellsItsLockHoldersAndGivesOnlyThatFileSystemAGracePeriod() throws Exception {
+        long otherFile = fs.create(Caller.ROOT, 1, "g", CreateMode.UNCHECKED, SetAttributes.NONE, 0).fileId();
+        table = TestExports.table(TestExports.export(0, "/fs-demo", fs), TestExports.export(1, "/fs-other", fs));
+        byte[] g = new FileHandles(TestExports.KEY).encode(table.byIndex(1).orElseThrow(), otherFile);
+        LockSettings settings = settings(Duration.ofMillis(2500), Duration.ZERO);
+        SharedShelf shelf = new SharedShelf();
+
+        // The first leader: it serves file system 0 with hosts of its own, and file system 1 node-wide.
+        Nlm first = nlm(settings, MonitoredHosts.inMemory(), callbacks);
+        first.serving(0, MonitoredHosts.on(shelf, "fs 0"));
+        assertThat(first.inGrace(0)).as("no client ever locked on it").isFalse();
+        NfsServer before = serve(first);
+        NlmTestClient alpha = client(before, "alpha", 1);
+        assertThat(alpha.lock(f, true, 0, 10, false)).isEqualTo(GRANTED);
+        assertThat(alpha.as("beta", 2).lock(g, true, 0, 10, false)).isEqualTo(GRANTED);
+        assertThat(new String(shelf.records.get("hosts"), java.nio.charset.StandardCharsets.UTF_8))
+                .as("the file system's hosts, kept before the lock was granted").contains("alpha")
+                .doesNotContain("beta");
+
+        // It stops leading: what it held on file system 0 goes, file system 1's locks stay.
+        first.stoppedServing(0);
+        assertThat(first.locks().counts(0).locks()).isZero();
+        assertThat(first.locks().counts(1).locks()).isEqualTo(1);
+        callbacks.expectNothingFor(Duration.ofMillis(100));
+
+        // The next leader, told before its port opens, tells alpha once it does, with a newer state number.
+        Nlm second = nlm(settings, MonitoredHosts.inMemory(), callbacks);
+        second.serving(0, MonitoredHosts.on(shelf, "fs 0"));
+        assertThat(second.inGrace(0)).isTrue();
+        assertThat(second.inGrace(1)).as("another file system's locks were not lost").isFalse();
+        callbacks.expectNothingFor(Duration.ofMillis(100));
+        NfsServer after = serve(second);
+        NlmXdr.Notify told = (NlmXdr.Notify) callbacks.next(NSM, 6).args();
+        assertThat(told.name()).as("the server as the client named it").isEqualTo("127.0.0.1");
+        assertThat(told.state()).as("one step on from the first leader's").isEqualTo(3);
+        assertThat(callbacks.located).extracting(NlmPeer::name).containsExactly("alpha");
+
+        NlmTestClient alphaAgain = client(after, "alpha", 1);
+        NlmTestClient gamma = alphaAgain.as("gamma", 3);
+        assertThat(gamma.lock(f, true, 0, 10, false)).as("a new lock on file system 0 during its grace")
+                .isEqualTo(DENIED_GRACE_PERIOD);
+        assertThat(gamma.lock(g, true, 100, 10, false)).as("file system 1 has no grace period")
+                .isEqualTo(GRANTED);
+        assertThat(alphaAgain.lock(f, true, 0, 10, false, true)).as("alpha's reclaim").isEqualTo(GRANTED);
+        eventually(() -> assertThat(second.inGrace(0)).isFalse());
+        assertThat(gamma.lock(f, true, 5, 1, false)).as("the reclaimed lock holds after the grace period")
+                .isEqualTo(DENIED);
+    }
+
     @Test
     void restartNotificationsAreRetriedUntilTheClientAnswers() throws Exception {
         MonitoredHosts hosts = MonitoredHosts.open(dir);
