@@ -26,14 +26,15 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Runs the same workloads against the raw local disk, Regatta (NFSv3), nfs-ganesha (NFSv3 over the disk, the protocol's
+ * Runs the same workloads against the raw local disk, Regatta (NFSv3; one data plane, and a replication group of
+ * three), nfs-ganesha (NFSv3 over the disk, the protocol's
  * reference), s3fs and rclone (full VFS cache), counts each system's S3 requests at the endpoint, reads the NFS
  * servers' service times per procedure from their histograms, and prints a table, CSVs and a chart. Numbers only:
  * nothing is asserted.
  */
 public final class Bench {
     static final int THREADS = 16;
-    static final List<String> SYSTEMS = List.of("disk", "regatta", "ganesha", "s3fs", "rclone");
+    static final List<String> SYSTEMS = List.of("disk", "regatta", "regatta-3", "ganesha", "s3fs", "rclone");
     /** The most procedures shown per phase in the table and results.csv (service-times.csv has them all). */
     static final int MAIN_PROCEDURES = 3;
 
@@ -182,7 +183,7 @@ public final class Bench {
                 treeEntries, wideEntries, (System.nanoTime() - s0) / 1e9);
         proxy = new CountingProxy();
         try {
-            if (systems.contains("regatta") || systems.contains("ganesha")) {
+            if (systems.contains("regatta") || systems.contains("regatta-3") || systems.contains("ganesha")) {
                 try {
                     ClientWarmUp.run(this, repo, work, logs, proxy);
                 } catch (Exception e) {
@@ -195,6 +196,7 @@ public final class Bench {
                     case "s3fs" -> new PosixTarget(PosixTarget.Kind.S3FS, repo, work, logs, proxy);
                     case "rclone" -> new PosixTarget(PosixTarget.Kind.RCLONE, repo, work, logs, proxy);
                     case "regatta" -> new RegattaTarget(repo, work, logs, proxy);
+                    case "regatta-3" -> new RegattaGroupTarget(repo, work, logs, proxy);
                     case "ganesha" -> new GaneshaTarget(work, logs);
                     default -> throw new IllegalArgumentException("unknown system " + s);
                 };
@@ -584,10 +586,10 @@ public final class Bench {
         o.println("sync namespace changes (CREATE, REMOVE, RENAME), where Regatta's stable replies are durable.");
         o.println("'NFS p50/p99' under a row: the server's service time per call (dispatched to answered, from its histograms) for");
         o.println("the phase's main procedures, at most " + MAIN_PROCEDURES + " (all of them in details.txt and service-times.csv).");
-        String fmt = "%-36s %-8s %9s %9s %15s %8s %8s %8s %9s %9s  %s%n";
+        String fmt = "%-36s %-9s %9s %9s %15s %8s %8s %8s %9s %9s  %s%n";
         o.printf(fmt, "phase", "system", "client s", "bucket s", "rate", "x disk", "x s3fs", "x rclone", "x regatta",
                 "x ganesha", "S3 requests");
-        o.println("-".repeat(160));
+        o.println("-".repeat(161));
         String last = null;
         for (Row r : sorted) {
             if (last != null && !last.equals(r.workload())) {
@@ -595,7 +597,7 @@ public final class Bench {
             }
             last = r.workload();
             if (r.error() != null) {
-                o.printf("%-36s %-8s FAILED: %s%n", r.workload(), r.system(), r.error());
+                o.printf("%-36s %-9s FAILED: %s%n", r.workload(), r.system(), r.error());
                 continue;
             }
             o.printf(fmt, r.phase(), r.system(), String.format("%.3f", r.clientS()), String.format("%.3f", r.bucketS()),
@@ -603,11 +605,11 @@ public final class Bench {
                     x(ratio(r, "ganesha")), s3Summary(r.s3()));
             ServiceTimes times = serviceTimes.get(key(r));
             if (times != null && !times.summary(MAIN_PROCEDURES).isEmpty()) {
-                o.printf("%-36s %-8s NFS p50/p99 %s%n", "", "", times.summary(MAIN_PROCEDURES));
+                o.printf("%-36s %-9s NFS p50/p99 %s%n", "", "", times.summary(MAIN_PROCEDURES));
             }
             String note = rowNotes.get(key(r));
             if (note != null) {
-                o.printf("%-36s %-8s %s%n", "", "", note);
+                o.printf("%-36s %-9s %s%n", "", "", note);
             }
         }
         if (dropNote != null) {
@@ -619,6 +621,12 @@ public final class Bench {
         for (String m : mismatches) {
             o.println("BUCKET MISMATCH: " + m);
         }
+        String replicas = replicaComparison(ps);
+        if (!replicas.isEmpty()) {
+            o.println();
+            o.print(replicas);
+            details.append(replicas);
+        }
         writeCsv(sorted);
         writeServiceTimesCsv(sorted);
         Files.writeString(out.resolve("details.txt"), details.toString());
@@ -626,6 +634,26 @@ public final class Bench {
         o.println();
         o.println("wrote " + out.resolve("results.csv") + ", " + out.resolve("results.png") + ", "
                 + out.resolve("details.txt") + " (logs in " + logs + ")");
+    }
+
+    /**
+     * Issue 17's comparison of the durable procedures' p50 on regatta-3 and regatta, per phase both ran; empty unless
+     * both did.
+     */
+    private String replicaComparison(List<String[]> ps) {
+        List<ReplicaComparison.Phase> both = new ArrayList<>();
+        for (String[] p : ps) {
+            Row single = find(p[0], p[1], ReplicaComparison.SINGLE);
+            Row group = find(p[0], p[1], ReplicaComparison.GROUP);
+            ServiceTimes s = single == null ? null : serviceTimes.get(key(single));
+            ServiceTimes g = group == null ? null : serviceTimes.get(key(group));
+            if (s != null && g != null) {
+                both.add(new ReplicaComparison.Phase(p[1], s, g));
+            }
+        }
+        boolean ran = rows.stream().anyMatch(r -> r.system().equals(ReplicaComparison.SINGLE))
+                && rows.stream().anyMatch(r -> r.system().equals(ReplicaComparison.GROUP));
+        return ran ? ReplicaComparison.report(both) : "";
     }
 
     private void writeCsv(List<Row> sorted) throws IOException {

@@ -77,11 +77,7 @@ final class GaneshaTarget extends NfsTarget {
         Files.createDirectories(export);
         Files.createDirectories(work.resolve("recovery"));
         // 111 must be free for our rpcbind: a data-plane test elsewhere may hold it for a while
-        long freeBy = System.nanoTime() + 60_000_000_000L;
-        while (Ports.bound(PORTMAP) && System.nanoTime() < freeBy) {
-            Thread.sleep(500);
-        }
-        if (Ports.bound(PORTMAP)) {
+        if (!Ports.awaitFree(PORTMAP, 60)) {
             throw new IOException("port 111 is taken (" + Ports.owner(PORTMAP) + "): ganesha needs an rpcbind of its "
                     + "own there; not starting one over another portmapper");
         }

@@ -28,6 +28,18 @@ final class Ports {
         return !inodes(port, false).isEmpty();
     }
 
+    /**
+     * Waits up to {@code seconds} for nothing to be bound to the port (a portmapper that a test elsewhere runs may hold
+     * 111 for a while); whether it is free now.
+     */
+    static boolean awaitFree(int port, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (bound(port) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        return !bound(port);
+    }
+
     /** Who holds the port: "pid 123 (rpcbind)", or what is known when no process shows it. */
     static String owner(int port) {
         List<String> inodes = inodes(port, false);

@@ -18,36 +18,50 @@ import java.util.regex.Pattern;
 
 /**
  * Regatta: {@code ./regatta data-plane} against the local S3 endpoint through the counting proxy, driven by the NFS
- * clients of {@link NfsTarget}; its service times per NFS procedure come from the data plane's own histograms.
+ * clients of {@link NfsTarget}; its service times per NFS procedure come from the data plane's own histograms. A
+ * subclass may serve the file system from more than one data plane ({@link RegattaGroupTarget}): the bench then
+ * drives, scrapes and measures the one that serves.
  */
-final class RegattaTarget extends NfsTarget {
+class RegattaTarget extends NfsTarget {
     static final String EXPORT = "/fs-demo";
 
+    /** A started data plane: its process, and the NFS port and metrics URL it printed. */
+    record Node(Proc.Daemon daemon, int nfsPort, URI metrics) {
+    }
+
+    private final String name;
     private final Path repo;
     private final Path work;
     private final CountingProxy proxy;
     private LocalS3 s3;
-    private Proc.Daemon plane;
+    /** Every data plane process of the current start, stopped together. */
+    private final List<Proc.Daemon> running = new ArrayList<>();
+    /** The data plane the clients mount and whose metrics are read. */
+    private Node serving;
     private int generation;
-    private int nfsPort;
-    private URI metrics;
     private int scrapeBytes;
     private int scrapeLines;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final StringBuilder notes = new StringBuilder();
+    final StringBuilder notes = new StringBuilder();
     /** The data plane's --revalidate-after, or null for its default. */
     private Duration revalidateAfter;
 
     RegattaTarget(Path repo, Path work, Path logs, CountingProxy proxy) {
+        this("regatta", repo, work, logs, proxy);
+    }
+
+    /** A system named {@code name}, its files in {@code <work>/<name>}. */
+    RegattaTarget(String name, Path repo, Path work, Path logs, CountingProxy proxy) {
         super(logs);
+        this.name = name;
         this.repo = repo;
-        this.work = work.resolve("regatta");
+        this.work = work.resolve(name);
         this.proxy = proxy;
     }
 
     @Override
     public String name() {
-        return "regatta";
+        return name;
     }
 
     @Override
@@ -76,22 +90,50 @@ final class RegattaTarget extends NfsTarget {
     private static final Pattern NFS_LINE = Pattern.compile("regatta: nfs 127\\.0\\.0\\.1:(\\d+) export");
     private static final Pattern METRICS_LINE = Pattern.compile("regatta: metrics (\\S+)");
 
-    /** A data plane on a fresh data dir (fresh cache), mounted. */
+    /** Data planes on fresh data dirs (fresh cache), the serving one mounted. */
     private void startPlane() throws Exception {
         generation++;
-        Path dataDir = work.resolve("data-plane-" + generation);
+        serving = launchPlanes(generation);
+        connect(EXPORT, serving.nfsPort(), serving.nfsPort()); // MOUNT is on the NFS port
+    }
+
+    /**
+     * Starts this start's data planes (the {@code generation}th) and returns once one serves: here the one data plane,
+     * which answers portmap on 111 itself (--portmap) for the NFS client library.
+     */
+    Node launchPlanes(int generation) throws Exception {
         long t0 = System.nanoTime();
+        Node node = ready(launch(generation, "", List.of("--portmap")));
+        notes.append(String.format("data plane #%d: %.1f s from launch to ready%s%n", generation,
+                (System.nanoTime() - t0) / 1e9, revalidating()));
+        return node;
+    }
+
+    /**
+     * Starts a data plane on a fresh data dir ({@code data-plane-<generation><suffix>}, its log named alike) with the
+     * S3 endpoint, bucket and timings every one gets here, and {@code options}; {@link #ready} waits for it.
+     */
+    Proc.Daemon launch(int generation, String suffix, List<String> options) throws IOException {
+        String label = "data-plane-" + generation + suffix;
         List<String> cmd = new ArrayList<>(List.of(
-                repo.resolve("regatta").toString(), "data-plane", "--data-dir", dataDir.toString(),
-                "--nfs-port", "0", "--metrics-port", "0", "--portmap",
+                repo.resolve("regatta").toString(), "data-plane", "--data-dir", work.resolve(label).toString(),
+                "--nfs-port", "0", "--metrics-port", "0",
                 "--s3-endpoint", s3.proxyUrl(), "--s3-access-key", s3.accessKey, "--s3-secret-key", s3.secretKey,
                 "--bucket", LocalS3.BUCKET, "--quiet-period", "1s"));
         if (revalidateAfter != null) {
             cmd.addAll(List.of("--revalidate-after", revalidateAfter.toMillis() + "ms"));
         }
-        plane = new Proc.Daemon(logs.resolve("regatta-data-plane-" + generation + ".log"), cmd, null);
-        List<String> out = plane.waitFor("regatta: ready", 180);
-        for (String l : out) {
+        cmd.addAll(options);
+        Proc.Daemon plane = new Proc.Daemon(logs.resolve(name() + "-" + label + ".log"), cmd, null);
+        running.add(plane);
+        return plane;
+    }
+
+    /** Waits for a launched data plane's "regatta: ready"; its NFS port and metrics URL as it printed them. */
+    static Node ready(Proc.Daemon plane) throws IOException, InterruptedException {
+        int nfsPort = 0;
+        URI metrics = null;
+        for (String l : plane.waitFor("regatta: ready", 180)) {
             Matcher m = NFS_LINE.matcher(l);
             if (m.find()) {
                 nfsPort = Integer.parseInt(m.group(1));
@@ -104,18 +146,26 @@ final class RegattaTarget extends NfsTarget {
         if (nfsPort == 0 || metrics == null) {
             throw new IOException("data plane did not print its NFS port and metrics URL; see " + plane.log);
         }
-        notes.append(String.format("data plane #%d: %.1f s from launch to ready%s%n", generation, (System.nanoTime() - t0) / 1e9,
-                revalidateAfter == null ? "" : ", --revalidate-after " + revalidateAfter.toMillis() + "ms"));
-        // the data plane answers portmap on 111 (--portmap) and MOUNT on its NFS port
-        connect(EXPORT, nfsPort, nfsPort);
+        return new Node(plane, nfsPort, metrics);
     }
 
-    private void stopPlane() {
+    /** ", --revalidate-after 3000ms" when the data planes are started with one, for the notes. */
+    String revalidating() {
+        return revalidateAfter == null ? "" : ", --revalidate-after " + revalidateAfter.toMillis() + "ms";
+    }
+
+    /** The data plane that serves now (null while none is started). */
+    Node serving() {
+        return serving;
+    }
+
+    /** Unmounts, then stops every data plane of this start: all signalled first, so that they stop together. */
+    void stopPlane() {
         disconnect();
-        if (plane != null) {
-            plane.stop(60);
-            plane = null;
-        }
+        running.forEach(p -> p.process.destroy());
+        running.forEach(p -> p.stop(60));
+        running.clear();
+        serving = null;
     }
 
     @Override
@@ -131,12 +181,12 @@ final class RegattaTarget extends NfsTarget {
     public void goCold() throws Exception {
         waitBucket();
         stopPlane();
-        startPlane(); // fresh data dir: nothing cached
+        startPlane(); // fresh data dirs: nothing cached
         Bench.dropCaches();
     }
 
     /**
-     * Restarts the data plane on a fresh data dir with this revalidation interval (listings older than it are listed
+     * Restarts the data planes on fresh data dirs with this revalidation interval (listings older than it are listed
      * again in the background on their next use), for the workload that runs writers across several intervals.
      */
     void restartRevalidatingAfter(Duration interval) throws Exception {
@@ -146,9 +196,9 @@ final class RegattaTarget extends NfsTarget {
         startPlane();
     }
 
-    /** The data plane's heap in use after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}). */
+    /** The serving data plane's heap in use after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}). */
     HeapInfo heapAfterGc() throws Exception {
-        long pid = plane.process.pid(); // ./regatta execs the JVM
+        long pid = serving.daemon().process.pid(); // ./regatta execs the JVM
         jcmd(pid, "GC.run");
         return HeapInfo.parse(jcmd(pid, "GC.heap_info"));
     }
@@ -162,14 +212,14 @@ final class RegattaTarget extends NfsTarget {
         return out;
     }
 
-    /** The metrics endpoint's text: all series, or only those named ({@code name[]=}, as Prometheus asks). */
-    private String scrape(List<String> only) throws IOException, InterruptedException {
+    /** A metrics endpoint's text: all series, or only those named ({@code name[]=}, as Prometheus asks). */
+    private String scrape(URI metrics, List<String> only) throws IOException, InterruptedException {
         URI uri = only.isEmpty() ? metrics : URI.create(metrics + "?" + String.join("&",
                 only.stream().map(n -> "name%5B%5D=" + URLEncoder.encode(n, StandardCharsets.UTF_8)).toList()));
         return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    /** The data plane's metrics now: each sample line (name with labels) to its value. */
+    /** The serving data plane's metrics now: each sample line (name with labels) to its value. */
     Map<String, Double> metrics() throws IOException, InterruptedException {
         return metrics(List.of());
     }
@@ -179,7 +229,12 @@ final class RegattaTarget extends NfsTarget {
      * lines each time took 12-24% of the data plane's CPU samples in profiles of whole runs.
      */
     Map<String, Double> metrics(List<String> only) throws IOException, InterruptedException {
-        String body = scrape(only);
+        return metrics(serving.metrics(), only);
+    }
+
+    /** As {@link #metrics(List)}, of the data plane whose metrics endpoint this is. */
+    Map<String, Double> metrics(URI endpoint, List<String> only) throws IOException, InterruptedException {
+        String body = scrape(endpoint, only);
         Map<String, Double> m = new java.util.HashMap<>();
         for (String line : body.split("\n")) {
             if (line.startsWith("#") || line.isBlank()) {
@@ -235,10 +290,10 @@ final class RegattaTarget extends NfsTarget {
     /** The data plane's gauges of work still to do for what was done so far. */
     static final List<String> PENDING = List.of("sync_dirty_files", "sync_pending_deletes", "import_heads_queued");
 
-    /** The data plane's NFSv3 service times so far (its {@code nfs_requests} histogram). */
+    /** The serving data plane's NFSv3 service times so far (its {@code nfs_requests} histogram). */
     @Override
     public ServiceTimes serviceTimes() throws IOException, InterruptedException {
-        String body = scrape(List.of());
+        String body = scrape(serving.metrics(), List.of());
         scrapeBytes = body.length();
         scrapeLines = body.split("\n").length;
         return ServiceTimes.parse(body, "nfs_requests_seconds");
