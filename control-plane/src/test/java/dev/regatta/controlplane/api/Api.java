@@ -6,6 +6,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.CookieManager;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -34,6 +35,11 @@ public final class Api {
 
     public static Api at(int port) {
         return new Api(HttpClient.newHttpClient(), URI.create("http://localhost:" + port), Map.of());
+    }
+
+    /** The same API called from another local address (127.x.y.z), which the server sees as the source. */
+    public Api from(InetAddress source) {
+        return new Api(HttpClient.newBuilder().localAddress(source).build(), base, headers);
     }
 
     /** The same API with a cookie jar, like a browser: cookies that answers set are sent back. */
