@@ -242,7 +242,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
             long fsid = settings.replication() == null ? index + 1L : ExportTable.tagOf(settings.exportPath());
             ReplicationServer members = settings.replication() == null ? null : replicationServer(memberName);
             instance = new FileSystemInstance(stateDir(id), settings, node, objects, fsid, meters.registry(), members,
-                    () -> statusChanged.run(), lockService(index));
+                    () -> statusChanged.run(), lockService(index, id));
         } catch (RuntimeException e) {
             objects.close();
             meters.close();
@@ -265,15 +265,15 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                 settings.endpoint() == null ? "" : " at " + settings.endpoint(), settings.exportPath(), index);
     }
 
-    /** The lock service as the file system with export index {@code index} sees it. */
-    private FileSystemInstance.Locks lockService(int index) {
+    /** The lock service as file system {@code id}, export index {@code index}, sees it. */
+    private FileSystemInstance.Locks lockService(int index, String id) {
         if (nlm == null) {
             return FileSystemInstance.Locks.NONE;
         }
         return new FileSystemInstance.Locks() {
             @Override
             public void serving(MonitoredHosts hosts) throws IOException {
-                nlm.serving(index, hosts);
+                nlm.serving(index, id, hosts);
             }
 
             @Override

@@ -59,7 +59,7 @@ public final class Nlm implements AutoCloseable {
     }
 
     /** A file system whose locks this node serves now: where its hosts are kept, and its own grace period. */
-    private record Served(MonitoredHosts hosts, GracePeriod grace) {
+    private record Served(String name, MonitoredHosts hosts, GracePeriod grace) {
     }
 
     private final LockSettings settings;
@@ -174,24 +174,24 @@ public final class Nlm implements AutoCloseable {
     // ---- file systems --------------------------------------------------------------------------------------
 
     /**
-     * This node starts serving the locks of file system {@code fileSystem} (the number its locks are kept under),
-     * whose hosts are kept in {@code hosts}: it moves the file system's NSM state on, and when hosts took locks on it
+     * This node starts serving the locks of file system {@code fileSystem} (the number its locks are kept under; named
+     * {@code name} in the log), whose hosts are kept in {@code hosts}: it moves the file system's NSM state on, and when hosts took locks on it
      * before (whoever served it then: this node before a restart, or another member of its group), starts the file
      * system's grace period and tells each of them. Call it before the file system answers its first lock call.
      */
-    public void serving(int fileSystem, MonitoredHosts hosts) throws IOException {
+    public void serving(int fileSystem, String name, MonitoredHosts hosts) throws IOException {
         int fsState = hosts.nextState();
         List<MonitoredHosts.Host> before = hosts.all();
         GracePeriod fsGrace = before.isEmpty() ? GracePeriod.none() : GracePeriod.startingNow(settings.gracePeriod());
-        served.put(fileSystem, new Served(hosts, fsGrace));
+        served.put(fileSystem, new Served(name, hosts, fsGrace));
         if (before.isEmpty()) {
             return;
         }
         log.info("NLM: {} client hosts took locks on file system {} before this node served it; only their reclaims "
-                + "are granted on it for {} (NSM state {})", before.size(), fileSystem, settings.gracePeriod(), fsState);
+                + "are granted on it for {} (NSM state {})", before.size(), name, settings.gracePeriod(), fsState);
         timer.schedule(() -> {
             if (served.get(fileSystem) instanceof Served s && s.grace() == fsGrace) {
-                log.info("NLM: the grace period of file system {} is over; new locks are granted", fileSystem);
+                log.info("NLM: the grace period of file system {} is over; new locks are granted", name);
             }
         }, fsGrace.remaining().toMillis(), TimeUnit.MILLISECONDS);
         for (MonitoredHosts.Host h : before) {
@@ -213,12 +213,12 @@ public final class Nlm implements AutoCloseable {
      * from the clients' reclaims.
      */
     public void stoppedServing(int fileSystem) {
-        served.remove(fileSystem);
+        Served was = served.remove(fileSystem);
         LockManager.Released r = locks.releaseAll(fileSystem);
         if (!r.isEmpty()) {
             log.info("NLM: no longer serving file system {}: dropped {} locks, {} waiting requests, {} share "
-                    + "reservations here (their clients reclaim them from whoever serves it next)", fileSystem,
-                    r.locks(), r.waiters(), r.shares());
+                    + "reservations here (their clients reclaim them from whoever serves it next)",
+                    was == null ? fileSystem : was.name(), r.locks(), r.waiters(), r.shares());
         }
     }
 

@@ -242,7 +242,7 @@ class NlmCallbackTest {
 
         // The first leader: it serves file system 0 with hosts of its own, and file system 1 node-wide.
         Nlm first = nlm(settings, MonitoredHosts.inMemory(), callbacks);
-        first.serving(0, MonitoredHosts.on(shelf, "fs 0"));
+        first.serving(0, "fs-0", MonitoredHosts.on(shelf, "fs 0"));
         assertThat(first.inGrace(0)).as("no client ever locked on it").isFalse();
         NfsServer before = serve(first);
         NlmTestClient alpha = client(before, "alpha", 1);
@@ -260,7 +260,7 @@ class NlmCallbackTest {
 
         // The next leader, told before its port opens, tells alpha once it does, with a newer state number.
         Nlm second = nlm(settings, MonitoredHosts.inMemory(), callbacks);
-        second.serving(0, MonitoredHosts.on(shelf, "fs 0"));
+        second.serving(0, "fs-0", MonitoredHosts.on(shelf, "fs 0"));
         assertThat(second.inGrace(0)).isTrue();
         assertThat(second.inGrace(1)).as("another file system's locks were not lost").isFalse();
         callbacks.expectNothingFor(Duration.ofMillis(100));
