@@ -6,6 +6,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -20,6 +21,9 @@ import java.util.List;
  * works for the embedded default; production sets the database URL, the CA key and the bootstrap token.
  *
  * @param dataDir  where the embedded PostgreSQL and generated secrets live
+ * @param embeddedDatabasePort the port of the embedded PostgreSQL (used only when {@code spring.datasource.url} is
+ *                 empty); 0 picks a free one. Set it when other control planes must reach this one's database, as
+ *                 {@code regatta up --control-planes 2} does; it listens on loopback only
  * @param serverId this service's identity in the signed {@code x-regatta-server-id} header, so that an STS proof
  *                 made for one Regatta deployment cannot be replayed to another; generated and kept in the
  *                 database when empty. Set it when several deployments must share one identity (never needed
@@ -29,6 +33,7 @@ import java.util.List;
 @Validated
 public record ControlPlaneProperties(
         @DefaultValue(".regatta/control-plane") @NotNull Path dataDir,
+        @DefaultValue("0") @Min(0) @Max(65535) int embeddedDatabasePort,
         @DefaultValue("") @Pattern(regexp = "|[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
                 message = "must be empty or 1-64 letters, digits, '.', '_' or '-' (it travels in an HTTP header)")
         String serverId,

@@ -6,7 +6,6 @@ import dev.regatta.controlplane.ca.TestCsr;
 import dev.regatta.controlplane.filesystem.FileSystemAssignments;
 import dev.regatta.controlplane.mount.sts.UsedProofs;
 import dev.regatta.pki.Pem;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,9 +17,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
+import java.io.IOException;
 import java.net.CookieManager;
 import java.net.HttpCookie;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.sql.Timestamp;
@@ -40,8 +41,9 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two control planes over one PostgreSQL, as behind a load balancer (issue 17): A runs the embedded PostgreSQL, B
- * points {@code spring.datasource.url} at it. Each has its own data directory, so they share exactly what a
+ * Two control planes over one PostgreSQL, as behind a load balancer (issue 17): A runs the embedded PostgreSQL on
+ * the port {@code regatta.embedded-database-port} names, B points {@code spring.datasource.url} at it (as
+ * {@code regatta up --control-planes 2} does). Each has its own data directory, so they share exactly what a
  * production pair shares: the database and the settings both are given (CA key-encryption key, bootstrap token,
  * admin password). Whatever one instance does, the other must see.
  */
@@ -57,7 +59,7 @@ class ControlPlaneReplicasTest {
     private static ConfigurableApplicationContext b;
 
     @BeforeAll
-    static void startBoth() {
+    static void startBoth() throws IOException {
         byte[] keyEncryptionKey = new byte[32];
         new SecureRandom().nextBytes(keyEncryptionKey);
         Map<String, String> shared = new HashMap<>();
@@ -71,11 +73,16 @@ class ControlPlaneReplicasTest {
 
         Map<String, String> first = new HashMap<>(shared);
         first.put("regatta.data-dir", EmbeddedDatabaseTest.DATA_DIR.resolve("replica-a").toString());
+        int databasePort;
+        try (ServerSocket free = new ServerSocket(0)) {
+            databasePort = free.getLocalPort();
+        }
+        first.put("regatta.embedded-database-port", Integer.toString(databasePort));
         a = start(first);
 
         Map<String, String> second = new HashMap<>(shared);
         second.put("regatta.data-dir", EmbeddedDatabaseTest.DATA_DIR.resolve("replica-b").toString());
-        second.put("spring.datasource.url", a.getBean(EmbeddedPostgres.class).getJdbcUrl("postgres", "postgres"));
+        second.put("spring.datasource.url", "jdbc:postgresql://localhost:" + databasePort + "/postgres");
         second.put("spring.datasource.username", "postgres");
         b = start(second);
     }

@@ -40,10 +40,13 @@ public class EmbeddedPostgresConfiguration {
         Path dir = dataDir.resolve("postgres");
         Files.createDirectories(dir);
         StalePostmaster.clear(dir);
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
-                .setCleanDataDirectory(false)
-                .start();
+                .setCleanDataDirectory(false);
+        if (properties.embeddedDatabasePort() > 0) {
+            builder.setPort(properties.embeddedDatabasePort());
+        }
+        EmbeddedPostgres postgres = builder.start();
         LOG.info("embedded PostgreSQL on port {} with data in {}", postgres.getPort(), dir);
         return postgres;
     }

@@ -58,7 +58,7 @@ class CertificateAuthorityTest extends EmbeddedDatabaseTest {
         byte[] other = new byte[32];
         other[0] = 1;
         ControlPlaneProperties.Ca ca = properties.ca();
-        ControlPlaneProperties wrong = new ControlPlaneProperties(properties.dataDir(), properties.serverId(),
+        ControlPlaneProperties wrong = new ControlPlaneProperties(properties.dataDir(), 0, properties.serverId(),
                 properties.sts(), new ControlPlaneProperties.Ca(Base64.getEncoder().encodeToString(other),
                 ca.clientCertificateTtl(), ca.nodeCertificateTtl(), ca.authorityTtl()),
                 properties.nodes(), properties.replication(), properties.mounts(), properties.admin(),

@@ -29,7 +29,7 @@ class ServerIdentityTest extends EmbeddedDatabaseTest {
 
     @Test
     void aConfiguredServerIdWins() {
-        ControlPlaneProperties configured = new ControlPlaneProperties(properties.dataDir(), "rg-production",
+        ControlPlaneProperties configured = new ControlPlaneProperties(properties.dataDir(), 0, "rg-production",
                 properties.sts(), properties.ca(), properties.nodes(), properties.replication(), properties.mounts(),
                 properties.admin(), properties.audit());
 

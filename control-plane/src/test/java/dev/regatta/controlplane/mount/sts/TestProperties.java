@@ -14,7 +14,7 @@ final class TestProperties {
     }
 
     static ControlPlaneProperties allowingSts(String... endpoints) {
-        return new ControlPlaneProperties(Path.of("unused"), "",
+        return new ControlPlaneProperties(Path.of("unused"), 0, "",
                 new ControlPlaneProperties.Sts(Arrays.stream(endpoints).map(URI::create).toList(),
                         Duration.ofSeconds(2), Duration.ofMinutes(15), Duration.ofMinutes(5)),
                 null, new ControlPlaneProperties.Nodes("", Duration.ofSeconds(10), Duration.ofSeconds(45)),
