@@ -73,17 +73,18 @@ final class ControlPlaneProcess implements AutoCloseable {
     /**
      * Starts the control plane and waits until its API answers.
      *
-     * @param port 0 picks a free one
-     * @param env  settings ({@code REGATTA_*}) for the control plane, e.g. its admin token
+     * @param logName its log's file name in {@code dataDir}: each instance of several has its own
+     * @param port    0 picks a free one
+     * @param env     settings ({@code REGATTA_*}, {@code SPRING_*}) for the control plane, e.g. its admin token
      */
-    static ControlPlaneProcess start(Path jar, Path dataDir, int port, Map<String, String> env, Duration timeout)
-            throws IOException, InterruptedException {
+    static ControlPlaneProcess start(Path jar, Path dataDir, String logName, int port, Map<String, String> env,
+                                     Duration timeout) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the control plane's jar " + jar + " is missing; build it with "
                     + "./mvnw -pl control-plane -am -Dmaven.test.skip=true package (./regatta does this itself)");
         }
         int apiPort = port == 0 ? FreePort.check("127.0.0.1", 0) : port;
-        Path logFile = dataDir.resolve("control-plane.log");
+        Path logFile = dataDir.resolve(logName);
         String java = ProcessHandle.current().info().command().orElse("java");
         // Any OutOfMemoryError ends the process at once, rather than leaving it half working.
         ProcessBuilder builder = new ProcessBuilder(List.of(java, "-XX:+ExitOnOutOfMemoryError",
@@ -116,6 +117,10 @@ final class ControlPlaneProcess implements AutoCloseable {
 
     URI api() {
         return api;
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     /**

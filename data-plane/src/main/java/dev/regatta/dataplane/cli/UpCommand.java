@@ -3,6 +3,7 @@ package dev.regatta.dataplane.cli;
 import dev.regatta.dataplane.s3.LocalS3Endpoint;
 import dev.regatta.dataplane.server.DataPlane;
 import dev.regatta.dataplane.server.DataPlaneConfig;
+import dev.regatta.dataplane.server.FreePort;
 import dev.regatta.pki.PrivateFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -25,7 +27,9 @@ import java.util.concurrent.CountDownLatch;
  * the demo file system the control plane assigns to it. With {@code --replicas 3} (or 5) the demo file system is
  * served by a replication group instead: that many nodes in child processes ({@link NodeProcess}), each with its
  * own data directory under the data directory, its own ports and a zone of its own. Everything lives in the data
- * directory, so a restart keeps it all: the bucket, the database, the tokens, the cache and unsynced changes.
+ * directory, so a restart keeps it all: the bucket, the database, the tokens, the cache and unsynced changes. With
+ * {@code --control-planes 2} (or more) further control planes run beside the first, over its embedded PostgreSQL
+ * (issue 17: instances over one database answer alike); the nodes use the first's API.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Start a local bucket, the control plane and a data-plane node serving the bucket, "
@@ -56,6 +60,13 @@ final class UpCommand implements Callable<Integer> {
                     + "the leader serves, and another member takes over within seconds when it dies.")
     int replicas;
 
+    @Option(names = "--control-planes", defaultValue = "${env:REGATTA_CONTROL_PLANES:-1}",
+            description = "How many control planes run (default: ${DEFAULT-VALUE}). The first runs the embedded "
+                    + "PostgreSQL and listens on --api-port; each other one listens on a free port, uses the first's "
+                    + "database and data directory (so the same CA, tokens and admin password) and logs to "
+                    + "control-plane-N.log. Each prints its own api line. The nodes use the first.")
+    int controlPlanes;
+
     @Option(names = "--control-plane-jar", defaultValue = "${env:REGATTA_CONTROL_PLANE_JAR}",
             description = "The control plane's jar (./regatta sets it).")
     Path controlPlaneJar;
@@ -68,6 +79,9 @@ final class UpCommand implements Callable<Integer> {
         }
         if (replicas != 1 && replicas != 3 && replicas != 5) {
             throw new IllegalArgumentException("--replicas must be 1, 3 or 5, not " + replicas);
+        }
+        if (controlPlanes < 1) {
+            throw new IllegalArgumentException("--control-planes must be at least 1, not " + controlPlanes);
         }
         if (controlPlaneJar == null) {
             throw new IllegalArgumentException("no control plane jar: run up through ./regatta, or give "
@@ -102,11 +116,12 @@ final class UpCommand implements Callable<Integer> {
         }
         String adminToken = SecretFile.readOrCreate(dataDir.resolve("admin-token"), "rgt_");
         String bootstrapToken = SecretFile.readOrCreate(dataDir.resolve("node-bootstrap-token"), "rgb_");
-        stack.controlPlane = ControlPlaneProcess.start(controlPlaneJar, dataDir, apiPort, Map.of(
+        Map<String, String> controlPlaneSettings = Map.of(
                 "REGATTA_ADMIN_INITIAL_TOKEN", adminToken,
                 "REGATTA_NODES_BOOTSTRAP_TOKEN", bootstrapToken,
                 // What the console offers for a new file system: what runs here.
-                "REGATTA_REPLICATION_DEFAULT_REPLICAS", Integer.toString(replicas)), CONTROL_PLANE_START);
+                "REGATTA_REPLICATION_DEFAULT_REPLICAS", Integer.toString(replicas));
+        startControlPlanes(stack, dataDir, controlPlaneSettings);
         URI api = stack.controlPlane.api();
         String fsId = DemoFileSystem.ensure(api, adminToken, options.bucket, options.prefix, options.s3Endpoint,
                 options.s3Region, replicas, options.flushDeadline);
@@ -142,8 +157,33 @@ final class UpCommand implements Callable<Integer> {
         if (stack.dataPlane.metricsPort() > 0) {
             Console.say("metrics http://" + config.bindAddress() + ":" + stack.dataPlane.metricsPort() + "/metrics");
         }
-        stack.controlPlane.verifyOwn();
+        stack.verifyControlPlanes();
         Console.say("ready");
+    }
+
+    /**
+     * The first control plane, on its embedded PostgreSQL; with {@link #controlPlanes} above 1, that database on a
+     * port chosen here and the others over it. They share the first's data directory, where it made the CA's
+     * key-encryption key and the admin password before its API answered: every instance then signs with the same CA
+     * and takes the same password.
+     */
+    private void startControlPlanes(Stack stack, Path dataDir, Map<String, String> settings)
+            throws IOException, InterruptedException {
+        Map<String, String> first = new HashMap<>(settings);
+        int databasePort = 0;
+        if (controlPlanes > 1) {
+            databasePort = FreePort.check("127.0.0.1", 0);
+            first.put("REGATTA_EMBEDDED_DATABASE_PORT", Integer.toString(databasePort));
+        }
+        stack.controlPlane = ControlPlaneProcess.start(controlPlaneJar, dataDir, "control-plane.log", apiPort, first,
+                CONTROL_PLANE_START);
+        for (int i = 2; i <= controlPlanes; i++) {
+            Map<String, String> other = new HashMap<>(settings);
+            other.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://localhost:" + databasePort + "/postgres");
+            other.put("SPRING_DATASOURCE_USERNAME", "postgres");
+            stack.otherControlPlanes.add(ControlPlaneProcess.start(controlPlaneJar, dataDir,
+                    "control-plane-" + i + ".log", 0, other, CONTROL_PLANE_START));
+        }
     }
 
     /** The lines of the bucket, the API and the console, the same for one node or a group. */
@@ -153,6 +193,12 @@ final class UpCommand implements Callable<Integer> {
                 + (options.s3AccessKey == null ? "(default chain)" : options.s3AccessKey) + " secret-key "
                 + (localBucket ? options.s3SecretKey : "(as given)"));
         Console.say("api " + api + " admin-token " + adminToken);
+        int instance = 1;
+        for (ControlPlaneProcess other : stack.otherControlPlanes) {
+            instance++;
+            Console.say("api " + other.api() + " admin-token " + adminToken + " control-plane " + instance + " pid "
+                    + other.pid());
+        }
         Console.say("console " + api.resolve("/"));
         ControlPlaneProcess controlPlane = stack.controlPlane;
         if (controlPlane.adminPasswordGiven()) {
@@ -208,7 +254,7 @@ final class UpCommand implements Callable<Integer> {
         Console.say("mount with: mount -t nfs -o vers=3,proto=tcp,port=" + leading.nfsPort + ",mountport="
                 + leading.nfsPort + ",nolock 127.0.0.1:" + exportPath + " /mnt/demo (the leader's port: a "
                 + "plain NFS mount does not follow a failover; mount.regatta's tunnel does)");
-        stack.controlPlane.verifyOwn();
+        stack.verifyControlPlanes();
         Console.say("ready");
         Thread.ofPlatform().daemon().name("regatta-up-nodes").start(() -> supervise(stack));
     }
@@ -273,10 +319,21 @@ final class UpCommand implements Callable<Integer> {
         final CountDownLatch stopped = new CountDownLatch(1);
         volatile DataDirectoryClaim claim;
         volatile LocalS3Endpoint s3;
+        /** The first control plane: it runs the database. */
         volatile ControlPlaneProcess controlPlane;
+        /** With --control-planes 2 or more: the others, over the first's database. */
+        final List<ControlPlaneProcess> otherControlPlanes = new CopyOnWriteArrayList<>();
         volatile DataPlane dataPlane;
         /** With --replicas 3 or 5: the nodes of the group, in child processes. */
         final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
+
+        /** Fails unless every control plane started here is alive and answers on its own port. */
+        void verifyControlPlanes() throws IOException, InterruptedException {
+            controlPlane.verifyOwn();
+            for (ControlPlaneProcess other : otherControlPlanes) {
+                other.verifyOwn();
+            }
+        }
 
         synchronized void close() {
             if (stopped.getCount() == 0) {
@@ -287,6 +344,8 @@ final class UpCommand implements Callable<Integer> {
                     dataPlane.close();
                 }
                 nodes.parallelStream().forEach(NodeProcess::close);
+                // The others before the first, whose database they use.
+                otherControlPlanes.forEach(ControlPlaneProcess::close);
                 if (controlPlane != null) {
                     controlPlane.close();
                 }
