@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The control plane as a child process of {@code regatta up}: the same Spring Boot jar production runs, on the
- * embedded PostgreSQL under the data directory, listening on loopback. Secrets reach it through its environment,
+ * embedded PostgreSQL under the data directory (or, for the second and later of {@code --control-planes}, on the
+ * first one's), listening on loopback. Secrets reach it through its environment,
  * not its command line, so that {@code ps} does not show them. It ends with {@code up}, however {@code up} ends: its
  * standard input is a pipe from {@code up} that only closes when {@code up}'s process is gone, and it exits then
  * (REGATTA_EXIT_WITH_STDIN). Its answers carry a random value {@code up} gave it (REGATTA_INSTANCE_NONCE), so that
