@@ -84,22 +84,25 @@ final class MetadataStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         ByteBuffer b = entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer();
         byte code = b.get();
-        if (code != ReplicatedLog.METADATA_BATCH) {
+        if (code != ReplicatedLog.METADATA_BATCH && code != ReplicatedLog.METADATA_BATCHES) {
             // A newer member wrote an entry this one does not know: applying past it would leave a hole.
             return CompletableFuture.failedFuture(new IllegalStateException("log entry " + entry.getIndex()
                     + " has code " + code + ", which this version of Regatta does not know"));
         }
         long epoch = b.getLong();
-        b.getLong(); // the writer's position: its own bookkeeping
+        int transactions = code == ReplicatedLog.METADATA_BATCH ? 1 : b.getInt();
         if (epoch != replicated.ownEpoch()) {
-            byte[] batch = new byte[b.getInt()];
-            b.get(batch);
-            int count = b.getInt();
-            List<FileOp> ops = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                ops.add(FileOp.decode(b));
+            for (int t = 0; t < transactions; t++) {
+                b.getLong(); // the writer's position: its own bookkeeping
+                byte[] batch = new byte[b.getInt()];
+                b.get(batch);
+                int count = b.getInt();
+                List<FileOp> ops = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    ops.add(FileOp.decode(b));
+                }
+                store.applyReplicated(batch, ops, files);
             }
-            store.applyReplicated(batch, ops, files);
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(Message.EMPTY);

@@ -2,6 +2,7 @@ package dev.regatta.dataplane.meta;
 
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -20,12 +21,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -35,19 +41,24 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The metadata log replicated by a Raft group of nodes, on Apache Ratis: every write transaction of the group's leader
- * becomes an entry of the group's log, and a durable transaction returns once a majority of the members hold its entry
- * on disk. Many transactions share one round, as they shared one fsync alone: Ratis batches what is appended while a
- * round is in flight.
+ * goes into an entry of the group's log, and a durable transaction returns once a majority of the members hold its entry
+ * on disk. Many transactions share one entry, as they shared one fsync alone: while an entry is on its way through
+ * the group ({@link #ENTRIES_IN_FLIGHT}), the transactions written meanwhile wait and go together as the next one
+ * (each entry costs Ratis a request, a log sync and about ten thread hand-offs on every member; profiled, one
+ * entry per transaction held a group to some 1,000 transactions a second with 16 writers).
  *
  * <p>The leader applies a transaction to its own database when the transaction commits, before the group has it
- * (the next transaction must read it), and hands the batch to Ratis in commit order, under the store's write lock.
- * Followers apply each entry's batch when the group has committed it ({@link MetadataStateMachine}). An entry carries
+ * (the next transaction must read it), and its batch goes to Ratis in commit order (entries are handed on under the
+ * store's write lock or, for what waited, in turn after the entry before is answered). Followers apply each entry's
+ * batches when the group has committed it ({@link MetadataStateMachine}). An entry carries
  * the epoch of the leadership that wrote it, so the member that wrote it does not apply it twice. A member starts to
  * take writes only once it leads and has applied every entry committed before its term.
  *
- * <p>Entries are a stored format, kept in every member's log (big-endian): a code byte ({@link #METADATA_BATCH}),
- * the writer's epoch and position (8 bytes each), the RocksDB batch as {@code WriteBatch.data()} gives it (a 4-byte
- * length, then its bytes), and the file changes that travel with it (a 4-byte count, then each {@link FileOp}).
+ * <p>Entries are a stored format, kept in every member's log (big-endian): a code byte, then for
+ * {@link #METADATA_BATCHES} the writer's epoch (8 bytes), a 4-byte count of transactions, and each transaction: its
+ * position (8 bytes), the RocksDB batch as {@code WriteBatch.data()} gives it (a 4-byte length, then its bytes), and
+ * the file changes that travel with it (a 4-byte count, then each {@link FileOp}). {@link #METADATA_BATCH} (written
+ * before transactions shared entries) is the epoch, then one transaction.
  *
  * <p>Not yet here (issue 17, in progress): copying a snapshot to a member that is behind the log's start, and undoing
  * what a leader applied but the group never committed when it loses the lead (it then says so in its log and must be
@@ -57,8 +68,18 @@ final class ReplicatedLog implements DurableLog {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicatedLog.class);
 
-    /** Entry code: one write transaction's RocksDB batch. Codes are stored in logs: never reuse or renumber one. */
+    /** Entry code: one write transaction. Codes are stored in logs: never reuse or renumber one. */
     static final byte METADATA_BATCH = 1;
+    /** Entry code: write transactions in position order, written while earlier entries were on their way. */
+    static final byte METADATA_BATCHES = 2;
+    /**
+     * Entries on their way through the group at once: one, plain group commit. Measured with three members in one
+     * JVM and 16 writers, p50 of a durable create: one in flight 5.9-8.5 ms, two 9-12 ms, four 11.5-13.7 ms (each
+     * entry more in flight splits the waiting transactions into more entries, each paying the whole round).
+     */
+    static final int ENTRIES_IN_FLIGHT = 1;
+    /** An entry takes transactions up to this size (at least one, however large): well under gRPC's message limit. */
+    static final int ENTRY_BYTES = 8 << 20;
     /** How often a leader changing the group's members writes an empty entry (see nudgeWhileReconfiguring). */
     private static final Duration NUDGE_INTERVAL = Duration.ofMillis(250);
 
@@ -80,8 +101,24 @@ final class ReplicatedLog implements DurableLog {
     private volatile MetadataStateMachine machine;
     private final FollowerFiles files;
     private final RaftServer server;
-    /** Entries handed to Ratis and not answered yet; a writer waits beyond this (under the store's lock). */
+    /**
+     * Where this member's entries go while it leads: its division of the group, called on the caller's own thread.
+     * The server's {@code submitClientRequestAsync} hands each request to a thread of its own and joins it, while the
+     * writer holds the store's write lock: one hand-off less per entry (measured in one JVM, 16 writers: p50 15 ms
+     * rather than 19; one writer: 4.6 ms rather than 5.3).
+     */
+    private volatile RaftClientAsynchronousProtocol submitter;
+    /** Transactions handed on and not answered yet; a writer waits beyond this (under the store's lock). */
     private final Semaphore outstanding = new Semaphore(ReplicationServer.MAX_OUTSTANDING);
+    /** A transaction written and not yet in an entry: its position, the leadership it was written in, its record. */
+    private record Queued(long position, long epoch, ByteBuffer record) {
+    }
+    /** Guards {@link #queued} and {@link #entriesInFlight}; entries are handed to Ratis under it, in order. */
+    private final Object entries = new Object();
+    private final ArrayDeque<Queued> queued = new ArrayDeque<>();
+    private int entriesInFlight;
+    /** Hands on what waited once an entry is answered: not on Ratis's own thread, which may hold its log's lock. */
+    private final ExecutorService next;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Under {@link #lock}. */
@@ -117,6 +154,8 @@ final class ReplicatedLog implements DurableLog {
         this.group = RaftGroup.valueOf(groupId(replication.group()), peers(replication));
         this.files = files;
         this.machine = new MetadataStateMachine(store, this, files);
+        this.next = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("regatta-replication-entries-" + replication.group()).factory());
     }
 
     private static List<RaftPeer> peers(Replication replication) {
@@ -251,45 +290,105 @@ final class ReplicatedLog implements DurableLog {
             throw refuse(lastWritten + 1, new MetadataException("cannot read a transaction's batch", e));
         }
         long position = lastWritten + 1;
-        int length = 1 + 8 + 8 + 4 + data.length + 4;
+        int length = 8 + 4 + data.length + 4;
         for (FileOp op : fileOps) {
             length += op.encodedLength();
         }
-        ByteBuffer entry = ByteBuffer.allocate(length)
-                .put(METADATA_BATCH).putLong(epoch).putLong(position).putInt(data.length).put(data)
+        ByteBuffer record = ByteBuffer.allocate(length).putLong(position).putInt(data.length).put(data)
                 .putInt(fileOps.size());
         for (FileOp op : fileOps) {
-            op.encodeTo(entry);
+            op.encodeTo(record);
+        }
+        record.flip();
+        outstanding.acquireUninterruptibly();
+        lastWritten = position;
+        synchronized (entries) {
+            queued.add(new Queued(position, epoch, record));
+            if (entriesInFlight < ENTRIES_IN_FLIGHT) {
+                // Handed on here, on the writer's thread and under the store's lock, so that entries follow the
+                // order of positions; Ratis appends to the leader's log before it returns.
+                MetadataException refused = sendQueued();
+                if (refused != null) {
+                    throw refused;
+                }
+            }
+        }
+        return position;
+    }
+
+    /**
+     * Makes the next entry of what waits and hands it to Ratis (under {@link #entries}).
+     *
+     * @return why the group refused it at once, or null
+     */
+    private MetadataException sendQueued() {
+        if (!queued.isEmpty() && queued.peek().epoch() != epoch) {
+            // Written while this member led before: that leadership is over, and so is the entry's chance. The
+            // member applied them already and must not take writes on top (see refuse).
+            long first = queued.peek().position();
+            outstanding.release(queued.size());
+            queued.clear();
+            return refuse(first, new MetadataException("changes written while member " + self + " led before were "
+                    + "not handed to the replication group before it lost the lead", null));
+        }
+        List<Queued> taken = new ArrayList<>();
+        int length = 1 + 8 + 4;
+        while (!queued.isEmpty() && (taken.isEmpty() || length + queued.peek().record().remaining() <= ENTRY_BYTES)) {
+            Queued q = queued.poll();
+            taken.add(q);
+            length += q.record().remaining();
+        }
+        if (taken.isEmpty()) {
+            return null;
+        }
+        ByteBuffer entry = ByteBuffer.allocate(length).put(METADATA_BATCHES).putLong(epoch).putInt(taken.size());
+        for (Queued q : taken) {
+            entry.put(q.record());
         }
         entry.flip();
+        long first = taken.getFirst().position();
+        long last = taken.getLast().position();
         RaftClientRequest request = RaftClientRequest.newBuilder()
                 .setClientId(clientId)
                 .setServerId(server.getId())
                 .setGroupId(group.getGroupId())
-                .setCallId(position)
+                .setCallId(first)
                 .setMessage(Message.valueOf(ByteString.copyFrom(entry)))
                 .setType(RaftClientRequest.writeRequestType())
                 .build();
-        outstanding.acquireUninterruptibly();
-        lastWritten = position;
         CompletableFuture<RaftClientReply> reply;
         try {
-            // Appends to the leader's log before it returns, so entries follow the order of these calls.
-            reply = server.submitClientRequestAsync(request);
+            reply = submitter.submitClientRequestAsync(request);
         } catch (IOException | RuntimeException e) {
-            outstanding.release();
-            throw refuse(position, new MetadataException("cannot hand a change to the replication group", e));
+            outstanding.release(taken.size());
+            return refuse(first, new MetadataException("cannot hand a change to the replication group", e));
         }
+        entriesInFlight++;
         reply.whenComplete((r, failure) -> {
-            outstanding.release();
+            outstanding.release(taken.size());
             if (failure == null && r.isSuccess()) {
-                durableUpTo(position);
+                durableUpTo(last);
             } else {
-                refuse(position, new MetadataException("the replication group did not take a change of member "
+                refuse(first, new MetadataException("the replication group did not take a change of member "
                         + self + ": " + (failure != null ? failure : r.getException()), failure));
             }
+            try {
+                next.execute(this::entryAnswered);
+            } catch (RejectedExecutionException e) {
+                // closed
+            }
         });
-        return position;
+        return null;
+    }
+
+    /** An entry was answered: what waited meanwhile goes as the next one. */
+    private void entryAnswered() {
+        synchronized (entries) {
+            entriesInFlight--;
+            if (!queued.isEmpty()) {
+                sendQueued();
+            }
+        }
     }
 
     /** Every member needs the bytes clients wrote: whichever leads next serves them. */
@@ -417,6 +516,14 @@ final class ReplicatedLog implements DurableLog {
             if (closed || !leads(term)) {
                 return;
             }
+            try {
+                RaftServer.Division division = server.getDivision(group.getGroupId());
+                submitter = division instanceof RaftClientAsynchronousProtocol direct ? direct : server;
+            } catch (IOException e) {
+                log.warn("replication group {}: member {} leads but its division is gone: {}", replication.group(),
+                        self, e.toString());
+                return;
+            }
             store.resumeAsWriter();
             lock.lock();
             try {
@@ -494,6 +601,7 @@ final class ReplicatedLog implements DurableLog {
         }
         closed = true;
         writable = false;
+        next.shutdownNow();
         members.leave(group.getGroupId());
         lock.lock();
         try {

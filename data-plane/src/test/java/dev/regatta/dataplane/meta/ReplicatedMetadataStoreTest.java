@@ -168,6 +168,35 @@ class ReplicatedMetadataStoreTest {
     }
 
     @Test
+    void transactionsWrittenWhileAnEntryIsOnItsWayShareTheNextEntryAndEveryMemberAppliesEachOfThem()
+            throws InterruptedException {
+        int leader = leader();
+        long entriesBefore = stores[leader].appliedLogIndex();
+        Map<String, Long> created = new ConcurrentHashMap<>();
+        Thread[] writers = new Thread[16];
+        for (int t = 0; t < writers.length; t++) {
+            int writer = t;
+            writers[t] = Thread.ofPlatform().start(() -> {
+                for (int n = 0; n < 40; n++) {
+                    String name = "w" + writer + "-" + n;
+                    created.put(name, create(stores[leader], name));
+                }
+            });
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertThat(created).hasSize(640);
+        for (int i = 0; i < 3; i++) {
+            MetadataStore member = stores[i];
+            await("member m" + i + " has all 640 files", () ->
+                    created.entrySet().stream().allMatch(e -> has(member, e.getKey(), e.getValue())));
+        }
+        long entries = stores[leader].appliedLogIndex() - entriesBefore;
+        assertThat(entries).as("log entries for 640 durable transactions of 16 writers").isPositive().isLessThan(640);
+    }
+
+    @Test
     void bytesWrittenOnTheLeaderReachEveryFollowersFilesAndOnlyThoseCountAsCachedThere() throws InterruptedException {
         int leader = leader();
         MetadataStore store = stores[leader];
