@@ -142,6 +142,10 @@ public final class ReplicationServer implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, PRESERVED_ENTRIES);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        // Ratis spaces a leader's requests to a follower at least this far apart, sleeping out the rest: with one
+        // entry in flight (ReplicatedLog's group commit) that sleep only delays each round. Measured with one writer
+        // in one JVM: p50 4.3 ms at zero, 5.6 ms at the default 1 ms.
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
         return p;
     }
 
