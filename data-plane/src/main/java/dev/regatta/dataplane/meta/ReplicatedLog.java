@@ -78,8 +78,11 @@ final class ReplicatedLog implements DurableLog {
      * entry more in flight splits the waiting transactions into more entries, each paying the whole round).
      */
     static final int ENTRIES_IN_FLIGHT = 1;
-    /** An entry takes transactions up to this size (at least one, however large): well under gRPC's message limit. */
-    static final int ENTRY_BYTES = 8 << 20;
+    /**
+     * An entry takes transactions up to this size, or one however large (a WRITE carries at most 1 MiB): Ratis
+     * refuses an entry over its appender's buffer limit (4 MiB), which would cost the leader its lead.
+     */
+    static final int ENTRY_BYTES = 2 << 20;
     /** How often a leader changing the group's members writes an empty entry (see nudgeWhileReconfiguring). */
     private static final Duration NUDGE_INTERVAL = Duration.ofMillis(250);
 
@@ -91,7 +94,8 @@ final class ReplicatedLog implements DurableLog {
     /** A change of the group's members is on its way; one at a time. */
     private final AtomicBoolean reconfiguring = new AtomicBoolean();
     private final RaftGroup group;
-    private final ReplicationServer members;
+    /** This node's replication server, which this group's division runs in. */
+    private final ReplicationServer node;
     /** This member's name in the group. */
     private final String self;
     private final ClientId clientId = ClientId.randomId();
@@ -148,7 +152,7 @@ final class ReplicatedLog implements DurableLog {
         this.store = store;
         this.replication = replication;
         this.wanted = replication;
-        this.members = server;
+        this.node = server;
         this.server = server.server();
         this.self = server.name();
         this.group = RaftGroup.valueOf(groupId(replication.group()), peers(replication));
@@ -253,14 +257,14 @@ final class ReplicatedLog implements DurableLog {
         Thread.ofPlatform().daemon().name("regatta-replication-rejoin-" + replication.group()).start(() -> {
             log.warn("replication group {}: member {} is not in the group's configuration yet; it waits for the"
                     + " leader to add it", replication.group(), self);
-            members.leave(group.getGroupId());
+            node.leave(group.getGroupId());
             if (closed) {
                 return;
             }
             MetadataStateMachine fresh = new MetadataStateMachine(store, this, files);
             machine = fresh;
             try {
-                members.join(RaftGroup.valueOf(group.getGroupId()), fresh);
+                node.join(RaftGroup.valueOf(group.getGroupId()), fresh);
             } catch (MetadataException e) {
                 log.error("replication group {}: member {} cannot join again: {}", replication.group(), self,
                         e.getMessage());
@@ -275,7 +279,7 @@ final class ReplicatedLog implements DurableLog {
 
     /** Joins the group: recovers this member's log, applies it, and takes part in elections. */
     void start() {
-        members.join(group, machine);
+        node.join(group, machine);
     }
 
     @Override
@@ -602,7 +606,7 @@ final class ReplicatedLog implements DurableLog {
         closed = true;
         writable = false;
         next.shutdownNow();
-        members.leave(group.getGroupId());
+        node.leave(group.getGroupId());
         lock.lock();
         try {
             waiters.answerUpTo(Long.MAX_VALUE, new MetadataException("the metadata store is closed", null));

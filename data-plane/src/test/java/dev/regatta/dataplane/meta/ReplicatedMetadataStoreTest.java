@@ -197,6 +197,54 @@ class ReplicatedMetadataStoreTest {
     }
 
     @Test
+    void largeWritesOfManyWritersAtOnceShareEntriesTheGroupTakes() throws InterruptedException {
+        int leader = leader();
+        MetadataStore store = stores[leader];
+        long[] ids = new long[8];
+        for (int t = 0; t < ids.length; t++) {
+            ids[t] = create(store, "big-" + t);
+        }
+        byte[] mib = new byte[1 << 20];
+        Arrays.fill(mib, (byte) 7);
+        Thread[] writers = new Thread[ids.length];
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int t = 0; t < writers.length; t++) {
+            long id = ids[t];
+            writers[t] = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int n = 0; n < 4; n++) {
+                        long offset = (long) n << 20;
+                        // Durable, as a FILE_SYNC WRITE of 1 MiB: several of them wait together for one entry.
+                        store.write(Durability.SYNC, tx -> tx.replicateWrite(id, offset, ByteBuffer.wrap(mib)));
+                    }
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                }
+            });
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertThat(failed.get()).as("every 1 MiB write held by the group").isNull();
+        assertThat(store.writable()).as("the leader still takes writes").isTrue();
+        for (int i = 0; i < 3; i++) {
+            MemoryFiles member = files[i];
+            if (i == leader) {
+                continue; // the leader writes its own cache files, not through the log
+            }
+            await("member m" + i + " has every file's 4 MiB", () -> {
+                for (long id : ids) {
+                    byte[] held = member.contents.get(id);
+                    if (held == null || held.length != 4 << 20) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }
+    }
+
+    @Test
     void bytesWrittenOnTheLeaderReachEveryFollowersFilesAndOnlyThoseCountAsCachedThere() throws InterruptedException {
         int leader = leader();
         MetadataStore store = stores[leader];
