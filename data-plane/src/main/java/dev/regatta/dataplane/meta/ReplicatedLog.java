@@ -41,10 +41,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The metadata log replicated by a Raft group of nodes, on Apache Ratis: every write transaction of the group's leader
- * goes into an entry of the group's log, and a durable transaction returns once a majority of the members hold its entry
- * on disk. Many transactions share one entry, as they shared one fsync alone: while an entry is on its way through
- * the group ({@link #ENTRIES_IN_FLIGHT}), the transactions written meanwhile wait and go together as the next one
- * (each entry costs Ratis a request, a log sync and about ten thread hand-offs on every member; profiled, one
+ * goes into an entry of the group's log, and a durable transaction returns once a majority of the members hold its
+ * entry on disk. Many transactions share one entry, as they shared one fsync alone: while an entry is on its way
+ * through the group ({@link #ENTRIES_IN_FLIGHT}), the transactions written meanwhile wait and go together as the next
+ * one (each entry costs Ratis a request, a log sync and about ten thread hand-offs on every member; profiled, one
  * entry per transaction held a group to some 1,000 transactions a second with 16 writers).
  *
  * <p>The leader applies a transaction to its own database when the transaction commits, before the group has it

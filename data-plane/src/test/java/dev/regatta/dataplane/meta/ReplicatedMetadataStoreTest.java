@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -207,7 +208,7 @@ class ReplicatedMetadataStoreTest {
         byte[] mib = new byte[1 << 20];
         Arrays.fill(mib, (byte) 7);
         Thread[] writers = new Thread[ids.length];
-        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
         for (int t = 0; t < writers.length; t++) {
             long id = ids[t];
             writers[t] = Thread.ofPlatform().start(() -> {

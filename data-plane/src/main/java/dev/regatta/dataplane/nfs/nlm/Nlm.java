@@ -16,6 +16,7 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +83,7 @@ public final class Nlm implements AutoCloseable {
     /** The file systems served with hosts of their own, by the number their locks are kept under. */
     private final Map<Integer, Served> served = new ConcurrentHashMap<>();
     /** SM_NOTIFYs to send once {@link #start} is called (the RPC port not open yet); guarded by itself. */
-    private final List<Runnable> notifyAtStart = new java.util.ArrayList<>();
+    private final List<Runnable> notifyAtStart = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile ClientActivity activity = new ClientActivity(ClientActivity.DEFAULT_WINDOW);
     private volatile int selfPort = -1;
@@ -175,9 +176,10 @@ public final class Nlm implements AutoCloseable {
 
     /**
      * This node starts serving the locks of file system {@code fileSystem} (the number its locks are kept under; named
-     * {@code name} in the log), whose hosts are kept in {@code hosts}: it moves the file system's NSM state on, and when hosts took locks on it
-     * before (whoever served it then: this node before a restart, or another member of its group), starts the file
-     * system's grace period and tells each of them. Call it before the file system answers its first lock call.
+     * {@code name} in the log), whose hosts are kept in {@code hosts}: it moves the file system's NSM state on, and
+     * when hosts took locks on it before (whoever served it then: this node before a restart, or another member of
+     * its group), starts the file system's grace period and tells each of them. Call it before the file system
+     * answers its first lock call.
      */
     public void serving(int fileSystem, String name, MonitoredHosts hosts) throws IOException {
         int fsState = hosts.nextState();
@@ -320,7 +322,7 @@ public final class Nlm implements AutoCloseable {
                 + "asks again (Linux clients ask every 30 s)", last);
     }
 
-    // ---- restart notifications (SM_NOTIFY: "reclaim your locks") -----------------------------------------------------------------------------
+    // ---- SM_NOTIFY after a restart or a failover: "reclaim your locks" ---------------------------------------
 
     private void notifyRestart(MonitoredHosts.Host h, int state) {
         long deadline = System.nanoTime() + NOTIFY_FOR.toNanos();
