@@ -80,9 +80,10 @@ final class ReplicatedLog implements DurableLog {
     static final int ENTRIES_IN_FLIGHT = 1;
     /**
      * An entry takes transactions up to this size, or one however large (a WRITE carries at most 1 MiB): Ratis
-     * refuses an entry over its appender's buffer limit (4 MiB), which would cost the leader its lead.
+     * refuses an entry over its appender's buffer ({@link ReplicationServer#APPENDER_BUFFER_BYTES}), which would cost
+     * the leader its lead. Half of it: room to spare for Ratis's framing of the entry.
      */
-    static final int ENTRY_BYTES = 2 << 20;
+    static final int ENTRY_BYTES = ReplicationServer.APPENDER_BUFFER_BYTES / 2;
     /** How often a leader changing the group's members writes an empty entry (see nudgeWhileReconfiguring). */
     private static final Duration NUDGE_INTERVAL = Duration.ofMillis(250);
 
