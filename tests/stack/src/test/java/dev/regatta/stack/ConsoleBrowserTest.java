@@ -101,6 +101,9 @@ class ConsoleBrowserTest {
         return false;
     }
 
+    /** The control plane's log in up's data directory, copied to target/ when the class ends. */
+    private Path controlPlaneLog;
+
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         if (!Files.isExecutable(CHROMIUM)) {
@@ -115,6 +118,7 @@ class ConsoleBrowserTest {
         sts = StubSts.start().answer(CALLER.accessKeyId(), Optional.empty(), SESSION, ACCOUNT);
 
         Path data = dir.resolve("data");
+        controlPlaneLog = data.resolve("control-plane.log");
         up = RegattaUp.start(dir.resolve("up.log"), sts.allowedByTheControlPlane(),
                 "--data-dir", data.toString(), "--s3-port", "0", "--api-port", "0", "--nfs-port", "0",
                 "--tls-port", "0", "--metrics-port", "0", "--quiet-period", "1s");
@@ -168,8 +172,17 @@ class ConsoleBrowserTest {
                     up.close();
                 }
             } finally {
-                if (sts != null) {
-                    sts.close();
+                // The temporary directory goes with the class; the control plane's log stays for a failure's reader
+                // (a 500 names a reference whose cause is only there).
+                try {
+                    if (controlPlaneLog != null && Files.exists(controlPlaneLog)) {
+                        Files.copy(controlPlaneLog, Path.of("target", "console-browser-control-plane.log"),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } finally {
+                    if (sts != null) {
+                        sts.close();
+                    }
                 }
             }
         }
