@@ -13,7 +13,7 @@ import java.util.concurrent.locks.Lock;
  * This member's cache files as its replication group's log changes them, while it follows: the bytes clients wrote
  * on the leader, its cuts and its removals, each under the file's data lock like a client's own. Nothing is synced
  * as it is applied (the group's log holds the bytes); a snapshot syncs what changed since the last one before it lets
- * the log behind it go.
+ * the log behind it go. While the member leads, a member copying its store reads the bytes not yet in S3 here.
  */
 public final class ReplicaFiles implements FollowerFiles {
 
@@ -43,6 +43,17 @@ public final class ReplicaFiles implements FollowerFiles {
         try {
             changed.add(fileId);
             cache.truncate(fileId, size);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void read(long fileId, long offset, ByteBuffer dst) throws IOException {
+        Lock lock = cache.lockFor(fileId).readLock();
+        lock.lock();
+        try {
+            cache.read(fileId, offset, dst);
         } finally {
             lock.unlock();
         }

@@ -20,6 +20,12 @@ public interface FollowerFiles {
     /** The inode is gone, or the leader evicted its bytes (they come from S3 again): its cache file goes too. */
     void delete(long fileId);
 
+    /**
+     * Reads bytes of this member's cache file of {@code fileId} into {@code dst} (zeros past its end): what a leader
+     * sends a member that copies its store ({@link StoreCopy}).
+     */
+    void read(long fileId, long offset, ByteBuffer dst) throws IOException;
+
     /** Syncs every cache file written or cut since the last call: before a snapshot lets the log behind it go. */
     void syncChanged() throws IOException;
 }

@@ -5,6 +5,7 @@ import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -17,6 +18,8 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,8 @@ import java.util.concurrent.CompletableFuture;
  * member starts or stops leading. A snapshot is the changed cache files synced and the store flushed, with the last
  * applied log index recorded beside the log: after a restart the member applies the log from there (batches are
  * absolute puts and deletes and file changes are positional, so an entry applied twice in order changes nothing).
+ * Snapshots are not sent by Ratis: a member behind the start of the leader's log copies the leader's store
+ * ({@link StoreCopy}), which the leader answers here as read-only queries.
  */
 final class MetadataStateMachine extends BaseStateMachine {
 
@@ -61,6 +66,28 @@ final class MetadataStateMachine extends BaseStateMachine {
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+        // Running, so that Ratis can pause it to load a copy of the store (notifyInstallSnapshotFromLeader).
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    /** A copy of the leader's store was installed: this member stands at the copy's entry now. */
+    @Override
+    public void reinitialize() throws IOException {
+        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        if (snapshot != null) {
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
         }
     }
 
@@ -117,6 +144,12 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         files.syncChanged();
         store.flush();
+        recordSnapshot(last);
+        return last.getIndex();
+    }
+
+    /** Records beside the log that the store (flushed, its files synced) holds every entry through {@code last}. */
+    private void recordSnapshot(TermIndex last) throws IOException {
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
         try (FileChannel out = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -125,7 +158,17 @@ final class MetadataStateMachine extends BaseStateMachine {
             out.force(true);
         }
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), last));
-        return last.getIndex();
+    }
+
+    /** The leader answers a member that copies its store ({@link StoreCopy}): Ratis sends it read-only requests. */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        try {
+            ByteBuffer reply = replicated.copies().answer(request.getContent().asReadOnlyByteBuffer());
+            return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
@@ -163,15 +206,50 @@ final class MetadataStateMachine extends BaseStateMachine {
      * The leader offers a snapshot: always to a member that has just joined the group (Ratis asks a bootstrapping
      * member first), and to one behind the start of its log. When the leader's log still holds every entry after
      * what this member applied, none is needed: "unavailable" makes the leader send the log instead. A member behind
-     * the log's start would need a copy of the store, which members do not send each other yet.
+     * the log's start copies the leader's store ({@link StoreCopy}) on a thread of its own, while Ratis asks again
+     * until the future completes; a failed copy is tried again at the leader's next offer.
      */
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex first) {
         if (first.getIndex() <= lastAppliedIndex() + 1) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.failedFuture(new IOException("member " + getId() + " is behind the group's log"
-                + " (which starts at " + first + "; this member applied through " + lastAppliedIndex() + ") and"
-                + " would need a copy of the metadata store, which this version does not send"));
+        RaftPeer leader = RaftPeer.newBuilder()
+                .setId(RaftPeerId.valueOf(role.getFollowerInfo().getLeaderInfo().getId().getId()))
+                .setAddress(role.getFollowerInfo().getLeaderInfo().getId().getAddress())
+                .build();
+        CompletableFuture<TermIndex> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("regatta-replication-copy-" + replicated.group()).start(() -> {
+            try {
+                log.warn("replication group {}: member {} is behind the leader's log (which starts at {}; this member"
+                        + " applied through {}): it copies the store of leader {}", replicated.group(), getId(),
+                        first, lastAppliedIndex(), leader.getId());
+                awaitLocalLogApplied();
+                TermIndex at = replicated.copyFrom(leader);
+                recordSnapshot(at);
+                done.complete(at);
+            } catch (Exception e) {
+                log.warn("replication group {}: member {} could not copy the store of leader {} ({}); it tries again"
+                        + " at the leader's next offer", replicated.group(), getId(), leader.getId(), e.toString());
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Waits until this member has applied every committed entry of its own log: the copy empties the store, and no
+     * older entry may be applied on top of it.
+     */
+    private void awaitLocalLogApplied() throws IOException, InterruptedException {
+        long committed = getServer().join().getDivision(getGroupId()).getRaftLog().getLastCommittedIndex();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (lastAppliedIndex() < committed) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("this member has applied its log through " + lastAppliedIndex() + " of "
+                        + committed + " committed, not within 30 s");
+            }
+            Thread.sleep(10);
+        }
     }
 }

@@ -12,6 +12,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -25,6 +26,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -635,6 +638,156 @@ public final class MetadataStore implements AutoCloseable {
         }
     }
 
+    // --- a copy of the whole store, from a group's leader to a member behind its log (StoreCopy) ---
+
+    /** Records of one column family, in key order, and whether more follow. */
+    record Records(List<byte[][]> records, boolean more) {
+    }
+
+    /** Views open for copies: released before the database closes (RocksDB must not hold one then). */
+    private final Set<View> views = ConcurrentHashMap.newKeySet();
+
+    /** The store's column families: a copy sends each by its index, which {@link #openView} and the receiver share. */
+    int families() {
+        return handles.size();
+    }
+
+    /** The index of the inodes' family, whose records a copy rewrites (each member's cached ranges are its own). */
+    int inodeFamily() {
+        return handles.indexOf(inodes);
+    }
+
+    /** The whole store as it is now, unchanged by later writes until the view closes (a RocksDB snapshot). */
+    View openView() {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            View view = new View(db.getSnapshot());
+            views.add(view);
+            return view;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A consistent view of every family for a copy; see {@link #openView}. */
+    final class View implements AutoCloseable {
+        private final Snapshot snapshot;
+        private final ReadOptions options;
+
+        private View(Snapshot snapshot) {
+            this.snapshot = snapshot;
+            this.options = new ReadOptions().setSnapshot(snapshot);
+        }
+
+        /** The store's column families. */
+        int families() {
+            return handles.size();
+        }
+
+        /** Records of {@code family} after {@code after} (null: from its first), up to about {@code maxBytes}. */
+        Records records(int family, byte[] after, int maxBytes) {
+            List<byte[][]> out = new ArrayList<>();
+            lock.readLock().lock();
+            try {
+                ensureOpen();
+                if (!views.contains(this)) {
+                    throw new MetadataException("the copy's view of the metadata store is closed", null);
+                }
+                try (RocksIterator it = db.newIterator(handles.get(family), options)) {
+                    if (after == null) {
+                        it.seekToFirst();
+                    } else {
+                        it.seek(after);
+                        if (it.isValid() && Arrays.equals(it.key(), after)) {
+                            it.next();
+                        }
+                    }
+                    int bytes = 0;
+                    for (; it.isValid() && bytes < maxBytes; it.next()) {
+                        byte[] key = it.key();
+                        byte[] value = it.value();
+                        out.add(new byte[][]{key, value});
+                        bytes += key.length + value.length + 8;
+                    }
+                    return new Records(out, it.isValid());
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            lock.readLock().lock();
+            try {
+                if (views.remove(this) && !closed) {
+                    db.releaseSnapshot(snapshot);
+                }
+                options.close();
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+    }
+
+    /**
+     * Empties the store before a copy replaces it: each inode's cache file goes first (through {@code files}), then
+     * every record of every family.
+     */
+    void clearForCopy(FollowerFiles files) {
+        List<Long> ids = new ArrayList<>();
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            try (RocksIterator it = db.newIterator(inodes)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    ids.add(ByteBuffer.wrap(it.key()).getLong());
+                }
+            }
+            ids.forEach(files::delete);
+            // Past every key: keys are at most an 8-byte parent and a 255-byte name, or a settings name.
+            byte[] end = new byte[1024];
+            Arrays.fill(end, (byte) 0xff);
+            for (ColumnFamilyHandle family : handles) {
+                db.deleteRange(family, new byte[0], end);
+            }
+            inodeCache.invalidateAll();
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot empty the metadata store for a copy", e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Writes records a copy brought into {@code family}, as they are. */
+    void putCopied(int family, List<byte[][]> records) {
+        lock.writeLock().lock();
+        try (WriteBatch batch = new WriteBatch()) {
+            ensureOpen();
+            for (byte[][] record : records) {
+                batch.put(handles.get(family), record[0], record[1]);
+            }
+            db.write(asyncWrite, batch);
+            inodeCache.invalidateAll();
+        } catch (RocksDBException e) {
+            throw new MetadataException("cannot write a copy into the metadata store", e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Runs {@code body} while no write transaction runs or starts (under the write lock). */
+    <T> T exclusive(java.util.function.Supplier<T> body) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            return body.get();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** Writes every change applied so far into the database's files (a snapshot of the replicated log). */
     void flush() {
         ensureOpen();
@@ -664,6 +817,10 @@ public final class MetadataStore implements AutoCloseable {
             return;
         }
         closed = true;
+        for (View view : List.copyOf(views)) {
+            views.remove(view);
+            db.releaseSnapshot(view.snapshot);
+        }
         try (FlushOptions fo = new FlushOptions().setWaitForFlush(true)) {
             db.flush(fo, handles);
         } catch (RocksDBException e) {

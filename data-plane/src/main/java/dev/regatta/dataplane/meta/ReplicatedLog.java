@@ -1,5 +1,6 @@
 package dev.regatta.dataplane.meta;
 
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
@@ -11,6 +12,9 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -29,12 +33,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -60,9 +66,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the file changes that travel with it (a 4-byte count, then each {@link FileOp}). {@link #METADATA_BATCH} (written
  * before transactions shared entries) is the epoch, then one transaction.
  *
- * <p>Not yet here (issue 17, in progress): copying a snapshot to a member that is behind the log's start, and undoing
- * what a leader applied but the group never committed when it loses the lead (it then says so in its log and must be
- * rebuilt).
+ * <p>A member behind the start of the leader's log (the log behind a snapshot goes) copies the leader's store
+ * ({@link StoreCopy}). Not yet here (issue 17, in progress): undoing what a leader applied but the group never
+ * committed when it loses the lead (it then says so in its log and must be rebuilt).
  */
 final class ReplicatedLog implements DurableLog {
 
@@ -84,6 +90,8 @@ final class ReplicatedLog implements DurableLog {
      * the leader its lead. Half of it: room to spare for Ratis's framing of the entry.
      */
     static final int ENTRY_BYTES = ReplicationServer.APPENDER_BUFFER_BYTES / 2;
+    /** How long a copy's start waits for the leader's changes on their way to be committed (see openCopy). */
+    private static final Duration COPY_QUIESCE = Duration.ofSeconds(10);
     /** How often a leader changing the group's members writes an empty entry (see nudgeWhileReconfiguring). */
     private static final Duration NUDGE_INTERVAL = Duration.ofMillis(250);
 
@@ -124,6 +132,8 @@ final class ReplicatedLog implements DurableLog {
     private int entriesInFlight;
     /** Hands on what waited once an entry is answered: not on Ratis's own thread, which may hold its log's lock. */
     private final ExecutorService next;
+    /** Copies of the store this member sends while it leads, to members behind the start of its log. */
+    private final StoreCopy.Source copies;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Under {@link #lock}. */
@@ -159,6 +169,7 @@ final class ReplicatedLog implements DurableLog {
         this.group = RaftGroup.valueOf(groupId(replication.group()), peers(replication));
         this.files = files;
         this.machine = new MetadataStateMachine(store, this, files);
+        this.copies = new StoreCopy.Source(this::openCopy, files);
         this.next = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("regatta-replication-entries-" + replication.group()).factory());
     }
@@ -396,6 +407,61 @@ final class ReplicatedLog implements DurableLog {
         }
     }
 
+    /** What this member answers a member that copies its store. */
+    StoreCopy.Source copies() {
+        return copies;
+    }
+
+    /**
+     * A view of the store at a committed entry, for a copy: taken while no transaction is written, once every one
+     * written before is committed, so that the store holds exactly the log through its last committed entry (this
+     * member applied every earlier term's entries before it took writes).
+     */
+    private StoreCopy.Point openCopy() {
+        return store.exclusive(() -> {
+            if (!writable()) {
+                throw new MetadataException("member " + self + " does not lead replication group "
+                        + replication.group() + " now: a copy comes from the leader", null);
+            }
+            awaitDurableWithin(lastWritten, COPY_QUIESCE);
+            RaftLog raftLog;
+            try {
+                raftLog = server.getDivision(group.getGroupId()).getRaftLog();
+            } catch (IOException e) {
+                throw new MetadataException("member " + self + " left replication group " + replication.group(), e);
+            }
+            long committed = raftLog.getLastCommittedIndex();
+            TermIndex at = raftLog.getTermIndex(committed);
+            SnapshotInfo snapshot = machine.getLatestSnapshot();
+            if (at == null && snapshot != null && snapshot.getIndex() == committed) {
+                at = snapshot.getTermIndex(); // the entry went with the log behind the snapshot
+            }
+            if (at == null) {
+                throw new MetadataException("member " + self + " cannot find the term of its committed entry "
+                        + committed, null);
+            }
+            return new StoreCopy.Point(store.openView(), at);
+        });
+    }
+
+    /**
+     * Replaces this member's store and files with a copy from {@code leader} (this member is behind the start of the
+     * leader's log); returns the log entry the copy stands at.
+     */
+    TermIndex copyFrom(RaftPeer leader) throws IOException {
+        try (RaftClient client = node.client(RaftGroup.valueOf(group.getGroupId(), leader))) {
+            return StoreCopy.install(store, files, request -> {
+                RaftClientReply reply = client.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)),
+                        leader.getId());
+                if (!reply.isSuccess()) {
+                    throw new IOException("leader " + leader.getId() + " refused a piece of the copy: "
+                            + reply.getException(), reply.getException());
+                }
+                return reply.getMessage().getContent().asReadOnlyByteBuffer();
+            });
+        }
+    }
+
     /** Every member needs the bytes clients wrote: whichever leads next serves them. */
     @Override
     public boolean carriesFiles() {
@@ -453,6 +519,34 @@ final class ReplicatedLog implements DurableLog {
             lock.unlock();
         }
         PositionWaiters.await(done);
+    }
+
+    /** Like {@link #awaitDurable}, for at most {@code timeout}. */
+    private void awaitDurableWithin(long position, Duration timeout) {
+        CompletableFuture<Void> done;
+        lock.lock();
+        try {
+            if (durable >= position) {
+                return;
+            }
+            if (position >= refusedFrom) {
+                throw refusal;
+            }
+            done = waiters.add(position);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new MetadataException("the changes written so far were not committed within " + timeout, e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof MetadataException m ? m
+                    : new MetadataException("the changes written so far were not committed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MetadataException("interrupted while waiting for the changes written so far", e);
+        }
     }
 
     private void durableUpTo(long position) {
@@ -607,6 +701,7 @@ final class ReplicatedLog implements DurableLog {
         closed = true;
         writable = false;
         next.shutdownNow();
+        copies.close();
         node.leave(group.getGroupId());
         lock.lock();
         try {

@@ -1,13 +1,19 @@
 package dev.regatta.dataplane.meta;
 
+import dev.regatta.tunnel.tls.MemberTls;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.statemachine.StateMachine;
@@ -27,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * This node's member in every replication group it belongs to: one Apache Ratis server, on one port, with a
@@ -51,7 +58,7 @@ public final class ReplicationServer implements AutoCloseable {
      * Ratis's default, because {@link ReplicatedLog#ENTRY_BYTES} is derived from it.
      */
     static final int APPENDER_BUFFER_BYTES = 4 << 20;
-    /** Log entries kept behind a snapshot, so that a member a little behind catches up from the log. */
+    /** Log entries kept behind a snapshot, so that a member a little behind catches up from the log, not a copy. */
     private static final long PRESERVED_ENTRIES = 100_000;
 
     private final String name;
@@ -60,6 +67,8 @@ public final class ReplicationServer implements AutoCloseable {
     private final String host;
     private final int port;
     private final RaftServer server;
+    /** What members speak to each other over (mutual TLS), or null in the clear. */
+    private final GrpcTlsConfig tls;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     /** The state machine of each group joined; Ratis asks for it when the group is added. */
@@ -74,10 +83,29 @@ public final class ReplicationServer implements AutoCloseable {
      *                        (at most twice this)
      */
     public ReplicationServer(String name, String host, int port, Path storage, Duration electionTimeout) {
+        this(name, host, port, storage, electionTimeout, null);
+    }
+
+    /**
+     * As above, speaking TLS with the other members: each presents its node certificate and accepts theirs when the
+     * control plane's CA issued it ({@link MemberTls}); a member without it is not heard.
+     *
+     * @param tls the node's credentials, or null to speak in the clear (a group without a control plane)
+     */
+    public ReplicationServer(String name, String host, int port, Path storage, Duration electionTimeout,
+                             MemberTls tls) {
+        this(name, host, port, storage, electionTimeout, tls, p -> {
+        });
+    }
+
+    /** As above, with Ratis's settings changed by {@code tuning} last (tests: a log that goes behind snapshots soon). */
+    ReplicationServer(String name, String host, int port, Path storage, Duration electionTimeout, MemberTls tls,
+                      Consumer<RaftProperties> tuning) {
         if (electionTimeout.isNegative() || electionTimeout.isZero()) {
             throw new IllegalArgumentException("the election timeout must be positive: " + electionTimeout);
         }
         this.name = name;
+        this.tls = tls == null ? null : new GrpcTlsConfig(tls.keyManager(), tls.trustManager(), true);
         this.storage = storage;
         this.parked = storage.resolve("parked");
         this.host = host;
@@ -87,7 +115,8 @@ public final class ReplicationServer implements AutoCloseable {
             park(storage, parked);
             this.server = RaftServer.newBuilder()
                     .setServerId(RaftPeerId.valueOf(name))
-                    .setProperties(properties(host, port, storage, electionTimeout))
+                    .setProperties(tuned(properties(host, port, storage, electionTimeout), tuning))
+                    .setParameters(parameters())
                     .setStateMachineRegistry(group -> {
                         StateMachine machine = machines.get(group);
                         if (machine == null) {
@@ -141,7 +170,7 @@ public final class ReplicationServer implements AutoCloseable {
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("64MB"));
         // A snapshot is the store flushed to its files; the log behind it goes, but for a margin that lets a member
-        // a little behind catch up from the log, since a snapshot is not copied between members yet.
+        // a little behind catch up from the log rather than copy the whole store (StoreCopy).
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 20_000);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
@@ -155,6 +184,48 @@ public final class ReplicationServer implements AutoCloseable {
         return p;
     }
 
+    /** What Ratis takes as objects rather than settings: the gate in front of starting divisions, and TLS. */
+    private Parameters parameters() {
+        Parameters parameters = clientParameters();
+        StartingDivisionGate gate = new StartingDivisionGate(() -> this.server);
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> builder.intercept(gate));
+        return parameters;
+    }
+
+    /** TLS, for this node's connections to other members (and their ports) whatever their purpose. */
+    private Parameters clientParameters() {
+        Parameters parameters = new Parameters();
+        if (tls != null) {
+            GrpcConfigKeys.TLS.setConf(parameters, tls);
+        }
+        return parameters;
+    }
+
+    private static RaftProperties tuned(RaftProperties p, Consumer<RaftProperties> tuning) {
+        tuning.accept(p);
+        return p;
+    }
+
+    /**
+     * A client of {@code group} (its leader only, say), for requests a member makes of another outside the log: a copy
+     * of the store ({@link StoreCopy}). Each request waits up to 30 s (a copy's start waits for the leader's changes
+     * on their way) and is tried three times.
+     */
+    RaftClient client(RaftGroup group) {
+        RaftProperties p = new RaftProperties();
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(30, TimeUnit.SECONDS));
+        return RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(group)
+                .setLeaderId(group.getPeers().iterator().next().getId())
+                .setProperties(p)
+                .setParameters(clientParameters())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+                        TimeDuration.valueOf(1, TimeUnit.SECONDS)))
+                .build();
+    }
+
     /** Starts listening; groups join afterwards. */
     public void start() {
         try {
@@ -163,7 +234,8 @@ public final class ReplicationServer implements AutoCloseable {
             throw new MetadataException("cannot start this node's replication server (member " + name + ") on "
                     + address(), e);
         }
-        log.info("replication server of member {} listens on {}", name, address());
+        log.info("replication server of member {} listens on {} ({})", name, address(),
+                tls == null ? "in the clear: no control plane, so no node certificates" : "mutual TLS, node certificates");
     }
 
     /** This node's name in its groups. */

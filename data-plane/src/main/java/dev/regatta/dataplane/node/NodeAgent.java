@@ -95,6 +95,9 @@ public final class NodeAgent implements AutoCloseable {
                 .ifPresent(last -> {
                     log.info("serving the {} file systems last assigned to this node until the control plane "
                             + "answers", last.size());
+                    // Their replication groups speak TLS with the node's certificate: announced first.
+                    agent.identity = saved;
+                    agent.announceIdentity();
                     agent.accept(last, saved.nodeId());
                 }));
         grants.refreshWith(agent::heartbeatNow);

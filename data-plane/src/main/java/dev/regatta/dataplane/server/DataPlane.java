@@ -14,6 +14,7 @@ import dev.regatta.dataplane.nfs.rpc.ConnectionPolicy;
 import dev.regatta.dataplane.node.AssignedGrants;
 import dev.regatta.dataplane.node.ControlPlaneSettings;
 import dev.regatta.dataplane.node.GrantBook;
+import dev.regatta.dataplane.node.IdentityFiles;
 import dev.regatta.dataplane.node.NodeAgent;
 import dev.regatta.dataplane.node.NodeFacts;
 import dev.regatta.pki.PrivateFiles;
@@ -28,6 +29,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A running data-plane node: the NFS server, the file systems behind it, and the metrics endpoint. Without a
@@ -113,7 +116,7 @@ public final class DataPlane implements AutoCloseable {
                 NodeFacts facts = new NodeFacts(address, hostPort(nfsHost, started.port()),
                         config.replication() == null ? null : config.replication().address(), node.zone());
                 joined = NodeAgent.start(node, facts, config.dataDir().resolve("node"), fileSystems, grants,
-                        front);
+                        ((Consumer<IdentityFiles>) fileSystems::useIdentity).andThen(front));
             }
         } catch (IOException | RuntimeException e) {
             if (front != null) {

@@ -10,8 +10,11 @@ import dev.regatta.dataplane.nfs.rpc.ClientActivity;
 import dev.regatta.dataplane.node.AssignedFileSystem;
 import dev.regatta.dataplane.node.FileSystemHost;
 import dev.regatta.dataplane.node.FileSystemReport;
+import dev.regatta.dataplane.node.IdentityFiles;
 import dev.regatta.dataplane.s3.S3ObjectStore;
 import dev.regatta.dataplane.sync.SyncEngine;
+import dev.regatta.tunnel.tls.MemberTls;
+import dev.regatta.tunnel.tls.PemCredentialFiles;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +109,8 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
     private volatile Runnable statusChanged = () -> { };
     /** This node's member in the replication groups of its file systems, started with the first of them. */
     private ReplicationServer replicationServer;
+    /** The node's key and certificates once it has registered with a control plane: its members speak TLS with them. */
+    private volatile IdentityFiles identity;
 
     /**
      * @param tagMeters tag each file system's meters with its ID; off for a node that serves one file system from
@@ -183,7 +188,7 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
         }
         if (replicationServer == null) {
             ReplicationServer started = new ReplicationServer(name, config.host(), config.port(),
-                    node.dataDir().resolve("replication"), config.electionTimeout());
+                    node.dataDir().resolve("replication"), config.electionTimeout(), memberTls());
             started.start();
             replicationServer = started;
         } else if (!replicationServer.name().equals(name)) {
@@ -192,6 +197,33 @@ final class ServedFileSystems implements FileSystemHost, AutoCloseable {
                     + ", but the node is " + name + " now (registered anew): restart the node");
         }
         return replicationServer;
+    }
+
+    /** The node's credentials from its registration (and each one after): the replication server's TLS uses them. */
+    void useIdentity(IdentityFiles identity) {
+        this.identity = identity;
+    }
+
+    /**
+     * What the replication server's members speak: mutual TLS with the node's certificate when a control plane
+     * issued one (its files are read again when renewed), in the clear without a control plane.
+     */
+    private MemberTls memberTls() {
+        if (node.controlPlane() == null) {
+            return null;
+        }
+        IdentityFiles current = identity;
+        if (current == null) {
+            throw new IllegalStateException("this node is placed in a replication group before it has a node"
+                    + " certificate: its members speak TLS with it");
+        }
+        try {
+            return new MemberTls(new PemCredentialFiles(current.privateKey(), current.certificate(),
+                    current.caCertificates()));
+        } catch (IOException e) {
+            throw new IllegalStateException("the node's key or certificates are unusable for its replication"
+                    + " server: " + e.getMessage(), e);
+        }
     }
 
     /** Serves the one file system of a node without a control plane, as its options describe it. */

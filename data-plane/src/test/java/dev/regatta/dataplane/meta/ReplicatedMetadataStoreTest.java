@@ -1,6 +1,9 @@
 package dev.regatta.dataplane.meta;
 
 import dev.regatta.dataplane.model.FileType;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -60,6 +64,14 @@ class ReplicatedMetadataStoreTest {
         }
 
         @Override
+        public synchronized void read(long fileId, long offset, ByteBuffer dst) {
+            byte[] held = contents.getOrDefault(fileId, new byte[0]);
+            for (long at = offset; dst.hasRemaining(); at++) {
+                dst.put(at < held.length ? held[(int) at] : 0);
+            }
+        }
+
+        @Override
         public void delete(long fileId) {
             contents.remove(fileId);
         }
@@ -72,12 +84,17 @@ class ReplicatedMetadataStoreTest {
 
     @BeforeEach
     void startGroup() throws IOException {
+        startGroup(p -> {
+        });
+    }
+
+    private void startGroup(Consumer<RaftProperties> tuning) throws IOException {
         for (int i = 0; i < 3; i++) {
             members.add(new Replication.Member("m" + i, "127.0.0.1", freePort()));
         }
         for (int i = 0; i < 3; i++) {
             servers[i] = new ReplicationServer("m" + i, "127.0.0.1", members.get(i).port(),
-                    dir.resolve("m" + i).resolve("replication"), Duration.ofMillis(400));
+                    dir.resolve("m" + i).resolve("replication"), Duration.ofMillis(400), null, tuning);
             servers[i].start();
         }
         for (int i = 0; i < 3; i++) {
@@ -87,14 +104,16 @@ class ReplicatedMetadataStoreTest {
 
     @AfterEach
     void stopGroup() {
-        for (MetadataStore s : stores) {
-            if (s != null) {
-                s.close();
+        for (int i = 0; i < 3; i++) {
+            if (stores[i] != null) {
+                stores[i].close();
+                stores[i] = null;
             }
         }
-        for (ReplicationServer server : servers) {
-            if (server != null) {
-                server.close();
+        for (int i = 0; i < 3; i++) {
+            if (servers[i] != null) {
+                servers[i].close();
+                servers[i] = null;
             }
         }
     }
@@ -451,5 +470,73 @@ class ReplicatedMetadataStoreTest {
         long id = create(stores[next], "after-the-second-loss");
         MetadataStore other = stores[next == gone ? stays : gone];
         await("the other member applies the new leader's change", () -> has(other, "after-the-second-loss", id));
+    }
+
+    @Test
+    void aMemberBehindTheStartOfTheLeadersLogCopiesTheStoreWithTheBytesNotYetInS3AndFollowsTheLogAfterIt()
+            throws Exception {
+        // A group whose logs go behind a snapshot every few entries, keeping none behind it.
+        stopGroup();
+        members.clear();
+        files = new MemoryFiles[]{new MemoryFiles(), new MemoryFiles(), new MemoryFiles()};
+        dir = dir.resolve("short-logs");
+        startGroup(p -> {
+            RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 10);
+            RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("16KB"));
+            RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+            RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
+        });
+        int leader = leader();
+        MetadataStore store = stores[leader];
+        long before = create(store, "before");
+        int away = (leader + 1) % 3;
+        await("member m" + away + " has the first file", () -> has(stores[away], "before", before));
+        long awayApplied = stores[away].appliedLogIndex();
+        stores[away].close();
+        stores[away] = null;
+
+        // While it is away: a file with bytes not in S3 yet, one whose bytes the leader fetched from S3, many others.
+        long unsynced = create(store, "unsynced");
+        byte[] hello = "bytes only the group holds".getBytes(StandardCharsets.UTF_8);
+        files[leader].write(unsynced, 0, ByteBuffer.wrap(hello));
+        store.write(Durability.SYNC, tx -> {
+            Inode inode = tx.inode(unsynced);
+            inode.write(0, hello.length, 1);
+            tx.putInode(inode).replicateWrite(unsynced, 0, ByteBuffer.wrap(hello));
+            return null;
+        });
+        long fetched = create(store, "fetched");
+        change(store, Durability.BUFFERED, fetched, inode -> inode.adoptObject("fetched", "\"e1\"", 1000, 0));
+        change(store, Durability.SYNC, fetched, inode -> inode.cached(0, 1000));
+        files[leader].write(fetched, 0, ByteBuffer.wrap(new byte[1000]));
+        Map<String, Long> created = new ConcurrentHashMap<>();
+        for (int n = 0; n < 200; n++) {
+            created.put("f" + n, create(store, "f" + n));
+        }
+        var division = servers[leader].server().getDivision(ReplicatedLog.groupId("fs-test"));
+        await("the leader's log starts after what member m" + away + " applied",
+                () -> division.getRaftLog().getStartIndex() > awayApplied + 1);
+
+        // It returns: too far behind for the log, it copies the leader's store.
+        files[away] = new MemoryFiles();
+        files[away].write(before, 0, ByteBuffer.wrap("stale".getBytes(StandardCharsets.UTF_8)));
+        open(away);
+        MetadataStore back = stores[away];
+        // Records show up while a copy is under way and the bytes come last; the member's applied index moves only
+        // once the copy is whole, and then with the log after it.
+        long after = create(store, "after");
+        long afterIndex = store.appliedLogIndex();
+        await("the member that was away applies the log through a change made after it returned",
+                () -> back.appliedLogIndex() >= afterIndex);
+        assertThat(has(back, "after", after)).isTrue();
+        assertThat(created.entrySet().stream().allMatch(e -> has(back, e.getKey(), e.getValue())))
+                .as("every file created while it was away").isTrue();
+        assertThat(has(back, "before", before)).isTrue();
+        assertThat(files[away].contents.get(unsynced)).isEqualTo(hello);
+        assertThat(back.read(tx -> tx.inode(unsynced)).present().ranges())
+                .containsExactly(new RangeSet.Range(0, hello.length));
+        assertThat(back.read(tx -> tx.inode(fetched)).present().isEmpty())
+                .as("bytes the leader fetched from S3 are not copied, nor counted as cached").isTrue();
+        assertThat(files[away].contents).as("what the copy brought of the files").containsOnlyKeys(unsynced);
     }
 }
