@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -45,7 +46,7 @@ final class DataPlaneCommand implements Callable<Integer> {
             Console.say("nfs " + config.bindAddress() + ":" + dataPlane.nfsPort() + " export " + config.exportPath());
         } else {
             Console.say("nfs " + config.bindAddress() + ":" + dataPlane.nfsPort() + " exports assigned by the "
-                    + "control plane at " + config.controlPlane().url());
+                    + "control plane at " + String.join(", ", config.controlPlane().urls().stream().map(URI::toString).toList()));
         }
         if (dataPlane.metricsPort() > 0) {
             Console.say("metrics http://" + config.bindAddress() + ":" + dataPlane.metricsPort() + "/metrics");

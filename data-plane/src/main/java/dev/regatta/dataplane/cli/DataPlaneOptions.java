@@ -133,10 +133,11 @@ public final class DataPlaneOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     Duration lockCallbackTimeout;
 
-    @Option(names = "--control-plane", defaultValue = "${env:REGATTA_CONTROL_PLANE}",
+    @Option(names = "--control-plane", defaultValue = "${env:REGATTA_CONTROL_PLANE}", split = ",",
             description = "Control plane URL: register with it as a node and serve the file systems it assigns "
-                    + "(each as export /<file system ID>) instead of --bucket/--export.")
-    URI controlPlane;
+                    + "(each as export /<file system ID>) instead of --bucket/--export. Several, comma-separated: "
+                    + "the control plane's instances, tried in turn when one does not answer.")
+    List<URI> controlPlane;
 
     @Option(names = "--bootstrap-token", defaultValue = "${env:REGATTA_BOOTSTRAP_TOKEN}",
             description = "The deployment's bootstrap token, to register once; prefer --bootstrap-token-file or "

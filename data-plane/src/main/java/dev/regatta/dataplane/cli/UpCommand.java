@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,8 @@ final class UpCommand implements Callable<Integer> {
             description = "How many control planes run (default: ${DEFAULT-VALUE}). The first runs the embedded "
                     + "PostgreSQL and listens on --api-port; each other one listens on a free port, uses the first's "
                     + "database and data directory (so the same CA, tokens and admin password) and logs to "
-                    + "control-plane-N.log. Each prints its own api line. The nodes use the first.")
+                    + "control-plane-N.log. Each prints its own api line. The nodes are given every one's URL and "
+                    + "use the first that answers.")
     int controlPlanes;
 
     @Option(names = "--control-plane-jar", defaultValue = "${env:REGATTA_CONTROL_PLANE_JAR}",
@@ -126,7 +128,7 @@ final class UpCommand implements Callable<Integer> {
         String fsId = DemoFileSystem.ensure(api, adminToken, options.bucket, options.prefix, options.s3Endpoint,
                 options.s3Region, replicas, options.flushDeadline);
 
-        options.controlPlane = api;
+        options.controlPlane = stack.apis();
         options.bootstrapToken = bootstrapToken;
         if (options.nodeName == null || options.nodeName.isBlank()) {
             options.nodeName = "local";
@@ -218,7 +220,7 @@ final class UpCommand implements Callable<Integer> {
     private void startGroup(Stack stack, Path dataDir, URI api, String adminToken, String fsId) throws Exception {
         String exportPath = options.export.startsWith("/") ? options.export : "/" + options.export;
         List<String> nodeOptions = List.of(
-                "--control-plane", api.toString(),
+                "--control-plane", String.join(",", stack.apis().stream().map(URI::toString).toList()),
                 "--bootstrap-token-file", dataDir.resolve("node-bootstrap-token").toString(),
                 "--metrics-port", "-1",
                 "--s3-access-key", options.s3AccessKey == null ? "" : options.s3AccessKey,
@@ -326,6 +328,13 @@ final class UpCommand implements Callable<Integer> {
         volatile DataPlane dataPlane;
         /** With --replicas 3 or 5: the nodes of the group, in child processes. */
         final List<NodeProcess> nodes = new CopyOnWriteArrayList<>();
+
+        /** Every control plane's API, the first first: a node tries them in turn. */
+        List<URI> apis() {
+            List<URI> apis = new ArrayList<>(List.of(controlPlane.api()));
+            otherControlPlanes.forEach(other -> apis.add(other.api()));
+            return apis;
+        }
 
         /** Fails unless every control plane started here is alive and answers on its own port. */
         void verifyControlPlanes() throws IOException, InterruptedException {

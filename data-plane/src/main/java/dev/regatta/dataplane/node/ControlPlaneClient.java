@@ -11,9 +11,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
-/** The node's side of registration and heartbeat over HTTP: JSON in and out, failures as {@link ControlPlaneException}s. */
+/**
+ * The node's side of registration and heartbeat over HTTP: JSON in and out, failures as {@link ControlPlaneException}s.
+ * Given several control-plane instances, it stays with the one that last answered and tries the others in turn when
+ * it does not answer (no connection, or 502/503/504); a refusal is an answer, and every instance would give it.
+ */
 final class ControlPlaneClient {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -23,16 +28,19 @@ final class ControlPlaneClient {
     static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    private final String baseUrl;
+    private final List<String> baseUrls;
+    /** The instance that answered last: asked first. */
+    private volatile int current;
     private final HttpClient http;
 
-    ControlPlaneClient(URI baseUrl) {
-        this.baseUrl = baseUrl.toString().replaceAll("/+$", "");
+    ControlPlaneClient(List<URI> baseUrls) {
+        this.baseUrls = baseUrls.stream().map(u -> u.toString().replaceAll("/+$", "")).toList();
         this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     }
 
+    /** The instance asked first now. */
     String baseUrl() {
-        return baseUrl;
+        return baseUrls.get(current);
     }
 
     NodeMessages.Registration register(String bootstrapToken, NodeMessages.RegistrationRequest request)
@@ -54,6 +62,28 @@ final class ControlPlaneClient {
     }
 
     private <T> T post(String path, String bearer, Object body, int expected, Class<T> answer)
+            throws ControlPlaneException {
+        int first = current;
+        ControlPlaneException unanswered = null;
+        for (int i = 0; i < baseUrls.size(); i++) {
+            int at = (first + i) % baseUrls.size();
+            try {
+                T answered = post(baseUrls.get(at), path, bearer, body, expected, answer);
+                current = at;
+                return answered;
+            } catch (ControlPlaneException e) {
+                if (e.kind() != ControlPlaneException.Kind.UNREACHABLE) {
+                    current = at;
+                    throw e;
+                }
+                unanswered = unanswered == null ? e : new ControlPlaneException(e.kind(),
+                        unanswered.getMessage() + "; " + e.getMessage(), e);
+            }
+        }
+        throw unanswered;
+    }
+
+    private <T> T post(String baseUrl, String path, String bearer, Object body, int expected, Class<T> answer)
             throws ControlPlaneException {
         String what = "POST " + baseUrl + path;
         HttpRequest request;

@@ -5,6 +5,7 @@ import dev.regatta.pki.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.CertificateException;
@@ -63,7 +64,7 @@ public final class NodeAgent implements AutoCloseable {
         this.host = host;
         this.identities = new IdentityStore(dir);
         this.assignments = new AssignmentStore(dir);
-        this.client = new ControlPlaneClient(settings.url());
+        this.client = new ControlPlaneClient(settings.urls());
         this.reconciler = new Reconciler(host);
         this.identityChanged = identityChanged;
         this.thread = Thread.ofPlatform().daemon().name("regatta-node-agent").unstarted(this::run);
@@ -79,10 +80,12 @@ public final class NodeAgent implements AutoCloseable {
      */
     public static NodeAgent start(ControlPlaneSettings settings, NodeFacts facts, Path dir, FileSystemHost host,
                                   AssignedGrants grants, Consumer<IdentityFiles> identityChanged) {
-        String scheme = settings.url() == null ? null : settings.url().getScheme();
-        if (!"http".equals(scheme) && !"https".equals(scheme)) {
-            throw new IllegalArgumentException("the control plane URL must start with http:// or https://, not '"
-                    + settings.url() + "'");
+        for (URI url : settings.urls()) {
+            String scheme = url.getScheme();
+            if (!"http".equals(scheme) && !"https".equals(scheme)) {
+                throw new IllegalArgumentException("the control plane URL must start with http:// or https://, not '"
+                        + url + "'");
+            }
         }
         NodeAgent agent = new NodeAgent(settings, facts, dir, host, grants, identityChanged);
         if (!agent.identities.exists() && blank(settings.bootstrapToken())) {

@@ -6,6 +6,7 @@ import dev.regatta.dataplane.server.DataPlaneConfig;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -54,6 +55,15 @@ class GroupOptionsTest {
         assertThatThrownBy(() -> parse("--control-plane", "https://cp:8443", "--bootstrap-token", "t",
                 "--node-name", "a", "--group-members", "a=h:1"))
                 .hasMessageContaining("without a control plane");
+    }
+
+    @Test
+    void aNodeIsGivenOneControlPlaneUrlOrEachInstances() {
+        assertThat(parse("--control-plane", "https://cp.internal:8443", "--bootstrap-token", "t").controlPlane()
+                .urls()).containsExactly(URI.create("https://cp.internal:8443"));
+        assertThat(parse("--control-plane", "http://10.0.0.1:8080,http://10.0.0.2:8080", "--bootstrap-token", "t")
+                .controlPlane().urls()).containsExactly(URI.create("http://10.0.0.1:8080"),
+                URI.create("http://10.0.0.2:8080"));
     }
 
     @Test

@@ -95,7 +95,7 @@ class NodeAgentTest {
                 .withMetricsPort(-1)
                 .withS3(new DataPlaneConfig.S3(null, "us-east-1", ACCESS_KEY, SECRET_KEY, "unused", "", true))
                 .withTimings(Duration.ofMillis(200), Duration.ofMinutes(5), Duration.ofSeconds(1))
-                .withControlPlane(new ControlPlaneSettings(controlPlane.url(), bootstrapToken, "node-a", null,
+                .withControlPlane(new ControlPlaneSettings(List.of(controlPlane.url()), bootstrapToken, "node-a", null,
                         "127.0.0.1", 0, null));
         node = DataPlane.start(config);
         return node;
