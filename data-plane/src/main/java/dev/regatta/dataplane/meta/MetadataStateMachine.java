@@ -53,16 +53,28 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final ReplicatedLog replicated;
     private final FollowerFiles files;
 
+    /** A copy of the leader's store installed before this member joined, recorded as its snapshot; or null. */
+    private final TermIndex copied;
+
     MetadataStateMachine(MetadataStore store, ReplicatedLog log, FollowerFiles files) {
+        this(store, log, files, null);
+    }
+
+    /** @param copied the entry a copy of the leader's store, installed while this member was out of the group, is at */
+    MetadataStateMachine(MetadataStore store, ReplicatedLog log, FollowerFiles files, TermIndex copied) {
         this.store = store;
         this.replicated = log;
         this.files = files;
+        this.copied = copied;
     }
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
+        if (copied != null) {
+            recordSnapshot(copied); // Ratis then applies the log after it
+        }
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
@@ -182,6 +194,7 @@ final class MetadataStateMachine extends BaseStateMachine {
                 member.getPeerId(), newLeader == null ? "no member" : newLeader, lastAppliedIndex());
         if (!member.getPeerId().equals(newLeader)) {
             replicated.leadershipLost(newLeader);
+            replicated.anotherLeads(newLeader);
         }
     }
 

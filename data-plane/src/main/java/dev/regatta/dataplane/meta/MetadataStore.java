@@ -61,6 +61,8 @@ public final class MetadataStore implements AutoCloseable {
     private static final long INODE_CACHE_BYTES = 32L << 20;
 
     private final RocksDB db;
+    /** Where the database's files are. */
+    private final Path dir;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
     private final List<ColumnFamilyHandle> handles = new ArrayList<>();
@@ -101,6 +103,7 @@ public final class MetadataStore implements AutoCloseable {
     }
 
     private MetadataStore(Path dir, LogFactory logs) throws RocksDBException {
+        this.dir = dir;
         this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
         this.cfOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
@@ -775,6 +778,11 @@ public final class MetadataStore implements AutoCloseable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Where the database's files are: a replicated log keeps a marker beside them. */
+    Path directory() {
+        return dir;
     }
 
     /** Runs {@code body} while no write transaction runs or starts (under the write lock). */

@@ -2,6 +2,7 @@ package dev.regatta.dataplane.meta;
 
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.LeaderElectionManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -11,6 +12,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -23,7 +25,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,8 +73,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * before transactions shared entries) is the epoch, then one transaction.
  *
  * <p>A member behind the start of the leader's log (the log behind a snapshot goes) copies the leader's store
- * ({@link StoreCopy}). Not yet here (issue 17, in progress): undoing what a leader applied but the group never
- * committed when it loses the lead (it then says so in its log and must be rebuilt).
+ * ({@link StoreCopy}). A leader applies its changes before the group commits them; one that loses the lead or stops
+ * before they are acknowledged may hold changes the group never commits, so it copies the store of the next leader
+ * in place of its own before it may lead again ({@link #rebuild}).
  */
 final class ReplicatedLog implements DurableLog {
 
@@ -134,6 +141,18 @@ final class ReplicatedLog implements DurableLog {
     private final ExecutorService next;
     /** Copies of the store this member sends while it leads, to members behind the start of its log. */
     private final StoreCopy.Source copies;
+    /**
+     * Beside the store while this member leads, and after, until everything it wrote is known to be in the group's
+     * log: its store may then hold changes the group never committed (see {@link #mustRebuild}).
+     */
+    private final Path unconfirmed;
+    /**
+     * This member's store may hold changes the group never committed (it stopped or lost the lead with changes not
+     * yet acknowledged): it must not lead, and copies the leader's store once another member leads.
+     */
+    private volatile boolean mustRebuild;
+    /** A rebuild is under way. */
+    private final AtomicBoolean rebuilding = new AtomicBoolean();
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Under {@link #lock}. */
@@ -170,6 +189,7 @@ final class ReplicatedLog implements DurableLog {
         this.files = files;
         this.machine = new MetadataStateMachine(store, this, files);
         this.copies = new StoreCopy.Source(this::openCopy, files);
+        this.unconfirmed = store.directory().resolveSibling(store.directory().getFileName() + ".unconfirmed");
         this.next = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("regatta-replication-entries-" + replication.group()).factory());
     }
@@ -289,9 +309,124 @@ final class ReplicatedLog implements DurableLog {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("regatta-group:" + group).getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** Joins the group: recovers this member's log, applies it, and takes part in elections. */
+    /**
+     * Joins the group: recovers this member's log, applies it, and takes part in elections. A member that stopped
+     * while it led, with changes the group may never have committed, does not stand for election: it copies the
+     * store of the member that leads instead ({@link #rebuild}).
+     */
     void start() {
+        mustRebuild = Files.exists(unconfirmed);
+        if (mustRebuild) {
+            log.warn("replication group {}: member {} stopped while it led, and its store may hold changes the group"
+                    + " never committed ({} is there): it does not stand for election, and copies the leader's store"
+                    + " once another member leads", replication.group(), self, unconfirmed);
+        }
         node.join(group, machine);
+        if (mustRebuild) {
+            pauseElections();
+        }
+    }
+
+    /** Another member leads now: a member that must rebuild its store copies that member's. */
+    void anotherLeads(RaftPeerId leader) {
+        if (mustRebuild && leader != null && !leader.equals(server.getId()) && !closed) {
+            rebuild(leader);
+        }
+    }
+
+    /** Keeps this member from standing for election (it still votes), until it leaves the group's division. */
+    private void pauseElections() {
+        server.leaderElectionManagementAsync(LeaderElectionManagementRequest.newPause(clientId, server.getId(),
+                group.getGroupId(), callIds.incrementAndGet())).whenComplete((r, failure) -> {
+                    if (failure != null || !r.isSuccess()) {
+                        log.warn("replication group {}: member {} could not stop standing for election: {}",
+                                replication.group(), self, failure != null ? failure : r.getException());
+                    }
+                });
+    }
+
+    /**
+     * Replaces this member's store with a copy of {@code leader}'s, the changes it applied and the group never
+     * committed with it: it leaves the group's division (no entry may be applied during the copy), copies the store
+     * ({@link StoreCopy}, asking whichever member leads if {@code leader} no longer does), and joins again at the
+     * copy's entry, applying the log after it. Entries of its own last leadership that the group did commit are in
+     * the copy or after it, and are applied like any other's. Until the copy is whole the marker stays, so a stop
+     * in between starts it again.
+     */
+    private void rebuild(RaftPeerId leader) {
+        if (!rebuilding.compareAndSet(false, true)) {
+            return;
+        }
+        List<RaftPeer> others;
+        try {
+            others = server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers().stream()
+                    .filter(p -> !p.getId().equals(server.getId())).toList();
+        } catch (IOException e) {
+            rebuilding.set(false);
+            return; // left the group
+        }
+        Thread.ofPlatform().daemon().name("regatta-replication-rebuild-" + replication.group()).start(() -> {
+            try {
+                log.warn("replication group {}: member {} copies the store of leader {} in place of its own, which may"
+                        + " hold changes the group never committed", replication.group(), self, leader);
+                node.leave(group.getGroupId());
+                while (!closed) {
+                    try {
+                        TermIndex at = copyFrom(RaftGroup.valueOf(group.getGroupId(), others), leader);
+                        epoch = 0; // entries of its last leadership are applied like anyone's now
+                        MetadataStateMachine fresh = new MetadataStateMachine(store, this, files, at);
+                        machine = fresh;
+                        node.join(group, fresh);
+                        mustRebuild = false;
+                        Files.deleteIfExists(unconfirmed);
+                        log.info("replication group {}: member {} holds the leader's store as of log index {} and"
+                                + " follows the group again", replication.group(), self, at);
+                        return;
+                    } catch (IOException | MetadataException e) {
+                        log.warn("replication group {}: member {} could not copy the leader's store ({}); it tries"
+                                + " again in 2 s", replication.group(), self, e.getMessage());
+                        Thread.sleep(2000);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                rebuilding.set(false);
+            }
+        });
+    }
+
+    /** Marks, durably, that this member's store may from now on hold changes the group has not committed yet. */
+    private void markUnconfirmed() {
+        try {
+            Files.writeString(unconfirmed, "member " + self + " leads replication group " + replication.group()
+                    + " and applies changes before the group commits them\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+                    StandardOpenOption.SYNC);
+            try (FileChannel directory = FileChannel.open(unconfirmed.getParent(), StandardOpenOption.READ)) {
+                directory.force(true);
+            }
+        } catch (IOException e) {
+            throw new MetadataException("cannot write " + unconfirmed, e);
+        }
+    }
+
+    /** Everything this member wrote while it led is in the group's log: its store holds nothing the group lacks. */
+    private boolean allConfirmed() {
+        lock.lock();
+        try {
+            return durable >= lastWritten && refusedFrom == Long.MAX_VALUE;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void confirmed() {
+        try {
+            Files.deleteIfExists(unconfirmed);
+        } catch (IOException e) {
+            log.warn("replication group {}: cannot delete {}: {}", replication.group(), unconfirmed, e.toString());
+        }
     }
 
     @Override
@@ -449,12 +584,16 @@ final class ReplicatedLog implements DurableLog {
      * leader's log); returns the log entry the copy stands at.
      */
     TermIndex copyFrom(RaftPeer leader) throws IOException {
-        try (RaftClient client = node.client(RaftGroup.valueOf(group.getGroupId(), leader))) {
+        return copyFrom(RaftGroup.valueOf(group.getGroupId(), leader), leader.getId());
+    }
+
+    /** As above, asking {@code leader} of {@code members} first, and whichever of them leads if it does not. */
+    private TermIndex copyFrom(RaftGroup members, RaftPeerId leader) throws IOException {
+        try (RaftClient client = node.client(members, leader)) {
             return StoreCopy.install(store, files, request -> {
-                RaftClientReply reply = client.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)),
-                        leader.getId());
+                RaftClientReply reply = client.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)));
                 if (!reply.isSuccess()) {
-                    throw new IOException("leader " + leader.getId() + " refused a piece of the copy: "
+                    throw new IOException("leader " + reply.getServerId() + " refused a piece of the copy: "
                             + reply.getException(), reply.getException());
                 }
                 return reply.getMessage().getContent().asReadOnlyByteBuffer();
@@ -623,6 +762,13 @@ final class ReplicatedLog implements DurableLog {
                         self, e.toString());
                 return;
             }
+            if (mustRebuild) {
+                log.warn("replication group {}: member {} was elected but its store may hold changes the group never"
+                        + " committed: it steps down", replication.group(), self);
+                stepDown();
+                return;
+            }
+            markUnconfirmed();
             store.resumeAsWriter();
             lock.lock();
             try {
@@ -655,6 +801,14 @@ final class ReplicatedLog implements DurableLog {
         log.info("replication group {}: member {} no longer leads (leader now {}); {} of its changes were not yet"
                         + " acknowledged by the group", replication.group(), self,
                 newLeader == null ? "unknown" : newLeader, unacknowledged);
+        if (allConfirmed()) {
+            confirmed();
+        } else {
+            // What it applied and the group did not acknowledge may never be committed: until it holds a copy of the
+            // leader's store it must not lead again.
+            mustRebuild = true;
+            pauseElections();
+        }
         Leadership l = listener;
         if (l != null) {
             l.following();
@@ -679,6 +833,17 @@ final class ReplicatedLog implements DurableLog {
         }
     }
 
+    /** Hands the lead back to the group: another member stands for election. */
+    private void stepDown() {
+        try {
+            server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, server.getId(), group.getGroupId(),
+                    callIds.incrementAndGet(), null, 5000));
+        } catch (IOException e) {
+            log.warn("replication group {}: member {} could not step down: {}", replication.group(), self,
+                    e.toString());
+        }
+    }
+
     /** The group's name. */
     String group() {
         return replication.group();
@@ -700,6 +865,9 @@ final class ReplicatedLog implements DurableLog {
         }
         closed = true;
         writable = false;
+        if (leading && allConfirmed()) {
+            confirmed(); // a clean stop of the leader: the next start need not copy anything
+        }
         next.shutdownNow();
         copies.close();
         node.leave(group.getGroupId());

@@ -207,18 +207,18 @@ public final class ReplicationServer implements AutoCloseable {
     }
 
     /**
-     * A client of {@code group} (its leader only, say), for requests a member makes of another outside the log: a copy
-     * of the store ({@link StoreCopy}). Each request waits up to 30 s (a copy's start waits for the leader's changes
-     * on their way) and is tried three times.
+     * A client of {@code group} asking {@code leader} first, for requests a member makes of another outside the log:
+     * a copy of the store ({@link StoreCopy}). Each request waits up to 30 s (a copy's start waits for the leader's
+     * changes on their way) and is tried three times.
      */
-    RaftClient client(RaftGroup group) {
+    RaftClient client(RaftGroup group, RaftPeerId leader) {
         RaftProperties p = new RaftProperties();
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(30, TimeUnit.SECONDS));
         return RaftClient.newBuilder()
                 .setClientId(ClientId.randomId())
                 .setRaftGroup(group)
-                .setLeaderId(group.getPeers().iterator().next().getId())
+                .setLeaderId(leader)
                 .setProperties(p)
                 .setParameters(clientParameters())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,

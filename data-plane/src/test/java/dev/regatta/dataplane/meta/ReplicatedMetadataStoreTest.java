@@ -2,6 +2,8 @@ package dev.regatta.dataplane.meta;
 
 import dev.regatta.dataplane.model.FileType;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.junit.jupiter.api.AfterEach;
@@ -538,5 +540,100 @@ class ReplicatedMetadataStoreTest {
         assertThat(back.read(tx -> tx.inode(fetched)).present().isEmpty())
                 .as("bytes the leader fetched from S3 are not copied, nor counted as cached").isTrue();
         assertThat(files[away].contents).as("what the copy brought of the files").containsOnlyKeys(unsynced);
+    }
+
+    @Test
+    void aLeaderThatAppliedChangesTheGroupNeverCommittedDropsThemWhenItReturns() throws Exception {
+        int leader = leader();
+        long kept = create(stores[leader], "kept");
+        for (int i = 0; i < 3; i++) {
+            int member = i;
+            await("member m" + member + " has the first file", () -> has(stores[member], "kept", kept));
+        }
+        // The two others go away: the leader applies a change at once, and the group can never commit it.
+        int[] others = {(leader + 1) % 3, (leader + 2) % 3};
+        for (int other : others) {
+            stores[other].close();
+            stores[other] = null;
+        }
+        long lost = stores[leader].write(Durability.BUFFERED, tx -> {
+            long id = tx.allocateId();
+            Inode file = Inode.imported(id, FileType.REGULAR, 0644, 0, 0, 0);
+            file.addLink(ROOT, "never-committed");
+            tx.putInode(file).putEntry(ROOT, "never-committed", id, id);
+            return id;
+        });
+        assertThat(has(stores[leader], "never-committed", lost)).as("the leader applies before the group has it")
+                .isTrue();
+        stores[leader].close();
+        stores[leader] = null;
+
+        // The others return and lead on without it; then the old leader returns.
+        for (int other : others) {
+            open(other);
+        }
+        int next = leader();
+        long after = create(stores[next], "after-the-old-leader-left");
+        open(leader);
+        MetadataStore back = stores[leader];
+        await("the old leader applies the new leader's change", () -> has(back, "after-the-old-leader-left", after));
+        MetadataStore.Entry phantom = back.read(tx -> tx.lookup(ROOT, "never-committed"));
+        assertThat(phantom).as("a change the group never committed, on the member that applied it").isNull();
+        // Its inode ID went to the new leader's file: the member's root must be the leader's, entry for entry.
+        List<MetadataStore.Entry> leaders = stores[next].read(tx -> tx.entries(ROOT, 0, 100));
+        List<MetadataStore.Entry> its = back.read(tx -> tx.entries(ROOT, 0, 100));
+        assertThat(its).isEqualTo(leaders);
+        assertThat(has(back, "kept", kept)).isTrue();
+    }
+
+    @Test
+    void aLeaderThatLosesTheLeadWithChangesTheGroupNeverCommittedCopiesTheNewLeadersStore() throws Exception {
+        int leader = leader();
+        long kept = create(stores[leader], "kept");
+        for (int i = 0; i < 3; i++) {
+            int member = i;
+            await("member m" + member + " has the first file", () -> has(stores[member], "kept", kept));
+        }
+        int[] others = {(leader + 1) % 3, (leader + 2) % 3};
+        for (int other : others) {
+            stores[other].close();
+            stores[other] = null;
+        }
+        long lost = stores[leader].write(Durability.BUFFERED, tx -> {
+            long id = tx.allocateId();
+            Inode file = Inode.imported(id, FileType.REGULAR, 0644, 0, 0, 0);
+            file.addLink(ROOT, "never-committed");
+            tx.putInode(file).putEntry(ROOT, "never-committed", id, id);
+            return id;
+        });
+        assertThat(has(stores[leader], "never-committed", lost)).isTrue();
+        // It hands the lead back (as a leader cut off from the others would lose it): still running, it follows now.
+        servers[leader].server().transferLeadershipAsync(new TransferLeadershipRequest(ClientId.randomId(),
+                servers[leader].server().getId(), ReplicatedLog.groupId("fs-test"), 1, null, 3000));
+        int was = leader;
+        await("the old leader no longer takes writes", () -> !stores[was].writable());
+
+        // The others return and elect one of them; the old leader hears of it.
+        for (int other : others) {
+            open(other);
+        }
+        int next = -1;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (next < 0 && System.nanoTime() < deadline) {
+            for (int other : others) {
+                if (stores[other].writable()) {
+                    next = other;
+                }
+            }
+            Thread.sleep(20);
+        }
+        assertThat(next).as("one of the returning members leads").isIn(others[0], others[1]);
+        long after = create(stores[next], "after-the-change-of-leader");
+        MetadataStore old = stores[leader];
+        await("the old leader applies the new leader's change", () -> has(old, "after-the-change-of-leader", after));
+        int newLeader = next;
+        await("the old leader's root is the new leader's, without the change the group never committed", () ->
+                old.read(tx -> tx.entries(ROOT, 0, 100)).equals(stores[newLeader].read(tx -> tx.entries(ROOT, 0, 100))));
+        assertThat(old.writable()).isFalse();
     }
 }
