@@ -290,13 +290,9 @@ final class ReplicatedLog implements DurableLog {
             log.warn("replication group {}: member {} is not in the group's configuration yet; it waits for the"
                     + " leader to add it", replication.group(), self);
             node.leave(group.getGroupId());
-            if (closed) {
-                return;
-            }
             MetadataStateMachine fresh = new MetadataStateMachine(store, this, files);
-            machine = fresh;
             try {
-                node.join(RaftGroup.valueOf(group.getGroupId()), fresh);
+                joinAgain(RaftGroup.valueOf(group.getGroupId()), fresh);
             } catch (MetadataException e) {
                 log.error("replication group {}: member {} cannot join again: {}", replication.group(), self,
                         e.getMessage());
@@ -374,9 +370,9 @@ final class ReplicatedLog implements DurableLog {
                     try {
                         TermIndex at = copyFrom(RaftGroup.valueOf(group.getGroupId(), others), leader);
                         epoch = 0; // entries of its last leadership are applied like anyone's now
-                        MetadataStateMachine fresh = new MetadataStateMachine(store, this, files, at);
-                        machine = fresh;
-                        node.join(group, fresh);
+                        if (!joinAgain(group, new MetadataStateMachine(store, this, files, at))) {
+                            return;
+                        }
                         mustRebuild = false;
                         Files.deleteIfExists(unconfirmed);
                         log.info("replication group {}: member {} holds the leader's store as of log index {} and"
@@ -394,6 +390,19 @@ final class ReplicatedLog implements DurableLog {
                 rebuilding.set(false);
             }
         });
+    }
+
+    /**
+     * Joins the group again with {@code fresh} as this member's state machine, unless the log closed meanwhile (its
+     * close leaves the group: a join after it would leave a division behind); returns whether it joined.
+     */
+    private synchronized boolean joinAgain(RaftGroup with, MetadataStateMachine fresh) {
+        if (closed) {
+            return false;
+        }
+        machine = fresh;
+        node.join(with, fresh);
+        return true;
     }
 
     /** Marks, durably, that this member's store may from now on hold changes the group has not committed yet. */
@@ -860,10 +869,12 @@ final class ReplicatedLog implements DurableLog {
     /** Leaves the group: the division stops (its apply thread with it) before the store closes its database. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) { // after a join again under way, before any other (joinAgain)
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         writable = false;
         if (leading && allConfirmed()) {
             confirmed(); // a clean stop of the leader: the next start need not copy anything
