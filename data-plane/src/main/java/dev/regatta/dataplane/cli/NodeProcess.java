@@ -13,7 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -52,6 +54,22 @@ final class NodeProcess implements AutoCloseable {
         this.options = List.copyOf(options);
     }
 
+    /** Every port handed to a node here: a port checked free and let go may come back from the next check. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free port no node of this process was given yet. Picked and released, the same port may come back from the
+     * next pick (a node's NFS port and its replication port once did, and its replication server could not start).
+     */
+    static int unusedPort() throws IOException {
+        while (true) {
+            int port = FreePort.check("127.0.0.1", 0);
+            if (HANDED_OUT.add(port)) {
+                return port;
+            }
+        }
+    }
+
     /**
      * Starts the node and waits until it says it is ready.
      *
@@ -59,8 +77,7 @@ final class NodeProcess implements AutoCloseable {
      */
     static NodeProcess start(String name, String zone, Path dataDir, List<String> options, Duration timeout)
             throws IOException, InterruptedException {
-        NodeProcess node = new NodeProcess(name, zone, FreePort.check("127.0.0.1", 0),
-                FreePort.check("127.0.0.1", 0), FreePort.check("127.0.0.1", 0), dataDir, options);
+        NodeProcess node = new NodeProcess(name, zone, unusedPort(), unusedPort(), unusedPort(), dataDir, options);
         node.launch(timeout);
         return node;
     }

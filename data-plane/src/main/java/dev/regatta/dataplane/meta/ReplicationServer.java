@@ -23,6 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -229,6 +232,11 @@ public final class ReplicationServer implements AutoCloseable {
     /** Starts listening; groups join afterwards. */
     public void start() {
         try {
+            // Ratis ends the whole process when its port is taken (System.exit in its gRPC start): say so first.
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            }
             server.start();
         } catch (IOException e) {
             throw new MetadataException("cannot start this node's replication server (member " + name + ") on "

@@ -636,4 +636,19 @@ class ReplicatedMetadataStoreTest {
                 old.read(tx -> tx.entries(ROOT, 0, 100)).equals(stores[newLeader].read(tx -> tx.entries(ROOT, 0, 100))));
         assertThat(old.writable()).isFalse();
     }
+
+    @Test
+    void aReplicationPortThatIsTakenIsReportedWithoutEndingTheProcess() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            ReplicationServer clash = new ReplicationServer("m9", "127.0.0.1", taken.getLocalPort(),
+                    dir.resolve("m9").resolve("replication"), Duration.ofMillis(400));
+            try {
+                assertThatThrownBy(clash::start).isInstanceOf(MetadataException.class)
+                        .hasMessageContaining("cannot start this node's replication server (member m9) on 127.0.0.1:"
+                                + taken.getLocalPort());
+            } finally {
+                clash.close();
+            }
+        }
+    }
 }
