@@ -312,6 +312,13 @@ final class ReplicatedLog implements DurableLog {
      */
     void start() {
         mustRebuild = Files.exists(unconfirmed);
+        if (mustRebuild && replication.members().size() == 1) {
+            // A group of one has no other store to copy: its log is the group's, applied again from its snapshot.
+            log.warn("replication group {}: member {}, the group's only one, stopped while it led; changes it applied"
+                    + " and had not yet handed to its log may remain in its store", replication.group(), self);
+            mustRebuild = false;
+            confirmed();
+        }
         if (mustRebuild) {
             log.warn("replication group {}: member {} stopped while it led, and its store may hold changes the group"
                     + " never committed ({} is there): it does not stand for election, and copies the leader's store"

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -639,7 +641,7 @@ class ReplicatedMetadataStoreTest {
 
     @Test
     void aReplicationPortThatIsTakenIsReportedWithoutEndingTheProcess() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             ReplicationServer clash = new ReplicationServer("m9", "127.0.0.1", taken.getLocalPort(),
                     dir.resolve("m9").resolve("replication"), Duration.ofMillis(400));
             try {
@@ -649,6 +651,34 @@ class ReplicatedMetadataStoreTest {
             } finally {
                 clash.close();
             }
+        }
+    }
+
+    @Test
+    void aGroupOfOneThatStoppedWhileItLedLeadsAgain() throws Exception {
+        ReplicationServer alone = new ReplicationServer("solo", "127.0.0.1", freePort(),
+                dir.resolve("solo").resolve("replication"), Duration.ofMillis(400));
+        alone.start();
+        Replication group = new Replication("fs-solo", List.of(new Replication.Member("solo", "127.0.0.1",
+                Integer.parseInt(alone.address().substring(alone.address().lastIndexOf(':') + 1)))));
+        Path meta = dir.resolve("solo").resolve("meta");
+        try {
+            MetadataStore store = MetadataStore.openReplicated(meta, alone, group, new MemoryFiles());
+            await("the only member leads", store::writable);
+            long id = create(store, "first");
+            store.close();
+            // As a kill would leave it: the marker of a leader whose changes were not all acknowledged.
+            Files.writeString(meta.resolveSibling("meta.unconfirmed"), "killed while it led");
+
+            MetadataStore back = MetadataStore.openReplicated(meta, alone, group, new MemoryFiles());
+            try {
+                await("the only member leads again: there is no other store to copy", back::writable);
+                assertThat(has(back, "first", id)).isTrue();
+            } finally {
+                back.close();
+            }
+        } finally {
+            alone.close();
         }
     }
 }
