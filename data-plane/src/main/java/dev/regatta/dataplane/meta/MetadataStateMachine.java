@@ -53,28 +53,16 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final ReplicatedLog replicated;
     private final FollowerFiles files;
 
-    /** A copy of the leader's store installed before this member joined, recorded as its snapshot; or null. */
-    private final TermIndex copied;
-
     MetadataStateMachine(MetadataStore store, ReplicatedLog log, FollowerFiles files) {
-        this(store, log, files, null);
-    }
-
-    /** @param copied the entry a copy of the leader's store, installed while this member was out of the group, is at */
-    MetadataStateMachine(MetadataStore store, ReplicatedLog log, FollowerFiles files, TermIndex copied) {
         this.store = store;
         this.replicated = log;
         this.files = files;
-        this.copied = copied;
     }
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
-        if (copied != null) {
-            recordSnapshot(copied); // Ratis then applies the log after it
-        }
         SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         if (snapshot != null) {
             setLastAppliedTermIndex(snapshot.getTermIndex());
@@ -130,18 +118,24 @@ final class MetadataStateMachine extends BaseStateMachine {
         }
         long epoch = b.getLong();
         int transactions = code == ReplicatedLog.METADATA_BATCH ? 1 : b.getInt();
-        if (epoch != replicated.ownEpoch()) {
-            for (int t = 0; t < transactions; t++) {
-                b.getLong(); // the writer's position: its own bookkeeping
-                byte[] batch = new byte[b.getInt()];
-                b.get(batch);
-                int count = b.getInt();
-                List<FileOp> ops = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    ops.add(FileOp.decode(b));
+        // Waits while a rebuild copies the leader's store in place of this member's (ReplicatedLog.rebuild).
+        replicated.applyGate().lock();
+        try {
+            if (epoch != replicated.ownEpoch()) {
+                for (int t = 0; t < transactions; t++) {
+                    b.getLong(); // the writer's position: its own bookkeeping
+                    byte[] batch = new byte[b.getInt()];
+                    b.get(batch);
+                    int count = b.getInt();
+                    List<FileOp> ops = new ArrayList<>(count);
+                    for (int i = 0; i < count; i++) {
+                        ops.add(FileOp.decode(b));
+                    }
+                    store.applyReplicated(batch, ops, files);
                 }
-                store.applyReplicated(batch, ops, files);
             }
+        } finally {
+            replicated.applyGate().unlock();
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(Message.EMPTY);
@@ -154,8 +148,13 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (last == null || last.getIndex() < 0) {
             return RaftLog.INVALID_LOG_INDEX;
         }
-        files.syncChanged();
-        store.flush();
+        replicated.applyGate().lock();
+        try {
+            files.syncChanged();
+            store.flush();
+        } finally {
+            replicated.applyGate().unlock();
+        }
         recordSnapshot(last);
         return last.getIndex();
     }

@@ -153,6 +153,8 @@ final class ReplicatedLog implements DurableLog {
     private volatile boolean mustRebuild;
     /** A rebuild is under way. */
     private final AtomicBoolean rebuilding = new AtomicBoolean();
+    /** See {@link #applyGate()}. */
+    private final ReentrantLock applyGate = new ReentrantLock();
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Under {@link #lock}. */
@@ -349,12 +351,14 @@ final class ReplicatedLog implements DurableLog {
     }
 
     /**
-     * Replaces this member's store with a copy of {@code leader}'s, the changes it applied and the group never
-     * committed with it: it leaves the group's division (no entry may be applied during the copy), copies the store
-     * ({@link StoreCopy}, asking whichever member leads if {@code leader} no longer does), and joins again at the
-     * copy's entry, applying the log after it. Entries of its own last leadership that the group did commit are in
-     * the copy or after it, and are applied like any other's. Until the copy is whole the marker stays, so a stop
-     * in between starts it again.
+     * Replaces this member's store with a copy of {@code leader}'s, and with it the changes it applied that the group
+     * never committed. It stays in the group's division, voting and taking entries into its log (it counts towards
+     * the group's majority, which a group that lost another member needs), while applying waits ({@link #applyGate}):
+     * the copy ({@link StoreCopy}, asking whichever member leads if {@code leader} no longer does) empties the store
+     * and fills it as of the leader's committed entry; applying then goes on from where it stopped, entries the copy
+     * already holds applied again without effect (absolute puts and deletes, positional file changes). Entries of
+     * its own last leadership are applied like anyone's from then on. Until the copy is whole the marker stays, so a
+     * stop in between starts it again.
      */
     private void rebuild(RaftPeerId leader) {
         if (!rebuilding.compareAndSet(false, true)) {
@@ -369,23 +373,24 @@ final class ReplicatedLog implements DurableLog {
             return; // left the group
         }
         Thread.ofPlatform().daemon().name("regatta-replication-rebuild-" + replication.group()).start(() -> {
+            applyGate.lock();
             try {
                 log.warn("replication group {}: member {} copies the store of leader {} in place of its own, which may"
                         + " hold changes the group never committed", replication.group(), self, leader);
-                node.leave(group.getGroupId());
                 while (!closed) {
                     try {
                         TermIndex at = copyFrom(RaftGroup.valueOf(group.getGroupId(), others), leader);
                         epoch = 0; // entries of its last leadership are applied like anyone's now
-                        if (!joinAgain(group, new MetadataStateMachine(store, this, files, at))) {
-                            return;
-                        }
                         mustRebuild = false;
                         Files.deleteIfExists(unconfirmed);
+                        resumeElections();
                         log.info("replication group {}: member {} holds the leader's store as of log index {} and"
-                                + " follows the group again", replication.group(), self, at);
+                                + " applies the group's log again", replication.group(), self, at);
                         return;
                     } catch (IOException | MetadataException e) {
+                        if (closed) {
+                            return;
+                        }
                         log.warn("replication group {}: member {} could not copy the leader's store ({}); it tries"
                                 + " again in 2 s", replication.group(), self, e.getMessage());
                         Thread.sleep(2000);
@@ -394,14 +399,32 @@ final class ReplicatedLog implements DurableLog {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                applyGate.unlock();
                 rebuilding.set(false);
             }
         });
     }
 
+    /** Held while an entry is applied, and by a rebuild while it copies the leader's store. */
+    ReentrantLock applyGate() {
+        return applyGate;
+    }
+
+    /** Lets this member stand for election again. */
+    private void resumeElections() {
+        server.leaderElectionManagementAsync(LeaderElectionManagementRequest.newResume(clientId, server.getId(),
+                group.getGroupId(), callIds.incrementAndGet())).whenComplete((r, failure) -> {
+                    if (failure != null || !r.isSuccess()) {
+                        log.warn("replication group {}: member {} could not stand for election again: {}",
+                                replication.group(), self, failure != null ? failure : r.getException());
+                    }
+                });
+    }
+
     /**
-     * Joins the group again with {@code fresh} as this member's state machine, unless the log closed meanwhile (its
-     * close leaves the group: a join after it would leave a division behind); returns whether it joined.
+     * Joins the group again with {@code fresh} as this member's state machine (told by the group that it is not in
+     * its configuration yet), unless the log closed meanwhile (its close leaves the group: a join after it would leave
+     * a division behind); returns whether it joined.
      */
     private synchronized boolean joinAgain(RaftGroup with, MetadataStateMachine fresh) {
         if (closed) {
@@ -607,6 +630,9 @@ final class ReplicatedLog implements DurableLog {
     private TermIndex copyFrom(RaftGroup members, RaftPeerId leader) throws IOException {
         try (RaftClient client = node.client(members, leader)) {
             return StoreCopy.install(store, files, request -> {
+                if (closed) {
+                    throw new IOException("the metadata store is closing");
+                }
                 RaftClientReply reply = client.io().sendReadOnly(Message.valueOf(ByteString.copyFrom(request)));
                 if (!reply.isSuccess()) {
                     throw new IOException("leader " + reply.getServerId() + " refused a piece of the copy: "
