@@ -74,8 +74,10 @@ public final class NodeAgent implements AutoCloseable {
      * @param facts   this node's addresses and zone, sent at registration and with each heartbeat
      * @param dir     where the node identity and the last assignment are kept ({@code <data-dir>/node})
      * @param grants  kept up to date with each assignment
-     * @param identityChanged told (on the agent's thread) when the node's identity files in {@code dir} are first
-     *                        found or replaced by a new registration: the TLS front serves with them
+     * @param identityChanged told when the node's identity files in {@code dir} are first found or replaced by a new
+     *                        registration (the TLS front and the replication groups serve with them): on the agent's
+     *                        thread, or on the caller's before this returns when a saved assignment is served at once
+     *                        (its groups need the node's certificate before they start)
      * @throws IllegalArgumentException when the node has no identity yet and no bootstrap token to get one
      */
     public static NodeAgent start(ControlPlaneSettings settings, NodeFacts facts, Path dir, FileSystemHost host,

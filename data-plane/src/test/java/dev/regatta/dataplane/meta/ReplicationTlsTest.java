@@ -1,12 +1,9 @@
 package dev.regatta.dataplane.meta;
 
-import dev.regatta.dataplane.model.FileType;
 import dev.regatta.pki.KeyMaterial;
 import dev.regatta.pki.Pem;
 import dev.regatta.tunnel.tls.MemberTls;
 import dev.regatta.tunnel.tls.PemCredentialFiles;
-import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.util.SizeInBytes;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -22,9 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.math.BigInteger;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,28 +28,24 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Date;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
+import static dev.regatta.dataplane.meta.ReplicatedGroup.ROOT;
+import static dev.regatta.dataplane.meta.ReplicatedGroup.await;
+import static dev.regatta.dataplane.meta.ReplicatedGroup.create;
+import static dev.regatta.dataplane.meta.ReplicatedGroup.has;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A replication group whose members speak mutual TLS with node certificates of the control plane's CA. */
 class ReplicationTlsTest {
 
-    private static final long ROOT = 1;
     private static final AtomicLong SERIALS = new AtomicLong(System.currentTimeMillis());
 
     @TempDir
     Path dir;
 
-    private final List<Replication.Member> members = new ArrayList<>();
-    private final MetadataStore[] stores = new MetadataStore[3];
-    private final ReplicationServer[] servers = new ReplicationServer[3];
-    private final ReplicatedMetadataStoreTest.MemoryFiles[] files = {new ReplicatedMetadataStoreTest.MemoryFiles(),
-            new ReplicatedMetadataStoreTest.MemoryFiles(), new ReplicatedMetadataStoreTest.MemoryFiles()};
+    private ReplicatedGroup group;
 
     /** A CA as the control plane's: its certificate and key. */
     private record Ca(KeyPair keys, X509Certificate certificate) {
@@ -62,15 +53,8 @@ class ReplicationTlsTest {
 
     @AfterEach
     void stop() {
-        for (MetadataStore s : stores) {
-            if (s != null) {
-                s.close();
-            }
-        }
-        for (ReplicationServer s : servers) {
-            if (s != null) {
-                s.close();
-            }
+        if (group != null) {
+            group.close();
         }
     }
 
@@ -78,18 +62,18 @@ class ReplicationTlsTest {
     void membersWithNodeCertificatesReplicateAndOneBehindTheLogCopiesTheStoreOverTls() throws Exception {
         Ca ca = ca("Regatta test CA");
         start(new Ca[]{ca, ca, ca});
-        int leader = leader();
-        MetadataStore store = stores[leader];
+        int leader = group.leader();
+        MetadataStore store = group.stores[leader];
         int away = (leader + 1) % 3;
         long first = create(store, "first");
-        await("member m" + away + " applies the leader's change over TLS", () -> has(stores[away], "first", first));
-        long awayApplied = stores[away].appliedLogIndex();
-        stores[away].close();
-        stores[away] = null;
+        await("member m" + away + " applies the leader's change over TLS",
+                () -> has(group.stores[away], "first", first));
+        long awayApplied = group.stores[away].appliedLogIndex();
+        group.closeStore(away);
 
         long unsynced = create(store, "unsynced");
         byte[] hello = "over TLS".getBytes(StandardCharsets.UTF_8);
-        files[leader].write(unsynced, 0, ByteBuffer.wrap(hello));
+        group.files[leader].write(unsynced, 0, ByteBuffer.wrap(hello));
         store.write(Durability.SYNC, tx -> {
             Inode inode = tx.inode(unsynced);
             inode.write(0, hello.length, 1);
@@ -99,17 +83,17 @@ class ReplicationTlsTest {
         for (int n = 0; n < 100; n++) {
             create(store, "f" + n);
         }
-        var division = servers[leader].server().getDivision(ReplicatedLog.groupId("fs-tls"));
+        var division = group.servers[leader].server().getDivision(ReplicatedLog.groupId("fs-tls"));
         await("the leader's log starts after what the member applied",
                 () -> division.getRaftLog().getStartIndex() > awayApplied + 1);
 
-        open(away);
+        group.open(away);
         long last = create(store, "last");
         long lastIndex = store.appliedLogIndex();
         await("the member that was away copies the store and follows the log",
-                () -> stores[away].appliedLogIndex() >= lastIndex);
-        assertThat(has(stores[away], "last", last)).isTrue();
-        assertThat(files[away].contents.get(unsynced)).isEqualTo(hello);
+                () -> group.stores[away].appliedLogIndex() >= lastIndex);
+        assertThat(has(group.stores[away], "last", last)).isTrue();
+        assertThat(group.files[away].contents.get(unsynced)).isEqualTo(hello);
     }
 
     @Test
@@ -117,87 +101,27 @@ class ReplicationTlsTest {
         Ca ca = ca("Regatta test CA");
         Ca stranger = ca("Someone else's CA");
         start(new Ca[]{ca, ca, stranger});
-        int leader = leader();
+        int leader = group.leader();
         assertThat(leader).isNotEqualTo(2);
-        long id = create(stores[leader], "kept-from-the-stranger");
+        long id = create(group.stores[leader], "kept-from-the-stranger");
         int other = 1 - leader;
-        await("the other member of the CA applies the change", () -> has(stores[other], "kept-from-the-stranger", id));
+        await("the other member of the CA applies the change",
+                () -> has(group.stores[other], "kept-from-the-stranger", id));
 
         Thread.sleep(2000);
-        assertThat(stores[2].appliedLogIndex()).as("what the stranger applied of the group's log").isEqualTo(-1);
-        MetadataStore.Entry seen = stores[2].read(tx -> tx.lookup(ROOT, "kept-from-the-stranger"));
+        assertThat(group.stores[2].appliedLogIndex()).as("what the stranger applied of the group's log").isEqualTo(-1);
+        MetadataStore.Entry seen = group.stores[2].read(tx -> tx.lookup(ROOT, "kept-from-the-stranger"));
         assertThat(seen).isNull();
-        assertThat(stores[2].writable()).isFalse();
+        assertThat(group.stores[2].writable()).isFalse();
     }
 
+    /** A group of three on short logs, member {@code i} with a node certificate of {@code cas[i]}. */
     private void start(Ca[] cas) throws Exception {
-        for (int i = 0; i < 3; i++) {
-            members.add(new Replication.Member("m" + i, "127.0.0.1", freePort()));
+        MemberTls[] tls = new MemberTls[cas.length];
+        for (int i = 0; i < cas.length; i++) {
+            tls[i] = new MemberTls(nodeFiles(cas[i], "m" + i));
         }
-        for (int i = 0; i < 3; i++) {
-            servers[i] = new ReplicationServer("m" + i, "127.0.0.1", members.get(i).port(),
-                    dir.resolve("m" + i).resolve("replication"), Duration.ofMillis(400),
-                    new MemberTls(nodeFiles(cas[i], "m" + i)), p -> {
-                        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 10);
-                        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("16KB"));
-                        RaftServerConfigKeys.Log.setPurgeGap(p, 1);
-                        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
-                    });
-            servers[i].start();
-        }
-        for (int i = 0; i < 3; i++) {
-            open(i);
-        }
-    }
-
-    private void open(int i) {
-        stores[i] = MetadataStore.openReplicated(dir.resolve("m" + i).resolve("meta"), servers[i],
-                new Replication("fs-tls", members), files[i]);
-    }
-
-    private int leader() throws InterruptedException {
-        int[] found = {-1};
-        await("a member takes writes", () -> {
-            for (int i = 0; i < 3; i++) {
-                if (stores[i] != null && stores[i].writable()) {
-                    found[0] = i;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
-    }
-
-    private static long create(MetadataStore store, String name) {
-        return store.write(Durability.SYNC, tx -> {
-            long id = tx.allocateId();
-            Inode file = Inode.imported(id, FileType.REGULAR, 0644, 0, 0, 0);
-            file.addLink(ROOT, name);
-            tx.putInode(file).putEntry(ROOT, name, id, id).markDirty(id, 1000);
-            return id;
-        });
-    }
-
-    private static boolean has(MetadataStore store, String name, long id) {
-        MetadataStore.Entry e = store.read(tx -> tx.lookup(ROOT, name));
-        return e != null && e.childId() == id;
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        group = new ReplicatedGroup(dir, "fs-tls").start(i -> tls[i], ReplicatedGroup.SHORT_LOGS);
     }
 
     private static Ca ca(String name) throws Exception {
