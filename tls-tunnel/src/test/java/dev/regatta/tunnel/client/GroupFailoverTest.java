@@ -66,7 +66,7 @@ class GroupFailoverTest {
             assertThat(c.listener.opened).hasSize(1);
             // Each closed the connection after the handshake; whether the client read that as the end of the
             // connection or as a reset (the request had reached the closing socket) is the kernel's timing.
-            assertThat(logs.warnings("connected to " + c.address())).singleElement().satisfies(line ->
+            assertThat(logs.awaitWarnings("connected to " + c.address())).singleElement().satisfies(line ->
                     assertThat(line).startsWith("nodes " + a.address() + " (").contains(" and " + b.address() + " (",
                             "refused or are down; connected to " + c.address() + ", which new connections now try "
                             + "first"));
@@ -116,7 +116,7 @@ class GroupFailoverTest {
                 assertThat(first.getInputStream().read()).as("closed, for the NFS client to reconnect")
                         .isEqualTo(-1);
             }
-            assertThat(logs.warnings("dropped the tunnel")).singleElement().satisfies(line ->
+            assertThat(logs.awaitWarnings("dropped the tunnel")).singleElement().satisfies(line ->
                     assertThat(line).startsWith("node " + a.address() + " dropped the tunnel of the local connection")
                             .endsWith("new connections try " + b.address() + " first"));
 
@@ -168,7 +168,7 @@ class GroupFailoverTest {
             assertThat(Duration.ofNanos(System.nanoTime() - started)).as("held for the hold time")
                     .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
             Await.until("the client end dropped the connection", () -> client.openConnections() == 0);
-            assertThat(logs.warnings("closing the local connection from")).singleElement().satisfies(line ->
+            assertThat(logs.awaitWarnings("closing the local connection from")).singleElement().satisfies(line ->
                     assertThat(line).contains("no member of " + down + ", " + follower.address()
                             + " takes the connection: ", down + ": ", "; " + follower.address() + ": ", " rounds in "));
         }
@@ -185,6 +185,8 @@ class GroupFailoverTest {
             local.getOutputStream().write(1);
             assertThat(local.getInputStream().read()).isEqualTo(-1);
         }
+        // The node tells its listener after it closed the connection: the refusal may come after the local EOF.
+        Await.until("the node reports its refusal", () -> !only.listener.refused.isEmpty());
         assertThat(only.listener.refused).as("not tried again").hasSize(1);
     }
 
